@@ -1,0 +1,38 @@
+# The README's commands. Each installs what is missing, then builds.
+BUILD_DIR ?= build
+SANITIZE_DIR ?= build-sanitize
+JOBS ?= 2
+DATA_DIR ?= var/demo
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: deps build run test bench sanitize format clean
+
+deps:
+	@scripts/install-deps
+
+$(BUILD_DIR)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD_DIR)/Makefile
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	mkdir -p $(DATA_DIR)
+	$(BUILD_DIR)/app/tillroll serve --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+
+bench: build
+	scripts/run-benchmarks $(BUILD_DIR)
+
+sanitize: deps
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DTILLROLL_SANITIZE=ON
+	cmake --build $(SANITIZE_DIR) -j$(JOBS)
+	cd $(SANITIZE_DIR) && ctest --output-on-failure --timeout 1200
+
+format:
+	find actors app bench events http projections snapshots test -name '*.[ch]pp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

@@ -1,0 +1,360 @@
+// The generic event-sourced entity actor for CAF 0.17. On start it loads
+// its latest snapshot and replays the later events; then each command is
+// decided, its events persisted through the journal, applied, and only
+// then answered. Commands that arrive while a write is in flight wait in
+// order and are decided together into the next append, so one hot entity
+// needs one fsync per batch, not per command.
+//
+// `Entity` describes a kind (see actors/sku/sku_state.hpp): its state,
+// command, event and reply types, `decide`, `apply`, `reply`, and its
+// timers (`next_deadline`, `on_deadline`). Include only from the .cpp that
+// spawns the kind: this pulls in CAF's actor headers.
+#pragma once
+
+#include "actors/caf_error.hpp"
+#include "actors/entity_context.hpp"
+#include "actors/messages.hpp"
+#include "events/byte_order.hpp"
+#include "events/codec.hpp"
+#include "events/event_log.hpp"
+#include "events/journal.hpp"
+#include "events/keys.hpp"
+#include "snapshots/snapshot_store.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/after.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <cstdio>
+#include <deque>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tillroll {
+
+/// Correlation and causation ids a caller attaches to a command; they are
+/// written into the envelope of every event the command causes.
+struct trace_ids {
+  std::string correlation_id;
+  std::string causation_id;
+};
+
+template <class Entity>
+struct entity_state {
+  using state_type = typename Entity::state_type;
+  using command_type = typename Entity::command_type;
+  using reply_type = typename Entity::reply_type;
+  using answer = std::variant<reply_type, failure>;
+
+  struct pending_command {
+    command_type command;
+    trace_ids trace;
+    /// Not pending for commands the entity issues itself (timers).
+    caf::response_promise promise;
+  };
+
+  entity_context* context = nullptr;
+  std::string id;
+  std::string stream_id;
+  state_type state{};
+  /// The last sequence known durable.
+  uint64_t sequence = 0;
+  uint64_t snapshot_sequence = 0;
+  std::deque<pending_command> queue;
+  std::vector<pending_command> in_flight;
+  std::vector<answer> in_flight_answers;
+  bool writing = false;
+  bool retiring = false;
+  /// The deadline in the timer index, and the one the in-flight append
+  /// writes there (microseconds since the epoch; none when no timer).
+  std::optional<int64_t> persisted_deadline_us;
+  std::optional<int64_t> writing_deadline_us;
+  /// The earliest wake-up already scheduled.
+  std::optional<int64_t> timer_at_us;
+
+  static inline const char* name = "tillroll.entity";
+};
+
+template <class Entity>
+using entity_actor_type = caf::stateful_actor<entity_state<Entity>>;
+
+namespace detail {
+
+inline std::optional<int64_t> to_microseconds(std::optional<timestamp> at) {
+  if (!at)
+    return std::nullopt;
+  return at->time_since_epoch().count();
+}
+
+template <class Entity>
+expected<void> recover(entity_actor_type<Entity>* self) {
+  using state_type = typename Entity::state_type;
+  using event_type = typename Entity::event_type;
+  auto& st = self->state;
+  auto& context = *st.context;
+  auto loaded = context.snapshots->load(st.stream_id);
+  // A damaged or outdated snapshot only costs a longer replay.
+  if (loaded && *loaded && (*loaded)->version == Entity::snapshot_version) {
+    auto decoded = decode_payload<state_type>((*loaded)->state);
+    if (decoded) {
+      st.state = std::move(*decoded);
+      st.sequence = st.snapshot_sequence = (*loaded)->sequence;
+    }
+  }
+  std::optional<failure> broken;
+  auto replayed = context.log->read_stream(
+    st.stream_id, st.sequence + 1, UINT64_MAX, [&](recorded_event&& record) {
+      auto event = decode_event<event_type>(record);
+      if (!event) {
+        broken = std::move(event).error();
+        return false;
+      }
+      Entity::apply(st.state, *event);
+      st.sequence = record.sequence;
+      return true;
+    });
+  if (!replayed)
+    return replayed;
+  if (broken)
+    return std::move(*broken);
+  auto deadline = context.log->get(column_family::metadata,
+                                   timer_key(st.stream_id));
+  if (!deadline)
+    return std::move(deadline).error();
+  if (*deadline && (*deadline)->size() == 8)
+    st.persisted_deadline_us
+      = static_cast<int64_t>(read_big_endian(**deadline));
+  return {};
+}
+
+template <class Entity>
+void take_snapshot(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  if (st.sequence == st.snapshot_sequence)
+    return;
+  auto saved = st.context->snapshots->save(
+    st.stream_id,
+    snapshot{Entity::snapshot_version, st.sequence, encode_payload(st.state)});
+  if (saved)
+    st.snapshot_sequence = st.sequence;
+  else
+    std::fprintf(stderr, "tillroll: snapshot of %s failed: %s\n",
+                 st.stream_id.c_str(), saved.error().message.c_str());
+}
+
+template <class Entity>
+void schedule_timer(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  auto deadline = Entity::next_deadline(st.state);
+  if (!deadline)
+    return;
+  auto at_us = deadline->time_since_epoch().count();
+  if (st.timer_at_us && *st.timer_at_us <= at_us)
+    return;
+  st.timer_at_us = at_us;
+  auto delay = *deadline - st.context->settings.clock();
+  // An overdue timer (e.g. found on recovery) fires at once.
+  if (delay <= decltype(delay)::zero())
+    self->send(self, wake_atom::value, at_us);
+  else
+    self->delayed_send(self, delay, wake_atom::value, at_us);
+}
+
+template <class Entity>
+void deliver_answers(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  for (size_t index = 0; index < st.in_flight.size(); ++index) {
+    auto& promise = st.in_flight[index].promise;
+    if (!promise.pending())
+      continue;
+    std::visit(
+      [&](auto& answer) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(answer)>, failure>)
+          promise.deliver(to_caf_error(answer));
+        else
+          promise.deliver(std::move(answer));
+      },
+      st.in_flight_answers[index]);
+  }
+  st.in_flight.clear();
+  st.in_flight_answers.clear();
+}
+
+template <class Entity>
+void fail_all(entity_actor_type<Entity>* self, const failure& why) {
+  auto& st = self->state;
+  for (auto& pending : st.in_flight)
+    if (pending.promise.pending())
+      pending.promise.deliver(to_caf_error(why));
+  for (auto& pending : st.queue)
+    if (pending.promise.pending())
+      pending.promise.deliver(to_caf_error(why));
+  st.in_flight.clear();
+  st.in_flight_answers.clear();
+  st.queue.clear();
+}
+
+template <class Entity>
+void maybe_retire(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  if (!st.retiring || st.writing || !st.queue.empty())
+    return;
+  take_snapshot<Entity>(self);
+  self->quit();
+}
+
+template <class Entity>
+void drain(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  auto& settings = st.context->settings;
+  while (!st.writing && !st.queue.empty()) {
+    auto now = settings.clock();
+    auto count = std::min(st.queue.size(), settings.command_batch_max);
+    std::vector<new_event> encoded;
+    for (size_t index = 0; index < count; ++index) {
+      auto pending = std::move(st.queue.front());
+      st.queue.pop_front();
+      auto decided = Entity::decide(st.state, pending.command, now);
+      if (!decided) {
+        st.in_flight_answers.emplace_back(std::move(decided).error());
+      } else {
+        event_context origin{now, pending.trace.correlation_id,
+                             pending.trace.causation_id};
+        // Later commands of the batch are decided on the state that
+        // includes earlier ones. Applying ahead of the fsync is safe: no
+        // command is answered and nothing reads the state until the batch
+        // is durable, and a failed write stops the actor, discarding the
+        // state; its successor recovers from the log.
+        for (auto& event : *decided) {
+          encoded.emplace_back(to_new_event(event, origin));
+          Entity::apply(st.state, event);
+        }
+        st.in_flight_answers.emplace_back(
+          Entity::reply(st.state, pending.command));
+      }
+      st.in_flight.emplace_back(std::move(pending));
+    }
+    if (encoded.empty()) {
+      deliver_answers<Entity>(self);
+      continue;
+    }
+    st.writing = true;
+    append_request request{st.stream_id, st.sequence, std::move(encoded), {},
+                           {}};
+    st.writing_deadline_us
+      = to_microseconds(Entity::next_deadline(st.state));
+    if (st.writing_deadline_us != st.persisted_deadline_us) {
+      std::optional<std::string> value;
+      if (st.writing_deadline_us) {
+        value.emplace();
+        append_big_endian(*value, static_cast<uint64_t>(*st.writing_deadline_us));
+      }
+      request.metadata_changes.push_back(
+        metadata_change{timer_key(st.stream_id), std::move(value)});
+    }
+    request.done = [handle = caf::actor_cast<caf::actor>(self)](
+                     expected<append_receipt> receipt) {
+      caf::anon_send(handle, persisted_atom::value,
+                     append_outcome{std::move(receipt)});
+    };
+    st.context->journal->append(std::move(request));
+  }
+  // Timers follow durable state only: while a write is in flight the
+  // deadline may be about to change.
+  if (!st.writing)
+    schedule_timer<Entity>(self);
+  maybe_retire<Entity>(self);
+}
+
+template <class Entity>
+void enqueue(entity_actor_type<Entity>* self,
+             typename Entity::command_type command, trace_ids trace,
+             caf::response_promise promise) {
+  auto& st = self->state;
+  if (st.queue.size() >= st.context->settings.command_queue_max) {
+    if (promise.pending())
+      promise.deliver(to_caf_error(
+        make_failure(errc::overloaded, "too many commands queued", true)));
+    return;
+  }
+  st.queue.push_back({std::move(command), std::move(trace), std::move(promise)});
+  drain<Entity>(self);
+}
+
+} // namespace detail
+
+template <class Entity>
+caf::behavior entity_actor(entity_actor_type<Entity>* self,
+                           entity_context* context, std::string id) {
+  using command_type = typename Entity::command_type;
+  auto& st = self->state;
+  st.context = context;
+  st.id = std::move(id);
+  st.stream_id = make_stream_id(Entity::kind, st.id);
+  if (auto recovered = detail::recover<Entity>(self); !recovered) {
+    self->quit(to_caf_error(recovered.error()));
+    return {};
+  }
+  detail::schedule_timer<Entity>(self);
+  return {
+    [=](command_type& command) {
+      detail::enqueue<Entity>(self, std::move(command), {},
+                              self->make_response_promise());
+    },
+    [=](command_type& command, trace_ids& trace) {
+      detail::enqueue<Entity>(self, std::move(command), std::move(trace),
+                              self->make_response_promise());
+    },
+    [=](persisted_atom, append_outcome& outcome) {
+      auto& st = self->state;
+      st.writing = false;
+      if (!outcome.receipt) {
+        auto why = std::move(outcome.receipt).error();
+        detail::fail_all<Entity>(self, why);
+        self->quit(to_caf_error(why));
+        return;
+      }
+      st.sequence = outcome.receipt->last_sequence;
+      st.persisted_deadline_us = st.writing_deadline_us;
+      detail::deliver_answers<Entity>(self);
+      if (st.sequence - st.snapshot_sequence
+          >= st.context->settings.snapshot_every_events)
+        detail::take_snapshot<Entity>(self);
+      detail::drain<Entity>(self);
+    },
+    [=](wake_atom, int64_t at_us) {
+      auto& st = self->state;
+      if (st.timer_at_us == at_us)
+        st.timer_at_us.reset();
+      if (auto command = Entity::on_deadline(st.state,
+                                             st.context->settings.clock()))
+        detail::enqueue<Entity>(self, std::move(*command),
+                                trace_ids{"timer", ""},
+                                caf::response_promise{});
+      else if (!st.writing)
+        detail::schedule_timer<Entity>(self);
+    },
+    [=](retire_atom) {
+      self->state.retiring = true;
+      detail::maybe_retire<Entity>(self);
+    },
+    caf::after(context->settings.idle_timeout) >>
+      [=] {
+        auto& st = self->state;
+        if (st.writing || !st.queue.empty() || st.retiring)
+          return;
+        self->send(st.context->registry, passivate_atom::value, st.stream_id,
+                   detail::to_microseconds(Entity::next_deadline(st.state))
+                     .value_or(0));
+      },
+  };
+}
+
+} // namespace tillroll
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::trace_ids)

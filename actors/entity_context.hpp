@@ -1,0 +1,52 @@
+// What every entity actor on a node shares: the log, the journal, the
+// snapshot store, the registry, and the settings of the event-sourced
+// shell (snapshot interval, passivation, queue limits, clock).
+#pragma once
+
+#include "events/envelope.hpp"
+
+#include <caf/actor.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+
+namespace tillroll {
+
+class event_log;
+class journal;
+class snapshot_store;
+
+struct entity_settings {
+  /// A snapshot is taken after this many events since the last one.
+  size_t snapshot_every_events = 1000;
+  /// An entity idle this long snapshots and stops; memory follows the
+  /// working set, not the catalog.
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes{2};
+  /// Most commands waiting behind an in-flight write; more are refused as
+  /// `overloaded`, so a flood cannot exhaust memory.
+  size_t command_queue_max = 100'000;
+  /// Most commands decided into one append.
+  size_t command_batch_max = 1024;
+  /// The wall clock entities put into commands and timers; tests replace it.
+  std::function<timestamp()> clock = now_timestamp;
+};
+
+struct entity_context {
+  event_log* log = nullptr;
+  class journal* journal = nullptr;
+  snapshot_store* snapshots = nullptr;
+  entity_settings settings;
+  /// Set once the registry is spawned.
+  caf::actor registry;
+  /// Live entity actors on this node, kept by the registry for metrics.
+  std::atomic<uint64_t> live_entities{0};
+};
+
+/// The metadata key under which a stream's next timer deadline is kept, so
+/// an overdue timer fires after a restart even if the entity is not live.
+std::string timer_key(std::string_view stream_id);
+inline constexpr std::string_view timer_key_prefix = "timer/";
+
+} // namespace tillroll

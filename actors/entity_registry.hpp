@@ -1,0 +1,41 @@
+// The per-node entity registry: exactly one live actor per (kind, id). It
+// spawns entities on demand, forwards messages to them (the reply goes
+// straight to the requester), holds messages for an entity while it is
+// retiring and hands them to its successor, and wakes passivated entities
+// whose timers come due, also after a restart.
+#pragma once
+
+#include "actors/entity_context.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace tillroll {
+
+/// Spawns the actor of one entity kind for an id.
+using entity_spawner = std::function<caf::actor(
+  caf::actor_system& system, entity_context* context, const std::string& id)>;
+
+/// Entity kinds by name ("sku", "cart", ...).
+using entity_kinds = std::unordered_map<std::string, entity_spawner>;
+
+struct registry_settings {
+  /// Most messages held for one retiring entity.
+  size_t retiring_messages_max = 10'000;
+  /// Most timers loaded from the timer index at start.
+  size_t timers_loaded_max = 10'000'000;
+};
+
+/// Spawns the registry, which sets `context->registry` as it starts. The registry must be
+/// stopped with `shutdown_atom` (it retires every entity) before the actor
+/// system is destroyed.
+caf::actor spawn_entity_registry(caf::actor_system& system,
+                                 entity_context* context,
+                                 std::shared_ptr<const entity_kinds> kinds,
+                                 registry_settings settings = {});
+
+} // namespace tillroll

@@ -1,0 +1,357 @@
+#include "app/cli.hpp"
+
+#include "app/node.hpp"
+#include "app/replay.hpp"
+#include "events/event_log.hpp"
+#include "projections/projection_runner.hpp"
+#include "projections/stream_counts/stream_counts.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tillroll {
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+struct subcommand {
+  std::string_view name;
+  std::string_view usage;
+  /// Flags taking a value, and flags standing alone.
+  std::set<std::string_view> valued;
+  std::set<std::string_view> switches;
+  size_t positional_count = 0;
+};
+
+const std::vector<subcommand>& subcommands() {
+  static const std::vector<subcommand> table{
+    {"serve",
+     "tillroll serve --data-dir DIR [--listen HOST:PORT]\n"
+     "               [--durability always|batch|off] [--snapshot-every N]\n"
+     "               [--idle-timeout-ms N]\n"
+     "  Runs a node on DIR (created if missing) and serves HTTP on HOST:PORT\n"
+     "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
+     "  --durability  always (default): answer after fsync, loses nothing;\n"
+     "                batch: fsync every 10 ms, a power loss loses up to that;\n"
+     "                off: no write-ahead log, a crash loses unflushed events.\n"
+     "  --snapshot-every  events between an entity's snapshots (1000)\n"
+     "  --idle-timeout-ms  idle time before an entity passivates (120000)\n",
+     {"--data-dir", "--listen", "--durability", "--snapshot-every",
+      "--idle-timeout-ms"},
+     {},
+     0},
+    {"replay",
+     "tillroll replay --data-dir DIR STREAM [--to-seq N] [--at TIME]\n"
+     "  Prints each event of STREAM (e.g. sku-TSHIRT-RED-M) as a JSON line\n"
+     "  with the entity's state after it, up to sequence N or up to TIME\n"
+     "  (2026-11-29T10:00:00Z, or microseconds since the epoch).\n",
+     {"--data-dir", "--to-seq", "--at"},
+     {},
+     1},
+    {"events",
+     "tillroll events --data-dir DIR [--from POS] [--limit N]\n"
+     "  Prints the global log from position POS (default 1), N events\n"
+     "  (default 100, at most 100000), one JSON line each.\n",
+     {"--data-dir", "--from", "--limit"},
+     {},
+     0},
+    {"rebuild",
+     "tillroll rebuild --data-dir DIR --projection NAME\n"
+     "  Rebuilds a read model from the first event (node stopped).\n"
+     "  Projections: stream_counts.\n",
+     {"--data-dir", "--projection"},
+     {},
+     0},
+  };
+  return table;
+}
+
+void print_overview(std::FILE* out) {
+  std::fprintf(out, "tillroll: an event-sourced commerce engine\n\n"
+                    "usage: tillroll COMMAND [flags]   (COMMAND --help for more)\n\n");
+  for (auto& command : subcommands())
+    std::fprintf(out, "%.*s\n", static_cast<int>(command.usage.size()),
+                 command.usage.data());
+}
+
+struct parsed_arguments {
+  std::map<std::string, std::string, std::less<>> values;
+  std::set<std::string, std::less<>> switches;
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+std::optional<parsed_arguments> parse(const subcommand& command, int argc,
+                                      char** argv, std::string& problem) {
+  parsed_arguments result;
+  for (int index = 2; index < argc; ++index) {
+    std::string_view argument{argv[index]};
+    if (argument == "--help" || argument == "-h") {
+      result.help = true;
+      continue;
+    }
+    if (argument.starts_with("--")) {
+      auto equals = argument.find('=');
+      auto name = argument.substr(0, equals);
+      if (command.valued.contains(name)) {
+        if (equals != std::string_view::npos) {
+          result.values[std::string{name}] = argument.substr(equals + 1);
+        } else if (index + 1 < argc) {
+          result.values[std::string{name}] = argv[++index];
+        } else {
+          problem = fmt::format("{} needs a value", name);
+          return std::nullopt;
+        }
+      } else if (command.switches.contains(name)) {
+        result.switches.insert(std::string{name});
+      } else {
+        problem = fmt::format("unknown flag {}", name);
+        return std::nullopt;
+      }
+      continue;
+    }
+    result.positional.emplace_back(argument);
+  }
+  if (!result.help && result.positional.size() != command.positional_count) {
+    problem = command.positional_count == 0
+                ? fmt::format("unexpected argument {}", result.positional[0])
+                : "missing or extra arguments";
+    return std::nullopt;
+  }
+  return result;
+}
+
+template <class Integer>
+std::optional<Integer> parse_number(std::string_view text) {
+  Integer value{};
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(),
+                                      value);
+  if (error != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
+int usage_error(const subcommand& command, std::string_view problem) {
+  std::fprintf(stderr, "tillroll %.*s: %.*s\n\n%.*s",
+               static_cast<int>(command.name.size()), command.name.data(),
+               static_cast<int>(problem.size()), problem.data(),
+               static_cast<int>(command.usage.size()), command.usage.data());
+  return exit_usage;
+}
+
+int failed(std::string_view what, const failure& why) {
+  std::fprintf(stderr, "tillroll: %.*s: %s (%.*s)\n",
+               static_cast<int>(what.size()), what.data(), why.message.c_str(),
+               static_cast<int>(to_string(why.code).size()),
+               to_string(why.code).data());
+  return why.code == errc::not_found || why.code == errc::invalid_argument
+           ? exit_usage
+           : 1;
+}
+
+/// Opens an existing data directory for reading beside a running node.
+expected<std::unique_ptr<event_log>> open_existing(const std::string& path,
+                                                   bool read_only) {
+  event_log_options options;
+  options.directory = path;
+  options.create_if_missing = false;
+  options.read_only = read_only;
+  return event_log::open(options);
+}
+
+int serve(const subcommand& command, const parsed_arguments& arguments) {
+  auto data_dir = arguments.values.find("--data-dir");
+  if (data_dir == arguments.values.end())
+    return usage_error(command, "--data-dir is required");
+  node_options options;
+  options.data_directory = data_dir->second;
+  if (auto listen = arguments.values.find("--listen");
+      listen != arguments.values.end()) {
+    auto colon = listen->second.rfind(':');
+    auto port = colon == std::string::npos
+                  ? std::nullopt
+                  : parse_number<uint16_t>(
+                    std::string_view{listen->second}.substr(colon + 1));
+    if (!port)
+      return usage_error(command, "--listen takes HOST:PORT");
+    options.listen_host = listen->second.substr(0, colon);
+    options.listen_port = *port;
+  }
+  if (auto mode = arguments.values.find("--durability");
+      mode != arguments.values.end()) {
+    auto parsed = parse_durability(mode->second);
+    if (!parsed)
+      return usage_error(command, "--durability is always, batch or off");
+    options.journal.mode = *parsed;
+  }
+  if (auto every = arguments.values.find("--snapshot-every");
+      every != arguments.values.end()) {
+    auto parsed = parse_number<size_t>(every->second);
+    if (!parsed || *parsed == 0)
+      return usage_error(command, "--snapshot-every takes a positive number");
+    options.entities.snapshot_every_events = *parsed;
+  }
+  if (auto idle = arguments.values.find("--idle-timeout-ms");
+      idle != arguments.values.end()) {
+    auto parsed = parse_number<uint32_t>(idle->second);
+    if (!parsed || *parsed == 0)
+      return usage_error(command, "--idle-timeout-ms takes a positive number");
+    options.entities.idle_timeout = std::chrono::milliseconds{*parsed};
+  }
+  // Signals are taken synchronously by sigwait below, not by a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto running = node::open(options);
+  if (!running)
+    return failed("cannot start", running.error());
+  std::printf("tillroll serving on http://%s:%u (data in %s, durability %s)\n",
+              options.listen_host.c_str(), (*running)->http_port(),
+              options.data_directory.c_str(),
+              std::string{to_string(options.journal.mode)}.c_str());
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  std::printf("tillroll: stopping on signal %d\n", received);
+  std::fflush(stdout);
+  auto stopped = std::move(*running);
+  stopped->stop();
+  stopped.reset();
+  return 0;
+}
+
+int replay(const subcommand& command, const parsed_arguments& arguments) {
+  auto data_dir = arguments.values.find("--data-dir");
+  if (data_dir == arguments.values.end())
+    return usage_error(command, "--data-dir is required");
+  replay_bounds bounds;
+  if (auto to = arguments.values.find("--to-seq"); to != arguments.values.end()) {
+    auto parsed = parse_number<uint64_t>(to->second);
+    if (!parsed)
+      return usage_error(command, "--to-seq takes a sequence number");
+    bounds.to_sequence = *parsed;
+  }
+  if (auto at = arguments.values.find("--at"); at != arguments.values.end()) {
+    bounds.at = parse_time(at->second);
+    if (!bounds.at)
+      return usage_error(command,
+                         "--at takes 2026-11-29T10:00:00Z or microseconds");
+  }
+  auto log = open_existing(data_dir->second, true);
+  if (!log)
+    return failed("cannot open " + data_dir->second, log.error());
+  auto replayed = replay_stream(**log, arguments.positional[0], bounds,
+                                std::cout);
+  std::cout.flush();
+  if (!replayed)
+    return failed("replay", replayed.error());
+  return 0;
+}
+
+int events(const subcommand& command, const parsed_arguments& arguments) {
+  auto data_dir = arguments.values.find("--data-dir");
+  if (data_dir == arguments.values.end())
+    return usage_error(command, "--data-dir is required");
+  uint64_t from = 1;
+  size_t limit = 100;
+  if (auto value = arguments.values.find("--from");
+      value != arguments.values.end()) {
+    auto parsed = parse_number<uint64_t>(value->second);
+    if (!parsed)
+      return usage_error(command, "--from takes a position");
+    from = *parsed;
+  }
+  if (auto value = arguments.values.find("--limit");
+      value != arguments.values.end()) {
+    auto parsed = parse_number<size_t>(value->second);
+    if (!parsed || *parsed == 0 || *parsed > 100'000)
+      return usage_error(command, "--limit takes 1 to 100000");
+    limit = *parsed;
+  }
+  auto log = open_existing(data_dir->second, true);
+  if (!log)
+    return failed("cannot open " + data_dir->second, log.error());
+  auto dumped = dump_events(**log, from, limit, std::cout);
+  std::cout.flush();
+  if (!dumped)
+    return failed("events", dumped.error());
+  return 0;
+}
+
+int rebuild(const subcommand& command, const parsed_arguments& arguments) {
+  auto data_dir = arguments.values.find("--data-dir");
+  auto name = arguments.values.find("--projection");
+  if (data_dir == arguments.values.end() || name == arguments.values.end())
+    return usage_error(command, "--data-dir and --projection are required");
+  if (name->second != "stream_counts")
+    return usage_error(command, "unknown projection " + name->second);
+  auto log = open_existing(data_dir->second, false);
+  if (!log)
+    return failed("cannot open " + data_dir->second, log.error());
+  projection_runner runner{**log, nullptr, std::make_unique<stream_counts>()};
+  if (auto reset = runner.reset(); !reset)
+    return failed("rebuild", reset.error());
+  uint64_t applied = 0;
+  for (;;) {
+    auto batch = runner.run_once();
+    if (!batch)
+      return failed("rebuild", batch.error());
+    if (*batch == 0)
+      break;
+    applied += *batch;
+  }
+  std::printf("rebuilt %s from %llu events\n", name->second.c_str(),
+              static_cast<unsigned long long>(applied));
+  return 0;
+}
+
+} // namespace
+
+int run_cli(int argc, char** argv) {
+  if (argc < 2) {
+    print_overview(stderr);
+    return exit_usage;
+  }
+  std::string_view name{argv[1]};
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_overview(stdout);
+    return 0;
+  }
+  for (auto& command : subcommands()) {
+    if (command.name != name)
+      continue;
+    std::string problem;
+    auto arguments = parse(command, argc, argv, problem);
+    if (!arguments)
+      return usage_error(command, problem);
+    if (arguments->help) {
+      std::printf("%.*s", static_cast<int>(command.usage.size()),
+                  command.usage.data());
+      return 0;
+    }
+    if (name == "serve")
+      return serve(command, *arguments);
+    if (name == "replay")
+      return replay(command, *arguments);
+    if (name == "events")
+      return events(command, *arguments);
+    return rebuild(command, *arguments);
+  }
+  std::fprintf(stderr, "tillroll: unknown command %s\n\n", argv[1]);
+  print_overview(stderr);
+  return exit_usage;
+}
+
+} // namespace tillroll

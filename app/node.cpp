@@ -1,0 +1,173 @@
+#include "app/node.hpp"
+
+#include "actors/caf_error.hpp"
+#include "actors/entity_registry.hpp"
+#include "actors/messages.hpp"
+#include "actors/sku/sku_actor.hpp"
+#include "events/event_log.hpp"
+#include "http/server.hpp"
+#include "projections/projection_runner.hpp"
+#include "projections/stream_counts/stream_counts.hpp"
+#include "snapshots/snapshot_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <fmt/format.h>
+
+#include <thread>
+
+namespace tillroll {
+
+expected<std::unique_ptr<node>> node::open(node_options options) {
+  std::unique_ptr<node> result{new node};
+  result->options_ = options;
+  event_log_options log_options;
+  log_options.directory = options.data_directory;
+  auto log = event_log::open(log_options);
+  if (!log)
+    return std::move(log).error();
+  result->log_ = std::move(*log);
+  result->journal_
+    = std::make_unique<class journal>(*result->log_, options.journal);
+  if (auto started = result->journal_->start(); !started)
+    return std::move(started).error();
+  result->snapshots_ = std::make_unique<snapshot_store>(*result->log_);
+
+  auto model = std::make_unique<stream_counts>();
+  result->stream_counts_ = model.get();
+  result->stream_counts_runner_ = std::make_unique<projection_runner>(
+    *result->log_, result->journal_.get(), std::move(model));
+  if (auto loaded = result->stream_counts_runner_->load(); !loaded)
+    return std::move(loaded).error();
+  result->stream_counts_runner_->start();
+
+  result->config_ = std::make_unique<caf::actor_system_config>();
+  result->config_->set("scheduler.max-threads", options.scheduler_threads);
+  result->config_->set("logger.verbosity", caf::atom("quiet"));
+  add_error_category(*result->config_);
+  result->system_ = std::make_unique<caf::actor_system>(*result->config_);
+
+  auto& context = result->context_;
+  context.log = result->log_.get();
+  context.journal = result->journal_.get();
+  context.snapshots = result->snapshots_.get();
+  context.settings = options.entities;
+  auto kinds = std::make_shared<entity_kinds>();
+  add_sku_kind(*kinds);
+  context.registry
+    = spawn_entity_registry(*result->system_, &context, std::move(kinds));
+
+  if (options.serve_http) {
+    http_server_options http_options;
+    http_options.host = options.listen_host;
+    http_options.port = options.listen_port;
+    auto* self = result.get();
+    result->http_ = std::make_unique<http_server>(
+      http_options, [self](http_request request, http_responder respond) {
+        auto path = std::string_view{request.target}.substr(
+          0, request.target.find('?'));
+        if (request.method != "GET" && request.method != "HEAD")
+          return respond(
+            error_response(405, "method_not_allowed", "use GET"));
+        if (path == "/healthz")
+          return respond(http_response{200, "application/json", {},
+                                       "{\"status\":\"ok\"}"});
+        if (path == "/readyz") {
+          if (self->ready())
+            return respond(http_response{200, "application/json", {},
+                                         "{\"status\":\"ready\"}"});
+          return respond(error_response(503, "unavailable",
+                                        "projections are catching up"));
+        }
+        if (path == "/metrics")
+          return respond(http_response{200, "text/plain; version=0.0.4", {},
+                                       self->render_metrics()});
+        respond(error_response(404, "not_found", "no such route"));
+      });
+    auto port = result->http_->start();
+    if (!port)
+      return std::move(port).error();
+    result->http_port_ = *port;
+  }
+  return result;
+}
+
+bool node::ready() const {
+  return stream_counts_runner_->lag_events() == 0;
+}
+
+std::string node::render_metrics() const {
+  std::string out;
+  auto stats = journal_->stats();
+  out += "# TYPE tillroll_journal_appends_total counter\n";
+  out += fmt::format("tillroll_journal_appends_total {}\n", stats.appends);
+  out += "# TYPE tillroll_journal_events_total counter\n";
+  out += fmt::format("tillroll_journal_events_total {}\n", stats.events);
+  out += "# TYPE tillroll_journal_batches_total counter\n";
+  out += fmt::format("tillroll_journal_batches_total {}\n", stats.batches);
+  out += "# TYPE tillroll_journal_syncs_total counter\n";
+  out += fmt::format("tillroll_journal_syncs_total {}\n", stats.syncs);
+  out += "# TYPE tillroll_journal_conflicts_total counter\n";
+  out += fmt::format("tillroll_journal_conflicts_total {}\n", stats.conflicts);
+  out += "# TYPE tillroll_journal_batch_events histogram\n";
+  journal_->batch_events().render_prometheus(out,
+                                             "tillroll_journal_batch_events");
+  out += "# TYPE tillroll_journal_write_seconds histogram\n";
+  journal_->write_latency().render_prometheus(out,
+                                              "tillroll_journal_write_seconds");
+  out += "# TYPE tillroll_projection_lag_events gauge\n";
+  out += fmt::format("tillroll_projection_lag_events{{projection=\"{}\"}} {}\n",
+                     stream_counts_runner_->name(),
+                     stream_counts_runner_->lag_events());
+  out += "# TYPE tillroll_projection_lag_seconds gauge\n";
+  out += fmt::format(
+    "tillroll_projection_lag_seconds{{projection=\"{}\"}} {:.3f}\n",
+    stream_counts_runner_->name(),
+    static_cast<double>(stream_counts_runner_->lag().count()) / 1000.0);
+  out += "# TYPE tillroll_live_entities gauge\n";
+  out += fmt::format("tillroll_live_entities {}\n",
+                     context_.live_entities.load());
+  out += "# TYPE tillroll_streams gauge\n";
+  for (auto& [kind, counts] : stream_counts_->counts())
+    out += fmt::format("tillroll_streams{{kind=\"{}\"}} {}\n", kind,
+                       counts.streams);
+  out += "# TYPE tillroll_stream_events gauge\n";
+  for (auto& [kind, counts] : stream_counts_->counts())
+    out += fmt::format("tillroll_stream_events{{kind=\"{}\"}} {}\n", kind,
+                       counts.events);
+  return out;
+}
+
+void node::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  if (http_)
+    http_->stop();
+  if (system_) {
+    caf::scoped_actor self{*system_};
+    self->request(context_.registry, std::chrono::seconds{60},
+                  shutdown_atom::value)
+      .receive([] {}, [](caf::error&) {});
+    context_.registry = nullptr;
+  }
+  if (stream_counts_runner_)
+    stream_counts_runner_->stop();
+  if (journal_)
+    journal_->stop();
+}
+
+node::~node() {
+  stop();
+  // The actor system waits for every actor; all are retired by now.
+  system_.reset();
+  config_.reset();
+  stream_counts_runner_.reset();
+  journal_.reset();
+  snapshots_.reset();
+  log_.reset();
+}
+
+} // namespace tillroll

@@ -1,0 +1,78 @@
+// A tillroll node: the composition root. It opens the log, starts the
+// journal, the actor system with its entity registry, the projections and
+// the HTTP server, and stops them in reverse order.
+#pragma once
+
+#include "actors/entity_context.hpp"
+#include "events/expected.hpp"
+#include "events/journal.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace caf {
+class actor_system;
+class actor_system_config;
+} // namespace caf
+
+namespace tillroll {
+
+class event_log;
+class http_server;
+class projection_runner;
+class snapshot_store;
+class stream_counts;
+
+struct node_options {
+  std::filesystem::path data_directory;
+  journal_options journal;
+  entity_settings entities;
+  /// Serve HTTP on listen_host:listen_port (0: any free port).
+  bool serve_http = true;
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  /// CAF scheduler threads.
+  size_t scheduler_threads = 2;
+};
+
+class node {
+public:
+  [[nodiscard]] static expected<std::unique_ptr<node>>
+  open(node_options options);
+  ~node();
+
+  caf::actor_system& system() { return *system_; }
+  const caf::actor& registry() const { return context_.registry; }
+  event_log& log() { return *log_; }
+  class journal& journal() { return *journal_; }
+  projection_runner& stream_counts_runner() { return *stream_counts_runner_; }
+  uint16_t http_port() const { return http_port_; }
+
+  /// Recovered and every projection caught up.
+  bool ready() const;
+  /// Prometheus text of the node's metrics.
+  std::string render_metrics() const;
+
+  /// Retires every entity (each snapshots) and stops the node's parts.
+  void stop();
+
+private:
+  node() = default;
+
+  node_options options_;
+  std::unique_ptr<event_log> log_;
+  std::unique_ptr<class journal> journal_;
+  std::unique_ptr<snapshot_store> snapshots_;
+  std::unique_ptr<caf::actor_system_config> config_;
+  std::unique_ptr<caf::actor_system> system_;
+  // What entity actors share; it outlives the registry.
+  entity_context context_;
+  stream_counts* stream_counts_ = nullptr;
+  std::unique_ptr<projection_runner> stream_counts_runner_;
+  std::unique_ptr<http_server> http_;
+  uint16_t http_port_ = 0;
+  bool stopped_ = false;
+};
+
+} // namespace tillroll

@@ -1,0 +1,171 @@
+#include "app/replay.hpp"
+
+#include "actors/sku/sku_json.hpp"
+#include "events/codec.hpp"
+#include "events/event_log.hpp"
+#include "events/keys.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <ctime>
+#include <functional>
+#include <map>
+
+namespace tillroll {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string format_time(timestamp at) {
+  auto micros = at.time_since_epoch().count();
+  std::time_t seconds = micros / 1'000'000;
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char buffer[64];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &parts);
+  char fraction[16];
+  std::snprintf(fraction, sizeof(fraction), ".%06lldZ",
+                static_cast<long long>(micros % 1'000'000));
+  return std::string{buffer} + fraction;
+}
+
+json::object envelope_json(const recorded_event& record) {
+  return json::object{{"stream", record.stream_id},
+                      {"sequence", record.sequence},
+                      {"position", record.position},
+                      {"type_id", record.type_id},
+                      {"version", record.schema_version},
+                      {"recorded_at", format_time(record.recorded_at)},
+                      {"correlation_id", record.correlation_id},
+                      {"causation_id", record.causation_id}};
+}
+
+/// Per kind: the event as JSON, and a replayer folding state.
+struct kind_codec {
+  std::function<expected<json::value>(const recorded_event&)> event_json;
+  std::function<expected<void>(const event_log&, std::string_view,
+                               const replay_bounds&, std::ostream&)>
+    replay;
+};
+
+template <class Entity>
+kind_codec make_codec() {
+  kind_codec codec;
+  codec.event_json
+    = [](const recorded_event& record) -> expected<json::value> {
+    auto event = decode_event<typename Entity::event_type>(record);
+    if (!event)
+      return std::move(event).error();
+    return to_json(*event);
+  };
+  codec.replay = [](const event_log& log, std::string_view stream_id,
+                    const replay_bounds& bounds,
+                    std::ostream& out) -> expected<void> {
+    typename Entity::state_type state{};
+    std::optional<failure> broken;
+    auto read = log.read_stream(
+      stream_id, 1, bounds.to_sequence, [&](recorded_event&& record) {
+        if (bounds.at && record.recorded_at > *bounds.at)
+          return false;
+        auto event = decode_event<typename Entity::event_type>(record);
+        if (!event) {
+          broken = std::move(event).error();
+          return false;
+        }
+        Entity::apply(state, *event);
+        auto line = envelope_json(record);
+        line["event"] = to_json(*event);
+        line["state"] = to_json(state);
+        out << json::serialize(line) << '\n';
+        return true;
+      });
+    if (!read)
+      return read;
+    if (broken)
+      return std::move(*broken);
+    return {};
+  };
+  return codec;
+}
+
+const std::map<std::string, kind_codec, std::less<>>& codecs() {
+  static const std::map<std::string, kind_codec, std::less<>> table{
+    {std::string{sku_entity::kind}, make_codec<sku_entity>()},
+  };
+  return table;
+}
+
+} // namespace
+
+expected<void> replay_stream(const event_log& log, std::string_view stream_id,
+                             const replay_bounds& bounds, std::ostream& out) {
+  if (auto valid = validate_stream_id(stream_id); !valid)
+    return valid;
+  auto codec = codecs().find(stream_kind(stream_id));
+  if (codec != codecs().end())
+    return codec->second.replay(log, stream_id, bounds, out);
+  return log.read_stream(stream_id, 1, bounds.to_sequence,
+                         [&](recorded_event&& record) {
+                           if (bounds.at && record.recorded_at > *bounds.at)
+                             return false;
+                           out << json::serialize(envelope_json(record))
+                               << '\n';
+                           return true;
+                         });
+}
+
+expected<void> dump_events(const event_log& log, uint64_t from_position,
+                           size_t limit, std::ostream& out) {
+  auto events = log.read_global(from_position, limit);
+  if (!events)
+    return std::move(events).error();
+  for (auto& record : *events) {
+    auto line = envelope_json(record);
+    auto codec = codecs().find(stream_kind(record.stream_id));
+    if (codec != codecs().end()) {
+      auto event = codec->second.event_json(record);
+      if (!event)
+        return std::move(event).error();
+      line["event"] = std::move(*event);
+    }
+    out << json::serialize(line) << '\n';
+  }
+  return {};
+}
+
+std::optional<timestamp> parse_time(std::string_view text) {
+  int64_t micros = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(),
+                                      micros);
+  if (error == std::errc{} && end == text.data() + text.size())
+    return timestamp{std::chrono::microseconds{micros}};
+  std::tm parts{};
+  std::string copy{text};
+  auto* rest = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
+  if (rest == nullptr)
+    return std::nullopt;
+  int64_t fraction_us = 0;
+  if (*rest == '.') {
+    ++rest;
+    int digits = 0;
+    while (*rest >= '0' && *rest <= '9') {
+      if (digits < 6) {
+        fraction_us = fraction_us * 10 + (*rest - '0');
+        ++digits;
+      }
+      ++rest;
+    }
+    for (; digits < 6; ++digits)
+      fraction_us *= 10;
+  }
+  if (std::string_view{rest} != "Z")
+    return std::nullopt;
+  auto seconds = timegm(&parts);
+  return timestamp{std::chrono::microseconds{int64_t{seconds} * 1'000'000
+                                             + fraction_us}};
+}
+
+} // namespace tillroll

@@ -1,0 +1,45 @@
+#include "events/errc.hpp"
+
+namespace tillroll {
+
+std::string_view to_string(errc code) noexcept {
+  switch (code) {
+    case errc::none:
+      return "none";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::not_found:
+      return "not_found";
+    case errc::conflict:
+      return "conflict";
+    case errc::out_of_stock:
+      return "out_of_stock";
+    case errc::forbidden:
+      return "forbidden";
+    case errc::unauthorized:
+      return "unauthorized";
+    case errc::wrong_state:
+      return "wrong_state";
+    case errc::payment_declined:
+      return "payment_declined";
+    case errc::overloaded:
+      return "overloaded";
+    case errc::storage_failure:
+      return "storage_failure";
+    case errc::corrupt_record:
+      return "corrupt_record";
+    case errc::timeout:
+      return "timeout";
+    case errc::too_large:
+      return "too_large";
+    case errc::rate_limited:
+      return "rate_limited";
+    case errc::idempotency_conflict:
+      return "idempotency_conflict";
+    case errc::unavailable:
+      return "unavailable";
+  }
+  return "unknown";
+}
+
+} // namespace tillroll

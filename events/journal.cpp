@@ -1,0 +1,275 @@
+#include "events/journal.hpp"
+
+#include "events/event_log.hpp"
+#include "events/keys.hpp"
+
+#include <rocksdb/write_batch.h>
+
+#include <cassert>
+#include <future>
+
+namespace tillroll {
+
+std::string_view to_string(durability mode) noexcept {
+  switch (mode) {
+    case durability::always:
+      return "always";
+    case durability::batch:
+      return "batch";
+    case durability::off:
+      return "off";
+  }
+  return "always";
+}
+
+std::optional<durability> parse_durability(std::string_view text) noexcept {
+  for (auto mode : {durability::always, durability::batch, durability::off})
+    if (text == to_string(mode))
+      return mode;
+  return std::nullopt;
+}
+
+journal::journal(event_log& log, journal_options options)
+  : log_(log),
+    options_(options),
+    batch_events_({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 8192}),
+    write_latency_({0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
+                    0.05, 0.1, 0.25, 1}) {
+}
+
+journal::~journal() {
+  stop();
+}
+
+expected<void> journal::start() {
+  auto last = log_.last_position();
+  if (!last)
+    return std::move(last).error();
+  next_position_ = *last + 1;
+  committed_position_.store(*last, std::memory_order_release);
+  last_sync_ = std::chrono::steady_clock::now();
+  if (!options_.write_inline)
+    writer_ = std::thread{[this] { run(); }};
+  return {};
+}
+
+void journal::append(append_request request) {
+  auto refuse = [&](errc code, std::string message, bool retryable) {
+    request.done(make_failure(code, std::move(message), retryable));
+  };
+  if (request.events.empty() && request.metadata_changes.empty())
+    return refuse(errc::invalid_argument, "an append needs events", false);
+  if (request.events.size() > options_.request_events_max)
+    return refuse(errc::too_large, "too many events in one append", false);
+  if (auto valid = validate_stream_id(request.stream_id); !valid)
+    return refuse(valid.error().code, valid.error().message, false);
+  for (auto& event : request.events)
+    if (event.payload.size() > payload_size_max
+        || event.correlation_id.size() > trace_id_size_max
+        || event.causation_id.size() > trace_id_size_max)
+      return refuse(errc::too_large, "event payload or trace id too large",
+                    false);
+  if (options_.write_inline) {
+    std::vector<append_request> single;
+    single.push_back(std::move(request));
+    std::lock_guard guard{mutex_};
+    commit(single);
+    return;
+  }
+  {
+    std::lock_guard guard{mutex_};
+    if (stopping_)
+      return refuse(errc::unavailable, "the journal is stopping", true);
+    if (queue_.size() >= options_.queue_requests_max)
+      return refuse(errc::overloaded, "the journal queue is full", true);
+    queue_.push_back(std::move(request));
+  }
+  wake_.notify_one();
+}
+
+expected<append_receipt> journal::append_and_wait(append_request request) {
+  std::promise<expected<append_receipt>> outcome;
+  auto result = outcome.get_future();
+  request.done = [&outcome](expected<append_receipt> receipt) {
+    outcome.set_value(std::move(receipt));
+  };
+  append(std::move(request));
+  return result.get();
+}
+
+bool journal::wait_for_commit(uint64_t position,
+                              std::chrono::milliseconds timeout) {
+  std::unique_lock lock{commit_mutex_};
+  return committed_.wait_for(lock, timeout,
+                             [&] { return committed_position() >= position; });
+}
+
+void journal::stop() {
+  {
+    std::lock_guard guard{mutex_};
+    if (stopping_ && !writer_.joinable())
+      return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable())
+    writer_.join();
+}
+
+journal::statistics journal::stats() const noexcept {
+  return {appends_.load(), events_.load(), batches_.load(), syncs_.load(),
+          conflicts_.load()};
+}
+
+void journal::run() {
+  std::vector<append_request> taken;
+  std::unique_lock lock{mutex_};
+  for (;;) {
+    if (options_.mode == durability::batch && unsynced_writes_) {
+      wake_.wait_for(lock, options_.batch_sync_interval,
+                     [&] { return stopping_ || !queue_.empty(); });
+    } else {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    }
+    if (queue_.empty()) {
+      if (unsynced_writes_) {
+        lock.unlock();
+        log_.sync_wal().has_value();
+        unsynced_writes_ = false;
+        last_sync_ = std::chrono::steady_clock::now();
+        syncs_.fetch_add(1, std::memory_order_relaxed);
+        lock.lock();
+      }
+      if (stopping_)
+        return;
+      continue;
+    }
+    size_t events = 0;
+    while (!queue_.empty() && events < options_.batch_events_max) {
+      events += queue_.front().events.size();
+      taken.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    commit(taken);
+    taken.clear();
+    lock.lock();
+  }
+}
+
+expected<uint64_t> journal::head_of(const std::string& stream_id) {
+  if (auto found = stream_heads_.find(stream_id); found != stream_heads_.end())
+    return found->second;
+  auto head = log_.stream_head(stream_id);
+  if (!head)
+    return head;
+  if (stream_heads_.size() >= options_.stream_heads_max)
+    stream_heads_.clear();
+  stream_heads_.emplace(stream_id, *head);
+  return head;
+}
+
+void journal::commit(std::vector<append_request>& requests) {
+  rocksdb::WriteBatch batch;
+  std::vector<std::optional<expected<append_receipt>>> outcomes(
+    requests.size());
+  // Heads staged by earlier requests of this batch for the same stream.
+  std::unordered_map<std::string_view, uint64_t> staged_heads;
+  auto first_position = next_position_;
+  auto position = next_position_;
+  size_t event_count = 0;
+  for (size_t index = 0; index < requests.size(); ++index) {
+    auto& request = requests[index];
+    uint64_t head = 0;
+    if (auto staged = staged_heads.find(request.stream_id);
+        staged != staged_heads.end()) {
+      head = staged->second;
+    } else if (auto loaded = head_of(request.stream_id)) {
+      head = *loaded;
+    } else {
+      outcomes[index] = std::move(loaded).error();
+      continue;
+    }
+    if (head != request.expected_sequence) {
+      conflicts_.fetch_add(1, std::memory_order_relaxed);
+      outcomes[index] = make_failure(
+        errc::conflict, "stream " + request.stream_id + " is at sequence "
+                          + std::to_string(head) + ", not "
+                          + std::to_string(request.expected_sequence));
+      continue;
+    }
+    append_receipt receipt{head + 1, head, 0};
+    for (auto& event : request.events) {
+      recorded_event record{request.stream_id,
+                            ++receipt.last_sequence,
+                            position++,
+                            event.type_id,
+                            event.schema_version,
+                            event.recorded_at,
+                            std::move(event.correlation_id),
+                            std::move(event.causation_id),
+                            std::move(event.payload)};
+      auto key = stream_key(request.stream_id, record.sequence);
+      batch.Put(log_.family(column_family::global),
+                position_key(record.position), key);
+      batch.Put(log_.family(column_family::events), key,
+                encode_record(record));
+    }
+    for (auto& change : request.metadata_changes) {
+      if (change.value)
+        batch.Put(log_.family(column_family::metadata), change.key,
+                  *change.value);
+      else
+        batch.Delete(log_.family(column_family::metadata), change.key);
+    }
+    receipt.last_position = position - 1;
+    event_count += request.events.size();
+    staged_heads[request.stream_id] = receipt.last_sequence;
+    outcomes[index] = receipt;
+  }
+  if (batch.Count() > 0) {
+    auto started = std::chrono::steady_clock::now();
+    auto written = log_.write(batch, options_.mode == durability::always,
+                              options_.mode == durability::off);
+    auto finished = std::chrono::steady_clock::now();
+    if (!written) {
+      // Nothing of the batch is acknowledged; positions are reused.
+      next_position_ = first_position;
+      for (auto& outcome : outcomes)
+        if (outcome && outcome->has_value())
+          outcome = written.error();
+    } else {
+      next_position_ = position;
+      for (auto& [stream_id, head] : staged_heads)
+        stream_heads_[std::string{stream_id}] = head;
+      write_latency_.record(
+        std::chrono::duration<double>(finished - started).count());
+      batch_events_.record(static_cast<double>(event_count));
+      batches_.fetch_add(1, std::memory_order_relaxed);
+      events_.fetch_add(event_count, std::memory_order_relaxed);
+      if (options_.mode == durability::always)
+        syncs_.fetch_add(1, std::memory_order_relaxed);
+      if (options_.mode == durability::batch) {
+        unsynced_writes_ = true;
+        if (finished - last_sync_ >= options_.batch_sync_interval) {
+          log_.sync_wal().has_value();
+          unsynced_writes_ = false;
+          last_sync_ = finished;
+          syncs_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      {
+        std::lock_guard guard{commit_mutex_};
+        committed_position_.store(position - 1, std::memory_order_release);
+      }
+      committed_.notify_all();
+    }
+  }
+  appends_.fetch_add(requests.size(), std::memory_order_relaxed);
+  for (size_t index = 0; index < requests.size(); ++index) {
+    assert(outcomes[index].has_value());
+    requests[index].done(std::move(*outcomes[index]));
+  }
+}
+
+} // namespace tillroll

@@ -1,0 +1,164 @@
+// Group commit: the single writer of the log. Concurrent appends from many
+// entities queue here; one thread gathers them into one WriteBatch and one
+// fsync, checks each stream's expected sequence, and answers every appender
+// only when its batch is durable. Durable throughput grows with
+// concurrency instead of being one fsync per request.
+#pragma once
+
+#include "events/envelope.hpp"
+#include "events/expected.hpp"
+#include "events/histogram.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace tillroll {
+
+class event_log;
+
+/// What an acknowledged append survives.
+enum class durability : uint8_t {
+  /// fsync before answering: survives process crash and power loss.
+  always,
+  /// Written to the WAL (OS page cache) before answering, fsync'd at least
+  /// every `batch_sync_interval`: survives a process crash; a power loss or
+  /// kernel crash loses up to that interval.
+  batch,
+  /// No write-ahead log: a process crash loses everything not yet flushed
+  /// from the memtable. For benchmarks and throwaway data only.
+  off,
+};
+
+std::string_view to_string(durability mode) noexcept;
+std::optional<durability> parse_durability(std::string_view text) noexcept;
+
+struct journal_options {
+  durability mode = durability::always;
+  /// Most events in one WriteBatch; a larger backlog takes several batches.
+  size_t batch_events_max = 8192;
+  /// Most queued append requests; beyond it appends fail as `overloaded`.
+  size_t queue_requests_max = 100'000;
+  /// Longest time between fsyncs in `batch` mode.
+  std::chrono::milliseconds batch_sync_interval{10};
+  /// Most events in one append request.
+  size_t request_events_max = 1024;
+  /// Writes in the appending thread instead of the journal thread, so CAF's
+  /// deterministic test scheduler sees replies without waiting on a thread.
+  bool write_inline = false;
+  /// Most cached stream heads; past it the cache is dropped and reloaded.
+  size_t stream_heads_max = 1'000'000;
+};
+
+struct append_receipt {
+  uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;
+  uint64_t last_position = 0;
+};
+
+using append_callback = std::function<void(expected<append_receipt>)>;
+
+/// A metadata change written in the same batch as the events, e.g. an
+/// entity's next timer deadline: no value deletes the key.
+struct metadata_change {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+struct append_request {
+  std::string stream_id;
+  /// The stream's last sequence as the appender knows it; any other head
+  /// is a `conflict`, never a silent overwrite.
+  uint64_t expected_sequence = 0;
+  std::vector<new_event> events;
+  std::vector<metadata_change> metadata_changes;
+  /// Called once, from the journal thread, after the batch is durable or
+  /// has failed.
+  append_callback done;
+};
+
+class journal {
+public:
+  journal(event_log& log, journal_options options);
+  ~journal();
+  journal(const journal&) = delete;
+  journal& operator=(const journal&) = delete;
+
+  /// Must be called once before appending: loads the global position.
+  [[nodiscard]] expected<void> start();
+
+  /// Queues an append; `request.done` reports the outcome.
+  void append(append_request request);
+
+  /// Appends and blocks until durable; for tools, tests and benchmarks.
+  [[nodiscard]] expected<append_receipt> append_and_wait(append_request request);
+
+  /// The last global position known durable.
+  uint64_t committed_position() const noexcept {
+    return committed_position_.load(std::memory_order_acquire);
+  }
+
+  /// Blocks until the committed position passes `position` or `timeout`
+  /// elapses; returns whether it passed.
+  bool wait_for_commit(uint64_t position, std::chrono::milliseconds timeout);
+
+  /// Finishes queued appends, then stops the writer thread.
+  void stop();
+
+  const journal_options& options() const noexcept { return options_; }
+
+  struct statistics {
+    uint64_t appends = 0;
+    uint64_t events = 0;
+    uint64_t batches = 0;
+    uint64_t syncs = 0;
+    uint64_t conflicts = 0;
+  };
+  statistics stats() const noexcept;
+  /// Events per committed batch.
+  const histogram& batch_events() const noexcept { return batch_events_; }
+  /// Seconds per durable write (the fsync in `always` mode).
+  const histogram& write_latency() const noexcept { return write_latency_; }
+
+private:
+  void run();
+  void commit(std::vector<append_request>& requests);
+  expected<uint64_t> head_of(const std::string& stream_id);
+
+  event_log& log_;
+  journal_options options_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<append_request> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  // Touched only by the writer (or under mutex_ in inline mode).
+  std::unordered_map<std::string, uint64_t> stream_heads_;
+  uint64_t next_position_ = 1;
+  std::chrono::steady_clock::time_point last_sync_;
+  bool unsynced_writes_ = false;
+
+  std::atomic<uint64_t> committed_position_{0};
+  std::mutex commit_mutex_;
+  std::condition_variable committed_;
+
+  std::atomic<uint64_t> appends_{0};
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> conflicts_{0};
+  histogram batch_events_;
+  histogram write_latency_;
+};
+
+} // namespace tillroll

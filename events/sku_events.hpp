@@ -1,0 +1,147 @@
+// Every event of a SKU's stream (`sku-<sku>`): stock received and removed,
+// prices, reservations and their end. Type ids 100-199 belong to SKUs and
+// never change; a new version of an event comes with an upcaster below.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace tillroll {
+
+class upcaster_registry;
+
+/// A SKU listed for a product of a seller.
+struct sku_registered {
+  static constexpr uint32_t type_id = 100;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "sku_registered";
+  std::string product_id;
+  std::string seller_id;
+  int64_t price_cents = 0;
+  std::string currency;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(product_id, seller_id, price_cents, currency);
+  }
+};
+
+struct stock_received {
+  static constexpr uint32_t type_id = 101;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "stock_received";
+  int64_t quantity = 0;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(quantity);
+  }
+};
+
+struct stock_removed {
+  static constexpr uint32_t type_id = 102;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "stock_removed";
+  int64_t quantity = 0;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(quantity);
+  }
+};
+
+/// Version 1, before prices carried their currency (always USD then).
+struct price_set_v1 {
+  static constexpr uint32_t type_id = 103;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "price_set";
+  int64_t price_cents = 0;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(price_cents);
+  }
+};
+
+struct price_set {
+  static constexpr uint32_t type_id = 103;
+  static constexpr uint16_t version = 2;
+  static constexpr std::string_view name = "price_set";
+  int64_t price_cents = 0;
+  std::string currency;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(price_cents, currency);
+  }
+};
+
+struct stock_reserved {
+  static constexpr uint32_t type_id = 104;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "stock_reserved";
+  std::string order_id;
+  int64_t quantity = 0;
+  /// Microseconds since the Unix epoch.
+  int64_t expires_at_us = 0;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(order_id, quantity, expires_at_us);
+  }
+};
+
+/// Payment succeeded: the reservation becomes a sale.
+struct reservation_confirmed {
+  static constexpr uint32_t type_id = 105;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "reservation_confirmed";
+  std::string order_id;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(order_id);
+  }
+};
+
+/// Payment declined or order cancelled: the stock goes back.
+struct reservation_released {
+  static constexpr uint32_t type_id = 106;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "reservation_released";
+  std::string order_id;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(order_id);
+  }
+};
+
+/// The reservation's TTL passed before confirmation: the stock goes back.
+struct reservation_expired {
+  static constexpr uint32_t type_id = 107;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "reservation_expired";
+  std::string order_id;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(order_id);
+  }
+};
+
+/// A payment in flight holds the stock longer.
+struct reservation_extended {
+  static constexpr uint32_t type_id = 108;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "reservation_extended";
+  std::string order_id;
+  int64_t expires_at_us = 0;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(order_id, expires_at_us);
+  }
+};
+
+using sku_event
+  = std::variant<sku_registered, stock_received, stock_removed, price_set,
+                 stock_reserved, reservation_confirmed, reservation_released,
+                 reservation_expired, reservation_extended>;
+
+/// price_set v1 -> v2: prices before v2 were US dollars.
+void register_sku_upcasters(upcaster_registry& registry);
+
+} // namespace tillroll

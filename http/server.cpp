@@ -1,0 +1,312 @@
+#include "http/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+namespace tillroll {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+std::string_view http_request::header(std::string_view name) const {
+  for (auto& [key, value] : headers)
+    if (beast::iequals(key, name))
+      return value;
+  return {};
+}
+
+namespace {
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+          out += buffer;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+http_response error_response(unsigned status, std::string_view code,
+                             std::string_view message) {
+  http_response response;
+  response.status = status;
+  response.body = "{\"error\":{\"code\":\"" + json_escape(code)
+                  + "\",\"message\":\"" + json_escape(message) + "\"}}";
+  return response;
+}
+
+class session;
+
+struct http_server::impl : std::enable_shared_from_this<impl> {
+  http_server_options options;
+  http_handler handler;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+  std::mutex sessions_mutex;
+  std::unordered_set<session*> sessions;
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  void accept();
+};
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket socket, std::shared_ptr<http_server::impl> server)
+    : stream_(std::move(socket)), server_(std::move(server)) {
+  }
+
+  void start() {
+    {
+      std::lock_guard guard{server_->sessions_mutex};
+      server_->sessions.insert(this);
+    }
+    read();
+  }
+
+  ~session() {
+    std::lock_guard guard{server_->sessions_mutex};
+    server_->sessions.erase(this);
+  }
+
+  /// Closes the connection if it is between requests; a busy one closes
+  /// after its response.
+  void close_when_idle() {
+    auto self = weak_from_this().lock();
+    if (!self)
+      return;
+    asio::post(stream_.get_executor(), [self] {
+      if (!self->busy_)
+        self->stream_.socket().close();
+    });
+  }
+
+private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(
+      static_cast<std::uint32_t>(server_->options.header_size_max));
+    parser_->body_limit(server_->options.body_size_max);
+    stream_.expires_after(server_->options.idle_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code error,
+                                                  size_t) {
+                        self->on_read(error);
+                      });
+  }
+
+  void on_read(beast::error_code error) {
+    if (error == bhttp::error::body_limit) {
+      keep_alive_ = false;
+      return write(error_response(413, "too_large", "the body is too large"));
+    }
+    if (error == bhttp::error::header_limit) {
+      keep_alive_ = false;
+      return write(error_response(431, "too_large", "the headers are too large"));
+    }
+    if (error) {
+      if (error != bhttp::error::end_of_stream && error != asio::error::eof
+          && error != beast::error::timeout
+          && error != asio::error::operation_aborted
+          && error != asio::error::connection_reset
+          && error != asio::error::bad_descriptor) {
+        keep_alive_ = false;
+        return write(error_response(400, "invalid_argument",
+                                    "malformed HTTP request"));
+      }
+      return close();
+    }
+    auto message = parser_->release();
+    keep_alive_ = message.keep_alive() && !server_->stopping;
+    http_request request;
+    request.method = std::string{message.method_string()};
+    request.target = std::string{message.target()};
+    for (auto& field : message)
+      request.headers.emplace_back(std::string{field.name_string()},
+                                   std::string{field.value()});
+    request.body = std::move(message.body());
+    busy_ = true;
+    server_->in_flight.fetch_add(1);
+    stream_.expires_never();
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    auto self = shared_from_this();
+    auto respond = [self, answered](http_response response) {
+      if (answered->exchange(true))
+        return;
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable {
+                   self->write(std::move(response));
+                 });
+    };
+    // A handler that never answers must not hold the connection forever.
+    auto timer = std::make_shared<asio::steady_timer>(
+      stream_.get_executor(), server_->options.handler_timeout);
+    timer_ = timer;
+    timer->async_wait([respond](beast::error_code error) {
+      if (!error)
+        respond(error_response(503, "unavailable", "the request timed out"));
+    });
+    try {
+      server_->handler(std::move(request), respond);
+    } catch (const std::exception& failure) {
+      respond(error_response(500, "internal", failure.what()));
+    }
+  }
+
+  void write(http_response answer) {
+    if (auto timer = timer_.lock())
+      timer->cancel();
+    auto response = std::make_shared<bhttp::response<bhttp::string_body>>(
+      static_cast<bhttp::status>(answer.status), 11);
+    response->set(bhttp::field::server, "tillroll");
+    response->set(bhttp::field::content_type, answer.content_type);
+    for (auto& [name, value] : answer.headers)
+      response->set(name, value);
+    response->keep_alive(keep_alive_);
+    response->body() = std::move(answer.body);
+    response->prepare_payload();
+    stream_.expires_after(server_->options.idle_timeout);
+    bhttp::async_write(stream_, *response,
+                       [self = shared_from_this(), response](
+                         beast::error_code error, size_t) {
+                         self->on_write(error);
+                       });
+  }
+
+  void on_write(beast::error_code error) {
+    if (busy_) {
+      busy_ = false;
+      server_->in_flight.fetch_sub(1);
+    }
+    if (error || !keep_alive_ || server_->stopping)
+      return close();
+    read();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<http_server::impl> server_;
+  std::weak_ptr<asio::steady_timer> timer_;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+};
+
+void http_server::impl::accept() {
+  acceptor.async_accept(
+    asio::make_strand(io),
+    [self = shared_from_this()](beast::error_code error, tcp::socket socket) {
+      if (error || self->stopping)
+        return;
+      size_t open = 0;
+      {
+        std::lock_guard guard{self->sessions_mutex};
+        open = self->sessions.size();
+      }
+      if (open < self->options.connections_max) {
+        socket.set_option(tcp::no_delay{true});
+        std::make_shared<session>(std::move(socket), self)->start();
+      }
+      self->accept();
+    });
+}
+
+http_server::http_server(http_server_options options, http_handler handler)
+  : impl_(std::make_shared<impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+expected<uint16_t> http_server::start() {
+  beast::error_code error;
+  auto address = asio::ip::make_address(impl_->options.host, error);
+  if (error)
+    return make_failure(errc::invalid_argument,
+                        "bad listen host " + impl_->options.host);
+  tcp::endpoint endpoint{address, impl_->options.port};
+  impl_->acceptor.open(endpoint.protocol(), error);
+  if (!error)
+    impl_->acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error)
+    impl_->acceptor.bind(endpoint, error);
+  if (!error)
+    impl_->acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error)
+    return make_failure(errc::unavailable,
+                        "cannot listen on " + impl_->options.host + ":"
+                          + std::to_string(impl_->options.port) + ": "
+                          + error.message());
+  auto port = impl_->acceptor.local_endpoint().port();
+  impl_->accept();
+  impl_->thread = std::thread{[server = impl_] { server->io.run(); }};
+  return port;
+}
+
+void http_server::stop() {
+  if (!impl_ || !impl_->thread.joinable())
+    return;
+  impl_->stopping = true;
+  asio::post(impl_->io, [server = impl_] {
+    beast::error_code ignored;
+    server->acceptor.close(ignored);
+  });
+  auto deadline = std::chrono::steady_clock::now() + impl_->options.drain_timeout;
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  {
+    std::lock_guard guard{impl_->sessions_mutex};
+    for (auto* open : impl_->sessions)
+      open->close_when_idle();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+size_t http_server::in_flight() const {
+  return impl_->in_flight.load();
+}
+
+} // namespace tillroll

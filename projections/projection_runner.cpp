@@ -1,0 +1,163 @@
+#include "projections/projection_runner.hpp"
+
+#include "events/byte_order.hpp"
+#include "events/event_log.hpp"
+#include "events/journal.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstdio>
+
+namespace tillroll {
+
+void projection_writer::put(std::string_view key, std::string_view value) {
+  batch_.Put(log_.family(column_family::projections), prefix_ + std::string{key},
+             rocksdb::Slice{value.data(), value.size()});
+}
+
+void projection_writer::erase(std::string_view key) {
+  batch_.Delete(log_.family(column_family::projections),
+                prefix_ + std::string{key});
+}
+
+projection_runner::projection_runner(event_log& log, journal* tail,
+                                     std::unique_ptr<projection> model,
+                                     projection_runner_options options)
+  : log_(log), tail_(tail), model_(std::move(model)), options_(options) {
+}
+
+projection_runner::~projection_runner() {
+  stop();
+}
+
+std::string projection_runner::offset_key() const {
+  return "offset/" + std::string{model_->name()};
+}
+
+std::string projection_runner::data_prefix() const {
+  return "data/" + std::string{model_->name()} + "/";
+}
+
+expected<void> projection_runner::load() {
+  std::lock_guard guard{running_};
+  auto stored = log_.get(column_family::projections, offset_key());
+  if (!stored)
+    return std::move(stored).error();
+  offset_ = *stored && (*stored)->size() == 8 ? read_big_endian(**stored) : 0;
+  model_->reset();
+  auto prefix = data_prefix();
+  std::optional<failure> broken;
+  auto scanned = log_.scan(column_family::projections, prefix,
+                           [&](std::string_view key, std::string_view value) {
+                             auto loaded = model_->load_entry(
+                               key.substr(prefix.size()), value);
+                             if (!loaded)
+                               broken = std::move(loaded).error();
+                             return !broken;
+                           });
+  if (!scanned)
+    return scanned;
+  if (broken)
+    return std::move(*broken);
+  return {};
+}
+
+expected<size_t> projection_runner::run_once() {
+  std::lock_guard guard{running_};
+  auto events = log_.read_global(offset_ + 1, options_.batch_events_max);
+  if (!events)
+    return std::move(events).error();
+  if (events->empty())
+    return size_t{0};
+  rocksdb::WriteBatch batch;
+  projection_writer changes{log_, batch, data_prefix()};
+  auto offset = offset_.load();
+  for (auto& event : *events) {
+    if (event.position != offset + 1)
+      return make_failure(errc::corrupt_record,
+                          "global order has a hole at position "
+                            + std::to_string(offset + 1));
+    if (auto applied = model_->apply(event, changes); !applied)
+      return applied.error();
+    offset = event.position;
+  }
+  std::string offset_value;
+  append_big_endian(offset_value, offset);
+  batch.Put(log_.family(column_family::projections), offset_key(),
+            offset_value);
+  if (auto written = log_.write(batch, false); !written)
+    return std::move(written).error();
+  offset_ = offset;
+  return events->size();
+}
+
+expected<void> projection_runner::reset() {
+  std::lock_guard guard{running_};
+  rocksdb::WriteBatch batch;
+  auto prefix = data_prefix();
+  auto scanned = log_.scan(column_family::projections, prefix,
+                           [&](std::string_view key, std::string_view) {
+                             batch.Delete(log_.family(column_family::projections),
+                                          rocksdb::Slice{key.data(), key.size()});
+                             return true;
+                           });
+  if (!scanned)
+    return scanned;
+  batch.Delete(log_.family(column_family::projections), offset_key());
+  if (auto written = log_.write(batch, true); !written)
+    return written;
+  model_->reset();
+  offset_ = 0;
+  return {};
+}
+
+void projection_runner::start() {
+  stopping_ = false;
+  thread_ = std::thread{[this] { run(); }};
+}
+
+void projection_runner::stop() {
+  stopping_ = true;
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void projection_runner::run() {
+  while (!stopping_) {
+    auto applied = run_once();
+    if (!applied) {
+      // A broken event stops this read model, not the node; it shows as lag.
+      std::fprintf(stderr, "tillroll: projection %s: %s\n",
+                   std::string{name()}.c_str(), applied.error().message.c_str());
+      std::this_thread::sleep_for(options_.idle_wait);
+      continue;
+    }
+    if (*applied == 0 && tail_ != nullptr)
+      tail_->wait_for_commit(offset_ + 1, options_.idle_wait);
+  }
+}
+
+uint64_t projection_runner::lag_events() const {
+  uint64_t head = 0;
+  if (tail_ != nullptr) {
+    head = tail_->committed_position();
+  } else if (auto last = log_.last_position()) {
+    head = *last;
+  }
+  auto offset = offset_.load();
+  return head > offset ? head - offset : 0;
+}
+
+std::chrono::milliseconds projection_runner::lag() const {
+  if (lag_events() == 0)
+    return std::chrono::milliseconds::zero();
+  auto next = log_.read_global(offset_ + 1, 1);
+  if (!next || next->empty())
+    return std::chrono::milliseconds::zero();
+  auto age = now_timestamp() - next->front().recorded_at;
+  return std::max(std::chrono::milliseconds::zero(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(age));
+}
+
+} // namespace tillroll
