@@ -1,0 +1,102 @@
+// Event formats are forever: a golden record for every (event type,
+// version) proves that what was written still reads the same, through the
+// upcasters where a type has moved on. Cereal's format is not promised
+// stable across its versions; this is the guard.
+//
+// A new event type or version: run with TILLROLL_WRITE_FIXTURES=1 once to
+// write its fixture, and commit it. Never rewrite an existing fixture.
+
+#include "events/codec.hpp"
+#include "events/envelope.hpp"
+#include "events/sku_events.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace tillroll;
+
+namespace {
+
+std::string to_hex(std::string_view bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char byte : bytes) {
+    out.push_back(digits[byte >> 4]);
+    out.push_back(digits[byte & 15]);
+  }
+  return out;
+}
+
+std::string from_hex(std::string_view text) {
+  std::string out;
+  for (size_t index = 0; index + 1 < text.size(); index += 2)
+    out.push_back(static_cast<char>(
+      std::stoi(std::string{text.substr(index, 2)}, nullptr, 16)));
+  return out;
+}
+
+template <class Event>
+recorded_event golden_record(const Event& event) {
+  return recorded_event{"sku-GOLDEN-1",
+                        7,
+                        1234,
+                        Event::type_id,
+                        Event::version,
+                        timestamp{std::chrono::microseconds{1'790'000'000'000'000}},
+                        "correlation",
+                        "causation",
+                        encode_payload(event)};
+}
+
+template <class Event, class Current>
+void check_fixture(const Event& written, const Current& expected) {
+  auto path = std::filesystem::path{TILLROLL_COMPAT_DIR}
+              / (std::string{Event::name} + "_v"
+                 + std::to_string(Event::version) + ".hex");
+  auto bytes = encode_record(golden_record(written));
+  if (std::getenv("TILLROLL_WRITE_FIXTURES") != nullptr
+      && !std::filesystem::exists(path))
+    std::ofstream{path} << to_hex(bytes) << '\n';
+  std::ifstream file{path};
+  REQUIRE_MESSAGE(file.good(), "missing fixture " << path.string());
+  std::string hex;
+  file >> hex;
+  auto stored = from_hex(hex);
+  CHECK_MESSAGE(stored == bytes, "the encoding of " << Event::name << " v"
+                                                    << Event::version
+                                                    << " changed");
+  auto record = decode_record(stored);
+  REQUIRE(record);
+  auto event = decode_event<sku_event>(*record);
+  REQUIRE(event);
+  REQUIRE(std::holds_alternative<Current>(*event));
+  CHECK(encode_payload(std::get<Current>(*event)) == encode_payload(expected));
+}
+
+} // namespace
+
+TEST_CASE("every stored SKU event version still loads") {
+  check_fixture(sku_registered{"product-1", "seller-1", 1999, "EUR"},
+                sku_registered{"product-1", "seller-1", 1999, "EUR"});
+  check_fixture(stock_received{50}, stock_received{50});
+  check_fixture(stock_removed{3}, stock_removed{3});
+  check_fixture(price_set{2500, "GBP"}, price_set{2500, "GBP"});
+  check_fixture(stock_reserved{"order-9", 2, 1'790'000'600'000'000},
+                stock_reserved{"order-9", 2, 1'790'000'600'000'000});
+  check_fixture(reservation_confirmed{"order-9"},
+                reservation_confirmed{"order-9"});
+  check_fixture(reservation_released{"order-9"},
+                reservation_released{"order-9"});
+  check_fixture(reservation_expired{"order-9"},
+                reservation_expired{"order-9"});
+  check_fixture(reservation_extended{"order-9", 1'790'000'900'000'000},
+                reservation_extended{"order-9", 1'790'000'900'000'000});
+}
+
+TEST_CASE("a price_set v1 record from before currencies loads as USD") {
+  check_fixture(price_set_v1{1500}, price_set{1500, "USD"});
+}

@@ -1,0 +1,162 @@
+// Starting the real tillroll binary for integration tests: a child process
+// with its stdout on a pipe, a bounded wait for its first line, a raw HTTP
+// client for loopback, and a stop by pid.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tillroll::test {
+
+struct command_result {
+  int exit_code = -1;
+  std::string output;
+};
+
+/// Runs a command line to completion, capturing stdout and stderr.
+inline command_result run_command(const std::string& command_line) {
+  command_result result;
+  auto* pipe = popen((command_line + " 2>&1").c_str(), "r");
+  if (pipe == nullptr)
+    return result;
+  char buffer[4096];
+  size_t got = 0;
+  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    result.output.append(buffer, got);
+  auto status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+class server_process {
+public:
+  explicit server_process(std::vector<std::string> arguments) {
+    int fds[2];
+    if (::pipe(fds) != 0)
+      return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      std::vector<char*> argv;
+      for (auto& argument : arguments)
+        argv.push_back(argument.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    output_ = fds[0];
+  }
+
+  ~server_process() {
+    if (pid_ > 0 && !stopped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (output_ >= 0)
+      close(output_);
+  }
+
+  /// The first line the server prints, within `timeout`.
+  std::optional<std::string> first_line(std::chrono::milliseconds timeout) {
+    std::string line;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd ready{output_, POLLIN, 0};
+      if (poll(&ready, 1, 50) <= 0)
+        continue;
+      char c = 0;
+      if (read(output_, &c, 1) != 1)
+        return std::nullopt;
+      if (c == '\n')
+        return line;
+      line.push_back(c);
+    }
+    return std::nullopt;
+  }
+
+  /// Sends SIGTERM and waits (bounded) for the exit code.
+  std::optional<int> stop(std::chrono::milliseconds timeout) {
+    kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        stopped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    return std::nullopt;
+  }
+
+  pid_t pid() const { return pid_; }
+
+private:
+  pid_t pid_ = -1;
+  int output_ = -1;
+  bool stopped_ = false;
+};
+
+struct http_reply {
+  int status = 0;
+  std::string head;
+  std::string body;
+};
+
+/// Sends raw bytes to 127.0.0.1:port and reads one response (the server is
+/// asked to close), with a 5 s cap.
+inline std::optional<http_reply> send_raw(uint16_t port, const std::string& bytes) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return std::nullopt;
+  }
+  if (::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) < 0) {
+    close(fd);
+    return std::nullopt;
+  }
+  std::string received;
+  char buffer[8192];
+  ssize_t got = 0;
+  while ((got = recv(fd, buffer, sizeof(buffer), 0)) > 0)
+    received.append(buffer, static_cast<size_t>(got));
+  close(fd);
+  auto split = received.find("\r\n\r\n");
+  if (split == std::string::npos || received.size() < 12)
+    return std::nullopt;
+  http_reply reply;
+  reply.status = std::stoi(received.substr(9, 3));
+  reply.head = received.substr(0, split);
+  reply.body = received.substr(split + 4);
+  return reply;
+}
+
+inline std::optional<http_reply> http_get(uint16_t port, const std::string& path,
+                                          const std::string& method = "GET") {
+  return send_raw(port, method + " " + path
+                          + " HTTP/1.1\r\nHost: localhost\r\nConnection: "
+                            "close\r\nContent-Length: 0\r\n\r\n");
+}
+
+} // namespace tillroll::test

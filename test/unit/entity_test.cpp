@@ -1,0 +1,206 @@
+#include "events/codec.hpp"
+
+#include "../support/actor_harness.hpp"
+#include "../support/temp_directory.hpp"
+
+using namespace tillroll;
+using namespace std::chrono_literals;
+
+namespace {
+
+const timestamp start_time{std::chrono::seconds{1'790'000'000}};
+
+std::vector<std::string> event_names(event_log& log, const std::string& stream) {
+  std::vector<std::string> names;
+  REQUIRE(log.read_stream(stream, 1, UINT64_MAX, [&](recorded_event&& record) {
+    names.emplace_back(event_name(*decode_event<sku_event>(record)));
+    return true;
+  }));
+  return names;
+}
+
+template <class Entity>
+typename Entity::state_type full_replay(event_log& log, const std::string& stream) {
+  typename Entity::state_type state{};
+  REQUIRE(log.read_stream(stream, 1, UINT64_MAX, [&](recorded_event&& record) {
+    Entity::apply(state, *decode_event<typename Entity::event_type>(record));
+    return true;
+  }));
+  return state;
+}
+
+template <class Entity>
+void check_snapshot_plus_tail(event_log& log, snapshot_store& snapshots,
+                              const std::string& stream) {
+  auto taken = snapshots.load(stream);
+  REQUIRE(taken);
+  REQUIRE(taken->has_value());
+  CHECK((*taken)->version == Entity::snapshot_version);
+  auto state = decode_payload<typename Entity::state_type>((*taken)->state);
+  REQUIRE(state);
+  REQUIRE(log.read_stream(stream, (*taken)->sequence + 1, UINT64_MAX,
+                          [&](recorded_event&& record) {
+                            Entity::apply(*state,
+                                          *decode_event<typename Entity::event_type>(
+                                            record));
+                            return true;
+                          }));
+  CHECK(encode_payload(*state) == encode_payload(full_replay<Entity>(log, stream)));
+}
+
+void register_sku_with(test::actor_harness& harness, const std::string& sku,
+                       int64_t stock) {
+  REQUIRE(harness.ask<sku_entity>(
+    sku, register_sku{"product-1", "seller-1", 1999, "USD", stock}));
+}
+
+} // namespace
+
+TEST_CASE("an entity recovers its state from the log after a restart") {
+  test::temp_directory directory;
+  {
+    test::actor_harness harness{directory.path(), start_time};
+    register_sku_with(harness, "TSHIRT", 10);
+    REQUIRE(harness.ask<sku_entity>("TSHIRT", reserve_stock{"order-1", 3, 10min}));
+    REQUIRE(harness.ask<sku_entity>("TSHIRT", confirm_reservation{"order-1"}));
+    REQUIRE(harness.ask<sku_entity>("TSHIRT", reserve_stock{"order-2", 2, 10min}));
+  }
+  test::actor_harness harness{directory.path(), start_time + 1s};
+  auto view = harness.ask<sku_entity>("TSHIRT", get_sku{});
+  REQUIRE(view);
+  CHECK(view->sold == 3);
+  CHECK(view->reserved == 2);
+  CHECK(view->available == 5);
+}
+
+TEST_CASE("a rejected command is answered with its error and writes nothing") {
+  test::temp_directory directory;
+  test::actor_harness harness{directory.path(), start_time};
+  register_sku_with(harness, "MUG", 1);
+  auto refused = harness.ask<sku_entity>("MUG", reserve_stock{"order-1", 2, 10min});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::out_of_stock);
+  CHECK(*harness.log->stream_head("sku-MUG") == 2);
+  auto unknown = harness.ask<sku_entity>("NOPE", get_sku{});
+  CHECK(unknown.error().code == errc::not_found);
+}
+
+TEST_CASE("commands sent together are answered in order and batched") {
+  test::temp_directory directory;
+  test::actor_harness harness{directory.path(), start_time};
+  register_sku_with(harness, "HOT", 30);
+  auto answers = std::make_shared<std::vector<std::pair<int, bool>>>();
+  for (int index = 0; index < 50; ++index) {
+    auto target = harness.registry;
+    harness.system->spawn([=](caf::event_based_actor* self) {
+      self
+        ->request(target, caf::infinite, route_atom::value, std::string{"sku"},
+                  std::string{"HOT"},
+                  caf::make_message(sku_command{
+                    reserve_stock{"order-" + std::to_string(index), 1, 10min}}))
+        .then([=](sku_view&) { answers->emplace_back(index, true); },
+              [=](caf::error&) { answers->emplace_back(index, false); });
+    });
+  }
+  harness.run();
+  REQUIRE(answers->size() == 50);
+  int accepted = 0;
+  for (auto& [index, ok] : *answers)
+    accepted += ok ? 1 : 0;
+  CHECK(accepted == 30);
+  auto view = harness.ask<sku_entity>("HOT", get_sku{});
+  CHECK(view->reserved == 30);
+  CHECK(view->available == 0);
+  CHECK(harness.writer->stats().batches < 31);
+}
+
+TEST_CASE("snapshot plus tail equals a full replay") {
+  test::temp_directory directory;
+  entity_settings settings;
+  settings.snapshot_every_events = 10;
+  test::actor_harness harness{directory.path(), start_time, settings};
+  register_sku_with(harness, "SNAP", 100);
+  for (int index = 0; index < 27; ++index)
+    REQUIRE(harness.ask<sku_entity>(
+      "SNAP", reserve_stock{"order-" + std::to_string(index), 1, 10min}));
+  for (int index = 0; index < 9; ++index)
+    REQUIRE(harness.ask<sku_entity>(
+      "SNAP", confirm_reservation{"order-" + std::to_string(index)}));
+  auto taken = harness.snapshots->load("sku-SNAP");
+  REQUIRE(taken->has_value());
+  CHECK((*taken)->sequence >= 10);
+  CHECK((*taken)->sequence < *harness.log->stream_head("sku-SNAP"));
+  check_snapshot_plus_tail<sku_entity>(*harness.log, *harness.snapshots,
+                                       "sku-SNAP");
+}
+
+TEST_CASE("an outdated snapshot is ignored and the state rebuilt from events") {
+  test::temp_directory directory;
+  {
+    test::actor_harness harness{directory.path(), start_time};
+    register_sku_with(harness, "OLD", 7);
+    REQUIRE(harness.snapshots->save(
+      "sku-OLD", snapshot{sku_entity::snapshot_version + 1, 2, "garbage"}));
+  }
+  test::actor_harness harness{directory.path(), start_time};
+  auto view = harness.ask<sku_entity>("OLD", get_sku{});
+  REQUIRE(view);
+  CHECK(view->available == 7);
+}
+
+TEST_CASE("an idle entity passivates with a snapshot and comes back on demand") {
+  test::temp_directory directory;
+  entity_settings settings;
+  settings.idle_timeout = 1s;
+  test::actor_harness harness{directory.path(), start_time, settings};
+  register_sku_with(harness, "IDLE", 4);
+  CHECK(harness.live() == 1);
+  harness.advance(2s);
+  CHECK(harness.live() == 0);
+  auto taken = harness.snapshots->load("sku-IDLE");
+  REQUIRE(taken->has_value());
+  CHECK((*taken)->sequence == 2);
+  auto view = harness.ask<sku_entity>("IDLE", reserve_stock{"order-1", 1, 10min});
+  REQUIRE(view);
+  CHECK(view->available == 3);
+  CHECK(harness.live() == 1);
+}
+
+TEST_CASE("a reservation TTL fires as an event while the entity is live") {
+  test::temp_directory directory;
+  test::actor_harness harness{directory.path(), start_time};
+  register_sku_with(harness, "TTL", 2);
+  REQUIRE(harness.ask<sku_entity>("TTL", reserve_stock{"order-1", 2, 60s}));
+  harness.advance(59s);
+  CHECK(harness.ask<sku_entity>("TTL", get_sku{})->reserved == 2);
+  harness.advance(2s);
+  CHECK(harness.ask<sku_entity>("TTL", get_sku{})->reserved == 0);
+  CHECK(event_names(*harness.log, "sku-TTL").back() == "reservation_expired");
+}
+
+TEST_CASE("an overdue timer fires at once after a restart") {
+  test::temp_directory directory;
+  {
+    test::actor_harness harness{directory.path(), start_time};
+    register_sku_with(harness, "LATE", 5);
+    REQUIRE(harness.ask<sku_entity>("LATE", reserve_stock{"order-1", 5, 60s}));
+  }
+  // The node was down past the TTL; nobody asks for the SKU, yet the
+  // registry wakes it from the timer index.
+  test::actor_harness harness{directory.path(), start_time + 120s};
+  CHECK(event_names(*harness.log, "sku-LATE").back() == "reservation_expired");
+  CHECK(harness.ask<sku_entity>("LATE", get_sku{})->available == 5);
+}
+
+TEST_CASE("a passivated entity is woken when its timer comes due") {
+  test::temp_directory directory;
+  entity_settings settings;
+  settings.idle_timeout = 1s;
+  test::actor_harness harness{directory.path(), start_time, settings};
+  register_sku_with(harness, "SLEEPY", 3);
+  REQUIRE(harness.ask<sku_entity>("SLEEPY", reserve_stock{"order-1", 3, 30s}));
+  harness.advance(2s);
+  CHECK(harness.live() == 0);
+  harness.advance(30s);
+  CHECK(event_names(*harness.log, "sku-SLEEPY").back() == "reservation_expired");
+}
