@@ -14,6 +14,7 @@
 #include "actors/caf_error.hpp"
 #include "actors/entity_context.hpp"
 #include "actors/messages.hpp"
+#include "actors/recovery.hpp"
 #include "events/byte_order.hpp"
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
@@ -93,35 +94,15 @@ inline std::optional<int64_t> to_microseconds(std::optional<timestamp> at) {
 
 template <class Entity>
 expected<void> recover(entity_actor_type<Entity>* self) {
-  using state_type = typename Entity::state_type;
-  using event_type = typename Entity::event_type;
   auto& st = self->state;
   auto& context = *st.context;
-  auto loaded = context.snapshots->load(st.stream_id);
-  // A damaged or outdated snapshot only costs a longer replay.
-  if (loaded && *loaded && (*loaded)->version == Entity::snapshot_version) {
-    auto decoded = decode_payload<state_type>((*loaded)->state);
-    if (decoded) {
-      st.state = std::move(*decoded);
-      st.sequence = st.snapshot_sequence = (*loaded)->sequence;
-    }
-  }
-  std::optional<failure> broken;
-  auto replayed = context.log->read_stream(
-    st.stream_id, st.sequence + 1, UINT64_MAX, [&](recorded_event&& record) {
-      auto event = decode_event<event_type>(record);
-      if (!event) {
-        broken = std::move(event).error();
-        return false;
-      }
-      Entity::apply(st.state, *event);
-      st.sequence = record.sequence;
-      return true;
-    });
-  if (!replayed)
-    return replayed;
-  if (broken)
-    return std::move(*broken);
+  auto recovered = recover_state<Entity>(*context.log, context.snapshots,
+                                         st.stream_id);
+  if (!recovered)
+    return std::move(recovered).error();
+  st.state = std::move(recovered->state);
+  st.sequence = recovered->sequence;
+  st.snapshot_sequence = recovered->snapshot_sequence;
   auto deadline = context.log->get(column_family::metadata,
                                    timer_key(st.stream_id));
   if (!deadline)

@@ -7,6 +7,10 @@
 
 namespace tillroll {
 
+/// Uses the CPU's crc32 instruction where there is one.
 uint32_t crc32c(std::string_view bytes) noexcept;
+
+/// The table-driven fallback; the same result everywhere.
+uint32_t crc32c_portable(std::string_view bytes) noexcept;
 
 } // namespace tillroll

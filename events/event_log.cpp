@@ -40,7 +40,7 @@ event_log::open(const event_log_options& options) {
   db_options.IncreaseParallelism(2);
   // The journal is the only writer of events; RocksDB's own write grouping
   // still helps projections and snapshots that write beside it.
-  db_options.enable_pipelined_write = true;
+  db_options.enable_pipelined_write = false;
 
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

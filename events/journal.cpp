@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <cassert>
+#include <cstdio>
 #include <future>
 
 namespace tillroll {
@@ -47,9 +48,11 @@ expected<void> journal::start() {
     return std::move(last).error();
   next_position_ = *last + 1;
   committed_position_.store(*last, std::memory_order_release);
-  last_sync_ = std::chrono::steady_clock::now();
-  if (!options_.write_inline)
-    writer_ = std::thread{[this] { run(); }};
+  if (!options_.write_inline) {
+    writer_ = std::thread{[this] { run_writer(); }};
+    if (options_.mode != durability::off)
+      syncer_ = std::thread{[this] { run_syncer(); }};
+  }
   return {};
 }
 
@@ -72,12 +75,18 @@ void journal::append(append_request request) {
   if (options_.write_inline) {
     std::vector<append_request> single;
     single.push_back(std::move(request));
-    std::lock_guard guard{mutex_};
-    commit(single);
+    written_batch written;
+    {
+      std::lock_guard guard{mutex_};
+      write_batch(single, written, options_.mode == durability::always);
+    }
+    acknowledge(written);
     return;
   }
   {
     std::lock_guard guard{mutex_};
+    if (poisoned_)
+      return refuse(poisoned_->code, poisoned_->message, false);
     if (stopping_)
       return refuse(errc::unavailable, "the journal is stopping", true);
     if (queue_.size() >= options_.queue_requests_max)
@@ -107,13 +116,18 @@ bool journal::wait_for_commit(uint64_t position,
 void journal::stop() {
   {
     std::lock_guard guard{mutex_};
-    if (stopping_ && !writer_.joinable())
-      return;
     stopping_ = true;
   }
   wake_.notify_all();
   if (writer_.joinable())
     writer_.join();
+  {
+    std::lock_guard guard{sync_mutex_};
+    writer_done_ = true;
+  }
+  sync_wake_.notify_all();
+  if (syncer_.joinable())
+    syncer_.join();
 }
 
 journal::statistics journal::stats() const noexcept {
@@ -121,39 +135,105 @@ journal::statistics journal::stats() const noexcept {
           conflicts_.load()};
 }
 
-void journal::run() {
+void journal::poison(const failure& why) {
+  std::lock_guard guard{mutex_};
+  if (!poisoned_)
+    poisoned_ = failure{errc::storage_failure,
+                        "the log failed and needs a restart: " + why.message,
+                        false};
+}
+
+void journal::run_writer() {
   std::vector<append_request> taken;
-  std::unique_lock lock{mutex_};
   for (;;) {
-    if (options_.mode == durability::batch && unsynced_writes_) {
-      wake_.wait_for(lock, options_.batch_sync_interval,
-                     [&] { return stopping_ || !queue_.empty(); });
-    } else {
+    {
+      std::unique_lock lock{mutex_};
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    }
-    if (queue_.empty()) {
-      if (unsynced_writes_) {
-        lock.unlock();
-        log_.sync_wal().has_value();
-        unsynced_writes_ = false;
-        last_sync_ = std::chrono::steady_clock::now();
-        syncs_.fetch_add(1, std::memory_order_relaxed);
-        lock.lock();
-      }
-      if (stopping_)
+      if (queue_.empty())
         return;
+      size_t events = 0;
+      while (!queue_.empty() && events < options_.batch_events_max) {
+        events += queue_.front().events.size();
+        taken.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    written_batch written;
+    write_batch(taken, written, false);
+    taken.clear();
+    if (options_.mode != durability::always) {
+      // Acknowledged once written; `batch` fsyncs on the syncer's clock.
+      acknowledge(written);
       continue;
     }
-    size_t events = 0;
-    while (!queue_.empty() && events < options_.batch_events_max) {
-      events += queue_.front().events.size();
-      taken.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+    std::unique_lock lock{sync_mutex_};
+    // Bounded hand-over: the writer waits when fsyncs fall behind.
+    sync_room_.wait(lock, [&] {
+      return unsynced_events_ < 4 * options_.batch_events_max;
+    });
+    unsynced_events_ += written.event_count;
+    unsynced_.push_back(std::move(written));
     lock.unlock();
-    commit(taken);
+    sync_wake_.notify_one();
+  }
+}
+
+void journal::run_syncer() {
+  std::vector<written_batch> taken;
+  uint64_t synced_events = 0;
+  for (;;) {
+    {
+      std::unique_lock lock{sync_mutex_};
+      if (options_.mode == durability::batch) {
+        sync_wake_.wait_for(lock, options_.batch_sync_interval,
+                            [&] { return writer_done_; });
+      } else {
+        sync_wake_.wait(lock,
+                        [&] { return writer_done_ || !unsynced_.empty(); });
+      }
+      if (options_.mode == durability::always && unsynced_.empty()
+          && writer_done_)
+        return;
+      taken.swap(unsynced_);
+      unsynced_events_ = 0;
+    }
+    sync_room_.notify_all();
+    bool pending_writes = options_.mode == durability::always
+                            ? !taken.empty()
+                            : events_.load() > synced_events;
+    synced_events = events_.load();
+    if (pending_writes) {
+      auto started = std::chrono::steady_clock::now();
+      auto synced = log_.sync_wal();
+      write_latency_.record(std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+      size_t events = 0;
+      for (auto& written : taken) {
+        events += written.event_count;
+        if (!synced) {
+          for (auto& outcome : written.outcomes)
+            if (outcome && outcome->has_value())
+              outcome = synced.error();
+        }
+      }
+      if (!synced) {
+        std::fprintf(stderr, "tillroll: fsync of the log failed: %s\n",
+                     synced.error().message.c_str());
+        poison(synced.error());
+      }
+      if (options_.mode == durability::always)
+        batch_events_.record(static_cast<double>(events));
+    }
+    for (auto& written : taken)
+      acknowledge(written);
     taken.clear();
-    lock.lock();
+    if (options_.mode == durability::batch) {
+      std::lock_guard guard{sync_mutex_};
+      if (writer_done_)
+        return;
+    }
   }
 }
 
@@ -169,17 +249,27 @@ expected<uint64_t> journal::head_of(const std::string& stream_id) {
   return head;
 }
 
-void journal::commit(std::vector<append_request>& requests) {
+void journal::write_batch(std::vector<append_request>& requests,
+                          written_batch& written, bool sync) {
   rocksdb::WriteBatch batch;
-  std::vector<std::optional<expected<append_receipt>>> outcomes(
-    requests.size());
+  written.outcomes.resize(requests.size());
   // Heads staged by earlier requests of this batch for the same stream.
   std::unordered_map<std::string_view, uint64_t> staged_heads;
   auto first_position = next_position_;
   auto position = next_position_;
   size_t event_count = 0;
+  std::optional<failure> poisoned;
+  // Inline writes already hold mutex_ and never poison.
+  if (!options_.write_inline) {
+    std::lock_guard guard{mutex_};
+    poisoned = poisoned_;
+  }
   for (size_t index = 0; index < requests.size(); ++index) {
     auto& request = requests[index];
+    if (poisoned) {
+      written.outcomes[index] = *poisoned;
+      continue;
+    }
     uint64_t head = 0;
     if (auto staged = staged_heads.find(request.stream_id);
         staged != staged_heads.end()) {
@@ -187,12 +277,12 @@ void journal::commit(std::vector<append_request>& requests) {
     } else if (auto loaded = head_of(request.stream_id)) {
       head = *loaded;
     } else {
-      outcomes[index] = std::move(loaded).error();
+      written.outcomes[index] = std::move(loaded).error();
       continue;
     }
     if (head != request.expected_sequence) {
       conflicts_.fetch_add(1, std::memory_order_relaxed);
-      outcomes[index] = make_failure(
+      written.outcomes[index] = make_failure(
         errc::conflict, "stream " + request.stream_id + " is at sequence "
                           + std::to_string(head) + ", not "
                           + std::to_string(request.expected_sequence));
@@ -225,50 +315,58 @@ void journal::commit(std::vector<append_request>& requests) {
     receipt.last_position = position - 1;
     event_count += request.events.size();
     staged_heads[request.stream_id] = receipt.last_sequence;
-    outcomes[index] = receipt;
+    written.outcomes[index] = receipt;
   }
   if (batch.Count() > 0) {
     auto started = std::chrono::steady_clock::now();
-    auto written = log_.write(batch, options_.mode == durability::always,
-                              options_.mode == durability::off);
+    auto result = log_.write(batch, sync, options_.mode == durability::off);
     auto finished = std::chrono::steady_clock::now();
-    if (!written) {
+    if (!result) {
       // Nothing of the batch is acknowledged; positions are reused.
       next_position_ = first_position;
-      for (auto& outcome : outcomes)
+      for (auto& outcome : written.outcomes)
         if (outcome && outcome->has_value())
-          outcome = written.error();
+          outcome = result.error();
+      std::fprintf(stderr, "tillroll: write to the log failed: %s\n",
+                   result.error().message.c_str());
+      if (!options_.write_inline)
+        poison(result.error());
     } else {
       next_position_ = position;
       for (auto& [stream_id, head] : staged_heads)
         stream_heads_[std::string{stream_id}] = head;
-      write_latency_.record(
-        std::chrono::duration<double>(finished - started).count());
-      batch_events_.record(static_cast<double>(event_count));
+      if (sync || options_.mode == durability::off) {
+        write_latency_.record(
+          std::chrono::duration<double>(finished - started).count());
+        batch_events_.record(static_cast<double>(event_count));
+        if (sync)
+          syncs_.fetch_add(1, std::memory_order_relaxed);
+      } else if (options_.mode == durability::batch) {
+        batch_events_.record(static_cast<double>(event_count));
+      }
       batches_.fetch_add(1, std::memory_order_relaxed);
       events_.fetch_add(event_count, std::memory_order_relaxed);
-      if (options_.mode == durability::always)
-        syncs_.fetch_add(1, std::memory_order_relaxed);
-      if (options_.mode == durability::batch) {
-        unsynced_writes_ = true;
-        if (finished - last_sync_ >= options_.batch_sync_interval) {
-          log_.sync_wal().has_value();
-          unsynced_writes_ = false;
-          last_sync_ = finished;
-          syncs_.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-      {
-        std::lock_guard guard{commit_mutex_};
-        committed_position_.store(position - 1, std::memory_order_release);
-      }
-      committed_.notify_all();
+      written.last_position = position - 1;
+      written.event_count = event_count;
     }
   }
   appends_.fetch_add(requests.size(), std::memory_order_relaxed);
-  for (size_t index = 0; index < requests.size(); ++index) {
-    assert(outcomes[index].has_value());
-    requests[index].done(std::move(*outcomes[index]));
+  written.requests = std::move(requests);
+  requests.clear();
+}
+
+void journal::acknowledge(written_batch& written) {
+  if (written.last_position > committed_position()) {
+    {
+      std::lock_guard guard{commit_mutex_};
+      committed_position_.store(written.last_position,
+                                std::memory_order_release);
+    }
+    committed_.notify_all();
+  }
+  for (size_t index = 0; index < written.requests.size(); ++index) {
+    assert(written.outcomes[index].has_value());
+    written.requests[index].done(std::move(*written.outcomes[index]));
   }
 }
 

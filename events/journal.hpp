@@ -1,8 +1,9 @@
 // Group commit: the single writer of the log. Concurrent appends from many
-// entities queue here; one thread gathers them into one WriteBatch and one
-// fsync, checks each stream's expected sequence, and answers every appender
-// only when its batch is durable. Durable throughput grows with
-// concurrency instead of being one fsync per request.
+// entities queue here; one thread gathers them into one WriteBatch, checks
+// each stream's expected sequence and writes it; a second thread fsyncs
+// the write-ahead log and answers every appender whose batch it covered.
+// Durable throughput grows with concurrency instead of being one fsync per
+// request, and the next batch is prepared while the last one is fsync'd.
 #pragma once
 
 #include "events/envelope.hpp"
@@ -123,14 +124,28 @@ public:
     uint64_t conflicts = 0;
   };
   statistics stats() const noexcept;
-  /// Events per committed batch.
+  /// Events made durable by one fsync.
   const histogram& batch_events() const noexcept { return batch_events_; }
-  /// Seconds per durable write (the fsync in `always` mode).
+  /// Seconds per fsync of the write-ahead log (`always` and `batch`), or
+  /// per write (`off`).
   const histogram& write_latency() const noexcept { return write_latency_; }
 
 private:
-  void run();
-  void commit(std::vector<append_request>& requests);
+  /// A written batch waiting for its fsync.
+  struct written_batch {
+    std::vector<append_request> requests;
+    std::vector<std::optional<expected<append_receipt>>> outcomes;
+    uint64_t last_position = 0;
+    size_t event_count = 0;
+  };
+
+  void run_writer();
+  void run_syncer();
+  /// Checks and writes one batch; fills `written` for acknowledgement.
+  void write_batch(std::vector<append_request>& requests,
+                   written_batch& written, bool sync);
+  void acknowledge(written_batch& written);
+  void poison(const failure& why);
   expected<uint64_t> head_of(const std::string& stream_id);
 
   event_log& log_;
@@ -141,12 +156,22 @@ private:
   std::deque<append_request> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  /// Set when a write or fsync failed: the log's state is unknown, so
+  /// every later append fails until the node restarts and recovers.
+  std::optional<failure> poisoned_;
+
+  // Written batches handed from the writer to the syncer.
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wake_;
+  std::condition_variable sync_room_;
+  std::vector<written_batch> unsynced_;
+  size_t unsynced_events_ = 0;
+  bool writer_done_ = false;
+  std::thread syncer_;
 
   // Touched only by the writer (or under mutex_ in inline mode).
   std::unordered_map<std::string, uint64_t> stream_heads_;
   uint64_t next_position_ = 1;
-  std::chrono::steady_clock::time_point last_sync_;
-  bool unsynced_writes_ = false;
 
   std::atomic<uint64_t> committed_position_{0};
   std::mutex commit_mutex_;

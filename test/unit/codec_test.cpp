@@ -64,8 +64,14 @@ TEST_CASE("a truncated record is an error") {
     CHECK_FALSE(decode_record(bytes.substr(0, size)));
 }
 
-TEST_CASE("crc32c matches the standard check value") {
+TEST_CASE("crc32c matches the standard check value, in hardware and not") {
   CHECK(crc32c("123456789") == 0xE3069283u);
+  CHECK(crc32c_portable("123456789") == 0xE3069283u);
+  std::string bytes;
+  for (int size = 0; size < 300; ++size) {
+    CHECK(crc32c(bytes) == crc32c_portable(bytes));
+    bytes.push_back(static_cast<char>(size * 7 + 3));
+  }
 }
 
 TEST_CASE("stream keys order by stream, then numerically by sequence") {

@@ -1,3 +1,4 @@
+#include "actors/recovery.hpp"
 #include "events/codec.hpp"
 
 #include "../support/actor_harness.hpp"
@@ -19,33 +20,18 @@ std::vector<std::string> event_names(event_log& log, const std::string& stream) 
   return names;
 }
 
-template <class Entity>
-typename Entity::state_type full_replay(event_log& log, const std::string& stream) {
-  typename Entity::state_type state{};
-  REQUIRE(log.read_stream(stream, 1, UINT64_MAX, [&](recorded_event&& record) {
-    Entity::apply(state, *decode_event<typename Entity::event_type>(record));
-    return true;
-  }));
-  return state;
-}
-
+/// Snapshot + tail, as activation does, equals a replay of every event.
 template <class Entity>
 void check_snapshot_plus_tail(event_log& log, snapshot_store& snapshots,
                               const std::string& stream) {
-  auto taken = snapshots.load(stream);
-  REQUIRE(taken);
-  REQUIRE(taken->has_value());
-  CHECK((*taken)->version == Entity::snapshot_version);
-  auto state = decode_payload<typename Entity::state_type>((*taken)->state);
-  REQUIRE(state);
-  REQUIRE(log.read_stream(stream, (*taken)->sequence + 1, UINT64_MAX,
-                          [&](recorded_event&& record) {
-                            Entity::apply(*state,
-                                          *decode_event<typename Entity::event_type>(
-                                            record));
-                            return true;
-                          }));
-  CHECK(encode_payload(*state) == encode_payload(full_replay<Entity>(log, stream)));
+  auto from_snapshot = recover_state<Entity>(log, &snapshots, stream);
+  auto from_zero = recover_state<Entity>(log, nullptr, stream);
+  REQUIRE(from_snapshot);
+  REQUIRE(from_zero);
+  CHECK(from_snapshot->snapshot_sequence > 0);
+  CHECK(from_zero->snapshot_sequence == 0);
+  CHECK(from_snapshot->sequence == from_zero->sequence);
+  CHECK(encode_payload(from_snapshot->state) == encode_payload(from_zero->state));
 }
 
 void register_sku_with(test::actor_harness& harness, const std::string& sku,

@@ -1,0 +1,62 @@
+// Rebuilding an entity's state from the log: the latest snapshot of the
+// right version, then every later event through the upcasters. Shared by
+// the entity actor, the command line and the benchmarks. No CAF here.
+#pragma once
+
+#include "events/byte_order.hpp"
+#include "events/codec.hpp"
+#include "events/event_log.hpp"
+#include "snapshots/snapshot_store.hpp"
+
+#include <optional>
+#include <string_view>
+
+namespace tillroll {
+
+template <class Entity>
+struct recovered_state {
+  typename Entity::state_type state{};
+  /// The last sequence applied.
+  uint64_t sequence = 0;
+  /// The sequence of the snapshot used, 0 when none.
+  uint64_t snapshot_sequence = 0;
+};
+
+/// The state of `stream_id`. With `snapshots` null, a full replay. A
+/// damaged or outdated snapshot only costs a longer replay.
+template <class Entity>
+expected<recovered_state<Entity>> recover_state(const event_log& log,
+                                                const snapshot_store* snapshots,
+                                                std::string_view stream_id) {
+  recovered_state<Entity> result;
+  if (snapshots != nullptr) {
+    auto loaded = snapshots->load(stream_id);
+    if (loaded && *loaded && (*loaded)->version == Entity::snapshot_version) {
+      auto decoded
+        = decode_payload<typename Entity::state_type>((*loaded)->state);
+      if (decoded) {
+        result.state = std::move(*decoded);
+        result.sequence = result.snapshot_sequence = (*loaded)->sequence;
+      }
+    }
+  }
+  std::optional<failure> broken;
+  auto replayed = log.read_stream(
+    stream_id, result.sequence + 1, UINT64_MAX, [&](recorded_event&& record) {
+      auto event = decode_event<typename Entity::event_type>(record);
+      if (!event) {
+        broken = std::move(event).error();
+        return false;
+      }
+      Entity::apply(result.state, *event);
+      result.sequence = record.sequence;
+      return true;
+    });
+  if (!replayed)
+    return std::move(replayed).error();
+  if (broken)
+    return std::move(*broken);
+  return result;
+}
+
+} // namespace tillroll

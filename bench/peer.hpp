@@ -1,0 +1,51 @@
+// Running a peer benchmark in the same run: RocksDB's db_bench (Debian
+// package rocksdb-tools) on a temporary directory, parsed for ops/sec.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace tillroll::bench {
+
+struct temp_directory {
+  temp_directory() {
+    std::string pattern = "/tmp/tillroll-bench-XXXXXX";
+    path = mkdtemp(pattern.data());
+  }
+  ~temp_directory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+/// ops/sec of the named db_bench benchmark, or nothing if db_bench is
+/// missing or printed no figure.
+inline std::optional<double> db_bench(const std::string& benchmark,
+                                      const std::string& flags) {
+  temp_directory directory;
+  auto command = "db_bench --db=" + directory.path.string() + " " + flags
+                 + " 2>&1";
+  auto* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr)
+    return std::nullopt;
+  std::optional<double> result;
+  char line[4096];
+  while (std::fgets(line, sizeof(line), pipe) != nullptr) {
+    std::string text{line};
+    if (text.rfind(benchmark, 0) != 0)
+      continue;
+    auto ops = text.find(" ops/sec");
+    if (ops == std::string::npos)
+      continue;
+    auto start = text.rfind(' ', ops - 1);
+    result = std::stod(text.substr(start + 1, ops - start - 1));
+  }
+  pclose(pipe);
+  return result;
+}
+
+} // namespace tillroll::bench
