@@ -42,7 +42,7 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
   }
   std::optional<failure> broken;
   auto replayed = log.read_stream(
-    stream_id, result.sequence + 1, UINT64_MAX, [&](recorded_event&& record) {
+    stream_id, result.sequence + 1, UINT64_MAX, [&](const recorded_event& record) {
       auto event = decode_event<typename Entity::event_type>(record);
       if (!event) {
         broken = std::move(event).error();

@@ -67,7 +67,7 @@ kind_codec make_codec() {
     typename Entity::state_type state{};
     std::optional<failure> broken;
     auto read = log.read_stream(
-      stream_id, 1, bounds.to_sequence, [&](recorded_event&& record) {
+      stream_id, 1, bounds.to_sequence, [&](const recorded_event& record) {
         if (bounds.at && record.recorded_at > *bounds.at)
           return false;
         auto event = decode_event<typename Entity::event_type>(record);
@@ -108,7 +108,7 @@ expected<void> replay_stream(const event_log& log, std::string_view stream_id,
   if (codec != codecs().end())
     return codec->second.replay(log, stream_id, bounds, out);
   return log.read_stream(stream_id, 1, bounds.to_sequence,
-                         [&](recorded_event&& record) {
+                         [&](const recorded_event& record) {
                            if (bounds.at && record.recorded_at > *bounds.at)
                              return false;
                            out << json::serialize(envelope_json(record))

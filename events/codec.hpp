@@ -30,7 +30,7 @@ namespace detail {
 // copy into an istringstream per event would dominate.
 class view_buffer : public std::streambuf {
 public:
-  explicit view_buffer(std::string_view bytes) {
+  void reset(std::string_view bytes) {
     auto* begin = const_cast<char*>(bytes.data());
     setg(begin, begin, begin + bytes.size());
   }
@@ -52,8 +52,12 @@ template <class T>
 expected<T> decode_payload(std::string_view bytes) {
   T value{};
   try {
-    detail::view_buffer buffer{bytes};
-    std::istream stream{&buffer};
+    // One stream per thread and type: constructing an istream per payload
+    // (locale and all) costs more than decoding it.
+    thread_local detail::view_buffer buffer;
+    thread_local std::istream stream{&buffer};
+    buffer.reset(bytes);
+    stream.clear();
     cereal::PortableBinaryInputArchive archive{stream};
     archive(value);
   } catch (const std::exception& error) {

@@ -43,7 +43,8 @@ std::string encode_record(const recorded_event& event) {
   return out;
 }
 
-expected<recorded_event> decode_record(std::string_view bytes) {
+expected<void> decode_record_into(std::string_view bytes,
+                                  recorded_event& event) {
   byte_reader reader{bytes};
   auto checksum = reader.read_integer<uint32_t>();
   if (!reader.good() || checksum != crc32c(bytes.substr(4)))
@@ -53,19 +54,26 @@ expected<recorded_event> decode_record(std::string_view bytes) {
     return make_failure(errc::corrupt_record,
                         "unknown event record format "
                           + std::to_string(format));
-  recorded_event event;
   event.type_id = reader.read_integer<uint32_t>();
   event.schema_version = reader.read_integer<uint16_t>();
   event.sequence = reader.read_integer<uint64_t>();
   event.position = reader.read_integer<uint64_t>();
   event.recorded_at
     = timestamp{std::chrono::microseconds{reader.read_integer<int64_t>()}};
-  event.stream_id = reader.read_bytes(reader.read_integer<uint16_t>());
-  event.correlation_id = reader.read_bytes(reader.read_integer<uint16_t>());
-  event.causation_id = reader.read_bytes(reader.read_integer<uint16_t>());
-  event.payload = reader.read_bytes(reader.read_integer<uint32_t>());
+  event.stream_id.assign(reader.read_bytes(reader.read_integer<uint16_t>()));
+  event.correlation_id.assign(
+    reader.read_bytes(reader.read_integer<uint16_t>()));
+  event.causation_id.assign(reader.read_bytes(reader.read_integer<uint16_t>()));
+  event.payload.assign(reader.read_bytes(reader.read_integer<uint32_t>()));
   if (!reader.good() || !reader.at_end())
     return make_failure(errc::corrupt_record, "event record truncated");
+  return {};
+}
+
+expected<recorded_event> decode_record(std::string_view bytes) {
+  recorded_event event;
+  if (auto decoded = decode_record_into(bytes, event); !decoded)
+    return std::move(decoded).error();
   return event;
 }
 

@@ -57,5 +57,9 @@ inline constexpr size_t trace_id_size_max = 128;
 
 std::string encode_record(const recorded_event& event);
 [[nodiscard]] expected<recorded_event> decode_record(std::string_view bytes);
+/// Decodes into `out`, reusing its strings' storage: replay decodes
+/// millions of records and would otherwise allocate for each.
+[[nodiscard]] expected<void> decode_record_into(std::string_view bytes,
+                                                recorded_event& out);
 
 } // namespace tillroll

@@ -54,7 +54,7 @@ public:
   [[nodiscard]] expected<void>
   read_stream(std::string_view stream_id, uint64_t from_sequence,
               uint64_t to_sequence,
-              const std::function<bool(recorded_event&&)>& visit) const;
+              const std::function<bool(const recorded_event&)>& visit) const;
 
   /// Up to `limit` events in global order, starting at `from_position`.
   [[nodiscard]] expected<std::vector<recorded_event>>

@@ -170,8 +170,8 @@ void end_reservation(sku_state& state, const std::string& order_id) {
   auto held = state.reservations.find(order_id);
   assert(held != state.reservations.end());
   state.reserved -= held->second.quantity;
-  state.reservations.erase(held);
-  state.ended_orders.insert(order_id);
+  auto node = state.reservations.extract(held);
+  state.ended_orders.insert(std::move(node.key()));
 }
 
 struct applier {
@@ -204,8 +204,10 @@ struct applier {
     assert(held != state.reservations.end());
     state.reserved -= held->second.quantity;
     state.sold += held->second.quantity;
-    state.confirmed_orders[event.order_id] = held->second.quantity;
-    state.reservations.erase(held);
+    // Moves the order id's node instead of copying the string.
+    auto node = state.reservations.extract(held);
+    state.confirmed_orders.emplace(std::move(node.key()),
+                                   node.mapped().quantity);
   }
   void operator()(const reservation_released& event) {
     end_reservation(state, event.order_id);

@@ -97,7 +97,7 @@ TEST_CASE("every acknowledged append survives kill -9, with no holes") {
       auto stream = "crash-w" + std::to_string(writer);
       uint64_t seen = 0;
       auto read = (*log)->read_stream(stream, 1, UINT64_MAX,
-                                      [&](recorded_event&& event) {
+                                      [&](const recorded_event& event) {
                                         seen = event.sequence;
                                         return true;
                                       });

@@ -13,7 +13,7 @@ const timestamp start_time{std::chrono::seconds{1'790'000'000}};
 
 std::vector<std::string> event_names(event_log& log, const std::string& stream) {
   std::vector<std::string> names;
-  REQUIRE(log.read_stream(stream, 1, UINT64_MAX, [&](recorded_event&& record) {
+  REQUIRE(log.read_stream(stream, 1, UINT64_MAX, [&](const recorded_event& record) {
     names.emplace_back(event_name(*decode_event<sku_event>(record)));
     return true;
   }));

@@ -74,7 +74,7 @@ TEST_CASE("concurrent appenders to one stream never overwrite each other") {
   CHECK(*log->stream_head("test-shared") == accepted.load());
   uint64_t seen = 0;
   REQUIRE(log->read_stream("test-shared", 1, UINT64_MAX,
-                           [&](recorded_event&& event) {
+                           [&](const recorded_event& event) {
                              CHECK(event.sequence == ++seen);
                              return true;
                            }));
