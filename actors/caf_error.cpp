@@ -22,20 +22,19 @@ failure from_caf_error(const caf::error& error) {
     }
     return result;
   }
-  if (error.category() == caf::atom("system")
-      && error.code() == static_cast<uint8_t>(caf::sec::request_timeout))
+  if (error.category() == caf::atom("system") &&
+      error.code() == static_cast<uint8_t>(caf::sec::request_timeout))
     return failure{errc::timeout, "the request timed out", true};
   return failure{errc::unavailable, "actor error: " + caf::to_string(error),
                  true};
 }
 
 void add_error_category(caf::actor_system_config& config) {
-  config.add_error_category(
-    error_category,
-    [](uint8_t code, caf::atom_value, const caf::message& context) {
-      return "tillroll::" + std::string{to_string(static_cast<errc>(code))}
-             + (context.empty() ? "" : " " + caf::to_string(context));
-    });
+  config.add_error_category(error_category, [](uint8_t code, caf::atom_value,
+                                               const caf::message& context) {
+    return "tillroll::" + std::string{to_string(static_cast<errc>(code))} +
+           (context.empty() ? "" : " " + caf::to_string(context));
+  });
 }
 
 } // namespace tillroll

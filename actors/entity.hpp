@@ -45,8 +45,7 @@ struct trace_ids {
   std::string causation_id;
 };
 
-template <class Entity>
-struct entity_state {
+template <class Entity> struct entity_state {
   using state_type = typename Entity::state_type;
   using command_type = typename Entity::command_type;
   using reply_type = typename Entity::reply_type;
@@ -96,31 +95,30 @@ template <class Entity>
 expected<void> recover(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   auto& context = *st.context;
-  auto recovered = recover_state<Entity>(*context.log, context.snapshots,
-                                         st.stream_id);
+  auto recovered =
+      recover_state<Entity>(*context.log, context.snapshots, st.stream_id);
   if (!recovered)
     return std::move(recovered).error();
   st.state = std::move(recovered->state);
   st.sequence = recovered->sequence;
   st.snapshot_sequence = recovered->snapshot_sequence;
-  auto deadline = context.log->get(column_family::metadata,
-                                   timer_key(st.stream_id));
+  auto deadline =
+      context.log->get(column_family::metadata, timer_key(st.stream_id));
   if (!deadline)
     return std::move(deadline).error();
   if (*deadline && (*deadline)->size() == 8)
-    st.persisted_deadline_us
-      = static_cast<int64_t>(read_big_endian(**deadline));
+    st.persisted_deadline_us =
+        static_cast<int64_t>(read_big_endian(**deadline));
   return {};
 }
 
-template <class Entity>
-void take_snapshot(entity_actor_type<Entity>* self) {
+template <class Entity> void take_snapshot(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   if (st.sequence == st.snapshot_sequence)
     return;
   auto saved = st.context->snapshots->save(
-    st.stream_id,
-    snapshot{Entity::snapshot_version, st.sequence, encode_payload(st.state)});
+      st.stream_id, snapshot{Entity::snapshot_version, st.sequence,
+                             encode_payload(st.state)});
   if (saved)
     st.snapshot_sequence = st.sequence;
   else
@@ -128,8 +126,7 @@ void take_snapshot(entity_actor_type<Entity>* self) {
                  st.stream_id.c_str(), saved.error().message.c_str());
 }
 
-template <class Entity>
-void schedule_timer(entity_actor_type<Entity>* self) {
+template <class Entity> void schedule_timer(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   auto deadline = Entity::next_deadline(st.state);
   if (!deadline)
@@ -146,21 +143,20 @@ void schedule_timer(entity_actor_type<Entity>* self) {
     self->delayed_send(self, delay, wake_atom::value, at_us);
 }
 
-template <class Entity>
-void deliver_answers(entity_actor_type<Entity>* self) {
+template <class Entity> void deliver_answers(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   for (size_t index = 0; index < st.in_flight.size(); ++index) {
     auto& promise = st.in_flight[index].promise;
     if (!promise.pending())
       continue;
     std::visit(
-      [&](auto& answer) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(answer)>, failure>)
-          promise.deliver(to_caf_error(answer));
-        else
-          promise.deliver(std::move(answer));
-      },
-      st.in_flight_answers[index]);
+        [&](auto& answer) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(answer)>, failure>)
+            promise.deliver(to_caf_error(answer));
+          else
+            promise.deliver(std::move(answer));
+        },
+        st.in_flight_answers[index]);
   }
   st.in_flight.clear();
   st.in_flight_answers.clear();
@@ -180,8 +176,7 @@ void fail_all(entity_actor_type<Entity>* self, const failure& why) {
   st.queue.clear();
 }
 
-template <class Entity>
-void maybe_retire(entity_actor_type<Entity>* self) {
+template <class Entity> void maybe_retire(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   if (!st.retiring || st.writing || !st.queue.empty())
     return;
@@ -189,8 +184,7 @@ void maybe_retire(entity_actor_type<Entity>* self) {
   self->quit();
 }
 
-template <class Entity>
-void drain(entity_actor_type<Entity>* self) {
+template <class Entity> void drain(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   auto& settings = st.context->settings;
   while (!st.writing && !st.queue.empty()) {
@@ -216,7 +210,7 @@ void drain(entity_actor_type<Entity>* self) {
           Entity::apply(st.state, event);
         }
         st.in_flight_answers.emplace_back(
-          Entity::reply(st.state, pending.command));
+            Entity::reply(st.state, pending.command));
       }
       st.in_flight.emplace_back(std::move(pending));
     }
@@ -225,21 +219,21 @@ void drain(entity_actor_type<Entity>* self) {
       continue;
     }
     st.writing = true;
-    append_request request{st.stream_id, st.sequence, std::move(encoded), {},
-                           {}};
-    st.writing_deadline_us
-      = to_microseconds(Entity::next_deadline(st.state));
+    append_request request{
+        st.stream_id, st.sequence, std::move(encoded), {}, {}};
+    st.writing_deadline_us = to_microseconds(Entity::next_deadline(st.state));
     if (st.writing_deadline_us != st.persisted_deadline_us) {
       std::optional<std::string> value;
       if (st.writing_deadline_us) {
         value.emplace();
-        append_big_endian(*value, static_cast<uint64_t>(*st.writing_deadline_us));
+        append_big_endian(*value,
+                          static_cast<uint64_t>(*st.writing_deadline_us));
       }
       request.metadata_changes.push_back(
-        metadata_change{timer_key(st.stream_id), std::move(value)});
+          metadata_change{timer_key(st.stream_id), std::move(value)});
     }
     request.done = [handle = caf::actor_cast<caf::actor>(self)](
-                     expected<append_receipt> receipt) {
+                       expected<append_receipt> receipt) {
       caf::anon_send(handle, persisted_atom::value,
                      append_outcome{std::move(receipt)});
     };
@@ -260,10 +254,11 @@ void enqueue(entity_actor_type<Entity>* self,
   if (st.queue.size() >= st.context->settings.command_queue_max) {
     if (promise.pending())
       promise.deliver(to_caf_error(
-        make_failure(errc::overloaded, "too many commands queued", true)));
+          make_failure(errc::overloaded, "too many commands queued", true)));
     return;
   }
-  st.queue.push_back({std::move(command), std::move(trace), std::move(promise)});
+  st.queue.push_back(
+      {std::move(command), std::move(trace), std::move(promise)});
   drain<Entity>(self);
 }
 
@@ -283,56 +278,57 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
   }
   detail::schedule_timer<Entity>(self);
   return {
-    [=](command_type& command) {
-      detail::enqueue<Entity>(self, std::move(command), {},
-                              self->make_response_promise());
-    },
-    [=](command_type& command, trace_ids& trace) {
-      detail::enqueue<Entity>(self, std::move(command), std::move(trace),
-                              self->make_response_promise());
-    },
-    [=](persisted_atom, append_outcome& outcome) {
-      auto& st = self->state;
-      st.writing = false;
-      if (!outcome.receipt) {
-        auto why = std::move(outcome.receipt).error();
-        detail::fail_all<Entity>(self, why);
-        self->quit(to_caf_error(why));
-        return;
-      }
-      st.sequence = outcome.receipt->last_sequence;
-      st.persisted_deadline_us = st.writing_deadline_us;
-      detail::deliver_answers<Entity>(self);
-      if (st.sequence - st.snapshot_sequence
-          >= st.context->settings.snapshot_every_events)
-        detail::take_snapshot<Entity>(self);
-      detail::drain<Entity>(self);
-    },
-    [=](wake_atom, int64_t at_us) {
-      auto& st = self->state;
-      if (st.timer_at_us == at_us)
-        st.timer_at_us.reset();
-      if (auto command = Entity::on_deadline(st.state,
-                                             st.context->settings.clock()))
-        detail::enqueue<Entity>(self, std::move(*command),
-                                trace_ids{"timer", ""},
-                                caf::response_promise{});
-      else if (!st.writing)
-        detail::schedule_timer<Entity>(self);
-    },
-    [=](retire_atom) {
-      self->state.retiring = true;
-      detail::maybe_retire<Entity>(self);
-    },
-    caf::after(context->settings.idle_timeout) >>
-      [=] {
-        auto& st = self->state;
-        if (st.writing || !st.queue.empty() || st.retiring)
-          return;
-        self->send(st.context->registry, passivate_atom::value, st.stream_id,
-                   detail::to_microseconds(Entity::next_deadline(st.state))
-                     .value_or(0));
+      [=](command_type& command) {
+        detail::enqueue<Entity>(self, std::move(command), {},
+                                self->make_response_promise());
       },
+      [=](command_type& command, trace_ids& trace) {
+        detail::enqueue<Entity>(self, std::move(command), std::move(trace),
+                                self->make_response_promise());
+      },
+      [=](persisted_atom, append_outcome& outcome) {
+        auto& st = self->state;
+        st.writing = false;
+        if (!outcome.receipt) {
+          auto why = std::move(outcome.receipt).error();
+          detail::fail_all<Entity>(self, why);
+          self->quit(to_caf_error(why));
+          return;
+        }
+        st.sequence = outcome.receipt->last_sequence;
+        st.persisted_deadline_us = st.writing_deadline_us;
+        detail::deliver_answers<Entity>(self);
+        if (st.sequence - st.snapshot_sequence >=
+            st.context->settings.snapshot_every_events)
+          detail::take_snapshot<Entity>(self);
+        detail::drain<Entity>(self);
+      },
+      [=](wake_atom, int64_t at_us) {
+        auto& st = self->state;
+        if (st.timer_at_us == at_us)
+          st.timer_at_us.reset();
+        if (auto command =
+                Entity::on_deadline(st.state, st.context->settings.clock()))
+          detail::enqueue<Entity>(self, std::move(*command),
+                                  trace_ids{"timer", ""},
+                                  caf::response_promise{});
+        else if (!st.writing)
+          detail::schedule_timer<Entity>(self);
+      },
+      [=](retire_atom) {
+        self->state.retiring = true;
+        detail::maybe_retire<Entity>(self);
+      },
+      caf::after(context->settings.idle_timeout) >>
+          [=] {
+            auto& st = self->state;
+            if (st.writing || !st.queue.empty() || st.retiring)
+              return;
+            self->send(st.context->registry, passivate_atom::value,
+                       st.stream_id,
+                       detail::to_microseconds(Entity::next_deadline(st.state))
+                           .value_or(0));
+          },
   };
 }
 

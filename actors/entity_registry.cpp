@@ -66,8 +66,8 @@ expected<caf::actor> spawn_entity(registry_actor* self,
 
 void schedule_wake(registry_actor* self, const std::string& stream_id,
                    int64_t deadline_us) {
-  auto delay = timestamp{std::chrono::microseconds{deadline_us}}
-               - self->state.context->settings.clock();
+  auto delay = timestamp{std::chrono::microseconds{deadline_us}} -
+               self->state.context->settings.clock();
   if (delay <= decltype(delay)::zero())
     self->send(self, wake_atom::value, stream_id);
   else
@@ -78,13 +78,13 @@ void load_timers(registry_actor* self) {
   auto& st = self->state;
   size_t loaded = 0;
   auto scanned = st.context->log->scan(
-    column_family::metadata, timer_key_prefix,
-    [&](std::string_view key, std::string_view value) {
-      if (value.size() == 8)
-        schedule_wake(self, std::string{key.substr(timer_key_prefix.size())},
-                      static_cast<int64_t>(read_big_endian(value)));
-      return ++loaded < st.settings.timers_loaded_max;
-    });
+      column_family::metadata, timer_key_prefix,
+      [&](std::string_view key, std::string_view value) {
+        if (value.size() == 8)
+          schedule_wake(self, std::string{key.substr(timer_key_prefix.size())},
+                        static_cast<int64_t>(read_big_endian(value)));
+        return ++loaded < st.settings.timers_loaded_max;
+      });
   if (!scanned)
     std::fprintf(stderr, "tillroll: loading timers failed: %s\n",
                  scanned.error().message.c_str());
@@ -101,8 +101,8 @@ void on_entity_down(registry_actor* self, caf::down_msg& down) {
   if (entry == st.entries.end())
     return;
   if (down.reason && !entry->second.retiring)
-    std::fprintf(stderr, "tillroll: entity %s stopped: %s\n",
-                 stream_id.c_str(), self->system().render(down.reason).c_str());
+    std::fprintf(stderr, "tillroll: entity %s stopped: %s\n", stream_id.c_str(),
+                 self->system().render(down.reason).c_str());
   auto held = std::move(entry->second.held);
   auto deadline_us = entry->second.retired_deadline_us;
   st.entries.erase(entry);
@@ -110,7 +110,7 @@ void on_entity_down(registry_actor* self, caf::down_msg& down) {
   if (st.shutting_down) {
     for (auto& message : held)
       message.promise.deliver(to_caf_error(
-        make_failure(errc::unavailable, "the node is stopping", true)));
+          make_failure(errc::unavailable, "the node is stopping", true)));
     if (st.entries.empty()) {
       st.shutdown_done.deliver(caf::unit);
       self->quit();
@@ -139,80 +139,83 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
   self->state.kinds = std::move(kinds);
   self->state.settings = settings;
   self->set_down_handler(
-    [self](caf::down_msg& down) { on_entity_down(self, down); });
+      [self](caf::down_msg& down) { on_entity_down(self, down); });
   load_timers(self);
   return {
-    [=](route_atom, const std::string& kind, const std::string& id,
-        caf::message& content) {
-      auto& st = self->state;
-      auto promise = self->make_response_promise();
-      if (st.shutting_down) {
-        promise.deliver(to_caf_error(
-          make_failure(errc::unavailable, "the node is stopping", true)));
-        return;
-      }
-      auto stream_id = make_stream_id(kind, id);
-      if (auto valid = validate_stream_id(stream_id);
-          !valid || id.find('\0') != std::string::npos) {
-        promise.deliver(to_caf_error(
-          valid ? make_failure(errc::invalid_argument, "bad entity id")
-                : valid.error()));
-        return;
-      }
-      auto entry = st.entries.find(stream_id);
-      if (entry == st.entries.end()) {
-        auto spawned = spawn_entity(self, stream_id);
-        if (!spawned) {
-          promise.deliver(to_caf_error(spawned.error()));
+      [=](route_atom, const std::string& kind, const std::string& id,
+          caf::message& content) {
+        auto& st = self->state;
+        auto promise = self->make_response_promise();
+        if (st.shutting_down) {
+          promise.deliver(to_caf_error(
+              make_failure(errc::unavailable, "the node is stopping", true)));
           return;
         }
-        entry = st.entries.find(stream_id);
-      }
-      if (entry->second.retiring) {
-        if (entry->second.held.size() >= st.settings.retiring_messages_max) {
-          promise.deliver(to_caf_error(make_failure(
-            errc::overloaded, "too many messages for a retiring entity",
-            true)));
+        auto stream_id = make_stream_id(kind, id);
+        if (auto valid = validate_stream_id(stream_id);
+            !valid || id.find('\0') != std::string::npos) {
+          promise.deliver(to_caf_error(
+              valid ? make_failure(errc::invalid_argument, "bad entity id")
+                    : valid.error()));
           return;
         }
-        entry->second.held.push_back({std::move(promise), std::move(content)});
-        return;
-      }
-      promise.delegate(entry->second.handle, std::move(content));
-    },
-    [=](passivate_atom, const std::string& stream_id, int64_t deadline_us) {
-      auto entry = self->state.entries.find(stream_id);
-      if (entry == self->state.entries.end() || entry->second.retiring)
-        return;
-      entry->second.retiring = true;
-      entry->second.retired_deadline_us = deadline_us;
-      self->send(entry->second.handle, retire_atom::value);
-    },
-    [=](wake_atom, const std::string& stream_id) {
-      auto& st = self->state;
-      if (st.shutting_down || st.entries.count(stream_id) > 0)
-        return;
-      // On recovery the entity schedules its own overdue timers.
-      if (auto spawned = spawn_entity(self, stream_id); !spawned)
-        std::fprintf(stderr, "tillroll: waking %s failed: %s\n",
-                     stream_id.c_str(), spawned.error().message.c_str());
-    },
-    [=](live_atom) { return static_cast<uint64_t>(self->state.entries.size()); },
-    [=](shutdown_atom) {
-      auto& st = self->state;
-      st.shutting_down = true;
-      st.shutdown_done = self->make_response_promise();
-      if (st.entries.empty()) {
-        st.shutdown_done.deliver(caf::unit);
-        self->quit();
-        return;
-      }
-      for (auto& [stream_id, entry] : st.entries)
-        if (!entry.retiring) {
-          entry.retiring = true;
-          self->send(entry.handle, retire_atom::value);
+        auto entry = st.entries.find(stream_id);
+        if (entry == st.entries.end()) {
+          auto spawned = spawn_entity(self, stream_id);
+          if (!spawned) {
+            promise.deliver(to_caf_error(spawned.error()));
+            return;
+          }
+          entry = st.entries.find(stream_id);
         }
-    },
+        if (entry->second.retiring) {
+          if (entry->second.held.size() >= st.settings.retiring_messages_max) {
+            promise.deliver(to_caf_error(
+                make_failure(errc::overloaded,
+                             "too many messages for a retiring entity", true)));
+            return;
+          }
+          entry->second.held.push_back(
+              {std::move(promise), std::move(content)});
+          return;
+        }
+        promise.delegate(entry->second.handle, std::move(content));
+      },
+      [=](passivate_atom, const std::string& stream_id, int64_t deadline_us) {
+        auto entry = self->state.entries.find(stream_id);
+        if (entry == self->state.entries.end() || entry->second.retiring)
+          return;
+        entry->second.retiring = true;
+        entry->second.retired_deadline_us = deadline_us;
+        self->send(entry->second.handle, retire_atom::value);
+      },
+      [=](wake_atom, const std::string& stream_id) {
+        auto& st = self->state;
+        if (st.shutting_down || st.entries.count(stream_id) > 0)
+          return;
+        // On recovery the entity schedules its own overdue timers.
+        if (auto spawned = spawn_entity(self, stream_id); !spawned)
+          std::fprintf(stderr, "tillroll: waking %s failed: %s\n",
+                       stream_id.c_str(), spawned.error().message.c_str());
+      },
+      [=](live_atom) {
+        return static_cast<uint64_t>(self->state.entries.size());
+      },
+      [=](shutdown_atom) {
+        auto& st = self->state;
+        st.shutting_down = true;
+        st.shutdown_done = self->make_response_promise();
+        if (st.entries.empty()) {
+          st.shutdown_done.deliver(caf::unit);
+          self->quit();
+          return;
+        }
+        for (auto& [stream_id, entry] : st.entries)
+          if (!entry.retiring) {
+            entry.retiring = true;
+            self->send(entry.handle, retire_atom::value);
+          }
+      },
   };
 }
 

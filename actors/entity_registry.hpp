@@ -18,7 +18,7 @@ namespace tillroll {
 
 /// Spawns the actor of one entity kind for an id.
 using entity_spawner = std::function<caf::actor(
-  caf::actor_system& system, entity_context* context, const std::string& id)>;
+    caf::actor_system& system, entity_context* context, const std::string& id)>;
 
 /// Entity kinds by name ("sku", "cart", ...).
 using entity_kinds = std::unordered_map<std::string, entity_spawner>;
@@ -30,9 +30,9 @@ struct registry_settings {
   size_t timers_loaded_max = 10'000'000;
 };
 
-/// Spawns the registry, which sets `context->registry` as it starts. The registry must be
-/// stopped with `shutdown_atom` (it retires every entity) before the actor
-/// system is destroyed.
+/// Spawns the registry, which sets `context->registry` as it starts. The
+/// registry must be stopped with `shutdown_atom` (it retires every entity)
+/// before the actor system is destroyed.
 caf::actor spawn_entity_registry(caf::actor_system& system,
                                  entity_context* context,
                                  std::shared_ptr<const entity_kinds> kinds,

@@ -13,8 +13,7 @@
 
 namespace tillroll {
 
-template <class Entity>
-struct recovered_state {
+template <class Entity> struct recovered_state {
   typename Entity::state_type state{};
   /// The last sequence applied.
   uint64_t sequence = 0;
@@ -32,8 +31,8 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
   if (snapshots != nullptr) {
     auto loaded = snapshots->load(stream_id);
     if (loaded && *loaded && (*loaded)->version == Entity::snapshot_version) {
-      auto decoded
-        = decode_payload<typename Entity::state_type>((*loaded)->state);
+      auto decoded =
+          decode_payload<typename Entity::state_type>((*loaded)->state);
       if (decoded) {
         result.state = std::move(*decoded);
         result.sequence = result.snapshot_sequence = (*loaded)->sequence;
@@ -41,17 +40,19 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
     }
   }
   std::optional<failure> broken;
-  auto replayed = log.read_stream(
-    stream_id, result.sequence + 1, UINT64_MAX, [&](const recorded_event& record) {
-      auto event = decode_event<typename Entity::event_type>(record);
-      if (!event) {
-        broken = std::move(event).error();
-        return false;
-      }
-      Entity::apply(result.state, *event);
-      result.sequence = record.sequence;
-      return true;
-    });
+  auto replayed =
+      log.read_stream(stream_id, result.sequence + 1, UINT64_MAX,
+                      [&](const recorded_event& record) {
+                        auto event =
+                            decode_event<typename Entity::event_type>(record);
+                        if (!event) {
+                          broken = std::move(event).error();
+                          return false;
+                        }
+                        Entity::apply(result.state, *event);
+                        result.sequence = record.sequence;
+                        return true;
+                      });
   if (!replayed)
     return std::move(replayed).error();
   if (broken)

@@ -35,50 +35,54 @@ struct subcommand {
 
 const std::vector<subcommand>& subcommands() {
   static const std::vector<subcommand> table{
-    {"serve",
-     "tillroll serve --data-dir DIR [--listen HOST:PORT]\n"
-     "               [--durability always|batch|off] [--snapshot-every N]\n"
-     "               [--idle-timeout-ms N]\n"
-     "  Runs a node on DIR (created if missing) and serves HTTP on HOST:PORT\n"
-     "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
-     "  --durability  always (default): answer after fsync, loses nothing;\n"
-     "                batch: fsync every 10 ms, a power loss loses up to that;\n"
-     "                off: no write-ahead log, a crash loses unflushed events.\n"
-     "  --snapshot-every  events between an entity's snapshots (1000)\n"
-     "  --idle-timeout-ms  idle time before an entity passivates (120000)\n",
-     {"--data-dir", "--listen", "--durability", "--snapshot-every",
-      "--idle-timeout-ms"},
-     {},
-     0},
-    {"replay",
-     "tillroll replay --data-dir DIR STREAM [--to-seq N] [--at TIME]\n"
-     "  Prints each event of STREAM (e.g. sku-TSHIRT-RED-M) as a JSON line\n"
-     "  with the entity's state after it, up to sequence N or up to TIME\n"
-     "  (2026-11-29T10:00:00Z, or microseconds since the epoch).\n",
-     {"--data-dir", "--to-seq", "--at"},
-     {},
-     1},
-    {"events",
-     "tillroll events --data-dir DIR [--from POS] [--limit N]\n"
-     "  Prints the global log from position POS (default 1), N events\n"
-     "  (default 100, at most 100000), one JSON line each.\n",
-     {"--data-dir", "--from", "--limit"},
-     {},
-     0},
-    {"rebuild",
-     "tillroll rebuild --data-dir DIR --projection NAME\n"
-     "  Rebuilds a read model from the first event (node stopped).\n"
-     "  Projections: stream_counts.\n",
-     {"--data-dir", "--projection"},
-     {},
-     0},
+      {"serve",
+       "tillroll serve --data-dir DIR [--listen HOST:PORT]\n"
+       "               [--durability always|batch|off] [--snapshot-every N]\n"
+       "               [--idle-timeout-ms N]\n"
+       "  Runs a node on DIR (created if missing) and serves HTTP on "
+       "HOST:PORT\n"
+       "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
+       "  --durability  always (default): answer after fsync, loses nothing;\n"
+       "                batch: fsync every 10 ms, a power loss loses up to "
+       "that;\n"
+       "                off: no write-ahead log, a crash loses unflushed "
+       "events.\n"
+       "  --snapshot-every  events between an entity's snapshots (1000)\n"
+       "  --idle-timeout-ms  idle time before an entity passivates (120000)\n",
+       {"--data-dir", "--listen", "--durability", "--snapshot-every",
+        "--idle-timeout-ms"},
+       {},
+       0},
+      {"replay",
+       "tillroll replay --data-dir DIR STREAM [--to-seq N] [--at TIME]\n"
+       "  Prints each event of STREAM (e.g. sku-TSHIRT-RED-M) as a JSON line\n"
+       "  with the entity's state after it, up to sequence N or up to TIME\n"
+       "  (2026-11-29T10:00:00Z, or microseconds since the epoch).\n",
+       {"--data-dir", "--to-seq", "--at"},
+       {},
+       1},
+      {"events",
+       "tillroll events --data-dir DIR [--from POS] [--limit N]\n"
+       "  Prints the global log from position POS (default 1), N events\n"
+       "  (default 100, at most 100000), one JSON line each.\n",
+       {"--data-dir", "--from", "--limit"},
+       {},
+       0},
+      {"rebuild",
+       "tillroll rebuild --data-dir DIR --projection NAME\n"
+       "  Rebuilds a read model from the first event (node stopped).\n"
+       "  Projections: stream_counts.\n",
+       {"--data-dir", "--projection"},
+       {},
+       0},
   };
   return table;
 }
 
 void print_overview(std::FILE* out) {
-  std::fprintf(out, "tillroll: an event-sourced commerce engine\n\n"
-                    "usage: tillroll COMMAND [flags]   (COMMAND --help for more)\n\n");
+  std::fprintf(
+      out, "tillroll: an event-sourced commerce engine\n\n"
+           "usage: tillroll COMMAND [flags]   (COMMAND --help for more)\n\n");
   for (auto& command : subcommands())
     std::fprintf(out, "%.*s\n", static_cast<int>(command.usage.size()),
                  command.usage.data());
@@ -124,8 +128,8 @@ std::optional<parsed_arguments> parse(const subcommand& command, int argc,
   }
   if (!result.help && result.positional.size() != command.positional_count) {
     problem = command.positional_count == 0
-                ? fmt::format("unexpected argument {}", result.positional[0])
-                : "missing or extra arguments";
+                  ? fmt::format("unexpected argument {}", result.positional[0])
+                  : "missing or extra arguments";
     return std::nullopt;
   }
   return result;
@@ -134,8 +138,8 @@ std::optional<parsed_arguments> parse(const subcommand& command, int argc,
 template <class Integer>
 std::optional<Integer> parse_number(std::string_view text) {
   Integer value{};
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(),
-                                      value);
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || end != text.data() + text.size())
     return std::nullopt;
   return value;
@@ -155,8 +159,8 @@ int failed(std::string_view what, const failure& why) {
                static_cast<int>(to_string(why.code).size()),
                to_string(why.code).data());
   return why.code == errc::not_found || why.code == errc::invalid_argument
-           ? exit_usage
-           : 1;
+             ? exit_usage
+             : 1;
 }
 
 /// Opens an existing data directory for reading beside a running node.
@@ -179,9 +183,9 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
       listen != arguments.values.end()) {
     auto colon = listen->second.rfind(':');
     auto port = colon == std::string::npos
-                  ? std::nullopt
-                  : parse_number<uint16_t>(
-                    std::string_view{listen->second}.substr(colon + 1));
+                    ? std::nullopt
+                    : parse_number<uint16_t>(
+                          std::string_view{listen->second}.substr(colon + 1));
     if (!port)
       return usage_error(command, "--listen takes HOST:PORT");
     options.listen_host = listen->second.substr(0, colon);
@@ -237,7 +241,8 @@ int replay(const subcommand& command, const parsed_arguments& arguments) {
   if (data_dir == arguments.values.end())
     return usage_error(command, "--data-dir is required");
   replay_bounds bounds;
-  if (auto to = arguments.values.find("--to-seq"); to != arguments.values.end()) {
+  if (auto to = arguments.values.find("--to-seq");
+      to != arguments.values.end()) {
     auto parsed = parse_number<uint64_t>(to->second);
     if (!parsed)
       return usage_error(command, "--to-seq takes a sequence number");
@@ -252,8 +257,8 @@ int replay(const subcommand& command, const parsed_arguments& arguments) {
   auto log = open_existing(data_dir->second, true);
   if (!log)
     return failed("cannot open " + data_dir->second, log.error());
-  auto replayed = replay_stream(**log, arguments.positional[0], bounds,
-                                std::cout);
+  auto replayed =
+      replay_stream(**log, arguments.positional[0], bounds, std::cout);
   std::cout.flush();
   if (!replayed)
     return failed("replay", replayed.error());

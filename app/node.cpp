@@ -29,8 +29,8 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   if (!log)
     return std::move(log).error();
   result->log_ = std::move(*log);
-  result->journal_
-    = std::make_unique<class journal>(*result->log_, options.journal);
+  result->journal_ =
+      std::make_unique<class journal>(*result->log_, options.journal);
   if (auto started = result->journal_->start(); !started)
     return std::move(started).error();
   result->snapshots_ = std::make_unique<snapshot_store>(*result->log_);
@@ -38,7 +38,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   auto model = std::make_unique<stream_counts>();
   result->stream_counts_ = model.get();
   result->stream_counts_runner_ = std::make_unique<projection_runner>(
-    *result->log_, result->journal_.get(), std::move(model));
+      *result->log_, result->journal_.get(), std::move(model));
   if (auto loaded = result->stream_counts_runner_->load(); !loaded)
     return std::move(loaded).error();
   result->stream_counts_runner_->start();
@@ -56,8 +56,8 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   context.settings = options.entities;
   auto kinds = std::make_shared<entity_kinds>();
   add_sku_kind(*kinds);
-  context.registry
-    = spawn_entity_registry(*result->system_, &context, std::move(kinds));
+  context.registry =
+      spawn_entity_registry(*result->system_, &context, std::move(kinds));
 
   if (options.serve_http) {
     http_server_options http_options;
@@ -65,27 +65,27 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     http_options.port = options.listen_port;
     auto* self = result.get();
     result->http_ = std::make_unique<http_server>(
-      http_options, [self](http_request request, http_responder respond) {
-        auto path = std::string_view{request.target}.substr(
-          0, request.target.find('?'));
-        if (request.method != "GET" && request.method != "HEAD")
-          return respond(
-            error_response(405, "method_not_allowed", "use GET"));
-        if (path == "/healthz")
-          return respond(http_response{200, "application/json", {},
-                                       "{\"status\":\"ok\"}"});
-        if (path == "/readyz") {
-          if (self->ready())
-            return respond(http_response{200, "application/json", {},
-                                         "{\"status\":\"ready\"}"});
-          return respond(error_response(503, "unavailable",
-                                        "projections are catching up"));
-        }
-        if (path == "/metrics")
-          return respond(http_response{200, "text/plain; version=0.0.4", {},
-                                       self->render_metrics()});
-        respond(error_response(404, "not_found", "no such route"));
-      });
+        http_options, [self](http_request request, http_responder respond) {
+          auto path = std::string_view{request.target}.substr(
+              0, request.target.find('?'));
+          if (request.method != "GET" && request.method != "HEAD")
+            return respond(
+                error_response(405, "method_not_allowed", "use GET"));
+          if (path == "/healthz")
+            return respond(http_response{
+                200, "application/json", {}, "{\"status\":\"ok\"}"});
+          if (path == "/readyz") {
+            if (self->ready())
+              return respond(http_response{
+                  200, "application/json", {}, "{\"status\":\"ready\"}"});
+            return respond(error_response(503, "unavailable",
+                                          "projections are catching up"));
+          }
+          if (path == "/metrics")
+            return respond(http_response{
+                200, "text/plain; version=0.0.4", {}, self->render_metrics()});
+          respond(error_response(404, "not_found", "no such route"));
+        });
     auto port = result->http_->start();
     if (!port)
       return std::move(port).error();
@@ -123,12 +123,12 @@ std::string node::render_metrics() const {
                      stream_counts_runner_->lag_events());
   out += "# TYPE tillroll_projection_lag_seconds gauge\n";
   out += fmt::format(
-    "tillroll_projection_lag_seconds{{projection=\"{}\"}} {:.3f}\n",
-    stream_counts_runner_->name(),
-    static_cast<double>(stream_counts_runner_->lag().count()) / 1000.0);
+      "tillroll_projection_lag_seconds{{projection=\"{}\"}} {:.3f}\n",
+      stream_counts_runner_->name(),
+      static_cast<double>(stream_counts_runner_->lag().count()) / 1000.0);
   out += "# TYPE tillroll_live_entities gauge\n";
-  out += fmt::format("tillroll_live_entities {}\n",
-                     context_.live_entities.load());
+  out +=
+      fmt::format("tillroll_live_entities {}\n", context_.live_entities.load());
   out += "# TYPE tillroll_streams gauge\n";
   for (auto& [kind, counts] : stream_counts_->counts())
     out += fmt::format("tillroll_streams{{kind=\"{}\"}} {}\n", kind,
@@ -150,7 +150,7 @@ void node::stop() {
     caf::scoped_actor self{*system_};
     self->request(context_.registry, std::chrono::seconds{60},
                   shutdown_atom::value)
-      .receive([] {}, [](caf::error&) {});
+        .receive([] {}, [](caf::error&) {});
     context_.registry = nullptr;
   }
   if (stream_counts_runner_)

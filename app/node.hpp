@@ -45,7 +45,9 @@ public:
   caf::actor_system& system() { return *system_; }
   const caf::actor& registry() const { return context_.registry; }
   event_log& log() { return *log_; }
-  class journal& journal() { return *journal_; }
+  class journal& journal() {
+    return *journal_;
+  }
   projection_runner& stream_counts_runner() { return *stream_counts_runner_; }
   uint16_t http_port() const { return http_port_; }
 

@@ -48,14 +48,12 @@ struct kind_codec {
   std::function<expected<json::value>(const recorded_event&)> event_json;
   std::function<expected<void>(const event_log&, std::string_view,
                                const replay_bounds&, std::ostream&)>
-    replay;
+      replay;
 };
 
-template <class Entity>
-kind_codec make_codec() {
+template <class Entity> kind_codec make_codec() {
   kind_codec codec;
-  codec.event_json
-    = [](const recorded_event& record) -> expected<json::value> {
+  codec.event_json = [](const recorded_event& record) -> expected<json::value> {
     auto event = decode_event<typename Entity::event_type>(record);
     if (!event)
       return std::move(event).error();
@@ -67,21 +65,21 @@ kind_codec make_codec() {
     typename Entity::state_type state{};
     std::optional<failure> broken;
     auto read = log.read_stream(
-      stream_id, 1, bounds.to_sequence, [&](const recorded_event& record) {
-        if (bounds.at && record.recorded_at > *bounds.at)
-          return false;
-        auto event = decode_event<typename Entity::event_type>(record);
-        if (!event) {
-          broken = std::move(event).error();
-          return false;
-        }
-        Entity::apply(state, *event);
-        auto line = envelope_json(record);
-        line["event"] = to_json(*event);
-        line["state"] = to_json(state);
-        out << json::serialize(line) << '\n';
-        return true;
-      });
+        stream_id, 1, bounds.to_sequence, [&](const recorded_event& record) {
+          if (bounds.at && record.recorded_at > *bounds.at)
+            return false;
+          auto event = decode_event<typename Entity::event_type>(record);
+          if (!event) {
+            broken = std::move(event).error();
+            return false;
+          }
+          Entity::apply(state, *event);
+          auto line = envelope_json(record);
+          line["event"] = to_json(*event);
+          line["state"] = to_json(state);
+          out << json::serialize(line) << '\n';
+          return true;
+        });
     if (!read)
       return read;
     if (broken)
@@ -93,7 +91,7 @@ kind_codec make_codec() {
 
 const std::map<std::string, kind_codec, std::less<>>& codecs() {
   static const std::map<std::string, kind_codec, std::less<>> table{
-    {std::string{sku_entity::kind}, make_codec<sku_entity>()},
+      {std::string{sku_entity::kind}, make_codec<sku_entity>()},
   };
   return table;
 }
@@ -107,14 +105,13 @@ expected<void> replay_stream(const event_log& log, std::string_view stream_id,
   auto codec = codecs().find(stream_kind(stream_id));
   if (codec != codecs().end())
     return codec->second.replay(log, stream_id, bounds, out);
-  return log.read_stream(stream_id, 1, bounds.to_sequence,
-                         [&](const recorded_event& record) {
-                           if (bounds.at && record.recorded_at > *bounds.at)
-                             return false;
-                           out << json::serialize(envelope_json(record))
-                               << '\n';
-                           return true;
-                         });
+  return log.read_stream(
+      stream_id, 1, bounds.to_sequence, [&](const recorded_event& record) {
+        if (bounds.at && record.recorded_at > *bounds.at)
+          return false;
+        out << json::serialize(envelope_json(record)) << '\n';
+        return true;
+      });
 }
 
 expected<void> dump_events(const event_log& log, uint64_t from_position,
@@ -138,8 +135,8 @@ expected<void> dump_events(const event_log& log, uint64_t from_position,
 
 std::optional<timestamp> parse_time(std::string_view text) {
   int64_t micros = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(),
-                                      micros);
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), micros);
   if (error == std::errc{} && end == text.data() + text.size())
     return timestamp{std::chrono::microseconds{micros}};
   std::tm parts{};
@@ -164,8 +161,8 @@ std::optional<timestamp> parse_time(std::string_view text) {
   if (std::string_view{rest} != "Z")
     return std::nullopt;
   auto seconds = timegm(&parts);
-  return timestamp{std::chrono::microseconds{int64_t{seconds} * 1'000'000
-                                             + fraction_us}};
+  return timestamp{
+      std::chrono::microseconds{int64_t{seconds} * 1'000'000 + fraction_us}};
 }
 
 } // namespace tillroll

@@ -14,11 +14,11 @@
 #include "events/journal.hpp"
 #include "snapshots/snapshot_store.hpp"
 
-#include "peer.hpp"
-
 #include <fmt/format.h>
 
 #include <chrono>
+
+#include "peer.hpp"
 
 using namespace tillroll;
 
@@ -28,12 +28,12 @@ constexpr uint64_t snapshot_every_events = 1000;
 
 sku_event stock_event(uint64_t index) {
   switch (index % 3) {
-    case 0:
-      return stock_received{5};
-    case 1:
-      return stock_removed{2};
-    default:
-      return price_set{static_cast<int64_t>(1000 + index % 700), "USD"};
+  case 0:
+    return stock_received{5};
+  case 1:
+    return stock_removed{2};
+  default:
+    return price_set{static_cast<int64_t>(1000 + index % 700), "USD"};
   }
 }
 
@@ -52,9 +52,8 @@ void write_history(event_log& log, journal& writer, snapshot_store& snapshots,
                    sku_event (*next)(uint64_t)) {
   event_context origin{now_timestamp(), "", ""};
   sku_state state;
-  std::vector<sku_event> batch{
-    sku_registered{"p", "s", 1000, "USD"},
-    stock_received{static_cast<int64_t>(total * 2)}};
+  std::vector<sku_event> batch{sku_registered{"p", "s", 1000, "USD"},
+                               stock_received{static_cast<int64_t>(total * 2)}};
   uint64_t head = 0;
   uint64_t index = 0;
   while (head < total) {
@@ -66,13 +65,13 @@ void write_history(event_log& log, journal& writer, snapshot_store& snapshots,
       tillroll::apply(state, event);
     }
     head = writer.append_and_wait({stream, head, std::move(encoded), {}, {}})
-             ->last_sequence;
+               ->last_sequence;
     batch.clear();
     if (!snapshots.save(stream, snapshot{sku_entity::snapshot_version, head,
                                          encode_payload(state)}))
       std::abort();
   }
-  (void) log;
+  (void)log;
 }
 
 double microseconds_to_activate(const event_log& log,
@@ -84,8 +83,8 @@ double microseconds_to_activate(const event_log& log,
     auto started = std::chrono::steady_clock::now();
     auto recovered = recover_state<sku_entity>(log, snapshots, stream);
     auto elapsed = std::chrono::duration<double, std::micro>(
-                     std::chrono::steady_clock::now() - started)
-                     .count();
+                       std::chrono::steady_clock::now() - started)
+                       .count();
     if (!recovered || recovered->sequence != total)
       std::abort();
     best = std::min(best, elapsed);
@@ -118,9 +117,11 @@ int main() {
       std::vector<new_event> tail;
       for (uint64_t index = 0; index < 37; ++index)
         tail.push_back(to_new_event(sku_event{stock_received{1}}, origin));
-      if (!writer.append_and_wait({stream, total - 37, std::move(tail), {}, {}}))
+      if (!writer.append_and_wait(
+              {stream, total - 37, std::move(tail), {}, {}}))
         return 1;
-      auto with_snapshot = microseconds_to_activate(*log, &snapshots, stream, total);
+      auto with_snapshot =
+          microseconds_to_activate(*log, &snapshots, stream, total);
       auto full = microseconds_to_activate(*log, nullptr, stream, total);
       auto taken = snapshots.load(stream);
       fmt::print("{:>8} {:>8} {:>13.0f} us {:>13.0f} us {:>12} B\n", name,

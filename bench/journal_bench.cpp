@@ -10,14 +10,14 @@
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 
-#include "peer.hpp"
-
 #include <fmt/format.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
+
+#include "peer.hpp"
 
 using namespace tillroll;
 
@@ -49,7 +49,10 @@ struct async_writer {
       running->fetch_sub(1);
       return;
     }
-    writer->append({stream, head, {bench_event()}, {},
+    writer->append({stream,
+                    head,
+                    {bench_event()},
+                    {},
                     [this](expected<append_receipt> receipt) {
                       if (!receipt)
                         std::abort();
@@ -76,23 +79,25 @@ result measure_async(int writers, std::chrono::milliseconds duration) {
   std::vector<async_writer> logical(static_cast<size_t>(writers));
   auto started = std::chrono::steady_clock::now();
   for (int index = 0; index < writers; ++index) {
-    logical[index] = async_writer{&writer, &stop, &appended, &running,
-                                  "bench-" + std::to_string(index), 0};
+    logical[index] = async_writer{
+        &writer, &stop, &appended, &running, "bench-" + std::to_string(index),
+        0};
     logical[index].next();
   }
   std::this_thread::sleep_for(duration);
   stop = true;
   while (running.load() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds{1});
-  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                               - started)
-                   .count();
+  auto elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
   auto stats = writer.stats();
   return {static_cast<double>(appended.load()) / elapsed,
-          static_cast<double>(stats.events)
-            / static_cast<double>(std::max<uint64_t>(stats.syncs, 1)),
-          writer.write_latency().sum()
-            / static_cast<double>(std::max<uint64_t>(writer.write_latency().count(), 1))};
+          static_cast<double>(stats.events) /
+              static_cast<double>(std::max<uint64_t>(stats.syncs, 1)),
+          writer.write_latency().sum() /
+              static_cast<double>(
+                  std::max<uint64_t>(writer.write_latency().count(), 1))};
 }
 
 result measure_threads(int writers, std::chrono::milliseconds duration) {
@@ -110,12 +115,8 @@ result measure_threads(int writers, std::chrono::milliseconds duration) {
       auto stream = "bench-" + std::to_string(index);
       uint64_t head = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        auto receipt = writer.append_and_wait(
-          {stream,
-           head,
-           {bench_event()},
-           {},
-           {}});
+        auto receipt =
+            writer.append_and_wait({stream, head, {bench_event()}, {}, {}});
         if (!receipt)
           std::abort();
         head = receipt->last_sequence;
@@ -126,15 +127,16 @@ result measure_threads(int writers, std::chrono::milliseconds duration) {
   stop = true;
   for (auto& thread : threads)
     thread.join();
-  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                               - started)
-                   .count();
+  auto elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
   auto stats = writer.stats();
   return {static_cast<double>(appended.load()) / elapsed,
-          static_cast<double>(stats.events)
-            / static_cast<double>(std::max<uint64_t>(stats.syncs, 1)),
-          writer.write_latency().sum()
-            / static_cast<double>(std::max<uint64_t>(writer.write_latency().count(), 1))};
+          static_cast<double>(stats.events) /
+              static_cast<double>(std::max<uint64_t>(stats.syncs, 1)),
+          writer.write_latency().sum() /
+              static_cast<double>(
+                  std::max<uint64_t>(writer.write_latency().count(), 1))};
 }
 
 } // namespace
@@ -144,7 +146,9 @@ int main(int argc, char** argv) {
   if (argc > 2) {
     auto parsed = parse_durability(argv[2]);
     if (!parsed) {
-      fmt::print(stderr, "usage: tillroll_bench_journal [SECONDS] [always|batch|off]\n");
+      fmt::print(
+          stderr,
+          "usage: tillroll_bench_journal [SECONDS] [always|batch|off]\n");
       return 2;
     }
     mode = *parsed;
@@ -153,19 +157,20 @@ int main(int argc, char** argv) {
              "{} s per point)\n",
              to_string(mode), value_size, seconds);
   fmt::print("{:>8} {:>7} {:>12} {:>12} {:>12} {:>16} {:>8}\n", "writers",
-             "kind", "appends/s", "events/fsync", "write+fsync", "db_bench ops/s",
-             "ratio");
+             "kind", "appends/s", "events/fsync", "write+fsync",
+             "db_bench ops/s", "ratio");
   for (int writers : {1, 16, 32, 64}) {
     // Enough operations per thread for about the same duration.
     auto per_thread = std::max(200, 2000 * seconds / std::max(1, writers / 8));
     auto peer = bench::db_bench(
-      "fillrandom", fmt::format("--benchmarks=fillrandom --sync=1 --threads={} "
-                                "--value_size={} --num={}",
-                                writers, value_size, per_thread));
+        "fillrandom",
+        fmt::format("--benchmarks=fillrandom --sync=1 --threads={} "
+                    "--value_size={} --num={}",
+                    writers, value_size, per_thread));
     for (auto kind : {"async", "thread"}) {
       auto ours = std::string_view{kind} == "async"
-                    ? measure_async(writers, std::chrono::seconds{seconds})
-                    : measure_threads(writers, std::chrono::seconds{seconds});
+                      ? measure_async(writers, std::chrono::seconds{seconds})
+                      : measure_threads(writers, std::chrono::seconds{seconds});
       fmt::print("{:>8} {:>7} {:>12.0f} {:>12.1f} {:>10.0f}us {:>16} {:>8}\n",
                  writers, kind, ours.appends_per_second, ours.events_per_fsync,
                  ours.write_seconds_mean * 1e6,

@@ -2,8 +2,8 @@
 // package rocksdb-tools) on a temporary directory, parsed for ops/sec.
 #pragma once
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -28,8 +28,8 @@ struct temp_directory {
 inline std::optional<double> db_bench(const std::string& benchmark,
                                       const std::string& flags) {
   temp_directory directory;
-  auto command = "db_bench --db=" + directory.path.string() + " " + flags
-                 + " 2>&1";
+  auto command =
+      "db_bench --db=" + directory.path.string() + " " + flags + " 2>&1";
   auto* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr)
     return std::nullopt;

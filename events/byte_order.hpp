@@ -41,8 +41,7 @@ class byte_reader {
 public:
   explicit byte_reader(std::string_view bytes) : rest_(bytes) {}
 
-  template <class Integer>
-  Integer read_integer() {
+  template <class Integer> Integer read_integer() {
     if (rest_.size() < sizeof(Integer)) {
       good_ = false;
       rest_ = {};
@@ -51,7 +50,7 @@ public:
     std::make_unsigned_t<Integer> bits = 0;
     for (size_t index = sizeof(Integer); index-- > 0;)
       bits = static_cast<decltype(bits)>(
-        (bits << 4 << 4) | static_cast<unsigned char>(rest_[index]));
+          (bits << 4 << 4) | static_cast<unsigned char>(rest_[index]));
     rest_.remove_prefix(sizeof(Integer));
     return static_cast<Integer>(bits);
   }

@@ -38,8 +38,7 @@ public:
 
 } // namespace detail
 
-template <class T>
-std::string encode_payload(const T& value) {
+template <class T> std::string encode_payload(const T& value) {
   std::ostringstream stream;
   {
     cereal::PortableBinaryOutputArchive archive{stream};
@@ -48,8 +47,7 @@ std::string encode_payload(const T& value) {
   return std::move(stream).str();
 }
 
-template <class T>
-expected<T> decode_payload(std::string_view bytes) {
+template <class T> expected<T> decode_payload(std::string_view bytes) {
   T value{};
   try {
     // One stream per thread and type: constructing an istream per payload
@@ -90,13 +88,13 @@ struct event_context {
 template <class Variant>
 new_event to_new_event(const Variant& event, const event_context& context) {
   return std::visit(
-    [&](const auto& alternative) {
-      using event_type = std::decay_t<decltype(alternative)>;
-      return new_event{event_type::type_id, event_type::version,
-                       encode_payload(alternative), context.recorded_at,
-                       context.correlation_id, context.causation_id};
-    },
-    event);
+      [&](const auto& alternative) {
+        using event_type = std::decay_t<decltype(alternative)>;
+        return new_event{event_type::type_id,         event_type::version,
+                         encode_payload(alternative), context.recorded_at,
+                         context.correlation_id,      context.causation_id};
+      },
+      event);
 }
 
 namespace detail {
@@ -106,17 +104,17 @@ expected<Variant> decode_alternative(const recorded_event& record,
                                      const upcaster_registry& registry) {
   if constexpr (Index == std::variant_size_v<Variant>) {
     return make_failure(errc::corrupt_record,
-                        "unknown event type " + std::to_string(record.type_id)
-                          + " in " + record.stream_id);
+                        "unknown event type " + std::to_string(record.type_id) +
+                            " in " + record.stream_id);
   } else {
     using event_type = std::variant_alternative_t<Index, Variant>;
     if (record.type_id != event_type::type_id)
       return decode_alternative<Variant, Index + 1>(record, registry);
     if (record.schema_version > event_type::version)
       return make_failure(errc::corrupt_record,
-                          "event " + std::string{event_type::name} + " v"
-                            + std::to_string(record.schema_version)
-                            + " is newer than this build");
+                          "event " + std::string{event_type::name} + " v" +
+                              std::to_string(record.schema_version) +
+                              " is newer than this build");
     if (record.schema_version == event_type::version) {
       auto decoded = decode_payload<event_type>(record.payload);
       if (!decoded)
@@ -138,19 +136,18 @@ expected<Variant> decode_alternative(const recorded_event& record,
 
 /// The event of a record, upcast to the current version of its type.
 template <class Variant>
-expected<Variant> decode_event(const recorded_event& record,
-                               const upcaster_registry& registry
-                               = upcasters()) {
+expected<Variant>
+decode_event(const recorded_event& record,
+             const upcaster_registry& registry = upcasters()) {
   return detail::decode_alternative<Variant>(record, registry);
 }
 
-template <class Variant>
-std::string_view event_name(const Variant& event) {
+template <class Variant> std::string_view event_name(const Variant& event) {
   return std::visit(
-    [](const auto& alternative) {
-      return std::decay_t<decltype(alternative)>::name;
-    },
-    event);
+      [](const auto& alternative) {
+        return std::decay_t<decltype(alternative)>::name;
+      },
+      event);
 }
 
 } // namespace tillroll

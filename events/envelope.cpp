@@ -20,8 +20,8 @@ void append_short_string(std::string& out, std::string_view text) {
 std::string encode_record(const recorded_event& event) {
   assert(event.payload.size() <= payload_size_max);
   std::string out;
-  out.reserve(64 + event.stream_id.size() + event.correlation_id.size()
-              + event.causation_id.size() + event.payload.size());
+  out.reserve(64 + event.stream_id.size() + event.correlation_id.size() +
+              event.causation_id.size() + event.payload.size());
   out.append(4, '\0');
   append_little_endian<uint8_t>(out, record_format_version);
   append_little_endian<uint32_t>(out, event.type_id);
@@ -51,18 +51,17 @@ expected<void> decode_record_into(std::string_view bytes,
     return make_failure(errc::corrupt_record, "event record checksum mismatch");
   auto format = reader.read_integer<uint8_t>();
   if (format != record_format_version)
-    return make_failure(errc::corrupt_record,
-                        "unknown event record format "
-                          + std::to_string(format));
+    return make_failure(errc::corrupt_record, "unknown event record format " +
+                                                  std::to_string(format));
   event.type_id = reader.read_integer<uint32_t>();
   event.schema_version = reader.read_integer<uint16_t>();
   event.sequence = reader.read_integer<uint64_t>();
   event.position = reader.read_integer<uint64_t>();
-  event.recorded_at
-    = timestamp{std::chrono::microseconds{reader.read_integer<int64_t>()}};
+  event.recorded_at =
+      timestamp{std::chrono::microseconds{reader.read_integer<int64_t>()}};
   event.stream_id.assign(reader.read_bytes(reader.read_integer<uint16_t>()));
   event.correlation_id.assign(
-    reader.read_bytes(reader.read_integer<uint16_t>()));
+      reader.read_bytes(reader.read_integer<uint16_t>()));
   event.causation_id.assign(reader.read_bytes(reader.read_integer<uint16_t>()));
   event.payload.assign(reader.read_bytes(reader.read_integer<uint32_t>()));
   if (!reader.good() || !reader.at_end())

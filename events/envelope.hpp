@@ -18,7 +18,7 @@ using timestamp = std::chrono::time_point<std::chrono::system_clock,
 
 inline timestamp now_timestamp() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(
-    std::chrono::system_clock::now());
+      std::chrono::system_clock::now());
 }
 
 /// An event not yet in the log: the journal gives it its sequence and

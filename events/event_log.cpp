@@ -25,10 +25,10 @@ const char* const family_names[] = {"events", "global", "snapshots",
 expected<void> from_status(const rocksdb::Status& status) {
   if (status.ok())
     return {};
-  bool retryable = status.IsBusy() || status.IsTimedOut()
-                   || status.IsTryAgain() || status.IsIncomplete();
-  auto code = status.IsCorruption() ? errc::corrupt_record
-                                    : errc::storage_failure;
+  bool retryable = status.IsBusy() || status.IsTimedOut() ||
+                   status.IsTryAgain() || status.IsIncomplete();
+  auto code =
+      status.IsCorruption() ? errc::corrupt_record : errc::storage_failure;
   return make_failure(code, "rocksdb: " + status.ToString(), retryable);
 }
 
@@ -47,7 +47,7 @@ event_log::open(const event_log_options& options) {
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
   rocksdb::ColumnFamilyOptions family_options;
   family_options.table_factory.reset(
-    rocksdb::NewBlockBasedTableFactory(table_options));
+      rocksdb::NewBlockBasedTableFactory(table_options));
   family_options.compression = rocksdb::kNoCompression;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -60,18 +60,18 @@ event_log::open(const event_log_options& options) {
   std::unique_ptr<event_log> log{new event_log};
   log->directory_ = options.directory;
   rocksdb::DB* raw = nullptr;
-  if (!options.create_if_missing
-      && !std::filesystem::exists(options.directory / "CURRENT"))
-    return make_failure(errc::not_found, "no tillroll data in "
-                                           + options.directory.string());
-  auto status
-    = options.read_only
-        ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions{db_options},
-                                       options.directory.string(), descriptors,
-                                       &log->families_, &raw)
-        : rocksdb::DB::Open(rocksdb::DBOptions{db_options},
-                            options.directory.string(), descriptors,
-                            &log->families_, &raw);
+  if (!options.create_if_missing &&
+      !std::filesystem::exists(options.directory / "CURRENT"))
+    return make_failure(errc::not_found,
+                        "no tillroll data in " + options.directory.string());
+  auto status =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions{db_options},
+                                         options.directory.string(),
+                                         descriptors, &log->families_, &raw)
+          : rocksdb::DB::Open(rocksdb::DBOptions{db_options},
+                              options.directory.string(), descriptors,
+                              &log->families_, &raw);
   if (auto ok = from_status(status); !ok)
     return std::move(ok).error();
   log->database_.reset(raw);
@@ -92,15 +92,15 @@ rocksdb::ColumnFamilyHandle* event_log::family(column_family which) const {
   return families_[static_cast<size_t>(which)];
 }
 
-expected<void>
-event_log::read_stream(std::string_view stream_id, uint64_t from_sequence,
-                       uint64_t to_sequence,
-                       const std::function<bool(const recorded_event&)>& visit) const {
+expected<void> event_log::read_stream(
+    std::string_view stream_id, uint64_t from_sequence, uint64_t to_sequence,
+    const std::function<bool(const recorded_event&)>& visit) const {
   if (from_sequence > to_sequence)
     return {};
   // A stream's keys are `id \0 seq`, so `id \1` bounds all of them.
-  auto upper = to_sequence == UINT64_MAX ? std::string{stream_id} + '\x01'
-                                         : stream_key(stream_id, to_sequence + 1);
+  auto upper = to_sequence == UINT64_MAX
+                   ? std::string{stream_id} + '\x01'
+                   : stream_key(stream_id, to_sequence + 1);
   rocksdb::Slice upper_slice{upper};
   rocksdb::ReadOptions read_options;
   read_options.iterate_upper_bound = &upper_slice;
@@ -110,7 +110,7 @@ event_log::read_stream(std::string_view stream_id, uint64_t from_sequence,
   // well doubled the cost of replay.
   read_options.verify_checksums = false;
   std::unique_ptr<rocksdb::Iterator> iterator{
-    database_->NewIterator(read_options, family(column_family::events))};
+      database_->NewIterator(read_options, family(column_family::events))};
   auto expected_sequence = std::max<uint64_t>(from_sequence, 1);
   recorded_event event;
   for (iterator->Seek(stream_key(stream_id, expected_sequence));
@@ -121,9 +121,9 @@ event_log::read_stream(std::string_view stream_id, uint64_t from_sequence,
       return decoded;
     if (event.sequence != expected_sequence || event.stream_id != stream_id)
       return make_failure(errc::corrupt_record,
-                          "stream " + std::string{stream_id}
-                            + " has a hole or a misplaced record at sequence "
-                            + std::to_string(expected_sequence));
+                          "stream " + std::string{stream_id} +
+                              " has a hole or a misplaced record at sequence " +
+                              std::to_string(expected_sequence));
     ++expected_sequence;
     if (!visit(event))
       return {};
@@ -137,7 +137,7 @@ event_log::read_global(uint64_t from_position, size_t limit) const {
   std::vector<std::string> stream_keys;
   {
     std::unique_ptr<rocksdb::Iterator> iterator{database_->NewIterator(
-      rocksdb::ReadOptions{}, family(column_family::global))};
+        rocksdb::ReadOptions{}, family(column_family::global))};
     for (iterator->Seek(position_key(from_position));
          iterator->Valid() && stream_keys.size() < limit; iterator->Next())
       stream_keys.emplace_back(iterator->value().ToString());
@@ -150,8 +150,7 @@ event_log::read_global(uint64_t from_position, size_t limit) const {
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   database_->MultiGet(rocksdb::ReadOptions{}, family(column_family::events),
-                      keys.size(), keys.data(), values.data(),
-                      statuses.data());
+                      keys.size(), keys.data(), values.data(), statuses.data());
   result.reserve(keys.size());
   for (size_t index = 0; index < keys.size(); ++index) {
     if (auto ok = from_status(statuses[index]); !ok)
@@ -170,13 +169,13 @@ expected<uint64_t> event_log::stream_head(std::string_view stream_id) const {
   rocksdb::Slice lower{prefix};
   read_options.iterate_lower_bound = &lower;
   std::unique_ptr<rocksdb::Iterator> iterator{
-    database_->NewIterator(read_options, family(column_family::events))};
+      database_->NewIterator(read_options, family(column_family::events))};
   iterator->SeekForPrev(stream_key(stream_id, UINT64_MAX));
   if (!iterator->Valid())
-    return from_status(iterator->status()) ? expected<uint64_t>{uint64_t{0}}
-                                           : expected<uint64_t>{make_failure(
-                                             errc::storage_failure,
-                                             iterator->status().ToString())};
+    return from_status(iterator->status())
+               ? expected<uint64_t>{uint64_t{0}}
+               : expected<uint64_t>{make_failure(
+                     errc::storage_failure, iterator->status().ToString())};
   auto key = iterator->key();
   if (key.size() != prefix.size() + 8 || !key.starts_with(prefix))
     return uint64_t{0};
@@ -185,7 +184,7 @@ expected<uint64_t> event_log::stream_head(std::string_view stream_id) const {
 
 expected<uint64_t> event_log::last_position() const {
   std::unique_ptr<rocksdb::Iterator> iterator{database_->NewIterator(
-    rocksdb::ReadOptions{}, family(column_family::global))};
+      rocksdb::ReadOptions{}, family(column_family::global))};
   iterator->SeekToLast();
   if (!iterator->Valid()) {
     if (auto ok = from_status(iterator->status()); !ok)
@@ -210,11 +209,12 @@ event_log::get(column_family which, std::string_view key) const {
   return std::optional<std::string>{std::move(value)};
 }
 
-expected<void> event_log::scan(
-  column_family which, std::string_view prefix,
-  const std::function<bool(std::string_view, std::string_view)>& visit) const {
+expected<void>
+event_log::scan(column_family which, std::string_view prefix,
+                const std::function<bool(std::string_view, std::string_view)>&
+                    visit) const {
   std::unique_ptr<rocksdb::Iterator> iterator{
-    database_->NewIterator(rocksdb::ReadOptions{}, family(which))};
+      database_->NewIterator(rocksdb::ReadOptions{}, family(which))};
   rocksdb::Slice prefix_slice{prefix.data(), prefix.size()};
   for (iterator->Seek(prefix_slice);
        iterator->Valid() && iterator->key().starts_with(prefix_slice);

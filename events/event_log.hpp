@@ -61,7 +61,8 @@ public:
   read_global(uint64_t from_position, size_t limit) const;
 
   /// The last sequence of a stream, 0 when it has no events.
-  [[nodiscard]] expected<uint64_t> stream_head(std::string_view stream_id) const;
+  [[nodiscard]] expected<uint64_t>
+  stream_head(std::string_view stream_id) const;
 
   /// The last global position, 0 when the log is empty.
   [[nodiscard]] expected<uint64_t> last_position() const;
@@ -73,7 +74,7 @@ public:
   [[nodiscard]] expected<void>
   scan(column_family family, std::string_view prefix,
        const std::function<bool(std::string_view key, std::string_view value)>&
-         visit) const;
+           visit) const;
 
   /// Writes a batch; `sync` makes it durable before returning.
   [[nodiscard]] expected<void> write(rocksdb::WriteBatch& batch, bool sync,

@@ -10,8 +10,7 @@
 
 namespace tillroll {
 
-template <class T>
-class [[nodiscard]] expected {
+template <class T> class [[nodiscard]] expected {
 public:
   expected(T value) : content_(std::move(value)) {}
   expected(failure why) : content_(std::move(why)) {
@@ -34,13 +33,14 @@ private:
   std::variant<T, failure> content_;
 };
 
-template <>
-class [[nodiscard]] expected<void> {
+template <> class [[nodiscard]] expected<void> {
 public:
   expected() = default;
   expected(failure why) : failure_(std::move(why)) {}
 
-  explicit operator bool() const noexcept { return failure_.code == errc::none; }
+  explicit operator bool() const noexcept {
+    return failure_.code == errc::none;
+  }
   bool has_value() const noexcept { return failure_.code == errc::none; }
   const failure& error() const& { return failure_; }
   failure&& error() && { return std::move(failure_); }

@@ -6,16 +6,16 @@
 namespace tillroll {
 
 histogram::histogram(std::vector<double> upper_bounds)
-  : upper_bounds_(std::move(upper_bounds)),
-    buckets_(new std::atomic<uint64_t>[upper_bounds_.size() + 1]) {
+    : upper_bounds_(std::move(upper_bounds)),
+      buckets_(new std::atomic<uint64_t>[upper_bounds_.size() + 1]) {
   for (size_t index = 0; index <= upper_bounds_.size(); ++index)
     buckets_[index] = 0;
 }
 
 void histogram::record(double value) noexcept {
-  auto position = std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(),
-                                   value)
-                  - upper_bounds_.begin();
+  auto position =
+      std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), value) -
+      upper_bounds_.begin();
   buckets_[position].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   if (value > 0)

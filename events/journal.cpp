@@ -13,12 +13,12 @@ namespace tillroll {
 
 std::string_view to_string(durability mode) noexcept {
   switch (mode) {
-    case durability::always:
-      return "always";
-    case durability::batch:
-      return "batch";
-    case durability::off:
-      return "off";
+  case durability::always:
+    return "always";
+  case durability::batch:
+    return "batch";
+  case durability::off:
+    return "off";
   }
   return "always";
 }
@@ -31,12 +31,10 @@ std::optional<durability> parse_durability(std::string_view text) noexcept {
 }
 
 journal::journal(event_log& log, journal_options options)
-  : log_(log),
-    options_(options),
-    batch_events_({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 8192}),
-    write_latency_({0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
-                    0.05, 0.1, 0.25, 1}) {
-}
+    : log_(log), options_(options),
+      batch_events_({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 8192}),
+      write_latency_({0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
+                      0.05, 0.1, 0.25, 1}) {}
 
 journal::~journal() {
   stop();
@@ -67,9 +65,9 @@ void journal::append(append_request request) {
   if (auto valid = validate_stream_id(request.stream_id); !valid)
     return refuse(valid.error().code, valid.error().message, false);
   for (auto& event : request.events)
-    if (event.payload.size() > payload_size_max
-        || event.correlation_id.size() > trace_id_size_max
-        || event.causation_id.size() > trace_id_size_max)
+    if (event.payload.size() > payload_size_max ||
+        event.correlation_id.size() > trace_id_size_max ||
+        event.causation_id.size() > trace_id_size_max)
       return refuse(errc::too_large, "event payload or trace id too large",
                     false);
   if (options_.write_inline) {
@@ -138,9 +136,9 @@ journal::statistics journal::stats() const noexcept {
 void journal::poison(const failure& why) {
   std::lock_guard guard{mutex_};
   if (!poisoned_)
-    poisoned_ = failure{errc::storage_failure,
-                        "the log failed and needs a restart: " + why.message,
-                        false};
+    poisoned_ =
+        failure{errc::storage_failure,
+                "the log failed and needs a restart: " + why.message, false};
 }
 
 void journal::run_writer() {
@@ -168,9 +166,8 @@ void journal::run_writer() {
     }
     std::unique_lock lock{sync_mutex_};
     // Bounded hand-over: the writer waits when fsyncs fall behind.
-    sync_room_.wait(lock, [&] {
-      return unsynced_events_ < 4 * options_.batch_events_max;
-    });
+    sync_room_.wait(
+        lock, [&] { return unsynced_events_ < 4 * options_.batch_events_max; });
     unsynced_events_ += written.event_count;
     unsynced_.push_back(std::move(written));
     lock.unlock();
@@ -191,23 +188,23 @@ void journal::run_syncer() {
         sync_wake_.wait(lock,
                         [&] { return writer_done_ || !unsynced_.empty(); });
       }
-      if (options_.mode == durability::always && unsynced_.empty()
-          && writer_done_)
+      if (options_.mode == durability::always && unsynced_.empty() &&
+          writer_done_)
         return;
       taken.swap(unsynced_);
       unsynced_events_ = 0;
     }
     sync_room_.notify_all();
     bool pending_writes = options_.mode == durability::always
-                            ? !taken.empty()
-                            : events_.load() > synced_events;
+                              ? !taken.empty()
+                              : events_.load() > synced_events;
     synced_events = events_.load();
     if (pending_writes) {
       auto started = std::chrono::steady_clock::now();
       auto synced = log_.sync_wal();
       write_latency_.record(std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - started)
-                              .count());
+                                std::chrono::steady_clock::now() - started)
+                                .count());
       syncs_.fetch_add(1, std::memory_order_relaxed);
       size_t events = 0;
       for (auto& written : taken) {
@@ -283,9 +280,9 @@ void journal::write_batch(std::vector<append_request>& requests,
     if (head != request.expected_sequence) {
       conflicts_.fetch_add(1, std::memory_order_relaxed);
       written.outcomes[index] = make_failure(
-        errc::conflict, "stream " + request.stream_id + " is at sequence "
-                          + std::to_string(head) + ", not "
-                          + std::to_string(request.expected_sequence));
+          errc::conflict, "stream " + request.stream_id + " is at sequence " +
+                              std::to_string(head) + ", not " +
+                              std::to_string(request.expected_sequence));
       continue;
     }
     append_receipt receipt{head + 1, head, 0};
@@ -302,8 +299,7 @@ void journal::write_batch(std::vector<append_request>& requests,
       auto key = stream_key(request.stream_id, record.sequence);
       batch.Put(log_.family(column_family::global),
                 position_key(record.position), key);
-      batch.Put(log_.family(column_family::events), key,
-                encode_record(record));
+      batch.Put(log_.family(column_family::events), key, encode_record(record));
     }
     for (auto& change : request.metadata_changes) {
       if (change.value)
@@ -337,7 +333,7 @@ void journal::write_batch(std::vector<append_request>& requests,
         stream_heads_[std::string{stream_id}] = head;
       if (sync || options_.mode == durability::off) {
         write_latency_.record(
-          std::chrono::duration<double>(finished - started).count());
+            std::chrono::duration<double>(finished - started).count());
         batch_events_.record(static_cast<double>(event_count));
         if (sync)
           syncs_.fetch_add(1, std::memory_order_relaxed);

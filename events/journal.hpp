@@ -100,7 +100,8 @@ public:
   void append(append_request request);
 
   /// Appends and blocks until durable; for tools, tests and benchmarks.
-  [[nodiscard]] expected<append_receipt> append_and_wait(append_request request);
+  [[nodiscard]] expected<append_receipt>
+  append_and_wait(append_request request);
 
   /// The last global position known durable.
   uint64_t committed_position() const noexcept {

@@ -14,8 +14,8 @@ expected<void> validate_stream_id(std::string_view stream_id) {
     return make_failure(errc::invalid_argument,
                         "a stream id has no zero bytes");
   auto dash = stream_id.find('-');
-  if (dash == 0 || dash == std::string_view::npos
-      || dash + 1 == stream_id.size())
+  if (dash == 0 || dash == std::string_view::npos ||
+      dash + 1 == stream_id.size())
     return make_failure(errc::invalid_argument,
                         "a stream id is <kind>-<id>, e.g. sku-TSHIRT-RED-M");
   return {};

@@ -21,8 +21,7 @@ struct sku_registered {
   std::string seller_id;
   int64_t price_cents = 0;
   std::string currency;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(product_id, seller_id, price_cents, currency);
   }
 };
@@ -32,8 +31,7 @@ struct stock_received {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "stock_received";
   int64_t quantity = 0;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(quantity);
   }
 };
@@ -43,8 +41,7 @@ struct stock_removed {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "stock_removed";
   int64_t quantity = 0;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(quantity);
   }
 };
@@ -55,8 +52,7 @@ struct price_set_v1 {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "price_set";
   int64_t price_cents = 0;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(price_cents);
   }
 };
@@ -67,8 +63,7 @@ struct price_set {
   static constexpr std::string_view name = "price_set";
   int64_t price_cents = 0;
   std::string currency;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(price_cents, currency);
   }
 };
@@ -81,8 +76,7 @@ struct stock_reserved {
   int64_t quantity = 0;
   /// Microseconds since the Unix epoch.
   int64_t expires_at_us = 0;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(order_id, quantity, expires_at_us);
   }
 };
@@ -93,8 +87,7 @@ struct reservation_confirmed {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "reservation_confirmed";
   std::string order_id;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(order_id);
   }
 };
@@ -105,8 +98,7 @@ struct reservation_released {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "reservation_released";
   std::string order_id;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(order_id);
   }
 };
@@ -117,8 +109,7 @@ struct reservation_expired {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "reservation_expired";
   std::string order_id;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(order_id);
   }
 };
@@ -130,14 +121,13 @@ struct reservation_extended {
   static constexpr std::string_view name = "reservation_extended";
   std::string order_id;
   int64_t expires_at_us = 0;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(order_id, expires_at_us);
   }
 };
 
-using sku_event
-  = std::variant<sku_registered, stock_received, stock_removed, price_set,
+using sku_event =
+    std::variant<sku_registered, stock_received, stock_removed, price_set,
                  stock_reserved, reservation_confirmed, reservation_released,
                  reservation_expired, reservation_extended>;
 

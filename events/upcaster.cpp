@@ -16,9 +16,10 @@ expected<std::string> upcaster_registry::upcast(uint32_t type_id,
   for (auto version = from_version; version < to_version; ++version) {
     auto step = steps_.find({type_id, version});
     if (step == steps_.end())
-      return make_failure(errc::corrupt_record,
-                          "no upcaster for event type " + std::to_string(type_id)
-                            + " version " + std::to_string(version));
+      return make_failure(errc::corrupt_record, "no upcaster for event type " +
+                                                    std::to_string(type_id) +
+                                                    " version " +
+                                                    std::to_string(version));
     auto next = step->second(payload);
     if (!next)
       return next;

@@ -24,8 +24,7 @@ public:
 
   /// Registers a typed step; `convert(Old) -> New` where New::version is
   /// Old::version + 1. Defined in events/codec.hpp.
-  template <class Old, class New, class Convert>
-  void add_step(Convert convert);
+  template <class Old, class New, class Convert> void add_step(Convert convert);
 
   /// The payload brought from `from_version` to `to_version`, one step at a
   /// time; a missing step is a `corrupt_record` failure.

@@ -2,8 +2,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -33,23 +33,23 @@ std::string json_escape(std::string_view text) {
   out.reserve(text.size());
   for (unsigned char c : text) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    default:
+      if (c < 0x20) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+        out += buffer;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
     }
   }
   return out;
@@ -61,8 +61,8 @@ http_response error_response(unsigned status, std::string_view code,
                              std::string_view message) {
   http_response response;
   response.status = status;
-  response.body = "{\"error\":{\"code\":\"" + json_escape(code)
-                  + "\",\"message\":\"" + json_escape(message) + "\"}}";
+  response.body = "{\"error\":{\"code\":\"" + json_escape(code) +
+                  "\",\"message\":\"" + json_escape(message) + "\"}}";
   return response;
 }
 
@@ -85,8 +85,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket socket, std::shared_ptr<http_server::impl> server)
-    : stream_(std::move(socket)), server_(std::move(server)) {
-  }
+      : stream_(std::move(socket)), server_(std::move(server)) {}
 
   void start() {
     {
@@ -117,14 +116,14 @@ private:
   void read() {
     parser_.emplace();
     parser_->header_limit(
-      static_cast<std::uint32_t>(server_->options.header_size_max));
+        static_cast<std::uint32_t>(server_->options.header_size_max));
     parser_->body_limit(server_->options.body_size_max);
     stream_.expires_after(server_->options.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code error,
-                                                  size_t) {
-                        self->on_read(error);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) {
+          self->on_read(error);
+        });
   }
 
   void on_read(beast::error_code error) {
@@ -134,17 +133,18 @@ private:
     }
     if (error == bhttp::error::header_limit) {
       keep_alive_ = false;
-      return write(error_response(431, "too_large", "the headers are too large"));
+      return write(
+          error_response(431, "too_large", "the headers are too large"));
     }
     if (error) {
-      if (error != bhttp::error::end_of_stream && error != asio::error::eof
-          && error != beast::error::timeout
-          && error != asio::error::operation_aborted
-          && error != asio::error::connection_reset
-          && error != asio::error::bad_descriptor) {
+      if (error != bhttp::error::end_of_stream && error != asio::error::eof &&
+          error != beast::error::timeout &&
+          error != asio::error::operation_aborted &&
+          error != asio::error::connection_reset &&
+          error != asio::error::bad_descriptor) {
         keep_alive_ = false;
-        return write(error_response(400, "invalid_argument",
-                                    "malformed HTTP request"));
+        return write(
+            error_response(400, "invalid_argument", "malformed HTTP request"));
       }
       return close();
     }
@@ -172,7 +172,7 @@ private:
     };
     // A handler that never answers must not hold the connection forever.
     auto timer = std::make_shared<asio::steady_timer>(
-      stream_.get_executor(), server_->options.handler_timeout);
+        stream_.get_executor(), server_->options.handler_timeout);
     timer_ = timer;
     timer->async_wait([respond](beast::error_code error) {
       if (!error)
@@ -189,7 +189,7 @@ private:
     if (auto timer = timer_.lock())
       timer->cancel();
     auto response = std::make_shared<bhttp::response<bhttp::string_body>>(
-      static_cast<bhttp::status>(answer.status), 11);
+        static_cast<bhttp::status>(answer.status), 11);
     response->set(bhttp::field::server, "tillroll");
     response->set(bhttp::field::content_type, answer.content_type);
     for (auto& [name, value] : answer.headers)
@@ -198,11 +198,11 @@ private:
     response->body() = std::move(answer.body);
     response->prepare_payload();
     stream_.expires_after(server_->options.idle_timeout);
-    bhttp::async_write(stream_, *response,
-                       [self = shared_from_this(), response](
-                         beast::error_code error, size_t) {
-                         self->on_write(error);
-                       });
+    bhttp::async_write(
+        stream_, *response,
+        [self = shared_from_this(), response](beast::error_code error, size_t) {
+          self->on_write(error);
+        });
   }
 
   void on_write(beast::error_code error) {
@@ -232,25 +232,25 @@ private:
 
 void http_server::impl::accept() {
   acceptor.async_accept(
-    asio::make_strand(io),
-    [self = shared_from_this()](beast::error_code error, tcp::socket socket) {
-      if (error || self->stopping)
-        return;
-      size_t open = 0;
-      {
-        std::lock_guard guard{self->sessions_mutex};
-        open = self->sessions.size();
-      }
-      if (open < self->options.connections_max) {
-        socket.set_option(tcp::no_delay{true});
-        std::make_shared<session>(std::move(socket), self)->start();
-      }
-      self->accept();
-    });
+      asio::make_strand(io),
+      [self = shared_from_this()](beast::error_code error, tcp::socket socket) {
+        if (error || self->stopping)
+          return;
+        size_t open = 0;
+        {
+          std::lock_guard guard{self->sessions_mutex};
+          open = self->sessions.size();
+        }
+        if (open < self->options.connections_max) {
+          socket.set_option(tcp::no_delay{true});
+          std::make_shared<session>(std::move(socket), self)->start();
+        }
+        self->accept();
+      });
 }
 
 http_server::http_server(http_server_options options, http_handler handler)
-  : impl_(std::make_shared<impl>()) {
+    : impl_(std::make_shared<impl>()) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
 }
@@ -275,9 +275,9 @@ expected<uint16_t> http_server::start() {
     impl_->acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error)
     return make_failure(errc::unavailable,
-                        "cannot listen on " + impl_->options.host + ":"
-                          + std::to_string(impl_->options.port) + ": "
-                          + error.message());
+                        "cannot listen on " + impl_->options.host + ":" +
+                            std::to_string(impl_->options.port) + ": " +
+                            error.message());
   auto port = impl_->acceptor.local_endpoint().port();
   impl_->accept();
   impl_->thread = std::thread{[server = impl_] { server->io.run(); }};
@@ -292,8 +292,10 @@ void http_server::stop() {
     beast::error_code ignored;
     server->acceptor.close(ignored);
   });
-  auto deadline = std::chrono::steady_clock::now() + impl_->options.drain_timeout;
-  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  auto deadline =
+      std::chrono::steady_clock::now() + impl_->options.drain_timeout;
+  while (impl_->in_flight.load() > 0 &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
   {
     std::lock_guard guard{impl_->sessions_mutex};

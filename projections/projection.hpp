@@ -24,7 +24,7 @@ class projection_writer {
 public:
   projection_writer(event_log& log, rocksdb::WriteBatch& batch,
                     std::string prefix)
-    : log_(log), batch_(batch), prefix_(std::move(prefix)) {}
+      : log_(log), batch_(batch), prefix_(std::move(prefix)) {}
 
   void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);

@@ -12,7 +12,8 @@
 namespace tillroll {
 
 void projection_writer::put(std::string_view key, std::string_view value) {
-  batch_.Put(log_.family(column_family::projections), prefix_ + std::string{key},
+  batch_.Put(log_.family(column_family::projections),
+             prefix_ + std::string{key},
              rocksdb::Slice{value.data(), value.size()});
 }
 
@@ -24,8 +25,7 @@ void projection_writer::erase(std::string_view key) {
 projection_runner::projection_runner(event_log& log, journal* tail,
                                      std::unique_ptr<projection> model,
                                      projection_runner_options options)
-  : log_(log), tail_(tail), model_(std::move(model)), options_(options) {
-}
+    : log_(log), tail_(tail), model_(std::move(model)), options_(options) {}
 
 projection_runner::~projection_runner() {
   stop();
@@ -51,7 +51,7 @@ expected<void> projection_runner::load() {
   auto scanned = log_.scan(column_family::projections, prefix,
                            [&](std::string_view key, std::string_view value) {
                              auto loaded = model_->load_entry(
-                               key.substr(prefix.size()), value);
+                                 key.substr(prefix.size()), value);
                              if (!loaded)
                                broken = std::move(loaded).error();
                              return !broken;
@@ -65,7 +65,17 @@ expected<void> projection_runner::load() {
 
 expected<size_t> projection_runner::run_once() {
   std::lock_guard guard{running_};
-  auto events = log_.read_global(offset_ + 1, options_.batch_events_max);
+  auto limit = options_.batch_events_max;
+  if (tail_ != nullptr) {
+    // Written but not yet fsync'd events are visible in RocksDB; a read
+    // model must not run ahead of what a crash would keep.
+    auto committed = tail_->committed_position();
+    limit = committed > offset_ ? std::min<uint64_t>(limit, committed - offset_)
+                                : 0;
+    if (limit == 0)
+      return size_t{0};
+  }
+  auto events = log_.read_global(offset_ + 1, limit);
   if (!events)
     return std::move(events).error();
   if (events->empty())
@@ -76,8 +86,8 @@ expected<size_t> projection_runner::run_once() {
   for (auto& event : *events) {
     if (event.position != offset + 1)
       return make_failure(errc::corrupt_record,
-                          "global order has a hole at position "
-                            + std::to_string(offset + 1));
+                          "global order has a hole at position " +
+                              std::to_string(offset + 1));
     if (auto applied = model_->apply(event, changes); !applied)
       return applied.error();
     offset = event.position;
@@ -96,12 +106,13 @@ expected<void> projection_runner::reset() {
   std::lock_guard guard{running_};
   rocksdb::WriteBatch batch;
   auto prefix = data_prefix();
-  auto scanned = log_.scan(column_family::projections, prefix,
-                           [&](std::string_view key, std::string_view) {
-                             batch.Delete(log_.family(column_family::projections),
-                                          rocksdb::Slice{key.data(), key.size()});
-                             return true;
-                           });
+  auto scanned =
+      log_.scan(column_family::projections, prefix,
+                [&](std::string_view key, std::string_view) {
+                  batch.Delete(log_.family(column_family::projections),
+                               rocksdb::Slice{key.data(), key.size()});
+                  return true;
+                });
   if (!scanned)
     return scanned;
   batch.Delete(log_.family(column_family::projections), offset_key());
@@ -129,7 +140,8 @@ void projection_runner::run() {
     if (!applied) {
       // A broken event stops this read model, not the node; it shows as lag.
       std::fprintf(stderr, "tillroll: projection %s: %s\n",
-                   std::string{name()}.c_str(), applied.error().message.c_str());
+                   std::string{name()}.c_str(),
+                   applied.error().message.c_str());
       std::this_thread::sleep_for(options_.idle_wait);
       continue;
     }

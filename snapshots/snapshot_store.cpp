@@ -23,8 +23,8 @@ snapshot_store::load(std::string_view stream_id) const {
   auto checksum = reader.read_integer<uint32_t>();
   if (!reader.good() || checksum != crc32c(bytes.substr(4)))
     return make_failure(errc::corrupt_record,
-                        "snapshot checksum mismatch for "
-                          + std::string{stream_id});
+                        "snapshot checksum mismatch for " +
+                            std::string{stream_id});
   snapshot result;
   result.version = reader.read_integer<uint16_t>();
   result.sequence = reader.read_integer<uint64_t>();
@@ -52,13 +52,13 @@ expected<void> snapshot_store::save(std::string_view stream_id,
 
 expected<void> snapshot_store::clear() {
   rocksdb::WriteBatch batch;
-  auto scanned = log_.scan(column_family::snapshots, "",
-                           [&](std::string_view key, std::string_view) {
-                             batch.Delete(
-                               log_.family(column_family::snapshots),
+  auto scanned =
+      log_.scan(column_family::snapshots, "",
+                [&](std::string_view key, std::string_view) {
+                  batch.Delete(log_.family(column_family::snapshots),
                                rocksdb::Slice{key.data(), key.size()});
-                             return true;
-                           });
+                  return true;
+                });
   if (!scanned)
     return scanned;
   return log_.write(batch, true);

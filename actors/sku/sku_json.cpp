@@ -71,9 +71,9 @@ json::value to_json(const sku_state& state) {
   out["currency"] = state.currency;
   json::object reservations;
   for (auto& [order_id, reservation] : state.reservations)
-    reservations[order_id] = json::object{
-      {"quantity", reservation.quantity},
-      {"expires_at_us", reservation.expires_at_us}};
+    reservations[order_id] =
+        json::object{{"quantity", reservation.quantity},
+                     {"expires_at_us", reservation.expires_at_us}};
   out["reservations"] = std::move(reservations);
   out["confirmed_orders"] = state.confirmed_orders.size();
   out["ended_orders"] = state.ended_orders.size();

@@ -14,9 +14,9 @@ failure invalid(std::string message) {
 }
 
 bool valid_currency(const std::string& currency) {
-  return currency.size() == 3
-         && std::all_of(currency.begin(), currency.end(),
-                        [](char c) { return c >= 'A' && c <= 'Z'; });
+  return currency.size() == 3 &&
+         std::all_of(currency.begin(), currency.end(),
+                     [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 expected<void> check_price(int64_t price_cents, const std::string& currency) {
@@ -43,11 +43,10 @@ struct decider {
 
   expected<events> operator()(const register_sku& command) const {
     if (state.registered) {
-      if (state.product_id == command.product_id
-          && state.seller_id == command.seller_id)
+      if (state.product_id == command.product_id &&
+          state.seller_id == command.seller_id)
         return events{};
-      return make_failure(errc::conflict,
-                          "the sku belongs to another product");
+      return make_failure(errc::conflict, "the sku belongs to another product");
     }
     if (command.product_id.empty() || command.seller_id.empty())
       return invalid("product_id and seller_id are required");
@@ -63,8 +62,8 @@ struct decider {
   }
 
   expected<events> operator()(const adjust_stock& command) const {
-    if (command.delta == 0 || command.delta > stock_quantity_max
-        || command.delta < -stock_quantity_max)
+    if (command.delta == 0 || command.delta > stock_quantity_max ||
+        command.delta < -stock_quantity_max)
       return invalid("delta must be non-zero and at most 1000000000 in size");
     if (command.delta > 0) {
       if (state.received + command.delta > stock_quantity_max)
@@ -73,18 +72,18 @@ struct decider {
     }
     if (state.available() + command.delta < 0)
       return make_failure(errc::conflict,
-                          "removing " + std::to_string(-command.delta)
-                            + " would go below what is sold and reserved; "
-                            + std::to_string(state.available())
-                            + " can be removed");
+                          "removing " + std::to_string(-command.delta) +
+                              " would go below what is sold and reserved; " +
+                              std::to_string(state.available()) +
+                              " can be removed");
     return events{stock_removed{-command.delta}};
   }
 
   expected<events> operator()(const set_price& command) const {
     if (auto ok = check_price(command.price_cents, command.currency); !ok)
       return std::move(ok).error();
-    if (command.price_cents == state.price_cents
-        && command.currency == state.currency)
+    if (command.price_cents == state.price_cents &&
+        command.currency == state.currency)
       return events{};
     return events{price_set{command.price_cents, command.currency}};
   }
@@ -196,8 +195,8 @@ struct applier {
   }
   void operator()(const stock_reserved& event) {
     state.reserved += event.quantity;
-    state.reservations[event.order_id]
-      = sku_reservation{event.quantity, event.expires_at_us};
+    state.reservations[event.order_id] =
+        sku_reservation{event.quantity, event.expires_at_us};
   }
   void operator()(const reservation_confirmed& event) {
     auto held = state.reservations.find(event.order_id);
@@ -240,16 +239,16 @@ void apply(sku_state& state, const sku_event& event) {
 }
 
 sku_view view(const sku_state& state, const sku_command& command) {
-  sku_view result{state.product_id, state.seller_id,   state.received,
-                  state.sold,       state.reserved,    state.available(),
-                  state.price_cents, state.currency,   std::nullopt};
+  sku_view result{state.product_id,  state.seller_id, state.received,
+                  state.sold,        state.reserved,  state.available(),
+                  state.price_cents, state.currency,  std::nullopt};
   auto order_id = std::visit(
-    [](const auto& alternative) -> std::string {
-      if constexpr (requires { alternative.order_id; })
-        return alternative.order_id;
-      return {};
-    },
-    command);
+      [](const auto& alternative) -> std::string {
+        if constexpr (requires { alternative.order_id; })
+          return alternative.order_id;
+        return {};
+      },
+      command);
   if (auto held = state.reservations.find(order_id);
       held != state.reservations.end())
     result.reservation_expires_at_us = held->second.expires_at_us;

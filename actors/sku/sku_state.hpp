@@ -31,8 +31,7 @@ inline constexpr std::chrono::minutes reservation_ttl_default{10};
 struct sku_reservation {
   int64_t quantity = 0;
   int64_t expires_at_us = 0;
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(quantity, expires_at_us);
   }
 };
@@ -56,8 +55,7 @@ struct sku_state {
 
   int64_t available() const noexcept { return received - sold - reserved; }
 
-  template <class Archive>
-  void serialize(Archive& archive) {
+  template <class Archive> void serialize(Archive& archive) {
     archive(registered, product_id, seller_id, received, sold, reserved,
             price_cents, currency, reservations, confirmed_orders,
             ended_orders);
@@ -106,8 +104,8 @@ struct expire_reservations {};
 
 struct get_sku {};
 
-using sku_command
-  = std::variant<register_sku, adjust_stock, set_price, reserve_stock,
+using sku_command =
+    std::variant<register_sku, adjust_stock, set_price, reserve_stock,
                  confirm_reservation, release_reservation, extend_reservation,
                  expire_reservations, get_sku>;
 

@@ -10,8 +10,8 @@ expected<void> stream_counts::load_entry(std::string_view key,
   if (value.size() != 16)
     return make_failure(errc::corrupt_record, "malformed stream count");
   std::lock_guard guard{mutex_};
-  counts_[std::string{key}]
-    = kind_counts{read_big_endian(value), read_big_endian(value.substr(8))};
+  counts_[std::string{key}] =
+      kind_counts{read_big_endian(value), read_big_endian(value.substr(8))};
   return {};
 }
 

@@ -35,31 +35,31 @@ std::string from_hex(std::string_view text) {
   std::string out;
   for (size_t index = 0; index + 1 < text.size(); index += 2)
     out.push_back(static_cast<char>(
-      std::stoi(std::string{text.substr(index, 2)}, nullptr, 16)));
+        std::stoi(std::string{text.substr(index, 2)}, nullptr, 16)));
   return out;
 }
 
-template <class Event>
-recorded_event golden_record(const Event& event) {
-  return recorded_event{"sku-GOLDEN-1",
-                        7,
-                        1234,
-                        Event::type_id,
-                        Event::version,
-                        timestamp{std::chrono::microseconds{1'790'000'000'000'000}},
-                        "correlation",
-                        "causation",
-                        encode_payload(event)};
+template <class Event> recorded_event golden_record(const Event& event) {
+  return recorded_event{
+      "sku-GOLDEN-1",
+      7,
+      1234,
+      Event::type_id,
+      Event::version,
+      timestamp{std::chrono::microseconds{1'790'000'000'000'000}},
+      "correlation",
+      "causation",
+      encode_payload(event)};
 }
 
 template <class Event, class Current>
 void check_fixture(const Event& written, const Current& expected) {
-  auto path = std::filesystem::path{TILLROLL_COMPAT_DIR}
-              / (std::string{Event::name} + "_v"
-                 + std::to_string(Event::version) + ".hex");
+  auto path = std::filesystem::path{TILLROLL_COMPAT_DIR} /
+              (std::string{Event::name} + "_v" +
+               std::to_string(Event::version) + ".hex");
   auto bytes = encode_record(golden_record(written));
-  if (std::getenv("TILLROLL_WRITE_FIXTURES") != nullptr
-      && !std::filesystem::exists(path))
+  if (std::getenv("TILLROLL_WRITE_FIXTURES") != nullptr &&
+      !std::filesystem::exists(path))
     std::ofstream{path} << to_hex(bytes) << '\n';
   std::ifstream file{path};
   REQUIRE_MESSAGE(file.good(), "missing fixture " << path.string());
@@ -91,8 +91,7 @@ TEST_CASE("every stored SKU event version still loads") {
                 reservation_confirmed{"order-9"});
   check_fixture(reservation_released{"order-9"},
                 reservation_released{"order-9"});
-  check_fixture(reservation_expired{"order-9"},
-                reservation_expired{"order-9"});
+  check_fixture(reservation_expired{"order-9"}, reservation_expired{"order-9"});
   check_fixture(reservation_extended{"order-9", 1'790'000'900'000'000},
                 reservation_extended{"order-9", 1'790'000'900'000'000});
 }

@@ -4,13 +4,12 @@
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace tillroll;
@@ -41,10 +40,11 @@ int main(int argc, char** argv) {
         for (uint64_t event = 0; event < count; ++event)
           events.push_back(new_event{1, 1, std::string(100 + head % 50, 'p'),
                                      now_timestamp(), "", ""});
-        auto appended = writer.append_and_wait({stream, head, std::move(events),
-                                                {}, {}});
+        auto appended =
+            writer.append_and_wait({stream, head, std::move(events), {}, {}});
         if (!appended) {
-          std::fprintf(stderr, "append: %s\n", appended.error().message.c_str());
+          std::fprintf(stderr, "append: %s\n",
+                       appended.error().message.c_str());
           std::_Exit(1);
         }
         head = appended->last_sequence;

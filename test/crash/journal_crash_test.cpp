@@ -5,20 +5,19 @@
 #include "events/event_log.hpp"
 #include "events/keys.hpp"
 
-#include "../support/temp_directory.hpp"
-
 #include <doctest/doctest.h>
-
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <random>
+#include <signal.h>
 #include <sstream>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
+
+#include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 
@@ -82,8 +81,8 @@ TEST_CASE("every acknowledged append survives kill -9, with no holes") {
     // it at a random point of its run.
     for (int tries = 0; tries < 1000 && file_size(acks) <= before; ++tries)
       std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    std::this_thread::sleep_for(
-      std::chrono::milliseconds{std::uniform_int_distribution<int>{1, 150}(random)});
+    std::this_thread::sleep_for(std::chrono::milliseconds{
+        std::uniform_int_distribution<int>{1, 150}(random)});
     kill(child, SIGKILL);
     int status = 0;
     waitpid(child, &status, 0);

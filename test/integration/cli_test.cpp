@@ -5,15 +5,14 @@
 #include "events/journal.hpp"
 #include "events/sku_events.hpp"
 
-#include "../support/process.hpp"
-#include "../support/temp_directory.hpp"
-
-#include <doctest/doctest.h>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <doctest/doctest.h>
 
 #include <sstream>
+
+#include "../support/process.hpp"
+#include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 namespace json = boost::json;
@@ -41,7 +40,8 @@ void write_sku_history(const std::filesystem::path& directory) {
   auto log = std::move(*event_log::open({directory}));
   journal writer{*log, {}};
   REQUIRE(writer.start());
-  event_context origin{timestamp{std::chrono::seconds{1'790'000'000}}, "c-1", ""};
+  event_context origin{timestamp{std::chrono::seconds{1'790'000'000}}, "c-1",
+                       ""};
   std::vector<new_event> events;
   for (const sku_event& event :
        {sku_event{sku_registered{"product-1", "seller-1", 1999, "USD"}},
@@ -56,7 +56,8 @@ void write_sku_history(const std::filesystem::path& directory) {
 
 } // namespace
 
-TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops on SIGTERM") {
+TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops "
+          "on SIGTERM") {
   test::temp_directory directory;
   test::server_process server{{binary, "serve", "--data-dir",
                                (directory.path() / "data").string(), "--listen",
@@ -76,9 +77,11 @@ TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops o
 
   auto metrics = test::http_get(port, "/metrics");
   REQUIRE(metrics);
-  CHECK(metrics->body.find("tillroll_journal_write_seconds_bucket") != std::string::npos);
-  CHECK(metrics->body.find("tillroll_projection_lag_events{projection=\"stream_counts\"} 0")
-        != std::string::npos);
+  CHECK(metrics->body.find("tillroll_journal_write_seconds_bucket") !=
+        std::string::npos);
+  CHECK(metrics->body.find(
+            "tillroll_projection_lag_events{projection=\"stream_counts\"} 0") !=
+        std::string::npos);
 
   auto missing = test::http_get(port, "/nope");
   REQUIRE(missing);
@@ -92,9 +95,12 @@ TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops o
   auto garbage = test::send_raw(port, "NOT HTTP AT ALL\r\n\r\n");
   REQUIRE(garbage);
   CHECK(garbage->status == 400);
-  CHECK(json::parse(garbage->body).at("error").at("code") == "invalid_argument");
+  CHECK(json::parse(garbage->body).at("error").at("code") ==
+        "invalid_argument");
 
-  auto huge = test::send_raw(port, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n");
+  auto huge = test::send_raw(
+      port,
+      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n");
   REQUIRE(huge);
   CHECK(huge->status == 413);
 
@@ -105,12 +111,14 @@ TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops o
   CHECK(server.stop(std::chrono::seconds{20}) == 0);
 }
 
-TEST_CASE("replay prints each event with the state after it, up to a sequence or a time") {
+TEST_CASE("replay prints each event with the state after it, up to a sequence "
+          "or a time") {
   test::temp_directory directory;
   write_sku_history(directory.path());
   auto data = directory.path().string();
 
-  auto all = test::run_command(binary + " replay --data-dir " + data + " sku-TSHIRT");
+  auto all =
+      test::run_command(binary + " replay --data-dir " + data + " sku-TSHIRT");
   REQUIRE(all.exit_code == 0);
   auto lines = json_lines(all.output);
   REQUIRE(lines.size() == 4);
@@ -120,18 +128,18 @@ TEST_CASE("replay prints each event with the state after it, up to a sequence or
   CHECK(lines[3].at("state").at("available") == 7);
   CHECK(lines[3].at("correlation_id") == "c-1");
 
-  auto to_seq = test::run_command(binary + " replay --data-dir " + data
-                                  + " sku-TSHIRT --to-seq 2");
+  auto to_seq = test::run_command(binary + " replay --data-dir " + data +
+                                  " sku-TSHIRT --to-seq 2");
   REQUIRE(to_seq.exit_code == 0);
   CHECK(json_lines(to_seq.output).size() == 2);
 
-  auto at_time = test::run_command(binary + " replay --data-dir " + data
-                                   + " sku-TSHIRT --at 1790000015000000");
+  auto at_time = test::run_command(binary + " replay --data-dir " + data +
+                                   " sku-TSHIRT --at 1790000015000000");
   REQUIRE(at_time.exit_code == 0);
   CHECK(json_lines(at_time.output).size() == 2);
 
-  auto iso = test::run_command(binary + " replay --data-dir " + data
-                               + " sku-TSHIRT --at 2026-09-21T14:13:45.5Z");
+  auto iso = test::run_command(binary + " replay --data-dir " + data +
+                               " sku-TSHIRT --at 2026-09-21T14:13:45.5Z");
   REQUIRE(iso.exit_code == 0);
   CHECK(json_lines(iso.output).size() == 3);
 }
@@ -140,33 +148,36 @@ TEST_CASE("events dumps the global log from a position") {
   test::temp_directory directory;
   write_sku_history(directory.path());
   auto data = directory.path().string();
-  auto dumped = test::run_command(binary + " events --data-dir " + data
-                                  + " --from 2 --limit 2");
+  auto dumped = test::run_command(binary + " events --data-dir " + data +
+                                  " --from 2 --limit 2");
   REQUIRE(dumped.exit_code == 0);
   auto lines = json_lines(dumped.output);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].at("position") == 2);
   CHECK(lines[1].at("event").at("type") == "stock_reserved");
 
-  auto rebuilt = test::run_command(binary + " rebuild --data-dir " + data
-                                   + " --projection stream_counts");
+  auto rebuilt = test::run_command(binary + " rebuild --data-dir " + data +
+                                   " --projection stream_counts");
   CHECK(rebuilt.exit_code == 0);
   CHECK(rebuilt.output.find("from 4 events") != std::string::npos);
 }
 
-TEST_CASE("bad flags, missing data and unknown commands exit 2 with a message") {
+TEST_CASE(
+    "bad flags, missing data and unknown commands exit 2 with a message") {
   test::temp_directory directory;
-  auto unknown_flag = test::run_command(binary + " events --data-dir "
-                                        + directory.path().string() + " --bogus 1");
+  auto unknown_flag =
+      test::run_command(binary + " events --data-dir " +
+                        directory.path().string() + " --bogus 1");
   CHECK(unknown_flag.exit_code == 2);
   CHECK(unknown_flag.output.find("unknown flag --bogus") != std::string::npos);
-  auto missing = test::run_command(binary + " replay --data-dir "
-                                   + (directory.path() / "absent").string()
-                                   + " sku-X");
+  auto missing =
+      test::run_command(binary + " replay --data-dir " +
+                        (directory.path() / "absent").string() + " sku-X");
   CHECK(missing.exit_code == 2);
   CHECK(missing.output.find("no tillroll data") != std::string::npos);
   CHECK(test::run_command(binary + " frobnicate").exit_code == 2);
   CHECK(test::run_command(binary + " serve").exit_code == 2);
-  CHECK(test::run_command(binary + " serve --data-dir x --durability maybe").exit_code == 2);
+  CHECK(test::run_command(binary + " serve --data-dir x --durability maybe")
+            .exit_code == 2);
   CHECK(test::run_command(binary + " replay --help").exit_code == 0);
 }

@@ -41,8 +41,8 @@ public:
     config.set("logger.verbosity", caf::atom("quiet"));
     add_error_category(config);
     system.emplace(config);
-    scheduler = &dynamic_cast<caf::scheduler::test_coordinator&>(
-      system->scheduler());
+    scheduler =
+        &dynamic_cast<caf::scheduler::test_coordinator&>(system->scheduler());
     context.log = log.get();
     context.journal = writer.get();
     context.snapshots = snapshots.get();
@@ -66,23 +66,26 @@ public:
   void advance(std::chrono::microseconds duration) {
     *now += duration;
     scheduler->advance_time(
-      std::chrono::duration_cast<caf::timespan>(duration));
+        std::chrono::duration_cast<caf::timespan>(duration));
     run();
   }
 
   template <class Entity>
-  expected<typename Entity::reply_type> ask(const std::string& id,
-                                            typename Entity::command_type command) {
-    auto result
-      = std::make_shared<std::optional<expected<typename Entity::reply_type>>>();
+  expected<typename Entity::reply_type>
+  ask(const std::string& id, typename Entity::command_type command) {
+    auto result = std::make_shared<
+        std::optional<expected<typename Entity::reply_type>>>();
     auto target = registry;
     system->spawn([=](caf::event_based_actor* self) {
-      self
-        ->request(target, caf::infinite, route_atom::value,
-                  std::string{Entity::kind}, id, caf::make_message(command))
-        .then(
-          [=](typename Entity::reply_type& reply) { result->emplace(reply); },
-          [=](caf::error& error) { result->emplace(from_caf_error(error)); });
+      self->request(target, caf::infinite, route_atom::value,
+                    std::string{Entity::kind}, id, caf::make_message(command))
+          .then(
+              [=](typename Entity::reply_type& reply) {
+                result->emplace(reply);
+              },
+              [=](caf::error& error) {
+                result->emplace(from_caf_error(error));
+              });
     });
     run();
     REQUIRE_MESSAGE(result->has_value(), "no reply");
@@ -97,7 +100,7 @@ public:
     auto target = registry;
     system->spawn([=](caf::event_based_actor* self) {
       self->request(target, caf::infinite, shutdown_atom::value)
-        .then([] {}, [](caf::error&) {});
+          .then([] {}, [](caf::error&) {});
     });
     run();
     registry = nullptr;

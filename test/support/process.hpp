@@ -4,19 +4,18 @@
 #pragma once
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <optional>
+#include <poll.h>
+#include <signal.h>
 #include <string>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace tillroll::test {
@@ -120,7 +119,8 @@ struct http_reply {
 
 /// Sends raw bytes to 127.0.0.1:port and reads one response (the server is
 /// asked to close), with a 5 s cap.
-inline std::optional<http_reply> send_raw(uint16_t port, const std::string& bytes) {
+inline std::optional<http_reply> send_raw(uint16_t port,
+                                          const std::string& bytes) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -128,7 +128,8 @@ inline std::optional<http_reply> send_raw(uint16_t port, const std::string& byte
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   timeval timeout{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
     close(fd);
     return std::nullopt;
   }
@@ -152,10 +153,11 @@ inline std::optional<http_reply> send_raw(uint16_t port, const std::string& byte
   return reply;
 }
 
-inline std::optional<http_reply> http_get(uint16_t port, const std::string& path,
+inline std::optional<http_reply> http_get(uint16_t port,
+                                          const std::string& path,
                                           const std::string& method = "GET") {
-  return send_raw(port, method + " " + path
-                          + " HTTP/1.1\r\nHost: localhost\r\nConnection: "
+  return send_raw(port, method + " " + path +
+                            " HTTP/1.1\r\nHost: localhost\r\nConnection: "
                             "close\r\nContent-Length: 0\r\n\r\n");
 }
 

@@ -14,15 +14,16 @@ using namespace tillroll;
 namespace {
 
 recorded_event sample_record() {
-  return recorded_event{"sku-TSHIRT-RED-M",
-                        42,
-                        1000,
-                        stock_reserved::type_id,
-                        stock_reserved::version,
-                        timestamp{std::chrono::microseconds{1'700'000'000'000'000}},
-                        "corr-1",
-                        "cause-1",
-                        encode_payload(stock_reserved{"order-1", 2, 99})};
+  return recorded_event{
+      "sku-TSHIRT-RED-M",
+      42,
+      1000,
+      stock_reserved::type_id,
+      stock_reserved::version,
+      timestamp{std::chrono::microseconds{1'700'000'000'000'000}},
+      "corr-1",
+      "cause-1",
+      encode_payload(stock_reserved{"order-1", 2, 99})};
 }
 
 } // namespace
@@ -75,10 +76,10 @@ TEST_CASE("crc32c matches the standard check value, in hardware and not") {
 }
 
 TEST_CASE("stream keys order by stream, then numerically by sequence") {
-  std::vector<std::string> keys{stream_key("sku-A", 256), stream_key("sku-A", 1),
-                                stream_key("sku-A", 255),
-                                stream_key("sku-A-B", 1),
-                                stream_key("sku-A", 65536)};
+  std::vector<std::string> keys{
+      stream_key("sku-A", 256), stream_key("sku-A", 1),
+      stream_key("sku-A", 255), stream_key("sku-A-B", 1),
+      stream_key("sku-A", 65536)};
   std::sort(keys.begin(), keys.end());
   CHECK(keys[0] == stream_key("sku-A", 1));
   CHECK(keys[1] == stream_key("sku-A", 255));

@@ -11,12 +11,14 @@ namespace {
 
 const timestamp start_time{std::chrono::seconds{1'790'000'000}};
 
-std::vector<std::string> event_names(event_log& log, const std::string& stream) {
+std::vector<std::string> event_names(event_log& log,
+                                     const std::string& stream) {
   std::vector<std::string> names;
-  REQUIRE(log.read_stream(stream, 1, UINT64_MAX, [&](const recorded_event& record) {
-    names.emplace_back(event_name(*decode_event<sku_event>(record)));
-    return true;
-  }));
+  REQUIRE(
+      log.read_stream(stream, 1, UINT64_MAX, [&](const recorded_event& record) {
+        names.emplace_back(event_name(*decode_event<sku_event>(record)));
+        return true;
+      }));
   return names;
 }
 
@@ -31,13 +33,14 @@ void check_snapshot_plus_tail(event_log& log, snapshot_store& snapshots,
   CHECK(from_snapshot->snapshot_sequence > 0);
   CHECK(from_zero->snapshot_sequence == 0);
   CHECK(from_snapshot->sequence == from_zero->sequence);
-  CHECK(encode_payload(from_snapshot->state) == encode_payload(from_zero->state));
+  CHECK(encode_payload(from_snapshot->state) ==
+        encode_payload(from_zero->state));
 }
 
 void register_sku_with(test::actor_harness& harness, const std::string& sku,
                        int64_t stock) {
   REQUIRE(harness.ask<sku_entity>(
-    sku, register_sku{"product-1", "seller-1", 1999, "USD", stock}));
+      sku, register_sku{"product-1", "seller-1", 1999, "USD", stock}));
 }
 
 } // namespace
@@ -47,9 +50,11 @@ TEST_CASE("an entity recovers its state from the log after a restart") {
   {
     test::actor_harness harness{directory.path(), start_time};
     register_sku_with(harness, "TSHIRT", 10);
-    REQUIRE(harness.ask<sku_entity>("TSHIRT", reserve_stock{"order-1", 3, 10min}));
+    REQUIRE(
+        harness.ask<sku_entity>("TSHIRT", reserve_stock{"order-1", 3, 10min}));
     REQUIRE(harness.ask<sku_entity>("TSHIRT", confirm_reservation{"order-1"}));
-    REQUIRE(harness.ask<sku_entity>("TSHIRT", reserve_stock{"order-2", 2, 10min}));
+    REQUIRE(
+        harness.ask<sku_entity>("TSHIRT", reserve_stock{"order-2", 2, 10min}));
   }
   test::actor_harness harness{directory.path(), start_time + 1s};
   auto view = harness.ask<sku_entity>("TSHIRT", get_sku{});
@@ -63,7 +68,8 @@ TEST_CASE("a rejected command is answered with its error and writes nothing") {
   test::temp_directory directory;
   test::actor_harness harness{directory.path(), start_time};
   register_sku_with(harness, "MUG", 1);
-  auto refused = harness.ask<sku_entity>("MUG", reserve_stock{"order-1", 2, 10min});
+  auto refused =
+      harness.ask<sku_entity>("MUG", reserve_stock{"order-1", 2, 10min});
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == errc::out_of_stock);
   CHECK(*harness.log->stream_head("sku-MUG") == 2);
@@ -79,13 +85,12 @@ TEST_CASE("commands sent together are answered in order and batched") {
   for (int index = 0; index < 50; ++index) {
     auto target = harness.registry;
     harness.system->spawn([=](caf::event_based_actor* self) {
-      self
-        ->request(target, caf::infinite, route_atom::value, std::string{"sku"},
-                  std::string{"HOT"},
-                  caf::make_message(sku_command{
-                    reserve_stock{"order-" + std::to_string(index), 1, 10min}}))
-        .then([=](sku_view&) { answers->emplace_back(index, true); },
-              [=](caf::error&) { answers->emplace_back(index, false); });
+      self->request(target, caf::infinite, route_atom::value,
+                    std::string{"sku"}, std::string{"HOT"},
+                    caf::make_message(sku_command{reserve_stock{
+                        "order-" + std::to_string(index), 1, 10min}}))
+          .then([=](sku_view&) { answers->emplace_back(index, true); },
+                [=](caf::error&) { answers->emplace_back(index, false); });
     });
   }
   harness.run();
@@ -108,10 +113,10 @@ TEST_CASE("snapshot plus tail equals a full replay") {
   register_sku_with(harness, "SNAP", 100);
   for (int index = 0; index < 27; ++index)
     REQUIRE(harness.ask<sku_entity>(
-      "SNAP", reserve_stock{"order-" + std::to_string(index), 1, 10min}));
+        "SNAP", reserve_stock{"order-" + std::to_string(index), 1, 10min}));
   for (int index = 0; index < 9; ++index)
     REQUIRE(harness.ask<sku_entity>(
-      "SNAP", confirm_reservation{"order-" + std::to_string(index)}));
+        "SNAP", confirm_reservation{"order-" + std::to_string(index)}));
   auto taken = harness.snapshots->load("sku-SNAP");
   REQUIRE(taken->has_value());
   CHECK((*taken)->sequence >= 10);
@@ -126,7 +131,7 @@ TEST_CASE("an outdated snapshot is ignored and the state rebuilt from events") {
     test::actor_harness harness{directory.path(), start_time};
     register_sku_with(harness, "OLD", 7);
     REQUIRE(harness.snapshots->save(
-      "sku-OLD", snapshot{sku_entity::snapshot_version + 1, 2, "garbage"}));
+        "sku-OLD", snapshot{sku_entity::snapshot_version + 1, 2, "garbage"}));
   }
   test::actor_harness harness{directory.path(), start_time};
   auto view = harness.ask<sku_entity>("OLD", get_sku{});
@@ -134,7 +139,8 @@ TEST_CASE("an outdated snapshot is ignored and the state rebuilt from events") {
   CHECK(view->available == 7);
 }
 
-TEST_CASE("an idle entity passivates with a snapshot and comes back on demand") {
+TEST_CASE(
+    "an idle entity passivates with a snapshot and comes back on demand") {
   test::temp_directory directory;
   entity_settings settings;
   settings.idle_timeout = 1s;
@@ -146,7 +152,8 @@ TEST_CASE("an idle entity passivates with a snapshot and comes back on demand") 
   auto taken = harness.snapshots->load("sku-IDLE");
   REQUIRE(taken->has_value());
   CHECK((*taken)->sequence == 2);
-  auto view = harness.ask<sku_entity>("IDLE", reserve_stock{"order-1", 1, 10min});
+  auto view =
+      harness.ask<sku_entity>("IDLE", reserve_stock{"order-1", 1, 10min});
   REQUIRE(view);
   CHECK(view->available == 3);
   CHECK(harness.live() == 1);
@@ -188,5 +195,40 @@ TEST_CASE("a passivated entity is woken when its timer comes due") {
   harness.advance(2s);
   CHECK(harness.live() == 0);
   harness.advance(30s);
-  CHECK(event_names(*harness.log, "sku-SLEEPY").back() == "reservation_expired");
+  CHECK(event_names(*harness.log, "sku-SLEEPY").back() ==
+        "reservation_expired");
+}
+
+TEST_CASE("a message for an entity that is retiring goes to its successor") {
+  test::temp_directory directory;
+  entity_settings settings;
+  settings.idle_timeout = 1s;
+  test::actor_harness harness{directory.path(), start_time, settings};
+  register_sku_with(harness, "BUSY", 6);
+  // Step by step: the idle timeout fires, the entity asks to passivate,
+  // the registry marks it retiring and tells it to stop.
+  *harness.now += 2s;
+  harness.scheduler->advance_time(std::chrono::seconds{2});
+  REQUIRE(harness.scheduler->try_run_once());
+  REQUIRE(harness.scheduler->try_run_once());
+  // Before the old actor runs its stop, a command reaches the registry: it
+  // must be held, then handed to a fresh actor once the old one is gone.
+  auto answer = std::make_shared<std::optional<expected<sku_view>>>();
+  auto target = harness.registry;
+  harness.system->spawn([=](caf::event_based_actor* self) {
+    self->request(
+            target, caf::infinite, route_atom::value, std::string{"sku"},
+            std::string{"BUSY"},
+            caf::make_message(sku_command{reserve_stock{"order-1", 2, 10min}}))
+        .then(
+            [=](sku_view& view) { answer->emplace(view); },
+            [=](caf::error& error) { answer->emplace(from_caf_error(error)); });
+  });
+  REQUIRE(harness.scheduler->try_run_once_lifo());
+  harness.run();
+  REQUIRE(answer->has_value());
+  REQUIRE(**answer);
+  CHECK((**answer)->available == 4);
+  CHECK(harness.live() == 1);
+  CHECK(harness.snapshots->load("sku-BUSY")->has_value());
 }

@@ -1,13 +1,13 @@
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 
-#include "../support/temp_directory.hpp"
-
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 
@@ -40,7 +40,7 @@ TEST_CASE("an append with a stale expected sequence is a conflict") {
   auto ahead = writer.append_and_wait({"test-a", 5, {some_event()}, {}, {}});
   CHECK(ahead.error().code == errc::conflict);
   auto second = writer.append_and_wait(
-    {"test-a", 1, {some_event("x"), some_event("y")}, {}, {}});
+      {"test-a", 1, {some_event("x"), some_event("y")}, {}, {}});
   REQUIRE(second);
   CHECK(second->first_sequence == 2);
   CHECK(second->last_sequence == 3);
@@ -61,7 +61,7 @@ TEST_CASE("concurrent appenders to one stream never overwrite each other") {
       for (int round = 0; round < 40; ++round) {
         auto head = *log->stream_head("test-shared");
         auto appended = writer.append_and_wait(
-          {"test-shared", head, {some_event(std::to_string(index))}, {}, {}});
+            {"test-shared", head, {some_event(std::to_string(index))}, {}, {}});
         if (appended)
           ++accepted;
         else if (appended.error().code == errc::conflict)
@@ -93,7 +93,8 @@ TEST_CASE("group commit: concurrent appends share fsyncs") {
     appenders.emplace_back([&, index] {
       auto stream = "test-" + std::to_string(index);
       for (uint64_t round = 0; round < rounds; ++round)
-        REQUIRE(writer.append_and_wait({stream, round, {some_event()}, {}, {}}));
+        REQUIRE(
+            writer.append_and_wait({stream, round, {some_event()}, {}, {}}));
     });
   for (auto& appender : appenders)
     appender.join();
@@ -110,9 +111,11 @@ TEST_CASE("the global order has every event once, in append order") {
   journal writer{*log, {}};
   REQUIRE(writer.start());
   for (int index = 0; index < 10; ++index)
-    REQUIRE(writer.append_and_wait(
-      {"test-" + std::to_string(index % 3),
-       static_cast<uint64_t>(index / 3), {some_event()}, {}, {}}));
+    REQUIRE(writer.append_and_wait({"test-" + std::to_string(index % 3),
+                                    static_cast<uint64_t>(index / 3),
+                                    {some_event()},
+                                    {},
+                                    {}}));
   auto all = log->read_global(1, 100);
   REQUIRE(all);
   REQUIRE(all->size() == 10);
@@ -144,17 +147,20 @@ TEST_CASE("bad appends are refused without writing") {
   auto log = open_log(directory.path());
   journal writer{*log, {}};
   REQUIRE(writer.start());
-  CHECK(writer.append_and_wait({"nokind", 0, {some_event()}, {}, {}}).error().code
-        == errc::invalid_argument);
-  CHECK(writer.append_and_wait({"test-a", 0, {}, {}, {}}).error().code
-        == errc::invalid_argument);
+  CHECK(writer.append_and_wait({"nokind", 0, {some_event()}, {}, {}})
+            .error()
+            .code == errc::invalid_argument);
+  CHECK(writer.append_and_wait({"test-a", 0, {}, {}, {}}).error().code ==
+        errc::invalid_argument);
   CHECK(writer
-          .append_and_wait(
-            {"test-a", 0, {some_event(std::string(payload_size_max + 1, 'x'))},
-             {}, {}})
-          .error()
-          .code
-        == errc::too_large);
+            .append_and_wait(
+                {"test-a",
+                 0,
+                 {some_event(std::string(payload_size_max + 1, 'x'))},
+                 {},
+                 {}})
+            .error()
+            .code == errc::too_large);
   CHECK(*log->last_position() == 0);
 }
 
@@ -167,7 +173,8 @@ TEST_CASE("every durability mode acknowledges appends") {
     journal writer{*log, options};
     REQUIRE(writer.start());
     for (uint64_t round = 0; round < 5; ++round)
-      REQUIRE(writer.append_and_wait({"test-a", round, {some_event()}, {}, {}}));
+      REQUIRE(
+          writer.append_and_wait({"test-a", round, {some_event()}, {}, {}}));
     CHECK(*log->stream_head("test-a") == 5);
   }
   CHECK(parse_durability("batch") == durability::batch);

@@ -3,9 +3,9 @@
 #include "projections/projection_runner.hpp"
 #include "projections/stream_counts/stream_counts.hpp"
 
-#include "../support/temp_directory.hpp"
-
 #include <doctest/doctest.h>
+
+#include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 
@@ -14,9 +14,12 @@ namespace {
 void append_events(journal& writer, const std::string& stream, uint64_t head,
                    int count) {
   for (int index = 0; index < count; ++index)
-    REQUIRE(writer.append_and_wait(
-      {stream, head + index, {new_event{1, 1, "x", now_timestamp(), "", ""}}, {},
-       {}}));
+    REQUIRE(
+        writer.append_and_wait({stream,
+                                head + index,
+                                {new_event{1, 1, "x", now_timestamp(), "", ""}},
+                                {},
+                                {}}));
 }
 
 uint64_t drain(projection_runner& runner) {
@@ -36,7 +39,8 @@ stream_counts& counts_of(projection_runner& runner) {
 
 } // namespace
 
-TEST_CASE("stream counts follow the log, and a restart resumes from the offset") {
+TEST_CASE(
+    "stream counts follow the log, and a restart resumes from the offset") {
   test::temp_directory directory;
   auto log = std::move(*event_log::open({directory.path()}));
   journal writer{*log, {}};
@@ -68,7 +72,8 @@ TEST_CASE("a rebuild from zero equals the incrementally built model") {
   auto log = std::move(*event_log::open({directory.path()}));
   journal writer{*log, {}};
   REQUIRE(writer.start());
-  projection_runner incremental{*log, &writer, std::make_unique<stream_counts>()};
+  projection_runner incremental{*log, &writer,
+                                std::make_unique<stream_counts>()};
   REQUIRE(incremental.load());
   for (int round = 0; round < 5; ++round) {
     append_events(writer, "sku-" + std::to_string(round), 0, round + 1);

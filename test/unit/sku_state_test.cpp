@@ -30,7 +30,8 @@ TEST_CASE("a reservation beyond what is available is refused as out of stock") {
   auto state = registered(3);
   state = run(state, reserve_stock{"order-1", 2, 10min}, at_seconds(1));
   CHECK(state.available() == 1);
-  auto short_of = decide(state, reserve_stock{"order-2", 2, 10min}, at_seconds(1));
+  auto short_of =
+      decide(state, reserve_stock{"order-2", 2, 10min}, at_seconds(1));
   REQUIRE_FALSE(short_of);
   CHECK(short_of.error().code == errc::out_of_stock);
 }
@@ -38,14 +39,17 @@ TEST_CASE("a reservation beyond what is available is refused as out of stock") {
 TEST_CASE("a retried reserve or confirm changes nothing twice") {
   auto state = registered(5);
   state = run(state, reserve_stock{"order-1", 2, 10min}, at_seconds(1));
-  CHECK(decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(2))->empty());
+  CHECK(decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(2))
+            ->empty());
   state = run(state, confirm_reservation{"order-1"}, at_seconds(3));
   CHECK(state.sold == 2);
   CHECK(state.reserved == 0);
   CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(4))->empty());
-  CHECK(decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(4))->empty());
-  CHECK(decide(state, reserve_stock{"order-1", 3, 10min}, at_seconds(4)).error().code
-        == errc::conflict);
+  CHECK(decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(4))
+            ->empty());
+  CHECK(decide(state, reserve_stock{"order-1", 3, 10min}, at_seconds(4))
+            .error()
+            .code == errc::conflict);
 }
 
 TEST_CASE("a reservation past its TTL gives its stock back") {
@@ -59,14 +63,16 @@ TEST_CASE("a reservation past its TTL gives its stock back") {
   CHECK(state.available() == 5);
   CHECK(state.reserved == 0);
   CHECK_FALSE(next_deadline(state));
-  CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(601)).error().code
-        == errc::wrong_state);
+  CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(601))
+            .error()
+            .code == errc::wrong_state);
 }
 
 TEST_CASE("stock cannot be removed below what is sold and reserved") {
   auto state = registered(5);
   state = run(state, reserve_stock{"order-1", 3, 10min}, at_seconds(0));
-  CHECK(decide(state, adjust_stock{-3}, at_seconds(1)).error().code == errc::conflict);
+  CHECK(decide(state, adjust_stock{-3}, at_seconds(1)).error().code ==
+        errc::conflict);
   state = run(state, adjust_stock{-2}, at_seconds(1));
   CHECK(state.available() == 0);
   CHECK(state.received == 3);
@@ -74,18 +80,20 @@ TEST_CASE("stock cannot be removed below what is sold and reserved") {
 
 TEST_CASE("bad commands are refused with invalid_argument") {
   auto state = registered(5);
-  CHECK(decide(state, reserve_stock{"order-1", 0, 10min}, at_seconds(0)).error().code
-        == errc::invalid_argument);
-  CHECK(decide(state, reserve_stock{"", 1, 10min}, at_seconds(0)).error().code
-        == errc::invalid_argument);
-  CHECK(decide(state, adjust_stock{0}, at_seconds(0)).error().code
-        == errc::invalid_argument);
-  CHECK(decide(state, set_price{-1, "USD"}, at_seconds(0)).error().code
-        == errc::invalid_argument);
-  CHECK(decide(state, set_price{100, "usd"}, at_seconds(0)).error().code
-        == errc::invalid_argument);
-  CHECK(decide(sku_state{}, get_sku{}, at_seconds(0)).error().code
-        == errc::not_found);
+  CHECK(decide(state, reserve_stock{"order-1", 0, 10min}, at_seconds(0))
+            .error()
+            .code == errc::invalid_argument);
+  CHECK(
+      decide(state, reserve_stock{"", 1, 10min}, at_seconds(0)).error().code ==
+      errc::invalid_argument);
+  CHECK(decide(state, adjust_stock{0}, at_seconds(0)).error().code ==
+        errc::invalid_argument);
+  CHECK(decide(state, set_price{-1, "USD"}, at_seconds(0)).error().code ==
+        errc::invalid_argument);
+  CHECK(decide(state, set_price{100, "usd"}, at_seconds(0)).error().code ==
+        errc::invalid_argument);
+  CHECK(decide(sku_state{}, get_sku{}, at_seconds(0)).error().code ==
+        errc::not_found);
 }
 
 TEST_CASE("a payment in flight extends the hold") {
