@@ -96,7 +96,7 @@ double microseconds_to_activate(const event_log& log,
 
 int main() {
   bench::temp_directory directory;
-  auto log = std::move(*event_log::open({directory.path}));
+  auto log = std::move(*event_log::open({directory.path()}));
   journal_options options;
   options.mode = durability::batch;
   journal writer{*log, options};

@@ -65,9 +65,23 @@ struct async_writer {
 
 durability mode = durability::always;
 
+result summarize(const journal& writer, uint64_t appended,
+                 std::chrono::steady_clock::time_point started) {
+  auto elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
+  auto stats = writer.stats();
+  auto& latency = writer.write_latency();
+  return {static_cast<double>(appended) / elapsed,
+          static_cast<double>(stats.events) /
+              static_cast<double>(std::max<uint64_t>(stats.syncs, 1)),
+          latency.sum() /
+              static_cast<double>(std::max<uint64_t>(latency.count(), 1))};
+}
+
 result measure_async(int writers, std::chrono::milliseconds duration) {
   bench::temp_directory directory;
-  auto log = std::move(*event_log::open({directory.path}));
+  auto log = std::move(*event_log::open({directory.path()}));
   journal_options options;
   options.mode = mode;
   journal writer{*log, options};
@@ -88,22 +102,15 @@ result measure_async(int writers, std::chrono::milliseconds duration) {
   stop = true;
   while (running.load() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds{1});
-  auto elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-          .count();
-  auto stats = writer.stats();
-  return {static_cast<double>(appended.load()) / elapsed,
-          static_cast<double>(stats.events) /
-              static_cast<double>(std::max<uint64_t>(stats.syncs, 1)),
-          writer.write_latency().sum() /
-              static_cast<double>(
-                  std::max<uint64_t>(writer.write_latency().count(), 1))};
+  return summarize(writer, appended.load(), started);
 }
 
 result measure_threads(int writers, std::chrono::milliseconds duration) {
   bench::temp_directory directory;
-  auto log = std::move(*event_log::open({directory.path}));
-  journal writer{*log, {}};
+  auto log = std::move(*event_log::open({directory.path()}));
+  journal_options options;
+  options.mode = mode;
+  journal writer{*log, options};
   if (!writer.start())
     std::abort();
   std::atomic<bool> stop{false};
@@ -127,16 +134,7 @@ result measure_threads(int writers, std::chrono::milliseconds duration) {
   stop = true;
   for (auto& thread : threads)
     thread.join();
-  auto elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-          .count();
-  auto stats = writer.stats();
-  return {static_cast<double>(appended.load()) / elapsed,
-          static_cast<double>(stats.events) /
-              static_cast<double>(std::max<uint64_t>(stats.syncs, 1)),
-          writer.write_latency().sum() /
-              static_cast<double>(
-                  std::max<uint64_t>(writer.write_latency().count(), 1))};
+  return summarize(writer, appended.load(), started);
 }
 
 } // namespace

@@ -9,19 +9,11 @@
 #include <optional>
 #include <string>
 
+#include "../test/support/temp_directory.hpp"
+
 namespace tillroll::bench {
 
-struct temp_directory {
-  temp_directory() {
-    std::string pattern = "/tmp/tillroll-bench-XXXXXX";
-    path = mkdtemp(pattern.data());
-  }
-  ~temp_directory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::filesystem::path path;
-};
+using test::temp_directory;
 
 /// ops/sec of the named db_bench benchmark (the best, when it ran several
 /// times), or nothing if db_bench is missing or printed no figure.
@@ -29,7 +21,7 @@ inline std::optional<double> db_bench(const std::string& benchmark,
                                       const std::string& flags) {
   temp_directory directory;
   auto command =
-      "db_bench --db=" + directory.path.string() + " " + flags + " 2>&1";
+      "db_bench --db=" + directory.path().string() + " " + flags + " 2>&1";
   auto* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr)
     return std::nullopt;

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   const std::string stream = "sku-BENCH";
   uint64_t record_bytes = 0;
   {
-    auto log = std::move(*event_log::open({directory.path}));
+    auto log = std::move(*event_log::open({directory.path()}));
     journal_options options;
     options.mode = durability::batch;
     journal writer{*log, options};
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     }
   }
   // Reopened, so reads come from table files as after a restart.
-  auto log = std::move(*event_log::open({directory.path}));
+  auto log = std::move(*event_log::open({directory.path()}));
   auto value_size = record_bytes / total;
 
   // Each figure is the best of three runs: this machine's disk and CPU

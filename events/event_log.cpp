@@ -227,6 +227,15 @@ event_log::scan(column_family which, std::string_view prefix,
   return from_status(iterator->status());
 }
 
+expected<void> event_log::erase_prefix(rocksdb::WriteBatch& batch,
+                                       column_family which,
+                                       std::string_view prefix) const {
+  return scan(which, prefix, [&](std::string_view key, std::string_view) {
+    batch.Delete(family(which), rocksdb::Slice{key.data(), key.size()});
+    return true;
+  });
+}
+
 expected<void> event_log::write(rocksdb::WriteBatch& batch, bool sync,
                                 bool disable_wal) {
   rocksdb::WriteOptions write_options;

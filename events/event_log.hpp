@@ -76,6 +76,11 @@ public:
        const std::function<bool(std::string_view key, std::string_view value)>&
            visit) const;
 
+  /// Adds a delete of every key starting with `prefix` to `batch`.
+  [[nodiscard]] expected<void> erase_prefix(rocksdb::WriteBatch& batch,
+                                            column_family family,
+                                            std::string_view prefix) const;
+
   /// Writes a batch; `sync` makes it durable before returning.
   [[nodiscard]] expected<void> write(rocksdb::WriteBatch& batch, bool sync,
                                      bool disable_wal = false);

@@ -105,16 +105,10 @@ expected<size_t> projection_runner::run_once() {
 expected<void> projection_runner::reset() {
   std::lock_guard guard{running_};
   rocksdb::WriteBatch batch;
-  auto prefix = data_prefix();
-  auto scanned =
-      log_.scan(column_family::projections, prefix,
-                [&](std::string_view key, std::string_view) {
-                  batch.Delete(log_.family(column_family::projections),
-                               rocksdb::Slice{key.data(), key.size()});
-                  return true;
-                });
-  if (!scanned)
-    return scanned;
+  if (auto erased =
+          log_.erase_prefix(batch, column_family::projections, data_prefix());
+      !erased)
+    return erased;
   batch.Delete(log_.family(column_family::projections), offset_key());
   if (auto written = log_.write(batch, true); !written)
     return written;

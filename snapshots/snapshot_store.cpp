@@ -50,18 +50,4 @@ expected<void> snapshot_store::save(std::string_view stream_id,
   return log_.write(batch, false);
 }
 
-expected<void> snapshot_store::clear() {
-  rocksdb::WriteBatch batch;
-  auto scanned =
-      log_.scan(column_family::snapshots, "",
-                [&](std::string_view key, std::string_view) {
-                  batch.Delete(log_.family(column_family::snapshots),
-                               rocksdb::Slice{key.data(), key.size()});
-                  return true;
-                });
-  if (!scanned)
-    return scanned;
-  return log_.write(batch, true);
-}
-
 } // namespace tillroll

@@ -34,9 +34,6 @@ public:
   [[nodiscard]] expected<void> save(std::string_view stream_id,
                                     const snapshot& taken);
 
-  /// Forgets every snapshot, e.g. after a state format change.
-  [[nodiscard]] expected<void> clear();
-
 private:
   event_log& log_;
 };
