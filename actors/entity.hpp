@@ -191,7 +191,10 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
     auto now = settings.clock();
     auto count = std::min(st.queue.size(), settings.command_batch_max);
     std::vector<new_event> encoded;
-    for (size_t index = 0; index < count; ++index) {
+    // A batch closes once it holds `batch_events_max` events, so that with
+    // each command's own bounded output it stays within one append.
+    for (size_t index = 0;
+         index < count && encoded.size() < settings.batch_events_max; ++index) {
       auto pending = std::move(st.queue.front());
       st.queue.pop_front();
       auto decided = Entity::decide(st.state, pending.command, now);

@@ -29,6 +29,10 @@ struct entity_settings {
   size_t command_queue_max = 100'000;
   /// Most commands decided into one append.
   size_t command_batch_max = 1024;
+  /// A batch takes no more commands once it holds this many events. One
+  /// command emits at most `journal_options::request_events_max` minus this
+  /// (each decider bounds its output), so a batch always fits one append.
+  size_t batch_events_max = 2048;
   /// The wall clock entities put into commands and timers; tests replace it.
   std::function<timestamp()> clock = now_timestamp;
 };

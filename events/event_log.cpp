@@ -138,9 +138,24 @@ event_log::read_global(uint64_t from_position, size_t limit) const {
   {
     std::unique_ptr<rocksdb::Iterator> iterator{database_->NewIterator(
         rocksdb::ReadOptions{}, family(column_family::global))};
-    for (iterator->Seek(position_key(from_position));
-         iterator->Valid() && stream_keys.size() < limit; iterator->Next())
-      stream_keys.emplace_back(iterator->value().ToString());
+    // The append holding `from_position` starts at or before it.
+    iterator->SeekForPrev(position_key(from_position));
+    if (!iterator->Valid())
+      iterator->Seek(position_key(from_position));
+    for (; iterator->Valid() && stream_keys.size() < limit; iterator->Next()) {
+      auto key = iterator->key();
+      auto value = iterator->value();
+      auto range = parse_global_entry({value.data(), value.size()});
+      if (!range || key.size() != 8)
+        return make_failure(errc::corrupt_record,
+                            "malformed global order entry");
+      auto first = read_big_endian({key.data(), key.size()});
+      for (uint64_t index = 0;
+           index < range->count && stream_keys.size() < limit; ++index)
+        if (first + index >= from_position)
+          stream_keys.emplace_back(
+              stream_key(range->stream_id, range->first_sequence + index));
+    }
     if (auto ok = from_status(iterator->status()); !ok)
       return std::move(ok).error();
   }
@@ -192,9 +207,11 @@ expected<uint64_t> event_log::last_position() const {
     return uint64_t{0};
   }
   auto key = iterator->key();
-  if (key.size() != 8)
-    return make_failure(errc::corrupt_record, "malformed global order key");
-  return read_big_endian({key.data(), key.size()});
+  auto value = iterator->value();
+  auto range = parse_global_entry({value.data(), value.size()});
+  if (key.size() != 8 || !range)
+    return make_failure(errc::corrupt_record, "malformed global order entry");
+  return read_big_endian({key.data(), key.size()}) + range->count - 1;
 }
 
 expected<std::optional<std::string>>

@@ -81,6 +81,7 @@ void journal::append(append_request request) {
     acknowledge(written);
     return;
   }
+  bool notify = false;
   {
     std::lock_guard guard{mutex_};
     if (poisoned_)
@@ -90,8 +91,11 @@ void journal::append(append_request request) {
     if (queue_.size() >= options_.queue_requests_max)
       return refuse(errc::overloaded, "the journal queue is full", true);
     queue_.push_back(std::move(request));
+    // The syncer wakes the writer once it has acknowledged its group.
+    notify = !acknowledging_;
   }
-  wake_.notify_one();
+  if (notify)
+    wake_.notify_one();
 }
 
 expected<append_receipt> journal::append_and_wait(append_request request) {
@@ -146,7 +150,11 @@ void journal::run_writer() {
   for (;;) {
     {
       std::unique_lock lock{mutex_};
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      // While the syncer acknowledges a group, its appenders append again;
+      // waiting for the whole group makes one write of it, not several.
+      wake_.wait(lock, [&] {
+        return stopping_ || (!queue_.empty() && !acknowledging_);
+      });
       if (queue_.empty())
         return;
       size_t events = 0;
@@ -159,6 +167,11 @@ void journal::run_writer() {
     written_batch written;
     write_batch(taken, written, false);
     taken.clear();
+    bool more_queued = false;
+    {
+      std::lock_guard guard{mutex_};
+      more_queued = !queue_.empty();
+    }
     if (options_.mode != durability::always) {
       // Acknowledged once written; `batch` fsyncs on the syncer's clock.
       acknowledge(written);
@@ -170,6 +183,7 @@ void journal::run_writer() {
         lock, [&] { return unsynced_events_ < 4 * options_.batch_events_max; });
     unsynced_events_ += written.event_count;
     unsynced_.push_back(std::move(written));
+    writer_has_more_ = more_queued;
     lock.unlock();
     sync_wake_.notify_one();
   }
@@ -185,8 +199,14 @@ void journal::run_syncer() {
         sync_wake_.wait_for(lock, options_.batch_sync_interval,
                             [&] { return writer_done_; });
       } else {
-        sync_wake_.wait(lock,
-                        [&] { return writer_done_ || !unsynced_.empty(); });
+        // Appends trickle in while the last group is acknowledged; one
+        // fsync for all of them beats one for the first few and another
+        // for the rest, so wait while the writer still has some queued.
+        sync_wake_.wait(lock, [&] {
+          return writer_done_ || (!unsynced_.empty() &&
+                                  (!writer_has_more_ ||
+                                   unsynced_events_ >= sync_group_events_min));
+        });
       }
       if (options_.mode == durability::always && unsynced_.empty() &&
           writer_done_)
@@ -223,8 +243,17 @@ void journal::run_syncer() {
       if (options_.mode == durability::always)
         batch_events_.record(static_cast<double>(events));
     }
+    {
+      std::lock_guard guard{mutex_};
+      acknowledging_ = true;
+    }
     for (auto& written : taken)
       acknowledge(written);
+    {
+      std::lock_guard guard{mutex_};
+      acknowledging_ = false;
+    }
+    wake_.notify_one();
     taken.clear();
     if (options_.mode == durability::batch) {
       std::lock_guard guard{sync_mutex_};
@@ -286,6 +315,10 @@ void journal::write_batch(std::vector<append_request>& requests,
       continue;
     }
     append_receipt receipt{head + 1, head, 0};
+    if (!request.events.empty())
+      batch.Put(log_.family(column_family::global), position_key(position),
+                global_entry(request.stream_id, receipt.first_sequence,
+                             request.events.size()));
     for (auto& event : request.events) {
       recorded_event record{request.stream_id,
                             ++receipt.last_sequence,
@@ -296,10 +329,9 @@ void journal::write_batch(std::vector<append_request>& requests,
                             std::move(event.correlation_id),
                             std::move(event.causation_id),
                             std::move(event.payload)};
-      auto key = stream_key(request.stream_id, record.sequence);
-      batch.Put(log_.family(column_family::global),
-                position_key(record.position), key);
-      batch.Put(log_.family(column_family::events), key, encode_record(record));
+      batch.Put(log_.family(column_family::events),
+                stream_key(request.stream_id, record.sequence),
+                encode_record(record));
     }
     for (auto& change : request.metadata_changes) {
       if (change.value)

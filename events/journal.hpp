@@ -51,7 +51,7 @@ struct journal_options {
   /// Longest time between fsyncs in `batch` mode.
   std::chrono::milliseconds batch_sync_interval{10};
   /// Most events in one append request.
-  size_t request_events_max = 1024;
+  size_t request_events_max = 4096;
   /// Writes in the appending thread instead of the journal thread, so CAF's
   /// deterministic test scheduler sees replies without waiting on a thread.
   bool write_inline = false;
@@ -156,6 +156,8 @@ private:
   std::condition_variable wake_;
   std::deque<append_request> queue_;
   bool stopping_ = false;
+  /// The syncer is running appenders' callbacks (under mutex_).
+  bool acknowledging_ = false;
   std::thread writer_;
   /// Set when a write or fsync failed: the log's state is unknown, so
   /// every later append fails until the node restarts and recovers.
@@ -167,6 +169,10 @@ private:
   std::condition_variable sync_room_;
   std::vector<written_batch> unsynced_;
   size_t unsynced_events_ = 0;
+  /// The writer found more appends queued when it handed over its batch.
+  bool writer_has_more_ = false;
+  /// Events after which the syncer stops waiting for the writer to drain.
+  static constexpr size_t sync_group_events_min = 1024;
   bool writer_done_ = false;
   std::thread syncer_;
 

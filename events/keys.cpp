@@ -46,6 +46,26 @@ std::string position_key(uint64_t position) {
   return key;
 }
 
+std::string global_entry(std::string_view stream_id, uint64_t first_sequence,
+                         uint64_t count) {
+  auto value = stream_key(stream_id, first_sequence);
+  append_big_endian(value, count);
+  return value;
+}
+
+expected<global_range> parse_global_entry(std::string_view value) {
+  // stream id, zero byte, sequence, count
+  if (value.size() < 1 + 1 + 8 + 8 || value[value.size() - 17] != '\0')
+    return make_failure(errc::corrupt_record, "malformed global order entry");
+  global_range range;
+  range.stream_id = value.substr(0, value.size() - 17);
+  range.first_sequence = read_big_endian(value.substr(value.size() - 16, 8));
+  range.count = read_big_endian(value.substr(value.size() - 8, 8));
+  if (range.count == 0)
+    return make_failure(errc::corrupt_record, "empty global order entry");
+  return range;
+}
+
 std::string_view stream_kind(std::string_view stream_id) {
   return stream_id.substr(0, stream_id.find('-'));
 }

@@ -157,7 +157,8 @@ struct decider {
     events result;
     auto now_us = now.time_since_epoch().count();
     for (auto& [order_id, reservation] : state.reservations)
-      if (reservation.expires_at_us <= now_us)
+      if (reservation.expires_at_us <= now_us &&
+          result.size() < expirations_per_command_max)
         result.emplace_back(reservation_expired{order_id});
     return result;
   }

@@ -27,6 +27,9 @@ inline constexpr int64_t price_cents_max = 10'000'000'000;
 /// Longest order id accepted in a reservation.
 inline constexpr size_t order_id_size_max = 128;
 inline constexpr std::chrono::minutes reservation_ttl_default{10};
+/// Most reservations one timer tick expires; the rest go on the next tick,
+/// which follows at once, so one command's events stay bounded.
+inline constexpr size_t expirations_per_command_max = 256;
 
 struct sku_reservation {
   int64_t quantity = 0;

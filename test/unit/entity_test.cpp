@@ -232,3 +232,17 @@ TEST_CASE("a message for an entity that is retiring goes to its successor") {
   CHECK(harness.live() == 1);
   CHECK(harness.snapshots->load("sku-BUSY")->has_value());
 }
+
+TEST_CASE("hundreds of reservations expiring at once all expire") {
+  test::temp_directory directory;
+  test::actor_harness harness{directory.path(), start_time};
+  register_sku_with(harness, "MANY", 1000);
+  for (int index = 0; index < 600; ++index)
+    REQUIRE(harness.ask<sku_entity>(
+        "MANY", reserve_stock{"order-" + std::to_string(index), 1, 30s}));
+  harness.advance(31s);
+  auto view = harness.ask<sku_entity>("MANY", get_sku{});
+  REQUIRE(view);
+  CHECK(view->reserved == 0);
+  CHECK(view->available == 1000);
+}

@@ -103,3 +103,18 @@ TEST_CASE("a payment in flight extends the hold") {
   CHECK(next_deadline(state) == at_seconds(330));
   CHECK_FALSE(sku_entity::on_deadline(state, at_seconds(61)));
 }
+
+TEST_CASE("a timer tick expires a bounded number of reservations") {
+  auto state = registered(1000);
+  for (int index = 0; index < 300; ++index)
+    state = run(state, reserve_stock{"order-" + std::to_string(index), 1, 1min},
+                at_seconds(0));
+  auto first = decide(state, expire_reservations{}, at_seconds(61));
+  REQUIRE(first);
+  CHECK(first->size() == expirations_per_command_max);
+  state = run(state, expire_reservations{}, at_seconds(61));
+  CHECK(sku_entity::on_deadline(state, at_seconds(61)));
+  state = run(state, expire_reservations{}, at_seconds(61));
+  CHECK(state.reserved == 0);
+  CHECK_FALSE(sku_entity::on_deadline(state, at_seconds(61)));
+}
