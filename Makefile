@@ -24,6 +24,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
 
 bench: build
+	@scripts/install-deps --bench
 	scripts/run-benchmarks $(BUILD_DIR)
 
 sanitize: deps

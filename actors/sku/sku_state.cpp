@@ -156,10 +156,12 @@ struct decider {
   expected<events> operator()(const expire_reservations&) const {
     events result;
     auto now_us = now.time_since_epoch().count();
-    for (auto& [order_id, reservation] : state.reservations)
-      if (reservation.expires_at_us <= now_us &&
-          result.size() < expirations_per_command_max)
-        result.emplace_back(reservation_expired{order_id});
+    for (auto& [expires_at_us, order_id] : state.expiries) {
+      if (expires_at_us > now_us
+          || result.size() >= expirations_per_command_max)
+        break;
+      result.emplace_back(reservation_expired{order_id});
+    }
     return result;
   }
 
@@ -170,6 +172,7 @@ void end_reservation(sku_state& state, const std::string& order_id) {
   auto held = state.reservations.find(order_id);
   assert(held != state.reservations.end());
   state.reserved -= held->second.quantity;
+  state.expiries.erase({held->second.expires_at_us, order_id});
   auto node = state.reservations.extract(held);
   state.ended_orders.insert(std::move(node.key()));
 }
@@ -198,12 +201,14 @@ struct applier {
     state.reserved += event.quantity;
     state.reservations[event.order_id] =
         sku_reservation{event.quantity, event.expires_at_us};
+    state.expiries.emplace(event.expires_at_us, event.order_id);
   }
   void operator()(const reservation_confirmed& event) {
     auto held = state.reservations.find(event.order_id);
     assert(held != state.reservations.end());
     state.reserved -= held->second.quantity;
     state.sold += held->second.quantity;
+    state.expiries.erase({held->second.expires_at_us, event.order_id});
     // Moves the order id's node instead of copying the string.
     auto node = state.reservations.extract(held);
     state.confirmed_orders.emplace(std::move(node.key()),
@@ -218,6 +223,8 @@ struct applier {
   void operator()(const reservation_extended& event) {
     auto held = state.reservations.find(event.order_id);
     assert(held != state.reservations.end());
+    state.expiries.erase({held->second.expires_at_us, event.order_id});
+    state.expiries.emplace(event.expires_at_us, event.order_id);
     held->second.expires_at_us = event.expires_at_us;
   }
 };
@@ -237,6 +244,7 @@ void apply(sku_state& state, const sku_event& event) {
   assert(state.reserved >= 0);
   assert(state.sold >= 0);
   assert(state.sold + state.reserved <= state.received);
+  assert(state.expiries.size() == state.reservations.size());
 }
 
 sku_view view(const sku_state& state, const sku_command& command) {
@@ -257,13 +265,9 @@ sku_view view(const sku_state& state, const sku_command& command) {
 }
 
 std::optional<timestamp> next_deadline(const sku_state& state) {
-  std::optional<int64_t> earliest;
-  for (auto& [order_id, reservation] : state.reservations)
-    if (!earliest || reservation.expires_at_us < *earliest)
-      earliest = reservation.expires_at_us;
-  if (!earliest)
+  if (state.expiries.empty())
     return std::nullopt;
-  return timestamp{std::chrono::microseconds{*earliest}};
+  return timestamp{std::chrono::microseconds{state.expiries.begin()->first}};
 }
 
 std::optional<sku_command> sku_entity::on_deadline(const sku_state& state,

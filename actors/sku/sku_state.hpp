@@ -50,6 +50,9 @@ struct sku_state {
   int64_t price_cents = 0;
   std::string currency;
   std::map<std::string, sku_reservation> reservations;
+  /// The open reservations by expiry, so the timer finds the next one
+  /// without a scan: a hot SKU holds thousands.
+  std::set<std::pair<int64_t, std::string>> expiries;
   /// Orders whose reservation became a sale, with the quantity sold; kept
   /// so a retried confirm changes nothing twice.
   std::map<std::string, int64_t> confirmed_orders;
@@ -60,7 +63,7 @@ struct sku_state {
 
   template <class Archive> void serialize(Archive& archive) {
     archive(registered, product_id, seller_id, received, sold, reserved,
-            price_cents, currency, reservations, confirmed_orders,
+            price_cents, currency, reservations, expiries, confirmed_orders,
             ended_orders);
   }
 };
