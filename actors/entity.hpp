@@ -29,6 +29,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <cassert>
 #include <cstdio>
 #include <deque>
 #include <optional>
@@ -65,15 +66,29 @@ template <class Entity> struct entity_state {
   /// The last sequence known durable.
   uint64_t sequence = 0;
   uint64_t snapshot_sequence = 0;
+  /// Size of the last snapshot taken.
+  size_t snapshot_bytes = 0;
+  /// Decided commands whose answers wait for their batch to be durable.
+  struct batch {
+    std::vector<pending_command> commands;
+    std::vector<answer> answers;
+    /// The stream's last sequence once the batch is durable; a batch
+    /// without events has the sequence of the one before it.
+    uint64_t last_sequence = 0;
+    bool appended = false;
+  };
+
   std::deque<pending_command> queue;
-  std::vector<pending_command> in_flight;
-  std::vector<answer> in_flight_answers;
-  bool writing = false;
+  /// Batches in decision order; answered in that order.
+  std::deque<batch> in_flight;
+  /// Appends sent and not yet durable.
+  size_t appends_in_flight = 0;
+  /// The stream's last sequence including appends in flight.
+  uint64_t written_sequence = 0;
   bool retiring = false;
-  /// The deadline in the timer index, and the one the in-flight append
-  /// writes there (microseconds since the epoch; none when no timer).
-  std::optional<int64_t> persisted_deadline_us;
-  std::optional<int64_t> writing_deadline_us;
+  /// The timer deadline as the last append sent writes it to the timer
+  /// index (microseconds since the epoch; none when no timer).
+  std::optional<int64_t> written_deadline_us;
   /// The earliest wake-up already scheduled.
   std::optional<int64_t> timer_at_us;
 
@@ -100,15 +115,14 @@ expected<void> recover(entity_actor_type<Entity>* self) {
   if (!recovered)
     return std::move(recovered).error();
   st.state = std::move(recovered->state);
-  st.sequence = recovered->sequence;
+  st.sequence = st.written_sequence = recovered->sequence;
   st.snapshot_sequence = recovered->snapshot_sequence;
   auto deadline =
       context.log->get(column_family::metadata, timer_key(st.stream_id));
   if (!deadline)
     return std::move(deadline).error();
   if (*deadline && (*deadline)->size() == 8)
-    st.persisted_deadline_us =
-        static_cast<int64_t>(read_big_endian(**deadline));
+    st.written_deadline_us = static_cast<int64_t>(read_big_endian(**deadline));
   return {};
 }
 
@@ -116,12 +130,15 @@ template <class Entity> void take_snapshot(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   if (st.sequence == st.snapshot_sequence)
     return;
+  auto bytes = encode_payload(st.state);
+  auto size = bytes.size();
   auto saved = st.context->snapshots->save(
-      st.stream_id, snapshot{Entity::snapshot_version, st.sequence,
-                             encode_payload(st.state)});
-  if (saved)
+      st.stream_id,
+      snapshot{Entity::snapshot_version, st.sequence, std::move(bytes)});
+  if (saved) {
     st.snapshot_sequence = st.sequence;
-  else
+    st.snapshot_bytes = size;
+  } else
     std::fprintf(stderr, "tillroll: snapshot of %s failed: %s\n",
                  st.stream_id.c_str(), saved.error().message.c_str());
 }
@@ -143,10 +160,10 @@ template <class Entity> void schedule_timer(entity_actor_type<Entity>* self) {
     self->delayed_send(self, delay, wake_atom::value, at_us);
 }
 
-template <class Entity> void deliver_answers(entity_actor_type<Entity>* self) {
-  auto& st = self->state;
-  for (size_t index = 0; index < st.in_flight.size(); ++index) {
-    auto& promise = st.in_flight[index].promise;
+template <class Entity>
+void deliver(typename entity_state<Entity>::batch& done) {
+  for (size_t index = 0; index < done.commands.size(); ++index) {
+    auto& promise = done.commands[index].promise;
     if (!promise.pending())
       continue;
     std::visit(
@@ -156,29 +173,42 @@ template <class Entity> void deliver_answers(entity_actor_type<Entity>* self) {
           else
             promise.deliver(std::move(answer));
         },
-        st.in_flight_answers[index]);
+        done.answers[index]);
   }
-  st.in_flight.clear();
-  st.in_flight_answers.clear();
+}
+
+/// Answers the batches at the front that are durable or wrote nothing.
+template <class Entity> void deliver_durable(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  while (!st.in_flight.empty() &&
+         st.in_flight.front().last_sequence <= st.sequence) {
+    deliver<Entity>(st.in_flight.front());
+    st.in_flight.pop_front();
+  }
 }
 
 template <class Entity>
 void fail_all(entity_actor_type<Entity>* self, const failure& why) {
   auto& st = self->state;
   for (auto& pending : st.in_flight)
-    if (pending.promise.pending())
-      pending.promise.deliver(to_caf_error(why));
+    for (auto& command : pending.commands)
+      if (command.promise.pending())
+        command.promise.deliver(to_caf_error(why));
   for (auto& pending : st.queue)
     if (pending.promise.pending())
       pending.promise.deliver(to_caf_error(why));
   st.in_flight.clear();
-  st.in_flight_answers.clear();
   st.queue.clear();
+}
+
+/// Whether the state is exactly the durable state: nothing in flight.
+template <class Entity> bool settled(entity_actor_type<Entity>* self) {
+  return self->state.appends_in_flight == 0;
 }
 
 template <class Entity> void maybe_retire(entity_actor_type<Entity>* self) {
   auto& st = self->state;
-  if (!st.retiring || st.writing || !st.queue.empty())
+  if (!st.retiring || !settled<Entity>(self) || !st.queue.empty())
     return;
   take_snapshot<Entity>(self);
   self->quit();
@@ -187,10 +217,12 @@ template <class Entity> void maybe_retire(entity_actor_type<Entity>* self) {
 template <class Entity> void drain(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   auto& settings = st.context->settings;
-  while (!st.writing && !st.queue.empty()) {
+  while (st.appends_in_flight < settings.appends_in_flight_max &&
+         !st.queue.empty()) {
     auto now = settings.clock();
     auto count = std::min(st.queue.size(), settings.command_batch_max);
     std::vector<new_event> encoded;
+    typename entity_state<Entity>::batch decided_batch;
     // A batch closes once it holds `batch_events_max` events, so that with
     // each command's own bounded output it stays within one append.
     for (size_t index = 0;
@@ -199,52 +231,60 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
       st.queue.pop_front();
       auto decided = Entity::decide(st.state, pending.command, now);
       if (!decided) {
-        st.in_flight_answers.emplace_back(std::move(decided).error());
+        decided_batch.answers.emplace_back(std::move(decided).error());
       } else {
         event_context origin{now, pending.trace.correlation_id,
                              pending.trace.causation_id};
-        // Later commands of the batch are decided on the state that
-        // includes earlier ones. Applying ahead of the fsync is safe: no
-        // command is answered and nothing reads the state until the batch
-        // is durable, and a failed write stops the actor, discarding the
-        // state; its successor recovers from the log.
+        // Later commands are decided on the state that includes earlier
+        // ones, also those of appends still in flight. Applying ahead of
+        // the fsync is safe: no command is answered, no snapshot taken and
+        // no timer set until what it saw is durable, and a failed write
+        // stops the actor, discarding the state; its successor recovers
+        // from the log.
         for (auto& event : *decided) {
           encoded.emplace_back(to_new_event(event, origin));
           Entity::apply(st.state, event);
         }
-        st.in_flight_answers.emplace_back(
+        decided_batch.answers.emplace_back(
             Entity::reply(st.state, pending.command));
       }
-      st.in_flight.emplace_back(std::move(pending));
+      decided_batch.commands.emplace_back(std::move(pending));
     }
     if (encoded.empty()) {
-      deliver_answers<Entity>(self);
+      // Nothing to write; answered after the batches before it.
+      decided_batch.last_sequence = st.written_sequence;
+      st.in_flight.push_back(std::move(decided_batch));
+      deliver_durable<Entity>(self);
       continue;
     }
-    st.writing = true;
-    append_request request{
-        st.stream_id, st.sequence, std::move(encoded), {}, {}};
-    st.writing_deadline_us = to_microseconds(Entity::next_deadline(st.state));
-    if (st.writing_deadline_us != st.persisted_deadline_us) {
+    append_request request{st.stream_id, st.written_sequence, {}, {}, {}};
+    st.written_sequence += encoded.size();
+    request.events = std::move(encoded);
+    decided_batch.last_sequence = st.written_sequence;
+    decided_batch.appended = true;
+    st.in_flight.push_back(std::move(decided_batch));
+    auto deadline = to_microseconds(Entity::next_deadline(st.state));
+    if (deadline != st.written_deadline_us) {
       std::optional<std::string> value;
-      if (st.writing_deadline_us) {
+      if (deadline) {
         value.emplace();
-        append_big_endian(*value,
-                          static_cast<uint64_t>(*st.writing_deadline_us));
+        append_big_endian(*value, static_cast<uint64_t>(*deadline));
       }
       request.metadata_changes.push_back(
           metadata_change{timer_key(st.stream_id), std::move(value)});
+      st.written_deadline_us = deadline;
     }
     request.done = [handle = caf::actor_cast<caf::actor>(self)](
                        expected<append_receipt> receipt) {
       caf::anon_send(handle, persisted_atom::value,
                      append_outcome{std::move(receipt)});
     };
+    ++st.appends_in_flight;
     st.context->journal->append(std::move(request));
   }
   // Timers follow durable state only: while a write is in flight the
   // deadline may be about to change.
-  if (!st.writing)
+  if (settled<Entity>(self))
     schedule_timer<Entity>(self);
   maybe_retire<Entity>(self);
 }
@@ -291,18 +331,26 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
       },
       [=](persisted_atom, append_outcome& outcome) {
         auto& st = self->state;
-        st.writing = false;
+        --st.appends_in_flight;
         if (!outcome.receipt) {
           auto why = std::move(outcome.receipt).error();
           detail::fail_all<Entity>(self, why);
           self->quit(to_caf_error(why));
           return;
         }
+        // The journal acknowledges one stream's appends in order.
+        assert(outcome.receipt->last_sequence > st.sequence);
         st.sequence = outcome.receipt->last_sequence;
-        st.persisted_deadline_us = st.writing_deadline_us;
-        detail::deliver_answers<Entity>(self);
-        if (st.sequence - st.snapshot_sequence >=
-            st.context->settings.snapshot_every_events)
+        detail::deliver_durable<Entity>(self);
+        // Every N events, and never more often than the state's size
+        // allows: a snapshot of a large state costs in proportion, so it
+        // waits for as many events as it has bytes / 64, keeping the cost
+        // per event bounded as the state grows. Only a settled state is
+        // the durable one.
+        auto since = st.sequence - st.snapshot_sequence;
+        if (detail::settled<Entity>(self) &&
+            since >= st.context->settings.snapshot_every_events &&
+            since * 64 >= st.snapshot_bytes)
           detail::take_snapshot<Entity>(self);
         detail::drain<Entity>(self);
       },
@@ -315,7 +363,7 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
           detail::enqueue<Entity>(self, std::move(*command),
                                   trace_ids{"timer", ""},
                                   caf::response_promise{});
-        else if (!st.writing)
+        else if (detail::settled<Entity>(self))
           detail::schedule_timer<Entity>(self);
       },
       [=](retire_atom) {
@@ -325,7 +373,8 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
       caf::after(context->settings.idle_timeout) >>
           [=] {
             auto& st = self->state;
-            if (st.writing || !st.queue.empty() || st.retiring)
+            if (!detail::settled<Entity>(self) || !st.queue.empty() ||
+                st.retiring)
               return;
             self->send(st.context->registry, passivate_atom::value,
                        st.stream_id,

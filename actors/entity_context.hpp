@@ -27,6 +27,9 @@ struct entity_settings {
   /// Most commands waiting behind an in-flight write; more are refused as
   /// `overloaded`, so a flood cannot exhaust memory.
   size_t command_queue_max = 100'000;
+  /// Most appends of one entity in flight at once: while one is fsync'd
+  /// the next batch is decided and queued behind it.
+  size_t appends_in_flight_max = 4;
   /// Most commands decided into one append.
   size_t command_batch_max = 1024;
   /// A batch takes no more commands once it holds this many events. One

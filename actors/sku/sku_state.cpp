@@ -157,8 +157,8 @@ struct decider {
     events result;
     auto now_us = now.time_since_epoch().count();
     for (auto& [expires_at_us, order_id] : state.expiries) {
-      if (expires_at_us > now_us
-          || result.size() >= expirations_per_command_max)
+      if (expires_at_us > now_us ||
+          result.size() >= expirations_per_command_max)
         break;
       result.emplace_back(reservation_expired{order_id});
     }
