@@ -91,6 +91,15 @@ template <class Entity> struct entity_state {
   std::optional<int64_t> written_deadline_us;
   /// The earliest wake-up already scheduled.
   std::optional<int64_t> timer_at_us;
+  /// Whether the resume index lists this entity as the last append left it.
+  bool written_resume = false;
+  /// A driver's step (a saga's call to other entities) is under way.
+  bool step_in_flight = false;
+  /// Called whenever the state is settled (everything durable): where a
+  /// saga takes its next step. None for plain entities.
+  void (*on_settled)(caf::stateful_actor<entity_state<Entity>>*) = nullptr;
+  /// Requesters waiting for `Entity::outcome_ready`.
+  std::vector<caf::response_promise> watchers;
 
   static inline const char* name = "tillroll.entity";
 };
@@ -121,6 +130,11 @@ expected<void> recover(entity_actor_type<Entity>* self) {
       context.log->get(column_family::metadata, timer_key(st.stream_id));
   if (!deadline)
     return std::move(deadline).error();
+  auto resume =
+      context.log->get(column_family::metadata, resume_key(st.stream_id));
+  if (!resume)
+    return std::move(resume).error();
+  st.written_resume = resume->has_value();
   if (*deadline && (*deadline)->size() == 8)
     st.written_deadline_us = static_cast<int64_t>(read_big_endian(**deadline));
   return {};
@@ -201,6 +215,20 @@ void fail_all(entity_actor_type<Entity>* self, const failure& why) {
   st.queue.clear();
 }
 
+template <class Entity> void answer_watchers(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  if (st.watchers.empty())
+    return;
+  if constexpr (requires { Entity::outcome_ready(st.state); }) {
+    if (!Entity::outcome_ready(st.state))
+      return;
+  }
+  auto view = Entity::reply(st.state, typename Entity::command_type{});
+  for (auto& watcher : st.watchers)
+    watcher.deliver(view);
+  st.watchers.clear();
+}
+
 /// Whether the state is exactly the durable state: nothing in flight.
 template <class Entity> bool settled(entity_actor_type<Entity>* self) {
   return self->state.appends_in_flight == 0;
@@ -274,6 +302,17 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
           metadata_change{timer_key(st.stream_id), std::move(value)});
       st.written_deadline_us = deadline;
     }
+    // An entity with work left (a saga mid-way) is listed, so the registry
+    // wakes it after a restart even if nobody asks for it.
+    if constexpr (requires { Entity::pending_work(st.state); }) {
+      bool resume = Entity::pending_work(st.state);
+      if (resume != st.written_resume) {
+        request.metadata_changes.push_back(metadata_change{
+            resume_key(st.stream_id),
+            resume ? std::optional<std::string>{"1"} : std::nullopt});
+        st.written_resume = resume;
+      }
+    }
     request.done = [handle = caf::actor_cast<caf::actor>(self)](
                        expected<append_receipt> receipt) {
       caf::anon_send(handle, persisted_atom::value,
@@ -282,10 +321,14 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
     ++st.appends_in_flight;
     st.context->journal->append(std::move(request));
   }
-  // Timers follow durable state only: while a write is in flight the
-  // deadline may be about to change.
-  if (settled<Entity>(self))
+  // Timers, watchers and saga steps follow durable state only: while a
+  // write is in flight the state may be about to change.
+  if (settled<Entity>(self)) {
     schedule_timer<Entity>(self);
+    answer_watchers<Entity>(self);
+    if (st.on_settled != nullptr && !st.retiring)
+      st.on_settled(self);
+  }
   maybe_retire<Entity>(self);
 }
 
@@ -307,12 +350,21 @@ void enqueue(entity_actor_type<Entity>* self,
 
 } // namespace detail
 
-template <class Entity>
+/// A plain entity: nothing happens between commands.
+struct no_driver {
+  template <class Self> static void on_settled(Self*) {}
+};
+
+/// The entity actor; `Driver::on_settled(self)` runs whenever the state is
+/// settled, e.g. to take a saga's next step (see actors/order/).
+template <class Entity, class Driver = no_driver>
 caf::behavior entity_actor(entity_actor_type<Entity>* self,
                            entity_context* context, std::string id) {
   using command_type = typename Entity::command_type;
   auto& st = self->state;
   st.context = context;
+  if constexpr (!std::is_same_v<Driver, no_driver>)
+    st.on_settled = &Driver::on_settled;
   st.id = std::move(id);
   st.stream_id = make_stream_id(Entity::kind, st.id);
   if (auto recovered = detail::recover<Entity>(self); !recovered) {
@@ -320,6 +372,9 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
     return {};
   }
   detail::schedule_timer<Entity>(self);
+  // A saga resumes where its log says it stopped.
+  if (st.on_settled != nullptr)
+    self->send(self, step_retry_atom::value);
   return {
       [=](command_type& command) {
         detail::enqueue<Entity>(self, std::move(command), {},
@@ -366,6 +421,19 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
         else if (detail::settled<Entity>(self))
           detail::schedule_timer<Entity>(self);
       },
+      [=](await_atom) {
+        auto& st = self->state;
+        st.watchers.push_back(self->make_response_promise());
+        if (detail::settled<Entity>(self))
+          detail::answer_watchers<Entity>(self);
+      },
+      [=](step_retry_atom) {
+        auto& st = self->state;
+        st.step_in_flight = false;
+        if (detail::settled<Entity>(self) && st.on_settled != nullptr &&
+            !st.retiring)
+          st.on_settled(self);
+      },
       [=](retire_atom) {
         self->state.retiring = true;
         detail::maybe_retire<Entity>(self);
@@ -374,7 +442,7 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
           [=] {
             auto& st = self->state;
             if (!detail::settled<Entity>(self) || !st.queue.empty() ||
-                st.retiring)
+                st.retiring || st.step_in_flight || !st.watchers.empty())
               return;
             self->send(st.context->registry, passivate_atom::value,
                        st.stream_id,

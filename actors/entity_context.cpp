@@ -8,4 +8,10 @@ std::string timer_key(std::string_view stream_id) {
   return key;
 }
 
+std::string resume_key(std::string_view stream_id) {
+  std::string key{resume_key_prefix};
+  key.append(stream_id);
+  return key;
+}
+
 } // namespace tillroll

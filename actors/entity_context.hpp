@@ -47,6 +47,8 @@ struct entity_context {
   entity_settings settings;
   /// Set once the registry is spawned.
   caf::actor registry;
+  /// The payment service provider, for the checkout saga.
+  caf::actor psp;
   /// Live entity actors on this node, kept by the registry for metrics.
   std::atomic<uint64_t> live_entities{0};
 };
@@ -55,5 +57,10 @@ struct entity_context {
 /// an overdue timer fires after a restart even if the entity is not live.
 std::string timer_key(std::string_view stream_id);
 inline constexpr std::string_view timer_key_prefix = "timer/";
+
+/// The metadata key that lists a stream whose entity has work left (a saga
+/// step), so the registry wakes it when the node starts.
+std::string resume_key(std::string_view stream_id);
+inline constexpr std::string_view resume_key_prefix = "resume/";
 
 } // namespace tillroll

@@ -88,6 +88,16 @@ void load_timers(registry_actor* self) {
   if (!scanned)
     std::fprintf(stderr, "tillroll: loading timers failed: %s\n",
                  scanned.error().message.c_str());
+  auto resumed = st.context->log->scan(
+      column_family::metadata, resume_key_prefix,
+      [&](std::string_view key, std::string_view) {
+        self->send(self, wake_atom::value,
+                   std::string{key.substr(resume_key_prefix.size())});
+        return ++loaded < st.settings.timers_loaded_max;
+      });
+  if (!resumed)
+    std::fprintf(stderr, "tillroll: loading unfinished entities failed: %s\n",
+                 resumed.error().message.c_str());
 }
 
 void on_entity_down(registry_actor* self, caf::down_msg& down) {

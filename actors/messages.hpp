@@ -22,6 +22,11 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 /// Asks the registry how many entities are live.
 using live_atom = caf::atom_constant<caf::atom("live")>;
+/// Waits until the entity's outcome is ready (e.g. a checkout's order
+/// left payment), then answers with its view.
+using await_atom = caf::atom_constant<caf::atom("await")>;
+/// A saga step failed for a passing reason: try it again.
+using step_retry_atom = caf::atom_constant<caf::atom("stepretry")>;
 /// Stops every entity (snapshotting each), then the registry.
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 

@@ -3,6 +3,10 @@
 #include "actors/caf_error.hpp"
 #include "actors/entity_registry.hpp"
 #include "actors/messages.hpp"
+#include "actors/order/checkout.hpp"
+#include "actors/order/order_actor.hpp"
+#include "actors/payment/payment_actor.hpp"
+#include "actors/payment/psp_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
 #include "events/event_log.hpp"
 #include "http/server.hpp"
@@ -54,10 +58,16 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   context.journal = result->journal_.get();
   context.snapshots = result->snapshots_.get();
   context.settings = options.entities;
+  context.psp = spawn_psp(*result->system_,
+                          std::make_shared<simulated_psp>(*result->log_),
+                          psp_settings{options.psp_latency});
   auto kinds = std::make_shared<entity_kinds>();
   add_sku_kind(*kinds);
+  add_payment_kind(*kinds);
+  add_order_kind(*kinds);
   context.registry =
       spawn_entity_registry(*result->system_, &context, std::move(kinds));
+  result->checkout_ = spawn_checkout(*result->system_, &context);
 
   if (options.serve_http) {
     http_server_options http_options;
@@ -152,6 +162,10 @@ void node::stop() {
                   shutdown_atom::value)
         .receive([] {}, [](caf::error&) {});
     context_.registry = nullptr;
+    self->send_exit(checkout_, caf::exit_reason::user_shutdown);
+    self->send_exit(context_.psp, caf::exit_reason::user_shutdown);
+    checkout_ = nullptr;
+    context_.psp = nullptr;
   }
   if (stream_counts_runner_)
     stream_counts_runner_->stop();

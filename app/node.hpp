@@ -34,6 +34,8 @@ struct node_options {
   uint16_t listen_port = 8080;
   /// CAF scheduler threads.
   size_t scheduler_threads = 2;
+  /// The simulated PSP's answer time.
+  std::chrono::milliseconds psp_latency{0};
 };
 
 class node {
@@ -50,6 +52,8 @@ public:
   }
   projection_runner& stream_counts_runner() { return *stream_counts_runner_; }
   uint16_t http_port() const { return http_port_; }
+  /// Handles (checkout_request) -> order_view.
+  const caf::actor& checkout() const { return checkout_; }
 
   /// Recovered and every projection caught up.
   bool ready() const;
@@ -73,6 +77,7 @@ private:
   stream_counts* stream_counts_ = nullptr;
   std::unique_ptr<projection_runner> stream_counts_runner_;
   std::unique_ptr<http_server> http_;
+  caf::actor checkout_;
   uint16_t http_port_ = 0;
   bool stopped_ = false;
 };

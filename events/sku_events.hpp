@@ -126,10 +126,22 @@ struct reservation_extended {
   }
 };
 
+/// A sold order was cancelled: its units are back on hand.
+struct sale_returned {
+  static constexpr uint32_t type_id = 109;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "sale_returned";
+  std::string order_id;
+  int64_t quantity = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(order_id, quantity);
+  }
+};
+
 using sku_event =
     std::variant<sku_registered, stock_received, stock_removed, price_set,
                  stock_reserved, reservation_confirmed, reservation_released,
-                 reservation_expired, reservation_extended>;
+                 reservation_expired, reservation_extended, sale_returned>;
 
 /// price_set v1 -> v2: prices before v2 were US dollars.
 void register_sku_upcasters(upcaster_registry& registry);

@@ -43,6 +43,10 @@ struct event_fields {
   void operator()(const reservation_expired& event) {
     out["order_id"] = event.order_id;
   }
+  void operator()(const sale_returned& event) {
+    out["order_id"] = event.order_id;
+    out["quantity"] = event.quantity;
+  }
   void operator()(const reservation_extended& event) {
     out["order_id"] = event.order_id;
     out["expires_at_us"] = event.expires_at_us;

@@ -153,6 +153,15 @@ struct decider {
     return events{reservation_extended{command.order_id, until}};
   }
 
+  expected<events> operator()(const return_sale& command) const {
+    auto sold = state.confirmed_orders.find(command.order_id);
+    if (sold != state.confirmed_orders.end())
+      return events{sale_returned{command.order_id, sold->second}};
+    if (state.ended_orders.contains(command.order_id))
+      return events{};
+    return make_failure(errc::not_found, "the order bought nothing here");
+  }
+
   expected<events> operator()(const expire_reservations&) const {
     events result;
     auto now_us = now.time_since_epoch().count();
@@ -179,6 +188,14 @@ void end_reservation(sku_state& state, const std::string& order_id) {
 
 struct applier {
   sku_state& state;
+
+  void operator()(const sale_returned& event) {
+    auto sold = state.confirmed_orders.find(event.order_id);
+    assert(sold != state.confirmed_orders.end());
+    state.sold -= sold->second;
+    auto node = state.confirmed_orders.extract(sold);
+    state.ended_orders.insert(std::move(node.key()));
+  }
 
   void operator()(const sku_registered& event) {
     state.registered = true;

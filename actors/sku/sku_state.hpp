@@ -105,6 +105,11 @@ struct extend_reservation {
   std::chrono::microseconds ttl = reservation_ttl_default;
 };
 
+/// A cancelled order's sold units come back.
+struct return_sale {
+  std::string order_id;
+};
+
 /// Issued by the SKU's timer: ends every reservation past its expiry.
 struct expire_reservations {};
 
@@ -113,7 +118,7 @@ struct get_sku {};
 using sku_command =
     std::variant<register_sku, adjust_stock, set_price, reserve_stock,
                  confirm_reservation, release_reservation, extend_reservation,
-                 expire_reservations, get_sku>;
+                 return_sale, expire_reservations, get_sku>;
 
 /// What a SKU command answers: the levels after it.
 struct sku_view {

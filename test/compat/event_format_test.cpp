@@ -8,6 +8,8 @@
 
 #include "events/codec.hpp"
 #include "events/envelope.hpp"
+#include "events/order_events.hpp"
+#include "events/payment_events.hpp"
 #include "events/sku_events.hpp"
 
 #include <doctest/doctest.h>
@@ -52,7 +54,7 @@ template <class Event> recorded_event golden_record(const Event& event) {
       encode_payload(event)};
 }
 
-template <class Event, class Current>
+template <class Variant = sku_event, class Event, class Current>
 void check_fixture(const Event& written, const Current& expected) {
   auto path = std::filesystem::path{TILLROLL_COMPAT_DIR} /
               (std::string{Event::name} + "_v" +
@@ -71,7 +73,7 @@ void check_fixture(const Event& written, const Current& expected) {
                                                     << " changed");
   auto record = decode_record(stored);
   REQUIRE(record);
-  auto event = decode_event<sku_event>(*record);
+  auto event = decode_event<Variant>(*record);
   REQUIRE(event);
   REQUIRE(std::holds_alternative<Current>(*event));
   CHECK(encode_payload(std::get<Current>(*event)) == encode_payload(expected));
@@ -92,10 +94,60 @@ TEST_CASE("every stored SKU event version still loads") {
   check_fixture(reservation_released{"order-9"},
                 reservation_released{"order-9"});
   check_fixture(reservation_expired{"order-9"}, reservation_expired{"order-9"});
+  check_fixture(sale_returned{"order-9", 2}, sale_returned{"order-9", 2});
   check_fixture(reservation_extended{"order-9", 1'790'000'900'000'000},
                 reservation_extended{"order-9", 1'790'000'900'000'000});
 }
 
 TEST_CASE("a price_set v1 record from before currencies loads as USD") {
   check_fixture(price_set_v1{1500}, price_set{1500, "USD"});
+}
+
+TEST_CASE("every stored payment event version still loads") {
+  using payment = payment_event;
+  check_fixture<payment>(
+      payment_requested{"order-1", 2500, "EUR", "tok_visa", "fp", 17},
+      payment_requested{"order-1", 2500, "EUR", "tok_visa", "fp", 17});
+  check_fixture<payment>(payment_captured{"sim_1"}, payment_captured{"sim_1"});
+  check_fixture<payment>(payment_declined{"no"}, payment_declined{"no"});
+  check_fixture<payment>(payment_attempt_failed{"later"},
+                         payment_attempt_failed{"later"});
+  check_fixture<payment>(refund_recorded{"refund-1", 500, "sim_1_refund-1"},
+                         refund_recorded{"refund-1", 500, "sim_1_refund-1"});
+  ledger_transaction_recorded transaction{
+      "capture",
+      "EUR",
+      {{"asset:psp_clearing", 2500}, {"revenue:sales", -2500}}};
+  check_fixture<payment>(transaction, transaction);
+}
+
+TEST_CASE("every stored order event version still loads") {
+  using order = order_event;
+  order_placed placed{
+      "buyer-1", "key-1", {{"SKU-1", "product-1", "seller-1", 2, 1250}},
+      "EUR",     2500,    "tok_visa",
+      "{}"};
+  check_fixture<order>(placed, placed);
+  check_fixture<order>(order_stock_reserved{}, order_stock_reserved{});
+  check_fixture<order>(order_cancelled{"out_of_stock", {"SKU-1"}},
+                       order_cancelled{"out_of_stock", {"SKU-1"}});
+  check_fixture<order>(order_payment_started{"buyer-1-key-1"},
+                       order_payment_started{"buyer-1-key-1"});
+  check_fixture<order>(order_payment_captured{"sim_1"},
+                       order_payment_captured{"sim_1"});
+  check_fixture<order>(order_payment_check_scheduled{99, true},
+                       order_payment_check_scheduled{99, true});
+  check_fixture<order>(order_stock_confirmed{}, order_stock_confirmed{});
+  check_fixture<order>(order_stock_released{}, order_stock_released{});
+  check_fixture<order>(order_stock_returned{}, order_stock_returned{});
+  check_fixture<order>(order_fulfillment_started{},
+                       order_fulfillment_started{});
+  check_fixture<order>(order_shipped{}, order_shipped{});
+  check_fixture<order>(order_delivered{}, order_delivered{});
+  check_fixture<order>(order_refund_requested{"refund-1", 500},
+                       order_refund_requested{"refund-1", 500});
+  check_fixture<order>(order_refunded{"refund-1", 500},
+                       order_refunded{"refund-1", 500});
+  check_fixture<order>(order_notification{"shipped", "buyer-1", 5},
+                       order_notification{"shipped", "buyer-1", 5});
 }

@@ -1,0 +1,133 @@
+#include "actors/order/checkout.hpp"
+
+#include "actors/caf_error.hpp"
+#include "actors/messages.hpp"
+#include "actors/order/order_actor.hpp"
+#include "actors/sku/sku_actor.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+
+namespace tillroll {
+
+namespace {
+
+/// How long a checkout waits for its saga before it is refused as busy.
+constexpr std::chrono::seconds checkout_timeout{30};
+
+bool valid_key(const std::string& key) {
+  return !key.empty() && key.size() <= checkout_key_size_max &&
+         std::all_of(key.begin(), key.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                  c == '_';
+         });
+}
+
+void place_and_await(caf::event_based_actor* self, entity_context* context,
+                     caf::response_promise promise, checkout_request request,
+                     std::vector<order_line> lines, std::string currency) {
+  auto order_id = order_id_for(request.buyer_id, request.idempotency_key);
+  auto registry = context->registry;
+  place_order command{request.buyer_id,      request.idempotency_key,
+                      std::move(lines),      std::move(currency),
+                      request.payment_token, request.shipping_address};
+  self->request(registry, checkout_timeout, route_atom::value,
+                std::string{order_entity::kind}, order_id,
+                caf::make_message(order_command{std::move(command)}))
+      .then(
+          [=](order_view&) mutable {
+            self->request(registry, checkout_timeout, route_atom::value,
+                          std::string{order_entity::kind}, order_id,
+                          caf::make_message(await_atom::value))
+                .then(
+                    [=](order_view& view) mutable {
+                      view.order_id = order_id;
+                      promise.deliver(std::move(view));
+                    },
+                    [=](caf::error& error) mutable { promise.deliver(error); });
+          },
+          [=](caf::error& error) mutable { promise.deliver(error); });
+}
+
+void checkout(caf::event_based_actor* self, entity_context* context,
+              checkout_request request) {
+  auto promise = self->make_response_promise();
+  auto refuse = [&](errc code, std::string message) {
+    promise.deliver(to_caf_error(make_failure(code, std::move(message))));
+  };
+  if (request.buyer_id.empty())
+    return refuse(errc::invalid_argument, "a buyer is required");
+  if (!valid_key(request.idempotency_key))
+    return refuse(errc::invalid_argument,
+                  "Idempotency-Key must be 1 to 64 letters, digits, - or _");
+  if (request.lines.empty() || request.lines.size() > order_lines_max)
+    return refuse(errc::invalid_argument, "a checkout has 1 to 100 lines");
+  for (auto& line : request.lines)
+    if (line.sku.empty() || line.quantity < 1 ||
+        line.quantity > order_line_quantity_max)
+      return refuse(errc::invalid_argument,
+                    "each line has a sku and a quantity of 1 to 100");
+  // The prices of the moment, from each SKU.
+  struct gathering {
+    std::vector<order_line> lines;
+    std::vector<std::string> currencies;
+    size_t waiting = 0;
+    std::optional<failure> failed;
+  };
+  auto gathered = std::make_shared<gathering>();
+  gathered->lines.resize(request.lines.size());
+  gathered->currencies.resize(request.lines.size());
+  gathered->waiting = request.lines.size();
+  for (size_t index = 0; index < request.lines.size(); ++index) {
+    auto line = request.lines[index];
+    self->request(context->registry, checkout_timeout, route_atom::value,
+                  std::string{sku_entity::kind}, line.sku,
+                  caf::make_message(sku_command{get_sku{}}))
+        .then(
+            [=](sku_view& view) mutable {
+              gathered->lines[index] =
+                  order_line{line.sku, view.product_id, view.seller_id,
+                             line.quantity, view.price_cents};
+              gathered->currencies[index] = view.currency;
+              if (--gathered->waiting > 0)
+                return;
+              if (gathered->failed)
+                return promise.deliver(to_caf_error(*gathered->failed));
+              auto& currencies = gathered->currencies;
+              if (std::adjacent_find(currencies.begin(), currencies.end(),
+                                     std::not_equal_to<>{}) != currencies.end())
+                return promise.deliver(to_caf_error(
+                    make_failure(errc::invalid_argument,
+                                 "one checkout pays in one currency")));
+              place_and_await(self, context, promise, request,
+                              std::move(gathered->lines), currencies[0]);
+            },
+            [=](caf::error& error) mutable {
+              auto why = from_caf_error(error);
+              if (why.code == errc::not_found)
+                why.message = "unknown sku " + line.sku;
+              gathered->failed = why;
+              if (--gathered->waiting == 0)
+                promise.deliver(to_caf_error(why));
+            });
+  }
+}
+
+} // namespace
+
+caf::actor spawn_checkout(caf::actor_system& system, entity_context* context) {
+  return system.spawn([context](caf::event_based_actor* self) -> caf::behavior {
+    return {
+        [=](checkout_request& request) {
+          checkout(self, context, std::move(request));
+        },
+    };
+  });
+}
+
+} // namespace tillroll

@@ -1,0 +1,305 @@
+#include "actors/order/order_actor.hpp"
+
+#include "actors/entity.hpp"
+#include "actors/payment/payment_actor.hpp"
+#include "actors/payment/psp_actor.hpp"
+#include "actors/sku/sku_actor.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace tillroll {
+
+namespace {
+
+using order_self = entity_actor_type<order_entity>;
+using outcome = record_payment_outcome::outcome;
+
+/// How long one call of a saga step may take before it is retried.
+constexpr std::chrono::seconds step_timeout{10};
+/// Pause before retrying a step that failed for a passing reason.
+constexpr std::chrono::milliseconds step_retry_delay{200};
+
+void finish(order_self* self, order_command command) {
+  self->state.step_in_flight = false;
+  detail::enqueue<order_entity>(self, std::move(command),
+                                trace_ids{self->state.stream_id, "saga"},
+                                caf::response_promise{});
+}
+
+/// The step stays marked in flight until the retry message resets it.
+void retry_later(order_self* self) {
+  self->delayed_send(self, step_retry_delay, step_retry_atom::value);
+}
+
+template <class Entity>
+void call(order_self* self, const std::string& id,
+          typename Entity::command_type command,
+          std::function<void(expected<typename Entity::reply_type>)> done) {
+  self->request(self->state.context->registry, step_timeout, route_atom::value,
+                std::string{Entity::kind}, id,
+                caf::make_message(std::move(command)))
+      .then([done](typename Entity::reply_type& reply) { done(reply); },
+            [done](caf::error& error) { done(from_caf_error(error)); });
+}
+
+/// Calls the SKU of every line; `judge` says whether an answer is final
+/// (true), and which skus count as short; a passing failure retries.
+void for_each_line(
+    order_self* self, std::function<sku_command(const order_line&)> command,
+    std::function<bool(const order_line&, const expected<sku_view>&,
+                       std::vector<std::string>& shorts)>
+        judge,
+    std::function<order_command(std::vector<std::string>)> done) {
+  auto& lines = self->state.state.lines;
+  struct progress {
+    size_t waiting = 0;
+    bool passing_failure = false;
+    std::vector<std::string> shorts;
+  };
+  auto tally = std::make_shared<progress>();
+  tally->waiting = lines.size();
+  for (auto& line : lines) {
+    call<sku_entity>(self, line.sku, command(line),
+                     [=](expected<sku_view> answer) {
+                       if (!judge(line, answer, tally->shorts))
+                         tally->passing_failure = true;
+                       if (--tally->waiting > 0)
+                         return;
+                       if (tally->passing_failure)
+                         retry_later(self);
+                       else
+                         finish(self, done(std::move(tally->shorts)));
+                     });
+  }
+}
+
+bool final_code(errc code) {
+  return code == errc::out_of_stock || code == errc::not_found ||
+         code == errc::invalid_argument || code == errc::wrong_state ||
+         code == errc::conflict;
+}
+
+struct step_runner {
+  order_self* self;
+
+  const std::string& order_id() const { return self->state.id; }
+
+  void operator()(const reserve_lines&) {
+    auto id = order_id();
+    for_each_line(
+        self,
+        [id](const order_line& line) {
+          return sku_command{
+              reserve_stock{id, line.quantity, reservation_ttl_default}};
+        },
+        [](const order_line& line, const expected<sku_view>& answer,
+           std::vector<std::string>& shorts) {
+          if (answer)
+            return true;
+          if (!final_code(answer.error().code))
+            return false;
+          shorts.push_back(line.sku);
+          return true;
+        },
+        [](std::vector<std::string> shorts) {
+          return order_command{record_reservation{std::move(shorts)}};
+        });
+  }
+
+  void operator()(const release_lines&) {
+    auto id = order_id();
+    for_each_line(
+        self,
+        [id](const order_line&) {
+          return sku_command{release_reservation{id}};
+        },
+        [](const order_line&, const expected<sku_view>& answer,
+           std::vector<std::string>&) {
+          return answer || final_code(answer.error().code);
+        },
+        [](std::vector<std::string>) {
+          return order_command{record_stock_released{}};
+        });
+  }
+
+  void operator()(const return_lines&) {
+    auto id = order_id();
+    for_each_line(
+        self, [id](const order_line&) { return sku_command{return_sale{id}}; },
+        [](const order_line&, const expected<sku_view>& answer,
+           std::vector<std::string>&) {
+          return answer || final_code(answer.error().code);
+        },
+        [](std::vector<std::string>) {
+          return order_command{record_stock_returned{}};
+        });
+  }
+
+  void operator()(const start_payment&) {
+    finish(self, record_payment_started{});
+  }
+
+  void operator()(const charge_payment&) {
+    auto& order = self->state.state;
+    auto payment_id = payment_id_of(order);
+    auto* actor = self;
+    call<payment_entity>(self, payment_id,
+                         request_payment{order_id(), order.total_cents,
+                                         order.currency, order.payment_token},
+                         [actor, payment_id](expected<payment_view> requested) {
+                           if (!requested)
+                             return retry_later(actor);
+                           ask_status_then_charge(actor, payment_id,
+                                                  *requested);
+                         });
+  }
+
+  /// Status first: after a crash the charge may have gone through.
+  static void ask_status_then_charge(order_self* self,
+                                     const std::string& payment_id,
+                                     const payment_view& payment) {
+    auto psp = self->state.context->psp;
+    self->request(psp, step_timeout, psp_status_atom::value, payment_id)
+        .then(
+            [=](psp_answer& known) {
+              if (known.status == psp_status::captured ||
+                  known.status == psp_status::declined)
+                return record(self, payment_id, known);
+              psp_charge charge{payment_id, payment.amount_cents,
+                                payment.currency, payment.payment_token};
+              self->request(psp, step_timeout, std::move(charge))
+                  .then(
+                      [=](psp_answer& answer) {
+                        record(self, payment_id, answer);
+                      },
+                      [=](caf::error&) {
+                        // No answer is an answer to ask about later.
+                        record(self, payment_id,
+                               psp_answer{psp_status::pending, "", ""});
+                      });
+            },
+            [=](caf::error&) { retry_later(self); });
+  }
+
+  static void record(order_self* self, const std::string& payment_id,
+                     const psp_answer& answer) {
+    record_psp_outcome psp_outcome;
+    switch (answer.status) {
+    case psp_status::captured:
+      psp_outcome.result = record_psp_outcome::outcome::captured;
+      break;
+    case psp_status::declined:
+      psp_outcome.result = record_psp_outcome::outcome::declined;
+      break;
+    case psp_status::failed:
+    case psp_status::unknown:
+      psp_outcome.result = record_psp_outcome::outcome::failed;
+      break;
+    case psp_status::pending:
+      psp_outcome.result = record_psp_outcome::outcome::pending;
+      break;
+    }
+    psp_outcome.psp_reference = answer.reference;
+    psp_outcome.reason = answer.reason;
+    call<payment_entity>(self, payment_id, psp_outcome,
+                         [self, psp_outcome](expected<payment_view> recorded) {
+                           if (!recorded)
+                             return retry_later(self);
+                           record_payment_outcome order_outcome;
+                           order_outcome.result =
+                               static_cast<outcome>(psp_outcome.result);
+                           order_outcome.psp_reference =
+                               psp_outcome.psp_reference;
+                           finish(self, order_outcome);
+                         });
+  }
+
+  void operator()(const confirm_lines&) {
+    auto id = order_id();
+    auto expired = std::make_shared<bool>(false);
+    for_each_line(
+        self,
+        [id](const order_line&) {
+          return sku_command{confirm_reservation{id}};
+        },
+        [expired](const order_line&, const expected<sku_view>& answer,
+                  std::vector<std::string>&) {
+          if (answer)
+            return true;
+          if (!final_code(answer.error().code))
+            return false;
+          // The hold ended before the payment settled: the order cannot
+          // be filled, so it is cancelled and the money refunded.
+          *expired = true;
+          return true;
+        },
+        [expired](std::vector<std::string>) {
+          if (*expired)
+            return order_command{cancel_order{true}};
+          return order_command{record_stock_confirmed{}};
+        });
+  }
+
+  void operator()(const start_fulfillment&) {
+    finish(self, begin_fulfillment{});
+  }
+
+  void operator()(const refund_payment& step) {
+    auto payment_id = payment_id_of(self->state.state);
+    auto refund = step.refund;
+    auto* actor = self;
+    self->request(self->state.context->psp, step_timeout,
+                  psp_refund_atom::value, payment_id, refund.refund_id,
+                  refund.amount_cents)
+        .then(
+            [actor, payment_id, refund](psp_answer& answer) {
+              if (answer.status != psp_status::captured)
+                return retry_later(actor);
+              call<payment_entity>(
+                  actor, payment_id,
+                  record_refund{refund.refund_id, refund.amount_cents,
+                                answer.reference},
+                  [actor, refund](expected<payment_view> recorded) {
+                    if (!recorded)
+                      return retry_later(actor);
+                    finish(actor, record_refund_done{refund.refund_id});
+                  });
+            },
+            [actor](caf::error&) { retry_later(actor); });
+  }
+};
+
+struct order_driver {
+  static void on_settled(order_self* self) {
+    auto& st = self->state;
+    if (st.step_in_flight)
+      return;
+    auto step = next_step(st.state, st.context->settings.clock());
+    if (!step)
+      return;
+    st.step_in_flight = true;
+    std::visit(step_runner{self}, *step);
+  }
+};
+
+} // namespace
+
+std::string order_id_for(std::string_view buyer_id, std::string_view key) {
+  std::string id{buyer_id};
+  id.push_back('-');
+  id.append(key);
+  return id;
+}
+
+void add_order_kind(entity_kinds& kinds) {
+  kinds.emplace(std::string{order_entity::kind}, [](caf::actor_system& system,
+                                                    entity_context* context,
+                                                    const std::string& id) {
+    return system.spawn(entity_actor<order_entity, order_driver>, context, id);
+  });
+}
+
+} // namespace tillroll

@@ -1,0 +1,440 @@
+#include "actors/order/order_state.hpp"
+
+#include <cassert>
+
+namespace tillroll {
+
+namespace {
+
+using events = std::vector<order_event>;
+using outcome = record_payment_outcome::outcome;
+
+int64_t micros(timestamp at) {
+  return at.time_since_epoch().count();
+}
+
+failure wrong_state(const order_state& state, std::string_view action) {
+  return make_failure(errc::wrong_state,
+                      std::string{action} + " is not possible in status " +
+                          std::string{to_string(state.status)});
+}
+
+bool same_lines(const std::vector<order_line>& left,
+                const std::vector<order_line>& right) {
+  if (left.size() != right.size())
+    return false;
+  for (size_t index = 0; index < left.size(); ++index)
+    // Prices are captured at placement and may have moved since: a retry
+    // of the same cart is the same checkout.
+    if (left[index].sku != right[index].sku ||
+        left[index].quantity != right[index].quantity)
+      return false;
+  return true;
+}
+
+int64_t refunds_pending_cents(const order_state& state) {
+  int64_t total = 0;
+  for (auto& refund : state.refunds_pending)
+    total += refund.amount_cents;
+  return total;
+}
+
+struct decider {
+  const order_state& state;
+  timestamp now;
+
+  order_notification notify(order_status status) const {
+    return order_notification{std::string{to_string(status)}, state.buyer_id,
+                              micros(now)};
+  }
+
+  order_refund_requested refund_of(int64_t amount) const {
+    return order_refund_requested{
+        "refund-" + std::to_string(state.refunds_requested + 1), amount};
+  }
+
+  expected<events> operator()(const place_order& command) const {
+    if (state.status != order_status::none) {
+      if (state.buyer_id == command.buyer_id &&
+          state.payment_token == command.payment_token &&
+          state.shipping_address == command.shipping_address &&
+          same_lines(state.lines, command.lines))
+        return events{};
+      return make_failure(errc::idempotency_conflict,
+                          "the checkout key was used with another cart or "
+                          "payment");
+    }
+    if (command.buyer_id.empty() || command.checkout_key.empty())
+      return make_failure(errc::invalid_argument,
+                          "buyer and checkout key are required");
+    if (command.lines.empty() || command.lines.size() > order_lines_max)
+      return make_failure(errc::invalid_argument,
+                          "an order has 1 to 100 lines");
+    if (command.payment_token.rfind("tok_", 0) != 0)
+      return make_failure(errc::invalid_argument,
+                          "payment_token must be a PSP token (tok_...)");
+    if (command.shipping_address.size() > shipping_address_size_max)
+      return make_failure(errc::invalid_argument,
+                          "shipping_address is too large");
+    if (command.currency.size() != 3)
+      return make_failure(errc::invalid_argument, "currency is required");
+    int64_t total = 0;
+    for (auto& line : command.lines) {
+      if (line.sku.empty() || line.quantity < 1 ||
+          line.quantity > order_line_quantity_max || line.unit_price_cents < 0)
+        return make_failure(errc::invalid_argument,
+                            "each line has a sku, a quantity of 1 to 100 "
+                            "and a price");
+      total += line.quantity * line.unit_price_cents;
+    }
+    order_placed placed{command.buyer_id,
+                        command.checkout_key,
+                        command.lines,
+                        command.currency,
+                        total,
+                        command.payment_token,
+                        command.shipping_address};
+    return events{std::move(placed),
+                  order_notification{"created", command.buyer_id, micros(now)}};
+  }
+
+  expected<events> operator()(const record_reservation& command) const {
+    if (state.status != order_status::created)
+      return events{};
+    if (command.short_skus.empty())
+      return events{order_stock_reserved{},
+                    notify(order_status::payment_pending)};
+    return events{order_cancelled{"out_of_stock", command.short_skus},
+                  notify(order_status::cancelled)};
+  }
+
+  expected<events> operator()(const record_payment_started&) const {
+    if (state.status != order_status::payment_pending || state.payment_started)
+      return events{};
+    return events{order_payment_started{payment_id_of(state)}};
+  }
+
+  expected<events> operator()(const record_payment_outcome& command) const {
+    if (state.charged || !state.payment_started)
+      return events{};
+    auto pending = state.status == order_status::payment_pending;
+    switch (command.result) {
+    case outcome::captured:
+      if (pending)
+        return events{order_payment_captured{command.psp_reference},
+                      notify(order_status::payment_confirmed)};
+      // Captured after a cancellation: the money goes back.
+      return events{order_payment_captured{command.psp_reference},
+                    refund_of(state.total_cents)};
+    case outcome::declined:
+      if (!pending)
+        return events{};
+      return events{order_cancelled{"payment_declined", {}},
+                    notify(order_status::cancelled)};
+    case outcome::failed:
+    case outcome::pending:
+      return events{
+          order_payment_check_scheduled{micros(now + payment_check_interval),
+                                        command.result == outcome::failed}};
+    }
+    return events{};
+  }
+
+  expected<events> operator()(const record_stock_confirmed&) const {
+    if (!state.stock_held || state.status != order_status::payment_confirmed)
+      return events{};
+    return events{order_stock_confirmed{}};
+  }
+
+  expected<events> operator()(const record_stock_released&) const {
+    if (!state.release_pending)
+      return events{};
+    return events{order_stock_released{}};
+  }
+
+  expected<events> operator()(const record_stock_returned&) const {
+    if (!state.return_pending)
+      return events{};
+    return events{order_stock_returned{}};
+  }
+
+  expected<events> operator()(const record_refund_done& command) const {
+    for (auto& refund : state.refunds_pending)
+      if (refund.refund_id == command.refund_id) {
+        events result{order_refunded{refund.refund_id, refund.amount_cents}};
+        if (state.status != order_status::cancelled &&
+            state.refunded_cents + refund.amount_cents == state.total_cents)
+          result.emplace_back(notify(order_status::refunded));
+        return result;
+      }
+    return events{};
+  }
+
+  expected<events> operator()(const begin_fulfillment&) const {
+    if (state.status != order_status::payment_confirmed || !state.stock_sold)
+      return events{};
+    return events{order_fulfillment_started{},
+                  notify(order_status::fulfillment_processing)};
+  }
+
+  expected<events> operator()(const check_payment&) const {
+    if (!state.payment_check_at_us || *state.payment_check_at_us > micros(now))
+      return events{};
+    return events{order_payment_check_scheduled{0, state.retry_charge}};
+  }
+
+  expected<events> operator()(const cancel_order&) const {
+    switch (state.status) {
+    case order_status::created:
+      return events{order_cancelled{"requested", {}},
+                    notify(order_status::cancelled)};
+    case order_status::payment_pending:
+      if (state.payment_started)
+        return make_failure(errc::conflict,
+                            "the payment is in progress; retry shortly");
+      return events{order_cancelled{"requested", {}},
+                    notify(order_status::cancelled)};
+    case order_status::payment_confirmed:
+    case order_status::fulfillment_processing: {
+      events result{order_cancelled{"requested", {}},
+                    notify(order_status::cancelled)};
+      auto remaining = state.total_cents - state.refunded_cents -
+                       refunds_pending_cents(state);
+      if (remaining > 0)
+        result.emplace_back(refund_of(remaining));
+      return result;
+    }
+    default:
+      return wrong_state(state, "cancel");
+    }
+  }
+
+  expected<events> operator()(const ship_order&) const {
+    if (state.status != order_status::fulfillment_processing)
+      return wrong_state(state, "ship");
+    return events{order_shipped{}, notify(order_status::shipped)};
+  }
+
+  expected<events> operator()(const deliver_order&) const {
+    if (state.status != order_status::shipped)
+      return wrong_state(state, "deliver");
+    return events{order_delivered{}, notify(order_status::delivered)};
+  }
+
+  expected<events> operator()(const refund_order& command) const {
+    if (!state.charged)
+      return wrong_state(state, "refund");
+    auto remaining =
+        state.total_cents - state.refunded_cents - refunds_pending_cents(state);
+    auto amount = command.amount_cents.value_or(remaining);
+    if (amount <= 0 || amount > remaining)
+      return make_failure(errc::invalid_argument,
+                          "amount_cents must be between 1 and " +
+                              std::to_string(remaining));
+    return events{refund_of(amount)};
+  }
+
+  expected<events> operator()(const get_order&) const {
+    if (state.status == order_status::none)
+      return make_failure(errc::not_found, "no such order");
+    return events{};
+  }
+};
+
+struct applier {
+  order_state& state;
+
+  void operator()(const order_placed& event) {
+    state.status = order_status::created;
+    state.buyer_id = event.buyer_id;
+    state.checkout_key = event.checkout_key;
+    state.lines = event.lines;
+    state.currency = event.currency;
+    state.total_cents = event.total_cents;
+    state.payment_token = event.payment_token;
+    state.shipping_address = event.shipping_address;
+  }
+  void operator()(const order_stock_reserved&) {
+    state.stock_held = true;
+    state.status = order_status::payment_pending;
+  }
+  void operator()(const order_cancelled& event) {
+    // Reservation attempts may have held some lines even when others were
+    // short; releasing is idempotent, so release whenever not sold.
+    state.release_pending = !state.stock_sold;
+    state.return_pending = state.stock_sold;
+    state.status = order_status::cancelled;
+    state.cancel_reason = event.reason;
+    state.short_skus = event.short_skus;
+    state.payment_check_at_us.reset();
+    state.payment_check_due = false;
+  }
+  void operator()(const order_payment_started&) {
+    state.payment_started = true;
+  }
+  void operator()(const order_payment_captured& event) {
+    state.charged = true;
+    state.psp_reference = event.psp_reference;
+    state.payment_check_at_us.reset();
+    state.payment_check_due = false;
+    if (state.status == order_status::payment_pending)
+      state.status = order_status::payment_confirmed;
+  }
+  void operator()(const order_payment_check_scheduled& event) {
+    state.retry_charge = event.retry_charge;
+    if (event.check_at_us == 0) {
+      state.payment_check_at_us.reset();
+      state.payment_check_due = true;
+    } else {
+      state.payment_check_at_us = event.check_at_us;
+      state.payment_check_due = false;
+    }
+  }
+  void operator()(const order_stock_confirmed&) {
+    state.stock_held = false;
+    state.stock_sold = true;
+  }
+  void operator()(const order_stock_released&) {
+    state.release_pending = false;
+    state.stock_held = false;
+  }
+  void operator()(const order_stock_returned&) {
+    state.return_pending = false;
+    state.stock_sold = false;
+  }
+  void operator()(const order_fulfillment_started&) {
+    state.status = order_status::fulfillment_processing;
+  }
+  void operator()(const order_shipped&) {
+    state.status = order_status::shipped;
+  }
+  void operator()(const order_delivered&) {
+    state.status = order_status::delivered;
+  }
+  void operator()(const order_refund_requested& event) {
+    state.refunds_pending.push_back(event);
+    ++state.refunds_requested;
+  }
+  void operator()(const order_refunded& event) {
+    state.refunded_cents += event.amount_cents;
+    std::erase_if(state.refunds_pending, [&](const auto& refund) {
+      return refund.refund_id == event.refund_id;
+    });
+    if (state.status != order_status::cancelled &&
+        state.refunded_cents == state.total_cents)
+      state.status = order_status::refunded;
+  }
+  void operator()(const order_notification& event) {
+    state.history.push_back({state.status, event.at_us});
+  }
+};
+
+} // namespace
+
+std::string_view to_string(order_status status) noexcept {
+  switch (status) {
+  case order_status::none:
+    return "none";
+  case order_status::created:
+    return "created";
+  case order_status::payment_pending:
+    return "payment_pending";
+  case order_status::payment_confirmed:
+    return "payment_confirmed";
+  case order_status::fulfillment_processing:
+    return "fulfillment_processing";
+  case order_status::shipped:
+    return "shipped";
+  case order_status::delivered:
+    return "delivered";
+  case order_status::cancelled:
+    return "cancelled";
+  case order_status::refunded:
+    return "refunded";
+  }
+  return "none";
+}
+
+std::string payment_id_of(const order_state& state) {
+  return state.buyer_id + "-" + state.checkout_key;
+}
+
+expected<std::vector<order_event>>
+decide(const order_state& state, const order_command& command, timestamp now) {
+  if (state.status == order_status::none &&
+      !std::holds_alternative<place_order>(command))
+    return make_failure(errc::not_found, "no such order");
+  return std::visit(decider{state, now}, command);
+}
+
+void apply(order_state& state, const order_event& event) {
+  std::visit(applier{state}, event);
+  assert(state.refunded_cents >= 0);
+  assert(state.refunded_cents <= state.total_cents);
+  assert(!(state.stock_held && state.stock_sold));
+}
+
+std::optional<order_step> next_step(const order_state& state, timestamp now) {
+  if (!state.refunds_pending.empty() && state.charged)
+    return refund_payment{state.refunds_pending.front()};
+  if (state.release_pending)
+    return release_lines{};
+  if (state.return_pending)
+    return return_lines{};
+  switch (state.status) {
+  case order_status::created:
+    return reserve_lines{};
+  case order_status::payment_pending:
+    if (!state.payment_started)
+      return start_payment{};
+    if (state.payment_check_due || !state.payment_check_at_us)
+      return charge_payment{};
+    (void)now;
+    return std::nullopt;
+  case order_status::payment_confirmed:
+    if (state.stock_held)
+      return confirm_lines{};
+    if (state.stock_sold)
+      return start_fulfillment{};
+    return std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+bool checkout_settled(const order_state& state) {
+  // Paid and its stock sold, or cancelled and its stock back.
+  return state.status != order_status::none &&
+         state.status != order_status::created &&
+         state.status != order_status::payment_pending &&
+         state.status != order_status::payment_confirmed &&
+         !state.release_pending && !state.stock_held;
+}
+
+order_view order_entity::reply(const order_state& state, const order_command&) {
+  return order_view{"",
+                    state.status,
+                    state.buyer_id,
+                    state.lines,
+                    state.currency,
+                    state.total_cents,
+                    state.refunded_cents,
+                    state.history,
+                    state.cancel_reason,
+                    state.short_skus};
+}
+
+std::optional<timestamp> order_entity::next_deadline(const order_state& state) {
+  if (!state.payment_check_at_us)
+    return std::nullopt;
+  return timestamp{std::chrono::microseconds{*state.payment_check_at_us}};
+}
+
+std::optional<order_command> order_entity::on_deadline(const order_state& state,
+                                                       timestamp now) {
+  if (!state.payment_check_at_us || *state.payment_check_at_us > micros(now))
+    return std::nullopt;
+  return order_command{check_payment{}};
+}
+
+} // namespace tillroll

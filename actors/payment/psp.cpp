@@ -1,0 +1,150 @@
+#include "actors/payment/psp.hpp"
+
+#include "events/event_log.hpp"
+
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace tillroll {
+
+namespace {
+
+constexpr std::string_view books_prefix = "psp/";
+
+std::string books_key(const std::string& key) {
+  return std::string{books_prefix} + key;
+}
+
+std::string reference_of(const std::string& key) {
+  return "sim_" + key;
+}
+
+} // namespace
+
+expected<std::optional<simulated_psp::account>>
+simulated_psp::load(const std::string& key) {
+  auto stored = log_.get(column_family::metadata, books_key(key));
+  if (!stored)
+    return std::move(stored).error();
+  if (!*stored)
+    return std::optional<account>{};
+  std::istringstream fields{**stored};
+  account books;
+  size_t refunds = 0;
+  fields >> books.status >> books.currency >> books.captured_cents >>
+      books.refunded_cents >> books.attempts >> refunds;
+  for (size_t index = 0; index < refunds; ++index) {
+    std::string id;
+    fields >> id;
+    books.refund_ids.push_back(id);
+  }
+  return std::optional<account>{std::move(books)};
+}
+
+bool simulated_psp::store(const std::string& key, const account& books) {
+  std::ostringstream fields;
+  fields << books.status << ' ' << books.currency << ' ' << books.captured_cents
+         << ' ' << books.refunded_cents << ' ' << books.attempts << ' '
+         << books.refund_ids.size();
+  for (auto& id : books.refund_ids)
+    fields << ' ' << id;
+  rocksdb::WriteBatch batch;
+  batch.Put(log_.family(column_family::metadata), books_key(key), fields.str());
+  // Not fsync'd: the simulated PSP runs in our process, and what it wrote
+  // survives a kill of it in the page cache, as a real PSP's books would.
+  return log_.write(batch, false).has_value();
+}
+
+psp_answer simulated_psp::charge(const psp_charge& charge) {
+  std::lock_guard guard{mutex_};
+  auto loaded = load(charge.key);
+  if (!loaded)
+    return {psp_status::failed, "", "psp storage unavailable"};
+  auto books = loaded->value_or(account{"new", charge.currency, 0, 0, 0, {}});
+  if (books.status == "captured")
+    return {psp_status::captured, reference_of(charge.key), ""};
+  if (books.status == "declined")
+    return {psp_status::declined, "", "card declined"};
+  ++books.attempts;
+  psp_answer answer;
+  if (charge.token == "tok_declined") {
+    books.status = "declined";
+    answer = {psp_status::declined, "", "card declined"};
+  } else if (charge.token == "tok_error" && books.attempts == 1) {
+    books.status = "failed";
+    answer = {psp_status::failed, "", "processing error, retry"};
+  } else if (charge.token == "tok_visa" || charge.token == "tok_error" ||
+             charge.token == "tok_timeout") {
+    books.status = "captured";
+    books.captured_cents = charge.amount_cents;
+    answer =
+        charge.token == "tok_timeout"
+            ? psp_answer{psp_status::pending, "", "no answer"}
+            : psp_answer{psp_status::captured, reference_of(charge.key), ""};
+  } else {
+    books.status = "declined";
+    answer = {psp_status::declined, "", "unknown token"};
+  }
+  if (!store(charge.key, books))
+    return {psp_status::failed, "", "psp storage unavailable"};
+  return answer;
+}
+
+psp_answer simulated_psp::refund(const std::string& key,
+                                 const std::string& refund_id,
+                                 int64_t amount_cents) {
+  std::lock_guard guard{mutex_};
+  auto loaded = load(key);
+  if (!loaded || !*loaded || (*loaded)->status != "captured")
+    return {psp_status::declined, "", "nothing captured to refund"};
+  auto books = **loaded;
+  if (std::find(books.refund_ids.begin(), books.refund_ids.end(), refund_id) !=
+      books.refund_ids.end())
+    return {psp_status::captured, reference_of(key) + "_" + refund_id, ""};
+  if (amount_cents <= 0 ||
+      books.refunded_cents + amount_cents > books.captured_cents)
+    return {psp_status::declined, "", "refund exceeds the capture"};
+  books.refunded_cents += amount_cents;
+  books.refund_ids.push_back(refund_id);
+  if (!store(key, books))
+    return {psp_status::failed, "", "psp storage unavailable"};
+  return {psp_status::captured, reference_of(key) + "_" + refund_id, ""};
+}
+
+psp_answer simulated_psp::status(const std::string& key) {
+  std::lock_guard guard{mutex_};
+  auto loaded = load(key);
+  if (!loaded)
+    return {psp_status::failed, "", "psp storage unavailable"};
+  if (!*loaded)
+    return {psp_status::unknown, "", "no such charge"};
+  auto& books = **loaded;
+  if (books.status == "captured")
+    return {psp_status::captured, reference_of(key), ""};
+  if (books.status == "declined")
+    return {psp_status::declined, "", "card declined"};
+  return {psp_status::failed, "", "processing error, retry"};
+}
+
+std::vector<settlement_line> simulated_psp::settlement_report() {
+  std::lock_guard guard{mutex_};
+  std::vector<settlement_line> report;
+  auto scanned =
+      log_.scan(column_family::metadata, books_prefix,
+                [&](std::string_view key, std::string_view) {
+                  auto charge_key =
+                      std::string{key.substr(books_prefix.size())};
+                  auto loaded = load(charge_key);
+                  if (loaded && *loaded && (*loaded)->status == "captured")
+                    report.push_back({charge_key, (*loaded)->currency,
+                                      (*loaded)->captured_cents,
+                                      (*loaded)->refunded_cents});
+                  return true;
+                });
+  (void)scanned;
+  return report;
+}
+
+} // namespace tillroll

@@ -1,0 +1,93 @@
+// The payment service provider behind an adapter: authorize and capture,
+// refund, status, settlement report. Every call is idempotent by key, as
+// real PSPs are. The built-in simulated PSP is the one simulated party of
+// tillroll; its test tokens are those of shared/API.md.
+#pragma once
+
+#include "events/expected.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tillroll {
+
+class event_log;
+
+enum class psp_status : uint8_t {
+  captured,
+  declined,
+  failed,
+  pending,
+  unknown
+};
+
+struct psp_answer {
+  psp_status status = psp_status::unknown;
+  std::string reference;
+  std::string reason;
+};
+
+struct psp_charge {
+  std::string key;
+  int64_t amount_cents = 0;
+  std::string currency;
+  std::string token;
+};
+
+struct settlement_line {
+  std::string key;
+  std::string currency;
+  int64_t captured_cents = 0;
+  int64_t refunded_cents = 0;
+};
+
+class psp_adapter {
+public:
+  virtual ~psp_adapter() = default;
+  /// Authorizes and captures; the same key never charges twice.
+  virtual psp_answer charge(const psp_charge& charge) = 0;
+  virtual psp_answer refund(const std::string& key,
+                            const std::string& refund_id,
+                            int64_t amount_cents) = 0;
+  /// What became of a charge, e.g. one whose answer never came.
+  virtual psp_answer status(const std::string& key) = 0;
+  /// Every settled charge with its refunds, for reconciliation.
+  virtual std::vector<settlement_line> settlement_report() = 0;
+};
+
+/// Test tokens: `tok_visa` succeeds; `tok_declined` declines; `tok_timeout`
+/// captures but gives no answer until asked for the status; `tok_error`
+/// fails transiently, then succeeds on retry. Its books are kept durably
+/// in the node's metadata under `psp/`, as a real PSP's outlive a crash of
+/// ours.
+class simulated_psp final : public psp_adapter {
+public:
+  explicit simulated_psp(event_log& log) : log_(log) {}
+
+  psp_answer charge(const psp_charge& charge) override;
+  psp_answer refund(const std::string& key, const std::string& refund_id,
+                    int64_t amount_cents) override;
+  psp_answer status(const std::string& key) override;
+  std::vector<settlement_line> settlement_report() override;
+
+private:
+  struct account {
+    std::string status; // captured, declined, failed
+    std::string currency;
+    int64_t captured_cents = 0;
+    int64_t refunded_cents = 0;
+    uint32_t attempts = 0;
+    std::vector<std::string> refund_ids;
+  };
+  expected<std::optional<account>> load(const std::string& key);
+  bool store(const std::string& key, const account& books);
+
+  event_log& log_;
+  std::mutex mutex_;
+};
+
+} // namespace tillroll

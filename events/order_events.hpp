@@ -1,0 +1,186 @@
+// Every event of an order's stream (`order-<id>`): the checkout saga's log.
+// Each step is persisted before the next is taken, so a crash anywhere
+// resumes or compensates from here. Type ids 400-499 belong to orders.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tillroll {
+
+struct order_line {
+  std::string sku;
+  std::string product_id;
+  std::string seller_id;
+  int64_t quantity = 0;
+  /// Captured at placement; later price changes do not touch the order.
+  int64_t unit_price_cents = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(sku, product_id, seller_id, quantity, unit_price_cents);
+  }
+};
+
+struct order_placed {
+  static constexpr uint32_t type_id = 400;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_placed";
+  std::string buyer_id;
+  std::string checkout_key;
+  std::vector<order_line> lines;
+  std::string currency;
+  int64_t total_cents = 0;
+  std::string payment_token;
+  std::string shipping_address;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(buyer_id, checkout_key, lines, currency, total_cents, payment_token,
+            shipping_address);
+  }
+};
+
+/// Every line's stock is held for the order.
+struct order_stock_reserved {
+  static constexpr uint32_t type_id = 401;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_stock_reserved";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+struct order_cancelled {
+  static constexpr uint32_t type_id = 402;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_cancelled";
+  /// out_of_stock, payment_declined, requested
+  std::string reason;
+  std::vector<std::string> short_skus;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(reason, short_skus);
+  }
+};
+
+/// The charge is about to be sent to the PSP: after a crash from here on,
+/// the saga asks the PSP for the status instead of charging again.
+struct order_payment_started {
+  static constexpr uint32_t type_id = 403;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_payment_started";
+  std::string payment_id;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(payment_id);
+  }
+};
+
+struct order_payment_captured {
+  static constexpr uint32_t type_id = 404;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_payment_captured";
+  std::string psp_reference;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(psp_reference);
+  }
+};
+
+/// The PSP gave no final answer: ask again at the given time.
+struct order_payment_check_scheduled {
+  static constexpr uint32_t type_id = 405;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_payment_check_scheduled";
+  int64_t check_at_us = 0;
+  /// Retry the charge (a transient failure) rather than ask its status.
+  bool retry_charge = false;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(check_at_us, retry_charge);
+  }
+};
+
+/// The held stock became sales.
+struct order_stock_confirmed {
+  static constexpr uint32_t type_id = 406;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_stock_confirmed";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+/// Held stock went back (cancellation before confirmation).
+struct order_stock_released {
+  static constexpr uint32_t type_id = 407;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_stock_released";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+/// Sold stock went back (cancellation after confirmation).
+struct order_stock_returned {
+  static constexpr uint32_t type_id = 408;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_stock_returned";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+struct order_fulfillment_started {
+  static constexpr uint32_t type_id = 409;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_fulfillment_started";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+struct order_shipped {
+  static constexpr uint32_t type_id = 410;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_shipped";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+struct order_delivered {
+  static constexpr uint32_t type_id = 411;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_delivered";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+struct order_refund_requested {
+  static constexpr uint32_t type_id = 412;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_refund_requested";
+  std::string refund_id;
+  int64_t amount_cents = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(refund_id, amount_cents);
+  }
+};
+
+struct order_refunded {
+  static constexpr uint32_t type_id = 413;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_refunded";
+  std::string refund_id;
+  int64_t amount_cents = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(refund_id, amount_cents);
+  }
+};
+
+/// The order's status changed; the notifier delivers it to the buyer.
+struct order_notification {
+  static constexpr uint32_t type_id = 414;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_notification";
+  std::string status;
+  std::string buyer_id;
+  int64_t at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(status, buyer_id, at_us);
+  }
+};
+
+using order_event =
+    std::variant<order_placed, order_stock_reserved, order_cancelled,
+                 order_payment_started, order_payment_captured,
+                 order_payment_check_scheduled, order_stock_confirmed,
+                 order_stock_released, order_stock_returned,
+                 order_fulfillment_started, order_shipped, order_delivered,
+                 order_refund_requested, order_refunded, order_notification>;
+
+} // namespace tillroll

@@ -1,0 +1,170 @@
+// The checkout saga end to end in one real node: SKU, order and payment
+// actors, the simulated PSP, the journal with fsync.
+#include "actors/recovery.hpp"
+
+#include <numeric>
+
+#include "../support/node_fixture.hpp"
+
+using namespace tillroll;
+
+namespace {
+
+void stock(test::node_fixture& fixture, const std::string& sku, int64_t units,
+           int64_t price_cents = 1500) {
+  REQUIRE(
+      fixture.ask<sku_entity>(sku, register_sku{"product-" + sku, "seller-1",
+                                                price_cents, "EUR", units}));
+}
+
+/// Every ledger transaction in the log balances; the total captured.
+int64_t audit_ledger(event_log& log, const std::string& payment_stream) {
+  int64_t captured = 0;
+  REQUIRE(log.read_stream(
+      payment_stream, 1, UINT64_MAX, [&](const recorded_event& record) {
+        auto event = decode_event<payment_event>(record);
+        REQUIRE(event);
+        if (auto* tx = std::get_if<ledger_transaction_recorded>(&*event)) {
+          int64_t sum = 0;
+          for (auto& posting : tx->postings)
+            sum += posting.amount_cents;
+          CHECK(sum == 0);
+        }
+        if (std::holds_alternative<payment_captured>(*event))
+          ++captured;
+        return true;
+      }));
+  return captured;
+}
+
+} // namespace
+
+TEST_CASE("200 concurrent checkouts for 50 units: exactly 50 orders are paid") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "HOT", 50);
+  std::vector<checkout_request> requests;
+  for (int buyer = 0; buyer < 200; ++buyer)
+    requests.push_back(
+        test::one_unit("buyer" + std::to_string(buyer), "k1", "HOT"));
+  auto outcomes = fixture.checkout_all(std::move(requests));
+  int paid = 0;
+  int short_of_stock = 0;
+  for (auto& outcome : outcomes) {
+    REQUIRE(outcome);
+    if (outcome->status == order_status::fulfillment_processing)
+      ++paid;
+    else if (outcome->status == order_status::cancelled &&
+             outcome->cancel_reason == "out_of_stock")
+      ++short_of_stock;
+  }
+  CHECK(paid == 50);
+  CHECK(short_of_stock == 150);
+  auto sku = fixture.ask<sku_entity>("HOT", get_sku{});
+  REQUIRE(sku);
+  CHECK(sku->sold == 50);
+  CHECK(sku->reserved == 0);
+  CHECK(sku->available == 0);
+}
+
+TEST_CASE(
+    "the same checkout key sent many times at once: one order, one charge") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "MUG", 10);
+  std::vector<checkout_request> requests(
+      20, test::one_unit("alice", "same-key", "MUG"));
+  auto outcomes = fixture.checkout_all(std::move(requests));
+  for (auto& outcome : outcomes) {
+    REQUIRE(outcome);
+    CHECK(outcome->order_id == "alice-same-key");
+    CHECK(outcome->status == order_status::fulfillment_processing);
+  }
+  CHECK(fixture.ask<sku_entity>("MUG", get_sku{})->sold == 1);
+  CHECK(audit_ledger(fixture.running->log(), "payment-alice-same-key") == 1);
+  // The same key with another cart is refused.
+  auto other = fixture.checkout(
+      checkout_request{"alice", "same-key", {{"MUG", 2}}, "tok_visa", "{}"});
+  REQUIRE_FALSE(other);
+  CHECK(other.error().code == errc::idempotency_conflict);
+}
+
+TEST_CASE("a declined payment cancels the order and gives the stock back") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "LAMP", 3);
+  auto order =
+      fixture.checkout(test::one_unit("bob", "k", "LAMP", "tok_declined"));
+  REQUIRE(order);
+  CHECK(order->status == order_status::cancelled);
+  CHECK(order->cancel_reason == "payment_declined");
+  auto sku = fixture.ask<sku_entity>("LAMP", get_sku{});
+  CHECK(sku->available == 3);
+  CHECK(sku->reserved == 0);
+  CHECK(audit_ledger(fixture.running->log(), "payment-bob-k") == 0);
+}
+
+TEST_CASE(
+    "a PSP that fails once, or answers late, still charges exactly once") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "BOOK", 5);
+  auto flaky =
+      fixture.checkout(test::one_unit("carol", "k", "BOOK", "tok_error"));
+  REQUIRE(flaky);
+  CHECK(flaky->status == order_status::fulfillment_processing);
+  CHECK(audit_ledger(fixture.running->log(), "payment-carol-k") == 1);
+  auto late =
+      fixture.checkout(test::one_unit("dave", "k", "BOOK", "tok_timeout"));
+  REQUIRE(late);
+  CHECK(late->status == order_status::fulfillment_processing);
+  CHECK(audit_ledger(fixture.running->log(), "payment-dave-k") == 1);
+  CHECK(fixture.ask<sku_entity>("BOOK", get_sku{})->sold == 2);
+}
+
+TEST_CASE("an unknown sku or a bad checkout is refused and changes nothing") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  auto unknown = fixture.checkout(test::one_unit("erin", "k", "NOPE"));
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code == errc::not_found);
+  stock(fixture, "PEN", 1);
+  auto bad_key = fixture.checkout(test::one_unit("erin", "bad key!", "PEN"));
+  CHECK(bad_key.error().code == errc::invalid_argument);
+  auto card_number =
+      fixture.checkout(test::one_unit("erin", "k2", "PEN", "4242424242424242"));
+  CHECK(card_number.error().code == errc::invalid_argument);
+  CHECK(fixture.ask<sku_entity>("PEN", get_sku{})->available == 1);
+}
+
+TEST_CASE("cancelling a paid order returns its stock and refunds it") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "HAT", 2, 2000);
+  auto order = fixture.checkout(test::one_unit("fred", "k", "HAT"));
+  REQUIRE(order);
+  REQUIRE(order->status == order_status::fulfillment_processing);
+  auto cancelled = fixture.ask<order_entity>(order->order_id, cancel_order{});
+  REQUIRE(cancelled);
+  CHECK(cancelled->status == order_status::cancelled);
+  // The refund and the stock return are saga steps: wait for them (await
+  // answers once the order has settled).
+  caf::scoped_actor self{fixture.running->system()};
+  for (int tries = 0; tries < 100; ++tries) {
+    auto view = fixture.ask<order_entity>(order->order_id, get_order{});
+    if (view->refunded_cents == 2000 &&
+        fixture.ask<sku_entity>("HAT", get_sku{})->sold == 0)
+      break;
+    self->receive(caf::after(std::chrono::milliseconds{20}) >> [] {});
+  }
+  CHECK(
+      fixture.ask<order_entity>(order->order_id, get_order{})->refunded_cents ==
+      2000);
+  auto sku = fixture.ask<sku_entity>("HAT", get_sku{});
+  CHECK(sku->sold == 0);
+  CHECK(sku->available == 2);
+  auto payment = fixture.ask<payment_entity>("fred-k", get_payment{});
+  REQUIRE(payment);
+  CHECK(payment->refunded_cents == 2000);
+  CHECK(audit_ledger(fixture.running->log(), "payment-fred-k") == 1);
+}
