@@ -10,6 +10,8 @@
 #include "actors/sku/sku_actor.hpp"
 #include "events/event_log.hpp"
 #include "http/server.hpp"
+#include "projections/ledger/ledger_balances.hpp"
+#include "projections/notifications/order_notifier.hpp"
 #include "projections/projection_runner.hpp"
 #include "projections/stream_counts/stream_counts.hpp"
 #include "snapshots/snapshot_store.hpp"
@@ -39,13 +41,24 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     return std::move(started).error();
   result->snapshots_ = std::make_unique<snapshot_store>(*result->log_);
 
-  auto model = std::make_unique<stream_counts>();
-  result->stream_counts_ = model.get();
-  result->stream_counts_runner_ = std::make_unique<projection_runner>(
-      *result->log_, result->journal_.get(), std::move(model));
-  if (auto loaded = result->stream_counts_runner_->load(); !loaded)
-    return std::move(loaded).error();
-  result->stream_counts_runner_->start();
+  auto counts = std::make_unique<stream_counts>();
+  result->stream_counts_ = counts.get();
+  auto ledger = std::make_unique<ledger_balances>();
+  result->ledger_ = ledger.get();
+  std::vector<std::unique_ptr<projection>> models;
+  models.push_back(std::move(counts));
+  models.push_back(std::move(ledger));
+  models.push_back(
+      std::make_unique<order_notifier>(std::make_shared<file_notification_sink>(
+          options.data_directory / "notifications.jsonl")));
+  for (auto& model : models) {
+    auto runner = std::make_unique<projection_runner>(
+        *result->log_, result->journal_.get(), std::move(model));
+    if (auto loaded = runner->load(); !loaded)
+      return std::move(loaded).error();
+    runner->start();
+    result->runners_.push_back(std::move(runner));
+  }
 
   result->config_ = std::make_unique<caf::actor_system_config>();
   result->config_->set("scheduler.max-threads", options.scheduler_threads);
@@ -105,7 +118,10 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
 }
 
 bool node::ready() const {
-  return stream_counts_runner_->lag_events() == 0;
+  for (auto& runner : runners_)
+    if (runner->lag_events() > 0)
+      return false;
+  return true;
 }
 
 std::string node::render_metrics() const {
@@ -128,14 +144,15 @@ std::string node::render_metrics() const {
   journal_->write_latency().render_prometheus(out,
                                               "tillroll_journal_write_seconds");
   out += "# TYPE tillroll_projection_lag_events gauge\n";
-  out += fmt::format("tillroll_projection_lag_events{{projection=\"{}\"}} {}\n",
-                     stream_counts_runner_->name(),
-                     stream_counts_runner_->lag_events());
+  for (auto& runner : runners_)
+    out +=
+        fmt::format("tillroll_projection_lag_events{{projection=\"{}\"}} {}\n",
+                    runner->name(), runner->lag_events());
   out += "# TYPE tillroll_projection_lag_seconds gauge\n";
-  out += fmt::format(
-      "tillroll_projection_lag_seconds{{projection=\"{}\"}} {:.3f}\n",
-      stream_counts_runner_->name(),
-      static_cast<double>(stream_counts_runner_->lag().count()) / 1000.0);
+  for (auto& runner : runners_)
+    out += fmt::format(
+        "tillroll_projection_lag_seconds{{projection=\"{}\"}} {:.3f}\n",
+        runner->name(), static_cast<double>(runner->lag().count()) / 1000.0);
   out += "# TYPE tillroll_live_entities gauge\n";
   out +=
       fmt::format("tillroll_live_entities {}\n", context_.live_entities.load());
@@ -148,6 +165,18 @@ std::string node::render_metrics() const {
     out += fmt::format("tillroll_stream_events{{kind=\"{}\"}} {}\n", kind,
                        counts.events);
   return out;
+}
+
+expected<std::vector<reconciliation_difference>> node::reconcile() {
+  std::optional<failure> failed;
+  std::vector<settlement_line> report;
+  caf::scoped_actor self{*system_};
+  self->request(context_.psp, std::chrono::seconds{30}, psp_report_atom::value)
+      .receive([&](std::vector<settlement_line>& lines) { report = lines; },
+               [&](caf::error& error) { failed = from_caf_error(error); });
+  if (failed)
+    return std::move(*failed);
+  return tillroll::reconcile(ledger_->payments(), report);
 }
 
 void node::stop() {
@@ -167,8 +196,8 @@ void node::stop() {
     checkout_ = nullptr;
     context_.psp = nullptr;
   }
-  if (stream_counts_runner_)
-    stream_counts_runner_->stop();
+  for (auto& runner : runners_)
+    runner->stop();
   if (journal_)
     journal_->stop();
 }
@@ -178,7 +207,7 @@ node::~node() {
   // The actor system waits for every actor; all are retired by now.
   system_.reset();
   config_.reset();
-  stream_counts_runner_.reset();
+  runners_.clear();
   journal_.reset();
   snapshots_.reset();
   log_.reset();

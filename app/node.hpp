@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace caf {
 class actor_system;
@@ -23,6 +24,8 @@ class http_server;
 class projection_runner;
 class snapshot_store;
 class stream_counts;
+class ledger_balances;
+struct reconciliation_difference;
 
 struct node_options {
   std::filesystem::path data_directory;
@@ -50,7 +53,10 @@ public:
   class journal& journal() {
     return *journal_;
   }
-  projection_runner& stream_counts_runner() { return *stream_counts_runner_; }
+  projection_runner& stream_counts_runner() { return *runners_[0]; }
+  const ledger_balances& ledger() const { return *ledger_; }
+  /// Compares the ledger with the PSP's settlement report.
+  [[nodiscard]] expected<std::vector<reconciliation_difference>> reconcile();
   uint16_t http_port() const { return http_port_; }
   /// Handles (checkout_request) -> order_view.
   const caf::actor& checkout() const { return checkout_; }
@@ -75,7 +81,9 @@ private:
   // What entity actors share; it outlives the registry.
   entity_context context_;
   stream_counts* stream_counts_ = nullptr;
-  std::unique_ptr<projection_runner> stream_counts_runner_;
+  ledger_balances* ledger_ = nullptr;
+  /// Every projection: stream counts, ledger, notifier.
+  std::vector<std::unique_ptr<projection_runner>> runners_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;
   uint16_t http_port_ = 0;

@@ -1,7 +1,10 @@
 // The checkout saga end to end in one real node: SKU, order and payment
 // actors, the simulated PSP, the journal with fsync.
+#include "actors/payment/psp.hpp"
 #include "actors/recovery.hpp"
+#include "projections/ledger/ledger_balances.hpp"
 
+#include <fstream>
 #include <numeric>
 
 #include "../support/node_fixture.hpp"
@@ -167,4 +170,73 @@ TEST_CASE("cancelling a paid order returns its stock and refunds it") {
   REQUIRE(payment);
   CHECK(payment->refunded_cents == 2000);
   CHECK(audit_ledger(fixture.running->log(), "payment-fred-k") == 1);
+}
+
+namespace {
+
+/// Bounded wait until every projection has caught up with the log.
+void wait_for_projections(node& shop) {
+  for (int tries = 0; tries < 400 && !shop.ready(); ++tries)
+    shop.journal().wait_for_commit(UINT64_MAX, std::chrono::milliseconds{5});
+  REQUIRE(shop.ready());
+}
+
+} // namespace
+
+TEST_CASE("the ledger balances per account and reconciles with the PSP") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "CUP", 10, 1000);
+  REQUIRE(fixture.checkout(test::one_unit("gina", "a", "CUP"))->status ==
+          order_status::fulfillment_processing);
+  REQUIRE(fixture.checkout(test::one_unit("hank", "b", "CUP"))->status ==
+          order_status::fulfillment_processing);
+  REQUIRE(fixture.ask<order_entity>("hank-b", refund_order{400}));
+  for (int tries = 0; tries < 200; ++tries) {
+    if (fixture.ask<order_entity>("hank-b", get_order{})->refunded_cents == 400)
+      break;
+    fixture.running->journal().wait_for_commit(UINT64_MAX,
+                                               std::chrono::milliseconds{5});
+  }
+  wait_for_projections(*fixture.running);
+  auto balances = fixture.running->ledger().balances();
+  CHECK(balances["asset:psp_clearing EUR"] == 1600);
+  CHECK(balances["revenue:sales EUR"] == -2000);
+  CHECK(balances["revenue:refunds EUR"] == 400);
+  int64_t sum = 0;
+  for (auto& [account, balance] : balances)
+    sum += balance;
+  CHECK(sum == 0);
+  auto clean = fixture.running->reconcile();
+  REQUIRE(clean);
+  CHECK(clean->empty());
+
+  // A charge the ledger never heard of shows up as a difference.
+  simulated_psp books{fixture.running->log()};
+  books.charge(psp_charge{"stray", 700, "EUR", "tok_visa"});
+  auto differences = fixture.running->reconcile();
+  REQUIRE(differences);
+  REQUIRE(differences->size() == 1);
+  CHECK((*differences)[0].payment_id == "stray");
+  CHECK((*differences)[0].kind == "missing_in_ledger");
+}
+
+TEST_CASE("every status change of an order is notified to the buyer") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "BAG", 1);
+  REQUIRE(fixture.checkout(test::one_unit("ivy", "k", "BAG")));
+  wait_for_projections(*fixture.running);
+  std::ifstream file{directory.path() / "notifications.jsonl"};
+  std::vector<std::string> statuses;
+  std::string line;
+  while (std::getline(file, line))
+    if (line.find("\"ivy-k\"") != std::string::npos)
+      statuses.push_back(
+          line.substr(line.find("\"status\":\"") + 10,
+                      line.find('"', line.find("\"status\":\"") + 10) -
+                          line.find("\"status\":\"") - 10));
+  CHECK(statuses == std::vector<std::string>{"created", "payment_pending",
+                                             "payment_confirmed",
+                                             "fulfillment_processing"});
 }
