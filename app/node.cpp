@@ -1,6 +1,7 @@
 #include "app/node.hpp"
 
 #include "actors/caf_error.hpp"
+#include "actors/cart/cart_actor.hpp"
 #include "actors/entity_registry.hpp"
 #include "actors/messages.hpp"
 #include "actors/order/checkout.hpp"
@@ -78,6 +79,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   add_sku_kind(*kinds);
   add_payment_kind(*kinds);
   add_order_kind(*kinds);
+  add_cart_kind(*kinds);
   context.registry =
       spawn_entity_registry(*result->system_, &context, std::move(kinds));
   result->checkout_ = spawn_checkout(*result->system_, &context);

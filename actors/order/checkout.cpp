@@ -1,6 +1,7 @@
 #include "actors/order/checkout.hpp"
 
 #include "actors/caf_error.hpp"
+#include "actors/cart/cart_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/order/order_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
@@ -54,9 +55,32 @@ void place_and_await(caf::event_based_actor* self, entity_context* context,
           [=](caf::error& error) mutable { promise.deliver(error); });
 }
 
+void checkout_lines(caf::event_based_actor* self, entity_context* context,
+                    caf::response_promise promise, checkout_request request);
+
 void checkout(caf::event_based_actor* self, entity_context* context,
               checkout_request request) {
   auto promise = self->make_response_promise();
+  if (!request.lines.empty() || request.buyer_id.empty())
+    return checkout_lines(self, context, promise, std::move(request));
+  // No lines: the buyer's cart.
+  self->request(context->registry, checkout_timeout, route_atom::value,
+                std::string{cart_entity::kind}, request.buyer_id,
+                caf::make_message(cart_command{get_cart{}}))
+      .then(
+          [=](cart_view& cart) mutable {
+            if (cart.lines.empty())
+              return promise.deliver(to_caf_error(
+                  make_failure(errc::invalid_argument, "the cart is empty")));
+            for (auto& line : cart.lines)
+              request.lines.push_back({line.sku, line.quantity});
+            checkout_lines(self, context, promise, std::move(request));
+          },
+          [=](caf::error& error) mutable { promise.deliver(error); });
+}
+
+void checkout_lines(caf::event_based_actor* self, entity_context* context,
+                    caf::response_promise promise, checkout_request request) {
   auto refuse = [&](errc code, std::string message) {
     promise.deliver(to_caf_error(make_failure(code, std::move(message))));
   };
@@ -118,6 +142,86 @@ void checkout(caf::event_based_actor* self, entity_context* context,
   }
 }
 
+/// The cart with each SKU's price of the moment; lines whose SKU is gone
+/// are left out.
+void price_cart(caf::event_based_actor* self, entity_context* context,
+                caf::response_promise promise, cart_view cart) {
+  auto priced = std::make_shared<priced_cart>();
+  priced->expires_at_us = cart.expires_at_us;
+  if (cart.lines.empty())
+    return promise.deliver(*priced);
+  struct pricing {
+    std::vector<std::optional<priced_cart_line>> lines;
+    size_t waiting = 0;
+  };
+  auto progress = std::make_shared<pricing>();
+  progress->lines.resize(cart.lines.size());
+  progress->waiting = cart.lines.size();
+  auto finish = [=]() mutable {
+    for (auto& line : progress->lines)
+      if (line) {
+        priced->subtotal_cents += line->line_total_cents;
+        priced->lines.push_back(std::move(*line));
+      }
+    promise.deliver(*priced);
+  };
+  for (size_t index = 0; index < cart.lines.size(); ++index) {
+    auto line = cart.lines[index];
+    self->request(context->registry, checkout_timeout, route_atom::value,
+                  std::string{sku_entity::kind}, line.sku,
+                  caf::make_message(sku_command{get_sku{}}))
+        .then(
+            [=](sku_view& sku) mutable {
+              progress->lines[index] = priced_cart_line{
+                  line.sku, line.product_id, line.quantity, sku.price_cents,
+                  sku.price_cents * line.quantity};
+              priced->currency = sku.currency;
+              if (--progress->waiting == 0)
+                finish();
+            },
+            [=](caf::error&) mutable {
+              if (--progress->waiting == 0)
+                finish();
+            });
+  }
+}
+
+void read_cart(caf::event_based_actor* self, entity_context* context,
+               caf::response_promise promise, const std::string& buyer_id,
+               cart_command command) {
+  self->request(context->registry, checkout_timeout, route_atom::value,
+                std::string{cart_entity::kind}, buyer_id,
+                caf::make_message(std::move(command)))
+      .then(
+          [=](cart_view& cart) mutable {
+            price_cart(self, context, promise, std::move(cart));
+          },
+          [=](caf::error& error) mutable { promise.deliver(error); });
+}
+
+void edit_cart(caf::event_based_actor* self, entity_context* context,
+               cart_item_request request) {
+  auto promise = self->make_response_promise();
+  if (request.buyer_id.empty() || request.sku.empty())
+    return promise.deliver(to_caf_error(
+        make_failure(errc::invalid_argument, "buyer and sku are required")));
+  self->request(context->registry, checkout_timeout, route_atom::value,
+                std::string{sku_entity::kind}, request.sku,
+                caf::make_message(sku_command{get_sku{}}))
+      .then(
+          [=](sku_view& sku) mutable {
+            read_cart(self, context, promise, request.buyer_id,
+                      cart_command{set_cart_item{request.sku, sku.product_id,
+                                                 request.quantity}});
+          },
+          [=](caf::error& error) mutable {
+            auto why = from_caf_error(error);
+            if (why.code == errc::not_found)
+              why.message = "unknown sku " + request.sku;
+            promise.deliver(to_caf_error(why));
+          });
+}
+
 } // namespace
 
 caf::actor spawn_checkout(caf::actor_system& system, entity_context* context) {
@@ -125,6 +229,13 @@ caf::actor spawn_checkout(caf::actor_system& system, entity_context* context) {
     return {
         [=](checkout_request& request) {
           checkout(self, context, std::move(request));
+        },
+        [=](cart_item_request& request) {
+          edit_cart(self, context, std::move(request));
+        },
+        [=](cart_read_request& request) {
+          read_cart(self, context, self->make_response_promise(),
+                    request.buyer_id, cart_command{get_cart{}});
         },
     };
   });

@@ -30,9 +30,42 @@ struct checkout_request {
   std::string shipping_address;
 };
 
-/// Handles (checkout_request) -> order_view, with `order_id` set.
+/// Sets a line of the buyer's cart after checking the SKU exists; quantity
+/// 0 removes the line.
+struct cart_item_request {
+  std::string buyer_id;
+  std::string sku;
+  int64_t quantity = 0;
+};
+
+struct cart_read_request {
+  std::string buyer_id;
+};
+
+struct priced_cart_line {
+  std::string sku;
+  std::string product_id;
+  int64_t quantity = 0;
+  int64_t unit_price_cents = 0;
+  int64_t line_total_cents = 0;
+};
+
+/// A cart with the SKUs' prices at the time it is read.
+struct priced_cart {
+  std::vector<priced_cart_line> lines;
+  int64_t subtotal_cents = 0;
+  std::string currency;
+  int64_t expires_at_us = 0;
+};
+
+/// Handles (checkout_request) -> order_view, with `order_id` set (a
+/// request without lines checks out the buyer's cart), and
+/// (cart_item_request) or (cart_read_request) -> priced_cart.
 caf::actor spawn_checkout(caf::actor_system& system, entity_context* context);
 
 } // namespace tillroll
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::checkout_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::cart_item_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::cart_read_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::priced_cart)

@@ -1,5 +1,6 @@
 #include "actors/order/order_actor.hpp"
 
+#include "actors/cart/cart_actor.hpp"
 #include "actors/entity.hpp"
 #include "actors/payment/payment_actor.hpp"
 #include "actors/payment/psp_actor.hpp"
@@ -244,7 +245,15 @@ struct step_runner {
   }
 
   void operator()(const start_fulfillment&) {
-    finish(self, begin_fulfillment{});
+    // The checkout is confirmed: the buyer's cart is cleared (once per
+    // order), then fulfillment begins.
+    auto* actor = self;
+    call<cart_entity>(self, self->state.state.buyer_id, clear_cart{order_id()},
+                      [actor](expected<cart_view> cleared) {
+                        if (!cleared)
+                          return retry_later(actor);
+                        finish(actor, begin_fulfillment{});
+                      });
   }
 
   void operator()(const refund_payment& step) {

@@ -6,6 +6,7 @@
 // A new event type or version: run with TILLROLL_WRITE_FIXTURES=1 once to
 // write its fixture, and commit it. Never rewrite an existing fixture.
 
+#include "events/cart_events.hpp"
 #include "events/codec.hpp"
 #include "events/envelope.hpp"
 #include "events/order_events.hpp"
@@ -150,4 +151,14 @@ TEST_CASE("every stored order event version still loads") {
                        order_refunded{"refund-1", 500});
   check_fixture<order>(order_notification{"shipped", "buyer-1", 5},
                        order_notification{"shipped", "buyer-1", 5});
+}
+
+TEST_CASE("every stored cart event version still loads") {
+  using cart = cart_event;
+  check_fixture<cart>(cart_item_set{"SKU-1", "product-1", 2, 99},
+                      cart_item_set{"SKU-1", "product-1", 2, 99});
+  check_fixture<cart>(cart_item_removed{"SKU-1", 99},
+                      cart_item_removed{"SKU-1", 99});
+  check_fixture<cart>(cart_cleared{"order-1"}, cart_cleared{"order-1"});
+  check_fixture<cart>(cart_expired{}, cart_expired{});
 }

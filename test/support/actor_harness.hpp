@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/caf_error.hpp"
+#include "actors/cart/cart_actor.hpp"
 #include "actors/entity_registry.hpp"
 #include "actors/messages.hpp"
 #include "actors/sku/sku_actor.hpp"
@@ -50,6 +51,7 @@ public:
     context.settings.clock = [clock = now] { return *clock; };
     auto kinds = std::make_shared<entity_kinds>();
     add_sku_kind(*kinds);
+    add_cart_kind(*kinds);
     registry = spawn_entity_registry(*system, &context, kinds);
     run();
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/ask.hpp"
+#include "actors/cart/cart_actor.hpp"
 #include "actors/order/checkout.hpp"
 #include "actors/order/order_actor.hpp"
 #include "actors/payment/payment_actor.hpp"

@@ -240,3 +240,39 @@ TEST_CASE("every status change of an order is notified to the buyer") {
                                              "payment_confirmed",
                                              "fulfillment_processing"});
 }
+
+TEST_CASE("a cart shows today's prices and checks out, then is cleared") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  stock(fixture, "TEE", 5, 1200);
+  caf::scoped_actor self{fixture.running->system()};
+  auto edit = [&](cart_item_request request) {
+    std::optional<expected<priced_cart>> result;
+    self->request(fixture.running->checkout(), std::chrono::seconds{30},
+                  request)
+        .receive(
+            [&](priced_cart& cart) { result.emplace(cart); },
+            [&](caf::error& error) { result.emplace(from_caf_error(error)); });
+    return std::move(*result);
+  };
+  CHECK(edit({"jo", "NOPE", 1}).error().code == errc::not_found);
+  auto cart = edit({"jo", "TEE", 2});
+  REQUIRE(cart);
+  CHECK(cart->subtotal_cents == 2400);
+  CHECK(cart->currency == "EUR");
+  REQUIRE(fixture.ask<sku_entity>("TEE", set_price{1000, "EUR"}));
+  cart = edit({"jo", "TEE", 3});
+  CHECK(cart->subtotal_cents == 3000);
+  CHECK(fixture.ask<sku_entity>("TEE", get_sku{})->reserved == 0);
+
+  auto order = fixture.checkout(
+      checkout_request{"jo", "from-cart", {}, "tok_visa", "{}"});
+  REQUIRE(order);
+  CHECK(order->status == order_status::fulfillment_processing);
+  CHECK(order->total_cents == 3000);
+  CHECK(fixture.ask<cart_entity>("jo", get_cart{})->lines.empty());
+  CHECK(fixture.ask<sku_entity>("TEE", get_sku{})->sold == 3);
+  auto empty =
+      fixture.checkout(checkout_request{"jo", "again", {}, "tok_visa", "{}"});
+  CHECK(empty.error().code == errc::invalid_argument);
+}

@@ -1,0 +1,122 @@
+#include "actors/cart/cart_state.hpp"
+
+#include <cassert>
+
+namespace tillroll {
+
+namespace {
+
+using events = std::vector<cart_event>;
+
+int64_t expiry(timestamp now, std::chrono::microseconds ttl) {
+  return (now + ttl).time_since_epoch().count();
+}
+
+expected<void> check_ttl(std::chrono::microseconds ttl) {
+  if (ttl <= std::chrono::microseconds::zero())
+    return make_failure(errc::invalid_argument, "a cart needs a positive ttl");
+  return {};
+}
+
+struct decider {
+  const cart_state& state;
+  timestamp now;
+
+  expected<events> operator()(const set_cart_item& command) const {
+    if (command.sku.empty() || command.sku.size() > sku_size_max)
+      return make_failure(errc::invalid_argument,
+                          "sku must have 1 to 128 bytes");
+    if (command.quantity < 0 || command.quantity > cart_line_quantity_max)
+      return make_failure(errc::invalid_argument,
+                          "quantity must be between 0 and 100");
+    if (auto ok = check_ttl(command.ttl); !ok)
+      return std::move(ok).error();
+    auto existing = state.lines.find(command.sku);
+    if (command.quantity == 0) {
+      if (existing == state.lines.end())
+        return events{};
+      return events{cart_item_removed{command.sku, expiry(now, command.ttl)}};
+    }
+    if (existing == state.lines.end() && state.lines.size() >= cart_lines_max)
+      return make_failure(errc::invalid_argument,
+                          "a cart holds at most 100 lines");
+    return events{cart_item_set{command.sku, command.product_id,
+                                command.quantity, expiry(now, command.ttl)}};
+  }
+
+  expected<events> operator()(const remove_cart_item& command) const {
+    if (auto ok = check_ttl(command.ttl); !ok)
+      return std::move(ok).error();
+    if (!state.lines.contains(command.sku))
+      return make_failure(errc::not_found, "the cart has no such line");
+    return events{cart_item_removed{command.sku, expiry(now, command.ttl)}};
+  }
+
+  expected<events> operator()(const clear_cart& command) const {
+    if (command.order_id.empty() || state.cleared_by.contains(command.order_id))
+      return events{};
+    return events{cart_cleared{command.order_id}};
+  }
+
+  expected<events> operator()(const expire_cart&) const {
+    if (state.lines.empty() ||
+        state.expires_at_us > now.time_since_epoch().count())
+      return events{};
+    return events{cart_expired{}};
+  }
+
+  expected<events> operator()(const get_cart&) const { return events{}; }
+};
+
+struct applier {
+  cart_state& state;
+  void operator()(const cart_item_set& event) {
+    state.lines[event.sku] = cart_line{event.product_id, event.quantity};
+    state.expires_at_us = event.expires_at_us;
+  }
+  void operator()(const cart_item_removed& event) {
+    state.lines.erase(event.sku);
+    state.expires_at_us = event.expires_at_us;
+  }
+  void operator()(const cart_cleared& event) {
+    state.lines.clear();
+    state.cleared_by.insert(event.order_id);
+  }
+  void operator()(const cart_expired&) { state.lines.clear(); }
+};
+
+} // namespace
+
+expected<std::vector<cart_event>>
+decide(const cart_state& state, const cart_command& command, timestamp now) {
+  return std::visit(decider{state, now}, command);
+}
+
+void apply(cart_state& state, const cart_event& event) {
+  std::visit(applier{state}, event);
+  assert(state.lines.size() <= cart_lines_max);
+}
+
+cart_view cart_entity::reply(const cart_state& state, const cart_command&) {
+  cart_view view;
+  view.expires_at_us = state.expires_at_us;
+  for (auto& [sku, line] : state.lines)
+    view.lines.push_back({sku, line.product_id, line.quantity});
+  return view;
+}
+
+std::optional<timestamp> cart_entity::next_deadline(const cart_state& state) {
+  if (state.lines.empty())
+    return std::nullopt;
+  return timestamp{std::chrono::microseconds{state.expires_at_us}};
+}
+
+std::optional<cart_command> cart_entity::on_deadline(const cart_state& state,
+                                                     timestamp now) {
+  if (state.lines.empty() ||
+      state.expires_at_us > now.time_since_epoch().count())
+    return std::nullopt;
+  return cart_command{expire_cart{}};
+}
+
+} // namespace tillroll

@@ -1,0 +1,100 @@
+// A buyer's cart as a decider: lines of SKUs with quantities, no prices
+// (those are read from the SKUs when the cart is shown or checked out),
+// an expiry when untouched, and a clearing when its checkout is confirmed.
+#pragma once
+
+#include "events/cart_events.hpp"
+#include "events/envelope.hpp"
+#include "events/expected.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tillroll {
+
+inline constexpr int64_t cart_line_quantity_max = 100;
+inline constexpr size_t cart_lines_max = 100;
+inline constexpr size_t sku_size_max = 128;
+inline constexpr std::chrono::hours cart_ttl_default{24 * 30};
+
+struct cart_line {
+  std::string product_id;
+  int64_t quantity = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(product_id, quantity);
+  }
+};
+
+struct cart_state {
+  std::map<std::string, cart_line> lines;
+  int64_t expires_at_us = 0;
+  /// Orders whose confirmation cleared the cart, so a repeat clears nothing.
+  std::set<std::string> cleared_by;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(lines, expires_at_us, cleared_by);
+  }
+};
+
+/// Sets a line; quantity 0 removes it. The caller checked the SKU exists.
+struct set_cart_item {
+  std::string sku;
+  std::string product_id;
+  int64_t quantity = 0;
+  std::chrono::microseconds ttl = cart_ttl_default;
+};
+struct remove_cart_item {
+  std::string sku;
+  std::chrono::microseconds ttl = cart_ttl_default;
+};
+struct clear_cart {
+  std::string order_id;
+};
+/// Issued by the cart's timer.
+struct expire_cart {};
+struct get_cart {};
+
+using cart_command = std::variant<set_cart_item, remove_cart_item, clear_cart,
+                                  expire_cart, get_cart>;
+
+struct cart_view_line {
+  std::string sku;
+  std::string product_id;
+  int64_t quantity = 0;
+};
+
+struct cart_view {
+  std::vector<cart_view_line> lines;
+  int64_t expires_at_us = 0;
+};
+
+[[nodiscard]] expected<std::vector<cart_event>>
+decide(const cart_state& state, const cart_command& command, timestamp now);
+void apply(cart_state& state, const cart_event& event);
+
+struct cart_entity {
+  static constexpr std::string_view kind = "cart";
+  static constexpr uint16_t snapshot_version = 1;
+  using state_type = cart_state;
+  using event_type = cart_event;
+  using command_type = cart_command;
+  using reply_type = cart_view;
+
+  static expected<std::vector<cart_event>>
+  decide(const cart_state& state, const cart_command& command, timestamp now) {
+    return tillroll::decide(state, command, now);
+  }
+  static void apply(cart_state& state, const cart_event& event) {
+    tillroll::apply(state, event);
+  }
+  static cart_view reply(const cart_state& state, const cart_command&);
+  static std::optional<timestamp> next_deadline(const cart_state& state);
+  static std::optional<cart_command> on_deadline(const cart_state& state,
+                                                 timestamp now);
+};
+
+} // namespace tillroll

@@ -1,0 +1,75 @@
+#include "actors/cart/cart_state.hpp"
+
+#include <doctest/doctest.h>
+
+#include "../support/actor_harness.hpp"
+#include "../support/temp_directory.hpp"
+
+using namespace tillroll;
+using namespace std::chrono_literals;
+
+namespace {
+
+const timestamp start_time{std::chrono::seconds{1'790'000'000}};
+
+cart_state run(cart_state state, const cart_command& command,
+               timestamp now = start_time) {
+  auto decided = decide(state, command, now);
+  REQUIRE(decided);
+  for (auto& event : *decided)
+    tillroll::apply(state, event);
+  return state;
+}
+
+} // namespace
+
+TEST_CASE("a cart line is set, changed and removed by quantity") {
+  auto cart = run({}, set_cart_item{"MUG", "product-1", 2});
+  CHECK(cart.lines.at("MUG").quantity == 2);
+  cart = run(cart, set_cart_item{"MUG", "product-1", 5});
+  CHECK(cart.lines.at("MUG").quantity == 5);
+  cart = run(cart, set_cart_item{"MUG", "product-1", 0});
+  CHECK(cart.lines.empty());
+  CHECK(decide(cart, remove_cart_item{"MUG"}, start_time).error().code ==
+        errc::not_found);
+}
+
+TEST_CASE("cart limits are refused with invalid_argument") {
+  CHECK(decide({}, set_cart_item{"MUG", "p", -1}, start_time).error().code ==
+        errc::invalid_argument);
+  CHECK(decide({}, set_cart_item{"MUG", "p", 101}, start_time).error().code ==
+        errc::invalid_argument);
+  CHECK(decide({}, set_cart_item{"", "p", 1}, start_time).error().code ==
+        errc::invalid_argument);
+  cart_state full;
+  for (size_t index = 0; index < cart_lines_max; ++index)
+    full = run(full, set_cart_item{"SKU" + std::to_string(index), "p", 1});
+  CHECK(decide(full, set_cart_item{"ONE-MORE", "p", 1}, start_time)
+            .error()
+            .code == errc::invalid_argument);
+}
+
+TEST_CASE("a cart is cleared once per confirmed order") {
+  auto cart = run({}, set_cart_item{"MUG", "p", 1});
+  cart = run(cart, clear_cart{"order-1"});
+  CHECK(cart.lines.empty());
+  cart = run(cart, set_cart_item{"HAT", "p", 1});
+  CHECK(decide(cart, clear_cart{"order-1"}, start_time)->empty());
+}
+
+TEST_CASE("an untouched cart expires by its timer, also across a restart") {
+  test::temp_directory directory;
+  {
+    test::actor_harness harness{directory.path(), start_time};
+    REQUIRE(
+        harness.ask<cart_entity>("buyer-1", set_cart_item{"MUG", "p", 1, 1h}));
+    harness.advance(30min);
+    REQUIRE(
+        harness.ask<cart_entity>("buyer-2", set_cart_item{"MUG", "p", 1, 1h}));
+    harness.advance(31min);
+    CHECK(harness.ask<cart_entity>("buyer-1", get_cart{})->lines.empty());
+    CHECK(harness.ask<cart_entity>("buyer-2", get_cart{})->lines.size() == 1);
+  }
+  test::actor_harness harness{directory.path(), start_time + 2h};
+  CHECK(harness.ask<cart_entity>("buyer-2", get_cart{})->lines.empty());
+}
