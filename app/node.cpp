@@ -8,6 +8,7 @@
 #include "actors/order/order_actor.hpp"
 #include "actors/payment/payment_actor.hpp"
 #include "actors/payment/psp_actor.hpp"
+#include "actors/product/product_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
 #include "events/event_log.hpp"
 #include "http/server.hpp"
@@ -80,6 +81,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   add_payment_kind(*kinds);
   add_order_kind(*kinds);
   add_cart_kind(*kinds);
+  add_product_kind(*kinds);
   context.registry =
       spawn_entity_registry(*result->system_, &context, std::move(kinds));
   result->checkout_ = spawn_checkout(*result->system_, &context);

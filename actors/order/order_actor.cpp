@@ -1,9 +1,9 @@
 #include "actors/order/order_actor.hpp"
 
 #include "actors/cart/cart_actor.hpp"
-#include "actors/entity.hpp"
 #include "actors/payment/payment_actor.hpp"
 #include "actors/payment/psp_actor.hpp"
+#include "actors/saga.hpp"
 #include "actors/sku/sku_actor.hpp"
 
 #include <caf/actor_system.hpp>
@@ -18,32 +18,19 @@ namespace {
 using order_self = entity_actor_type<order_entity>;
 using outcome = record_payment_outcome::outcome;
 
-/// How long one call of a saga step may take before it is retried.
-constexpr std::chrono::seconds step_timeout{10};
-/// Pause before retrying a step that failed for a passing reason.
-constexpr std::chrono::milliseconds step_retry_delay{200};
-
 void finish(order_self* self, order_command command) {
-  self->state.step_in_flight = false;
-  detail::enqueue<order_entity>(self, std::move(command),
-                                trace_ids{self->state.stream_id, "saga"},
-                                caf::response_promise{});
+  saga_finish<order_entity>(self, std::move(command));
 }
 
-/// The step stays marked in flight until the retry message resets it.
 void retry_later(order_self* self) {
-  self->delayed_send(self, step_retry_delay, step_retry_atom::value);
+  saga_retry_later<order_entity>(self);
 }
 
 template <class Entity>
 void call(order_self* self, const std::string& id,
           typename Entity::command_type command,
           std::function<void(expected<typename Entity::reply_type>)> done) {
-  self->request(self->state.context->registry, step_timeout, route_atom::value,
-                std::string{Entity::kind}, id,
-                caf::make_message(std::move(command)))
-      .then([done](typename Entity::reply_type& reply) { done(reply); },
-            [done](caf::error& error) { done(from_caf_error(error)); });
+  saga_call<Entity>(self, id, std::move(command), std::move(done));
 }
 
 /// Calls the SKU of every line; `judge` says whether an answer is final
@@ -75,12 +62,6 @@ void for_each_line(
                          finish(self, done(std::move(tally->shorts)));
                      });
   }
-}
-
-bool final_code(errc code) {
-  return code == errc::out_of_stock || code == errc::not_found ||
-         code == errc::invalid_argument || code == errc::wrong_state ||
-         code == errc::conflict;
 }
 
 struct step_runner {
@@ -163,7 +144,7 @@ struct step_runner {
                                      const std::string& payment_id,
                                      const payment_view& payment) {
     auto psp = self->state.context->psp;
-    self->request(psp, step_timeout, psp_status_atom::value, payment_id)
+    self->request(psp, saga_call_timeout, psp_status_atom::value, payment_id)
         .then(
             [=](psp_answer& known) {
               if (known.status == psp_status::captured ||
@@ -171,7 +152,7 @@ struct step_runner {
                 return record(self, payment_id, known);
               psp_charge charge{payment_id, payment.amount_cents,
                                 payment.currency, payment.payment_token};
-              self->request(psp, step_timeout, std::move(charge))
+              self->request(psp, saga_call_timeout, std::move(charge))
                   .then(
                       [=](psp_answer& answer) {
                         record(self, payment_id, answer);
@@ -260,7 +241,7 @@ struct step_runner {
     auto payment_id = payment_id_of(self->state.state);
     auto refund = step.refund;
     auto* actor = self;
-    self->request(self->state.context->psp, step_timeout,
+    self->request(self->state.context->psp, saga_call_timeout,
                   psp_refund_atom::value, payment_id, refund.refund_id,
                   refund.amount_cents)
         .then(

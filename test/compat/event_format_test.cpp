@@ -11,6 +11,7 @@
 #include "events/envelope.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
+#include "events/product_events.hpp"
 #include "events/sku_events.hpp"
 
 #include <doctest/doctest.h>
@@ -161,4 +162,29 @@ TEST_CASE("every stored cart event version still loads") {
                       cart_item_removed{"SKU-1", 99});
   check_fixture<cart>(cart_cleared{"order-1"}, cart_cleared{"order-1"});
   check_fixture<cart>(cart_expired{}, cart_expired{});
+}
+
+TEST_CASE("every stored product event version still loads") {
+  using product = product_event;
+  product_listed listed{"seller-1",
+                        "Tee",
+                        "Soft",
+                        "Acme",
+                        "apparel",
+                        {{"material", "cotton"}},
+                        {"https://img/1.jpg"},
+                        {{"TEE-S", 1500, "EUR", {{"size", "S"}}, 10}},
+                        42};
+  check_fixture<product>(listed, listed);
+  product_changed changed;
+  changed.title = "Tee 2";
+  changed.images = std::vector<std::string>{"https://img/2.jpg"};
+  check_fixture<product>(changed, changed);
+  check_fixture<product>(variant_price_changed{"TEE-S", 1700, "EUR"},
+                         variant_price_changed{"TEE-S", 1700, "EUR"});
+  check_fixture<product>(product_delisted{}, product_delisted{});
+  check_fixture<product>(review_added{"ann", 5, "great", 7},
+                         review_added{"ann", 5, "great", 7});
+  check_fixture<product>(variants_registered{{"TAKEN"}},
+                         variants_registered{{"TAKEN"}});
 }

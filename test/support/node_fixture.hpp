@@ -7,6 +7,7 @@
 #include "actors/order/checkout.hpp"
 #include "actors/order/order_actor.hpp"
 #include "actors/payment/payment_actor.hpp"
+#include "actors/product/product_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
 #include "app/node.hpp"
 

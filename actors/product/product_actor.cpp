@@ -1,0 +1,65 @@
+#include "actors/product/product_actor.hpp"
+
+#include "actors/saga.hpp"
+#include "actors/sku/sku_actor.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <memory>
+
+namespace tillroll {
+
+namespace {
+
+using product_self = entity_actor_type<product_entity>;
+
+struct product_driver {
+  static void on_settled(product_self* self) {
+    auto& st = self->state;
+    if (st.step_in_flight || !product_entity::pending_work(st.state))
+      return;
+    st.step_in_flight = true;
+    auto& listing = st.state.listing;
+    struct progress {
+      size_t waiting = 0;
+      bool passing_failure = false;
+      std::vector<std::string> rejected;
+    };
+    auto tally = std::make_shared<progress>();
+    tally->waiting = listing.variants.size();
+    for (auto& variant : listing.variants) {
+      auto sku = variant.sku;
+      saga_call<sku_entity>(
+          self, sku,
+          register_sku{st.id, listing.seller_id, variant.price_cents,
+                       variant.currency, variant.initial_stock},
+          [self, tally, sku](expected<sku_view> registered) {
+            if (!registered) {
+              if (final_code(registered.error().code))
+                tally->rejected.push_back(sku);
+              else
+                tally->passing_failure = true;
+            }
+            if (--tally->waiting > 0)
+              return;
+            if (tally->passing_failure)
+              return saga_retry_later<product_entity>(self);
+            saga_finish<product_entity>(
+                self, record_variants_registered{std::move(tally->rejected)});
+          });
+    }
+  }
+};
+
+} // namespace
+
+void add_product_kind(entity_kinds& kinds) {
+  kinds.emplace(std::string{product_entity::kind}, [](caf::actor_system& system,
+                                                      entity_context* context,
+                                                      const std::string& id) {
+    return system.spawn(entity_actor<product_entity, product_driver>, context,
+                        id);
+  });
+}
+
+} // namespace tillroll

@@ -1,0 +1,138 @@
+// A product as a decider: a seller's listing with its variants (each a
+// SKU), changes, delisting and reviews with a rating aggregate. Only the
+// owning seller changes it: the check is here, not only in http/.
+#pragma once
+
+#include "events/envelope.hpp"
+#include "events/expected.hpp"
+#include "events/product_events.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace tillroll {
+
+inline constexpr size_t product_title_size_max = 200;
+inline constexpr size_t product_description_size_max = 10'000;
+inline constexpr size_t product_attributes_max = 50;
+inline constexpr size_t product_attribute_size_max = 200;
+inline constexpr size_t product_images_max = 20;
+inline constexpr size_t product_image_url_size_max = 500;
+inline constexpr size_t product_variants_max = 100;
+inline constexpr size_t review_text_size_max = 2000;
+
+struct product_review {
+  int32_t rating = 0;
+  std::string text;
+  int64_t at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(rating, text, at_us);
+  }
+};
+
+struct product_state {
+  bool listed = false;
+  bool delisted = false;
+  bool variants_ready = false;
+  product_listed listing;
+  std::vector<std::string> rejected_skus;
+  /// One review per buyer.
+  std::map<std::string, product_review> reviews;
+  int64_t rating_sum = 0;
+
+  double rating() const {
+    return reviews.empty() ? 0.0
+                           : static_cast<double>(rating_sum) /
+                                 static_cast<double>(reviews.size());
+  }
+  template <class Archive> void serialize(Archive& archive) {
+    archive(listed, delisted, variants_ready, listing, rejected_skus, reviews,
+            rating_sum);
+  }
+};
+
+struct list_product {
+  product_listed listing;
+};
+struct change_product {
+  std::string requested_by;
+  product_changed changes;
+};
+struct change_variant_price {
+  std::string requested_by;
+  std::string sku;
+  int64_t price_cents = 0;
+  std::string currency;
+};
+struct delist_product {
+  std::string requested_by;
+};
+/// `received`: the buyer has a delivered order of it (checked by the
+/// caller from the order history).
+struct add_review {
+  std::string buyer_id;
+  bool received = false;
+  int32_t rating = 0;
+  std::string text;
+};
+struct record_variants_registered {
+  std::vector<std::string> rejected_skus;
+};
+struct get_product {};
+
+using product_command =
+    std::variant<list_product, change_product, change_variant_price,
+                 delist_product, add_review, record_variants_registered,
+                 get_product>;
+
+struct product_view {
+  std::string product_id;
+  bool delisted = false;
+  product_listed listing;
+  double rating = 0;
+  size_t review_count = 0;
+};
+
+[[nodiscard]] expected<std::vector<product_event>>
+decide(const product_state& state, const product_command& command,
+       timestamp now);
+void apply(product_state& state, const product_event& event);
+
+struct product_entity {
+  static constexpr std::string_view kind = "product";
+  static constexpr uint16_t snapshot_version = 1;
+  using state_type = product_state;
+  using event_type = product_event;
+  using command_type = product_command;
+  using reply_type = product_view;
+
+  static expected<std::vector<product_event>>
+  decide(const product_state& state, const product_command& command,
+         timestamp now) {
+    return tillroll::decide(state, command, now);
+  }
+  static void apply(product_state& state, const product_event& event) {
+    tillroll::apply(state, event);
+  }
+  static product_view reply(const product_state& state,
+                            const product_command&) {
+    return product_view{"", state.delisted, state.listing, state.rating(),
+                        state.reviews.size()};
+  }
+  static std::optional<timestamp> next_deadline(const product_state&) {
+    return std::nullopt;
+  }
+  static std::optional<product_command> on_deadline(const product_state&,
+                                                    timestamp) {
+    return std::nullopt;
+  }
+  /// The listing's variants still need their SKUs registered.
+  static bool pending_work(const product_state& state) {
+    return state.listed && !state.variants_ready;
+  }
+};
+
+} // namespace tillroll

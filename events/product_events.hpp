@@ -1,0 +1,112 @@
+// Every event of a product's stream (`product-<id>`): its listing by a
+// seller, changes, variants' prices, delisting and reviews. Type ids
+// 200-299 belong to products.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tillroll {
+
+struct product_variant {
+  std::string sku;
+  int64_t price_cents = 0;
+  std::string currency;
+  std::map<std::string, std::string> attributes;
+  /// Units on hand at listing; the SKU owns stock from then on.
+  int64_t initial_stock = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(sku, price_cents, currency, attributes, initial_stock);
+  }
+};
+
+struct product_listed {
+  static constexpr uint32_t type_id = 200;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "product_listed";
+  std::string seller_id;
+  std::string title;
+  std::string description;
+  std::string brand;
+  std::string category;
+  std::map<std::string, std::string> attributes;
+  std::vector<std::string> images;
+  std::vector<product_variant> variants;
+  int64_t listed_at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(seller_id, title, description, brand, category, attributes, images,
+            variants, listed_at_us);
+  }
+};
+
+/// Only the fields present changed.
+struct product_changed {
+  static constexpr uint32_t type_id = 201;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "product_changed";
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::string> brand;
+  std::optional<std::string> category;
+  std::optional<std::map<std::string, std::string>> attributes;
+  std::optional<std::vector<std::string>> images;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(title, description, brand, category, attributes, images);
+  }
+};
+
+struct variant_price_changed {
+  static constexpr uint32_t type_id = 202;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "variant_price_changed";
+  std::string sku;
+  int64_t price_cents = 0;
+  std::string currency;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(sku, price_cents, currency);
+  }
+};
+
+/// Out of browse and search; the history stays.
+struct product_delisted {
+  static constexpr uint32_t type_id = 203;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "product_delisted";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+struct review_added {
+  static constexpr uint32_t type_id = 204;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "review_added";
+  std::string buyer_id;
+  int32_t rating = 0;
+  std::string text;
+  int64_t at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(buyer_id, rating, text, at_us);
+  }
+};
+
+/// The variants' SKUs exist (registered by the listing's saga step);
+/// `rejected_skus` belonged to another product.
+struct variants_registered {
+  static constexpr uint32_t type_id = 205;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "variants_registered";
+  std::vector<std::string> rejected_skus;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(rejected_skus);
+  }
+};
+
+using product_event =
+    std::variant<product_listed, product_changed, variant_price_changed,
+                 product_delisted, review_added, variants_registered>;
+
+} // namespace tillroll

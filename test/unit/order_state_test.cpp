@@ -1,0 +1,176 @@
+#include "actors/order/order_state.hpp"
+#include "actors/payment/payment_state.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace tillroll;
+using namespace std::chrono_literals;
+using outcome = record_payment_outcome::outcome;
+
+namespace {
+
+const timestamp now{std::chrono::seconds{1'790'000'000}};
+
+template <class State, class Command>
+State run(State state, const Command& command, timestamp at = now) {
+  auto decided = decide(state, command, at);
+  REQUIRE(decided);
+  for (auto& event : *decided)
+    tillroll::apply(state, event);
+  return state;
+}
+
+order_state placed() {
+  return run(order_state{},
+             order_command{place_order{"buyer",
+                                       "key",
+                                       {{"SKU", "p", "s", 2, 500}},
+                                       "EUR",
+                                       "tok_visa",
+                                       "{}"}});
+}
+
+order_state paid() {
+  auto order = run(placed(), order_command{record_reservation{}});
+  order = run(order, order_command{record_payment_started{}});
+  return run(order,
+             order_command{record_payment_outcome{outcome::captured, "ref"}});
+}
+
+} // namespace
+
+TEST_CASE("the saga's steps follow the order's state") {
+  auto order = placed();
+  CHECK(order.total_cents == 1000);
+  CHECK(std::holds_alternative<reserve_lines>(*next_step(order, now)));
+  order = run(order, order_command{record_reservation{}});
+  CHECK(order.status == order_status::payment_pending);
+  CHECK(std::holds_alternative<start_payment>(*next_step(order, now)));
+  order = run(order, order_command{record_payment_started{}});
+  CHECK(std::holds_alternative<charge_payment>(*next_step(order, now)));
+  order =
+      run(order, order_command{record_payment_outcome{outcome::pending, ""}});
+  CHECK_FALSE(next_step(order, now));
+  CHECK(order_entity::on_deadline(order, now + payment_check_interval));
+  order =
+      run(order, order_command{check_payment{}}, now + payment_check_interval);
+  CHECK(std::holds_alternative<charge_payment>(*next_step(order, now)));
+  order =
+      run(order, order_command{record_payment_outcome{outcome::captured, "r"}});
+  CHECK(std::holds_alternative<confirm_lines>(*next_step(order, now)));
+  order = run(order, order_command{record_stock_confirmed{}});
+  CHECK(std::holds_alternative<start_fulfillment>(*next_step(order, now)));
+  order = run(order, order_command{begin_fulfillment{}});
+  CHECK(order.status == order_status::fulfillment_processing);
+  CHECK(checkout_settled(order));
+  order = run(order, order_command{ship_order{}});
+  order = run(order, order_command{deliver_order{}});
+  CHECK(order.status == order_status::delivered);
+  CHECK(order.history.size() == 6);
+}
+
+TEST_CASE("wrong transitions are refused") {
+  auto order = placed();
+  CHECK(decide(order, order_command{ship_order{}}, now).error().code ==
+        errc::wrong_state);
+  CHECK(decide(order, order_command{deliver_order{}}, now).error().code ==
+        errc::wrong_state);
+  CHECK(decide(order, order_command{refund_order{}}, now).error().code ==
+        errc::wrong_state);
+  auto delivered = paid();
+  delivered = run(delivered, order_command{record_stock_confirmed{}});
+  delivered = run(delivered, order_command{begin_fulfillment{}});
+  delivered = run(delivered, order_command{ship_order{}});
+  CHECK(decide(delivered, order_command{cancel_order{}}, now).error().code ==
+        errc::wrong_state);
+  CHECK(decide(order_state{}, order_command{get_order{}}, now).error().code ==
+        errc::not_found);
+}
+
+TEST_CASE("a short line cancels the order and releases what was held") {
+  auto order = run(placed(), order_command{record_reservation{{"SKU"}}});
+  CHECK(order.status == order_status::cancelled);
+  CHECK(order.cancel_reason == "out_of_stock");
+  CHECK(std::holds_alternative<release_lines>(*next_step(order, now)));
+  order = run(order, order_command{record_stock_released{}});
+  CHECK_FALSE(next_step(order, now));
+}
+
+TEST_CASE("refunds are bounded by what was charged") {
+  auto order = paid();
+  CHECK(decide(order, order_command{refund_order{1001}}, now).error().code ==
+        errc::invalid_argument);
+  order = run(order, order_command{refund_order{400}});
+  CHECK(decide(order, order_command{refund_order{700}}, now).error().code ==
+        errc::invalid_argument);
+  CHECK(std::holds_alternative<refund_payment>(*next_step(order, now)));
+  order = run(order, order_command{record_refund_done{"refund-1"}});
+  CHECK(order.refunded_cents == 400);
+  order = run(order, order_command{refund_order{}});
+  order = run(order, order_command{record_refund_done{"refund-2"}});
+  CHECK(order.status == order_status::refunded);
+}
+
+TEST_CASE("a payment in progress cannot be cancelled; a captured one refunds") {
+  auto order = run(placed(), order_command{record_reservation{}});
+  order = run(order, order_command{record_payment_started{}});
+  CHECK(decide(order, order_command{cancel_order{}}, now).error().code ==
+        errc::conflict);
+  auto charged = paid();
+  charged = run(charged, order_command{cancel_order{}});
+  CHECK(charged.status == order_status::cancelled);
+  CHECK(charged.refunds_pending.size() == 1);
+  CHECK(charged.refunds_pending[0].amount_cents == 1000);
+}
+
+TEST_CASE("the same payment key with other parameters is refused") {
+  auto payment =
+      run(payment_state{},
+          payment_command{request_payment{"o", 1000, "EUR", "tok_visa"}});
+  CHECK(decide(payment,
+               payment_command{request_payment{"o", 1000, "EUR", "tok_visa"}},
+               now)
+            ->empty());
+  CHECK(decide(payment,
+               payment_command{request_payment{"o", 999, "EUR", "tok_visa"}},
+               now)
+            .error()
+            .code == errc::idempotency_conflict);
+  CHECK(decide(payment_state{},
+               payment_command{
+                   request_payment{"o", 1000, "EUR", "4242424242424242"}},
+               now)
+            .error()
+            .code == errc::invalid_argument);
+}
+
+TEST_CASE("a capture and a refund each post a balanced ledger transaction") {
+  auto payment =
+      run(payment_state{},
+          payment_command{request_payment{"o", 1000, "EUR", "tok_visa"}});
+  auto captured = decide(payment,
+                         payment_command{record_psp_outcome{
+                             record_psp_outcome::outcome::captured, "ref", ""}},
+                         now);
+  REQUIRE(captured);
+  REQUIRE(captured->size() == 2);
+  auto& capture = std::get<ledger_transaction_recorded>((*captured)[1]);
+  CHECK(capture.postings[0].amount_cents + capture.postings[1].amount_cents ==
+        0);
+  for (auto& event : *captured)
+    tillroll::apply(payment, event);
+  CHECK(decide(payment, payment_command{record_refund{"r1", 1001, ""}}, now)
+            .error()
+            .code == errc::invalid_argument);
+  payment = run(payment, payment_command{record_refund{"r1", 600, "x"}});
+  CHECK(decide(payment, payment_command{record_refund{"r1", 600, "x"}}, now)
+            ->empty());
+  CHECK(payment.refunded_cents == 600);
+  CHECK(payment.ledger_transactions == 2);
+  CHECK(decide(payment,
+               payment_command{record_psp_outcome{
+                   record_psp_outcome::outcome::declined, "", "late"}},
+               now)
+            .error()
+            .code == errc::wrong_state);
+}
