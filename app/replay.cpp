@@ -1,12 +1,14 @@
 #include "app/replay.hpp"
 
 #include "actors/sku/sku_json.hpp"
+#include "app/describe.hpp"
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
 #include "events/keys.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <charconv>
 #include <ctime>
@@ -51,13 +53,36 @@ struct kind_codec {
       replay;
 };
 
+/// An event as JSON: its fields (from app/describe.hpp) and its type name.
+template <class Variant> json::value described_json(const Variant& event) {
+  auto out = json::value_from(event);
+  if (out.is_object())
+    out.as_object()["type"] = event_name(event);
+  return out;
+}
+
+template <class T> struct is_variant : std::false_type {};
+template <class... Ts>
+struct is_variant<std::variant<Ts...>> : std::true_type {};
+
+/// Hand-written JSON where a kind has it (SKUs summarize their order
+/// sets), described JSON otherwise.
+template <class T> json::value render(const T& value) {
+  if constexpr (requires { to_json(value); })
+    return to_json(value);
+  else if constexpr (is_variant<T>::value)
+    return described_json(value);
+  else
+    return json::value_from(value);
+}
+
 template <class Entity> kind_codec make_codec() {
   kind_codec codec;
   codec.event_json = [](const recorded_event& record) -> expected<json::value> {
     auto event = decode_event<typename Entity::event_type>(record);
     if (!event)
       return std::move(event).error();
-    return to_json(*event);
+    return render(*event);
   };
   codec.replay = [](const event_log& log, std::string_view stream_id,
                     const replay_bounds& bounds,
@@ -75,8 +100,8 @@ template <class Entity> kind_codec make_codec() {
           }
           Entity::apply(state, *event);
           auto line = envelope_json(record);
-          line["event"] = to_json(*event);
-          line["state"] = to_json(state);
+          line["event"] = render(*event);
+          line["state"] = render(state);
           out << json::serialize(line) << '\n';
           return true;
         });
@@ -92,6 +117,10 @@ template <class Entity> kind_codec make_codec() {
 const std::map<std::string, kind_codec, std::less<>>& codecs() {
   static const std::map<std::string, kind_codec, std::less<>> table{
       {std::string{sku_entity::kind}, make_codec<sku_entity>()},
+      {std::string{order_entity::kind}, make_codec<order_entity>()},
+      {std::string{payment_entity::kind}, make_codec<payment_entity>()},
+      {std::string{cart_entity::kind}, make_codec<cart_entity>()},
+      {std::string{product_entity::kind}, make_codec<product_entity>()},
   };
   return table;
 }

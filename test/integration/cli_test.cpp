@@ -11,6 +11,7 @@
 
 #include <sstream>
 
+#include "../support/node_fixture.hpp"
 #include "../support/process.hpp"
 #include "../support/temp_directory.hpp"
 
@@ -180,4 +181,33 @@ TEST_CASE(
   CHECK(test::run_command(binary + " serve --data-dir x --durability maybe")
             .exit_code == 2);
   CHECK(test::run_command(binary + " replay --help").exit_code == 0);
+}
+
+TEST_CASE("replay shows an order's saga and a payment's ledger, step by step") {
+  test::temp_directory directory;
+  {
+    test::node_fixture fixture{directory.path()};
+    REQUIRE(fixture.ask<sku_entity>(
+        "CUP", register_sku{"product-cup", "seller-1", 900, "EUR", 5}));
+    auto order = fixture.checkout(test::one_unit("zoe", "k1", "CUP"));
+    REQUIRE(order);
+    REQUIRE(order->status == order_status::fulfillment_processing);
+    fixture.running->stop();
+  }
+  auto data = directory.path().string();
+  auto order = test::run_command(binary + " replay --data-dir " + data +
+                                 " order-zoe-k1");
+  REQUIRE(order.exit_code == 0);
+  auto lines = json_lines(order.output);
+  REQUIRE(lines.size() >= 8);
+  CHECK(lines.front().at("event").at("type") == "order_placed");
+  CHECK(lines.front().at("state").at("status") == "created");
+  CHECK(lines.back().at("state").at("status") == "fulfillment_processing");
+  auto payment = test::run_command(binary + " replay --data-dir " + data +
+                                   " payment-zoe-k1");
+  REQUIRE(payment.exit_code == 0);
+  auto steps = json_lines(payment.output);
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[2].at("event").at("type") == "ledger_transaction_recorded");
+  CHECK(steps[2].at("state").at("status") == "captured");
 }
