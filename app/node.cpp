@@ -10,6 +10,7 @@
 #include "actors/payment/psp_actor.hpp"
 #include "actors/product/product_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
+#include "actors/system_config.hpp"
 #include "events/event_log.hpp"
 #include "http/server.hpp"
 #include "projections/ledger/ledger_balances.hpp"
@@ -63,9 +64,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   }
 
   result->config_ = std::make_unique<caf::actor_system_config>();
-  result->config_->set("scheduler.max-threads", options.scheduler_threads);
-  result->config_->set("logger.verbosity", caf::atom("quiet"));
-  add_error_category(*result->config_);
+  configure_actor_system(*result->config_, options.scheduler_threads);
   result->system_ = std::make_unique<caf::actor_system>(*result->config_);
 
   auto& context = result->context_;

@@ -8,6 +8,7 @@
 #include "actors/entity_registry.hpp"
 #include "actors/messages.hpp"
 #include "actors/sku/sku_actor.hpp"
+#include "actors/system_config.hpp"
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 #include "snapshots/snapshot_store.hpp"
@@ -70,9 +71,7 @@ double measure(int buyers, std::chrono::seconds duration) {
     std::abort();
   snapshot_store snapshots{*log};
   caf::actor_system_config config;
-  config.set("scheduler.max-threads", 2);
-  config.set("logger.verbosity", caf::atom("quiet"));
-  add_error_category(config);
+  configure_actor_system(config, 2);
   double rate = 0;
   {
     caf::actor_system system{config};
