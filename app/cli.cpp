@@ -38,7 +38,7 @@ const std::vector<subcommand>& subcommands() {
       {"serve",
        "tillroll serve --data-dir DIR [--listen HOST:PORT]\n"
        "               [--durability always|batch|off] [--snapshot-every N]\n"
-       "               [--idle-timeout-ms N]\n"
+       "               [--idle-timeout-ms N] [--psp-latency-ms N]\n"
        "  Runs a node on DIR (created if missing) and serves HTTP on "
        "HOST:PORT\n"
        "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -48,9 +48,10 @@ const std::vector<subcommand>& subcommands() {
        "                off: no write-ahead log, a crash loses unflushed "
        "events.\n"
        "  --snapshot-every  events between an entity's snapshots (1000)\n"
-       "  --idle-timeout-ms  idle time before an entity passivates (120000)\n",
+       "  --idle-timeout-ms  idle time before an entity passivates (120000)\n"
+       "  --psp-latency-ms  answer time of the built-in simulated PSP (0)\n",
        {"--data-dir", "--listen", "--durability", "--snapshot-every",
-        "--idle-timeout-ms"},
+        "--idle-timeout-ms", "--psp-latency-ms"},
        {},
        0},
       {"replay",
@@ -211,6 +212,13 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
     if (!parsed || *parsed == 0)
       return usage_error(command, "--idle-timeout-ms takes a positive number");
     options.entities.idle_timeout = std::chrono::milliseconds{*parsed};
+  }
+  if (auto latency = arguments.values.find("--psp-latency-ms");
+      latency != arguments.values.end()) {
+    auto parsed = parse_number<uint32_t>(latency->second);
+    if (!parsed || *parsed > 60'000)
+      return usage_error(command, "--psp-latency-ms takes 0 to 60000");
+    options.psp_latency = std::chrono::milliseconds{*parsed};
   }
   // Signals are taken synchronously by sigwait below, not by a handler.
   sigset_t signals;

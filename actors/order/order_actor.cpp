@@ -121,7 +121,21 @@ struct step_runner {
   }
 
   void operator()(const start_payment&) {
-    finish(self, record_payment_started{});
+    // The payment is about to go out: each line's hold is extended by a
+    // full TTL first, so a slow PSP cannot outlast the reservation.
+    auto id = order_id();
+    for_each_line(
+        self,
+        [id](const order_line&) {
+          return sku_command{extend_reservation{id, reservation_ttl_default}};
+        },
+        [](const order_line&, const expected<sku_view>& answer,
+           std::vector<std::string>&) {
+          return answer || final_code(answer.error().code);
+        },
+        [](std::vector<std::string>) {
+          return order_command{record_payment_started{}};
+        });
   }
 
   void operator()(const charge_payment&) {

@@ -181,6 +181,8 @@ TEST_CASE(
   CHECK(test::run_command(binary + " serve --data-dir x --durability maybe")
             .exit_code == 2);
   CHECK(test::run_command(binary + " replay --help").exit_code == 0);
+  CHECK(test::run_command(binary + " serve --data-dir x --psp-latency-ms -1")
+            .exit_code == 2);
 }
 
 TEST_CASE("replay shows an order's saga and a payment's ledger, step by step") {
