@@ -5,10 +5,12 @@
 // order and are decided together into the next append, so one hot entity
 // needs one fsync per batch, not per command.
 //
-// `Entity` describes a kind (see actors/sku/sku_state.hpp): its state,
-// command, event and reply types, `decide`, `apply`, `reply`, and its
-// timers (`next_deadline`, `on_deadline`). Include only from the .cpp that
-// spawns the kind: this pulls in CAF's actor headers.
+// `Entity` describes a kind (see actors/sku/sku_state.hpp): its kind name,
+// state, command, event and reply types, snapshot version and `reply`;
+// optionally its timers (`next_deadline`, `on_deadline`), `outcome_ready`
+// and `pending_work`. The pure functions `decide(state, command,
+// now)` and `apply_event(state, event)` are overloaded per kind. Include only
+// from the .cpp that spawns the kind: this pulls in CAF's actor headers.
 #pragma once
 
 #include "actors/caf_error.hpp"
@@ -109,6 +111,25 @@ using entity_actor_type = caf::stateful_actor<entity_state<Entity>>;
 
 namespace detail {
 
+/// The entity's next timer; kinds without timers need not say.
+template <class Entity>
+std::optional<timestamp>
+next_deadline_of(const typename Entity::state_type& state) {
+  if constexpr (requires { Entity::next_deadline(state); })
+    return Entity::next_deadline(state);
+  else
+    return std::nullopt;
+}
+
+template <class Entity>
+std::optional<typename Entity::command_type>
+on_deadline_of(const typename Entity::state_type& state, timestamp now) {
+  if constexpr (requires { Entity::on_deadline(state, now); })
+    return Entity::on_deadline(state, now);
+  else
+    return std::nullopt;
+}
+
 inline std::optional<int64_t> to_microseconds(std::optional<timestamp> at) {
   if (!at)
     return std::nullopt;
@@ -159,7 +180,7 @@ template <class Entity> void take_snapshot(entity_actor_type<Entity>* self) {
 
 template <class Entity> void schedule_timer(entity_actor_type<Entity>* self) {
   auto& st = self->state;
-  auto deadline = Entity::next_deadline(st.state);
+  auto deadline = next_deadline_of<Entity>(st.state);
   if (!deadline)
     return;
   auto at_us = deadline->time_since_epoch().count();
@@ -257,7 +278,8 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
          index < count && encoded.size() < settings.batch_events_max; ++index) {
       auto pending = std::move(st.queue.front());
       st.queue.pop_front();
-      auto decided = Entity::decide(st.state, pending.command, now);
+      // Unqualified: each kind's overload is found through its state type.
+      auto decided = decide(st.state, pending.command, now);
       if (!decided) {
         decided_batch.answers.emplace_back(std::move(decided).error());
       } else {
@@ -271,7 +293,7 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
         // from the log.
         for (auto& event : *decided) {
           encoded.emplace_back(to_new_event(event, origin));
-          Entity::apply(st.state, event);
+          apply_event(st.state, event);
         }
         decided_batch.answers.emplace_back(
             Entity::reply(st.state, pending.command));
@@ -291,7 +313,7 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
     decided_batch.last_sequence = st.written_sequence;
     decided_batch.appended = true;
     st.in_flight.push_back(std::move(decided_batch));
-    auto deadline = to_microseconds(Entity::next_deadline(st.state));
+    auto deadline = to_microseconds(next_deadline_of<Entity>(st.state));
     if (deadline != st.written_deadline_us) {
       std::optional<std::string> value;
       if (deadline) {
@@ -413,8 +435,8 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
         auto& st = self->state;
         if (st.timer_at_us == at_us)
           st.timer_at_us.reset();
-        if (auto command =
-                Entity::on_deadline(st.state, st.context->settings.clock()))
+        if (auto command = detail::on_deadline_of<Entity>(
+                st.state, st.context->settings.clock()))
           detail::enqueue<Entity>(self, std::move(*command),
                                   trace_ids{"timer", ""},
                                   caf::response_promise{});
@@ -446,7 +468,8 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
               return;
             self->send(st.context->registry, passivate_atom::value,
                        st.stream_id,
-                       detail::to_microseconds(Entity::next_deadline(st.state))
+                       detail::to_microseconds(
+                           detail::next_deadline_of<Entity>(st.state))
                            .value_or(0));
           },
   };

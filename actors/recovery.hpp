@@ -49,7 +49,7 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
                           broken = std::move(event).error();
                           return false;
                         }
-                        Entity::apply(result.state, *event);
+                        apply_event(result.state, *event);
                         result.sequence = record.sequence;
                         return true;
                       });

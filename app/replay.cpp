@@ -98,7 +98,7 @@ template <class Entity> kind_codec make_codec() {
             broken = std::move(event).error();
             return false;
           }
-          Entity::apply(state, *event);
+          apply_event(state, *event);
           auto line = envelope_json(record);
           line["event"] = render(*event);
           line["state"] = render(state);

@@ -62,7 +62,7 @@ void write_history(event_log& log, journal& writer, snapshot_store& snapshots,
     std::vector<new_event> encoded;
     for (auto& event : batch) {
       encoded.push_back(to_new_event(event, origin));
-      tillroll::apply(state, event);
+      apply_event(state, event);
     }
     head = writer.append_and_wait({stream, head, std::move(encoded), {}, {}})
                ->last_sequence;

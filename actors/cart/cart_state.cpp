@@ -92,7 +92,7 @@ decide(const cart_state& state, const cart_command& command, timestamp now) {
   return std::visit(decider{state, now}, command);
 }
 
-void apply(cart_state& state, const cart_event& event) {
+void apply_event(cart_state& state, const cart_event& event) {
   std::visit(applier{state}, event);
   assert(state.lines.size() <= cart_lines_max);
 }

@@ -74,7 +74,7 @@ struct cart_view {
 
 [[nodiscard]] expected<std::vector<cart_event>>
 decide(const cart_state& state, const cart_command& command, timestamp now);
-void apply(cart_state& state, const cart_event& event);
+void apply_event(cart_state& state, const cart_event& event);
 
 struct cart_entity {
   static constexpr std::string_view kind = "cart";
@@ -84,13 +84,6 @@ struct cart_entity {
   using command_type = cart_command;
   using reply_type = cart_view;
 
-  static expected<std::vector<cart_event>>
-  decide(const cart_state& state, const cart_command& command, timestamp now) {
-    return tillroll::decide(state, command, now);
-  }
-  static void apply(cart_state& state, const cart_event& event) {
-    tillroll::apply(state, event);
-  }
   static cart_view reply(const cart_state& state, const cart_command&);
   static std::optional<timestamp> next_deadline(const cart_state& state);
   static std::optional<cart_command> on_deadline(const cart_state& state,

@@ -367,7 +367,7 @@ decide(const order_state& state, const order_command& command, timestamp now) {
   return std::visit(decider{state, now}, command);
 }
 
-void apply(order_state& state, const order_event& event) {
+void apply_event(order_state& state, const order_event& event) {
   std::visit(applier{state}, event);
   assert(state.refunded_cents >= 0);
   assert(state.refunded_cents <= state.total_cents);

@@ -173,7 +173,7 @@ std::string payment_id_of(const order_state& state);
 [[nodiscard]] expected<std::vector<order_event>>
 decide(const order_state& state, const order_command& command, timestamp now);
 
-void apply(order_state& state, const order_event& event);
+void apply_event(order_state& state, const order_event& event);
 
 /// The step the saga takes next, if any; `now` for due payment checks.
 std::optional<order_step> next_step(const order_state& state, timestamp now);
@@ -190,14 +190,6 @@ struct order_entity {
   using command_type = order_command;
   using reply_type = order_view;
 
-  static expected<std::vector<order_event>> decide(const order_state& state,
-                                                   const order_command& command,
-                                                   timestamp now) {
-    return tillroll::decide(state, command, now);
-  }
-  static void apply(order_state& state, const order_event& event) {
-    tillroll::apply(state, event);
-  }
   static order_view reply(const order_state& state, const order_command&);
   static std::optional<timestamp> next_deadline(const order_state& state);
   static std::optional<order_command> on_deadline(const order_state& state,

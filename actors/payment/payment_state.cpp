@@ -179,7 +179,7 @@ expected<std::vector<payment_event>> decide(const payment_state& state,
   return std::visit(decider{state, now}, command);
 }
 
-void apply(payment_state& state, const payment_event& event) {
+void apply_event(payment_state& state, const payment_event& event) {
   std::visit(applier{state}, event);
   assert(state.refunded_cents >= 0);
   assert(state.refunded_cents <= state.amount_cents);

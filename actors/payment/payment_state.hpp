@@ -100,7 +100,7 @@ decide(const payment_state& state, const payment_command& command,
 
 /// Total; asserts that every ledger transaction sums to zero and that no
 /// more is refunded than was captured.
-void apply(payment_state& state, const payment_event& event);
+void apply_event(payment_state& state, const payment_event& event);
 
 struct payment_entity {
   static constexpr std::string_view kind = "payment";
@@ -110,23 +110,8 @@ struct payment_entity {
   using command_type = payment_command;
   using reply_type = payment_view;
 
-  static expected<std::vector<payment_event>>
-  decide(const payment_state& state, const payment_command& command,
-         timestamp now) {
-    return tillroll::decide(state, command, now);
-  }
-  static void apply(payment_state& state, const payment_event& event) {
-    tillroll::apply(state, event);
-  }
   static payment_view reply(const payment_state& state,
                             const payment_command& command);
-  static std::optional<timestamp> next_deadline(const payment_state&) {
-    return std::nullopt;
-  }
-  static std::optional<payment_command> on_deadline(const payment_state&,
-                                                    timestamp) {
-    return std::nullopt;
-  }
 };
 
 } // namespace tillroll

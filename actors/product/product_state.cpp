@@ -215,7 +215,7 @@ expected<std::vector<product_event>> decide(const product_state& state,
   return std::visit(decider{state, now}, command);
 }
 
-void apply(product_state& state, const product_event& event) {
+void apply_event(product_state& state, const product_event& event) {
   std::visit(applier{state}, event);
   assert(state.rating_sum >= static_cast<int64_t>(state.reviews.size()));
   assert(state.rating_sum <= 5 * static_cast<int64_t>(state.reviews.size()));

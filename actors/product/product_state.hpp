@@ -99,7 +99,7 @@ struct product_view {
 [[nodiscard]] expected<std::vector<product_event>>
 decide(const product_state& state, const product_command& command,
        timestamp now);
-void apply(product_state& state, const product_event& event);
+void apply_event(product_state& state, const product_event& event);
 
 struct product_entity {
   static constexpr std::string_view kind = "product";
@@ -109,25 +109,10 @@ struct product_entity {
   using command_type = product_command;
   using reply_type = product_view;
 
-  static expected<std::vector<product_event>>
-  decide(const product_state& state, const product_command& command,
-         timestamp now) {
-    return tillroll::decide(state, command, now);
-  }
-  static void apply(product_state& state, const product_event& event) {
-    tillroll::apply(state, event);
-  }
   static product_view reply(const product_state& state,
                             const product_command&) {
     return product_view{"", state.delisted, state.listing, state.rating(),
                         state.reviews.size()};
-  }
-  static std::optional<timestamp> next_deadline(const product_state&) {
-    return std::nullopt;
-  }
-  static std::optional<product_command> on_deadline(const product_state&,
-                                                    timestamp) {
-    return std::nullopt;
   }
   /// The listing's variants still need their SKUs registered.
   static bool pending_work(const product_state& state) {

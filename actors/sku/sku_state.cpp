@@ -255,7 +255,7 @@ decide(const sku_state& state, const sku_command& command, timestamp now) {
   return std::visit(decider{state, now}, command);
 }
 
-void apply(sku_state& state, const sku_event& event) {
+void apply_event(sku_state& state, const sku_event& event) {
   std::visit(applier{state}, event);
   // The inventory invariant: never oversold, never negative.
   assert(state.reserved >= 0);

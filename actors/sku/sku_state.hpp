@@ -138,7 +138,7 @@ struct sku_view {
 decide(const sku_state& state, const sku_command& command, timestamp now);
 
 /// Total: every event the decider emits applies. Asserts the invariants.
-void apply(sku_state& state, const sku_event& event);
+void apply_event(sku_state& state, const sku_event& event);
 
 sku_view view(const sku_state& state, const sku_command& command);
 
@@ -155,13 +155,6 @@ struct sku_entity {
   using command_type = sku_command;
   using reply_type = sku_view;
 
-  static expected<std::vector<sku_event>>
-  decide(const sku_state& state, const sku_command& command, timestamp now) {
-    return tillroll::decide(state, command, now);
-  }
-  static void apply(sku_state& state, const sku_event& event) {
-    tillroll::apply(state, event);
-  }
   static sku_view reply(const sku_state& state, const sku_command& command) {
     return view(state, command);
   }

@@ -17,7 +17,7 @@ cart_state run(cart_state state, const cart_command& command,
   auto decided = decide(state, command, now);
   REQUIRE(decided);
   for (auto& event : *decided)
-    tillroll::apply(state, event);
+    apply_event(state, event);
   return state;
 }
 

@@ -16,7 +16,7 @@ State run(State state, const Command& command, timestamp at = now) {
   auto decided = decide(state, command, at);
   REQUIRE(decided);
   for (auto& event : *decided)
-    tillroll::apply(state, event);
+    apply_event(state, event);
   return state;
 }
 
@@ -158,7 +158,7 @@ TEST_CASE("a capture and a refund each post a balanced ledger transaction") {
   CHECK(capture.postings[0].amount_cents + capture.postings[1].amount_cents ==
         0);
   for (auto& event : *captured)
-    tillroll::apply(payment, event);
+    apply_event(payment, event);
   CHECK(decide(payment, payment_command{record_refund{"r1", 1001, ""}}, now)
             .error()
             .code == errc::invalid_argument);

@@ -27,7 +27,7 @@ product_state run(product_state state, const product_command& command) {
   auto decided = decide(state, command, now);
   REQUIRE(decided);
   for (auto& event : *decided)
-    tillroll::apply(state, event);
+    apply_event(state, event);
   return state;
 }
 

@@ -15,7 +15,7 @@ sku_state run(sku_state state, const sku_command& command, timestamp now) {
   auto decided = decide(state, command, now);
   REQUIRE(decided);
   for (auto& event : *decided)
-    tillroll::apply(state, event);
+    apply_event(state, event);
   return state;
 }
 
