@@ -23,29 +23,12 @@
 #include <thread>
 #include <unistd.h>
 
+#include "../support/crash_round.hpp"
 #include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 
 namespace {
-
-pid_t start_writer(const std::string& data_dir, const std::string& acks,
-                   int round) {
-  auto child = fork();
-  if (child == 0) {
-    auto number = std::to_string(round);
-    execl(TILLROLL_CHECKOUT_WRITER, TILLROLL_CHECKOUT_WRITER, data_dir.c_str(),
-          acks.c_str(), number.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return child;
-}
-
-uint64_t file_size(const std::string& path) {
-  std::error_code ignored;
-  auto size = std::filesystem::file_size(path, ignored);
-  return ignored ? 0 : size;
-}
 
 std::set<std::string> streams_of(event_log& log, std::string_view kind) {
   std::set<std::string> streams;
@@ -166,26 +149,13 @@ void recover_and_audit(const std::string& data_dir, const std::string& acks,
 } // namespace
 
 TEST_CASE("checkouts survive kill -9: no oversell, one charge per paid order") {
-  uint64_t seed = std::random_device{}();
-  if (auto* given = std::getenv("TILLROLL_CRASH_SEED"))
-    seed = std::stoull(given);
-  MESSAGE("crash seed " << seed << " (TILLROLL_CRASH_SEED replays it)");
-  std::mt19937_64 random{seed};
+  std::mt19937_64 random{test::crash_seed()};
   test::temp_directory directory;
   auto data_dir = (directory.path() / "data").string();
   auto acks = (directory.path() / "acks").string();
   for (int round = 0; round < 20; ++round) {
-    auto before = file_size(acks);
-    auto child = start_writer(data_dir, acks, round);
-    REQUIRE(child > 0);
-    for (int tries = 0; tries < 2000 && file_size(acks) <= before; ++tries)
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    std::this_thread::sleep_for(std::chrono::milliseconds{
-        std::uniform_int_distribution<int>{1, 200}(random)});
-    kill(child, SIGKILL);
-    int status = 0;
-    waitpid(child, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
+    test::run_and_kill(TILLROLL_CHECKOUT_WRITER, data_dir, acks,
+                       std::to_string(round), random, 200);
     recover_and_audit(data_dir, acks, round);
   }
 }

@@ -17,23 +17,12 @@
 #include <thread>
 #include <unistd.h>
 
+#include "../support/crash_round.hpp"
 #include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 
 namespace {
-
-pid_t start_writer(const std::string& data_dir, const std::string& acks,
-                   int writers) {
-  auto child = fork();
-  if (child == 0) {
-    auto count = std::to_string(writers);
-    execl(TILLROLL_CRASH_WRITER, TILLROLL_CRASH_WRITER, data_dir.c_str(),
-          acks.c_str(), count.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return child;
-}
 
 /// The highest acknowledged sequence per stream; a torn last line is
 /// ignored (it was being written when the kill came).
@@ -53,20 +42,10 @@ std::map<std::string, uint64_t> read_acks(const std::string& path) {
   return acked;
 }
 
-uint64_t file_size(const std::string& path) {
-  std::error_code ignored;
-  auto size = std::filesystem::file_size(path, ignored);
-  return ignored ? 0 : size;
-}
-
 } // namespace
 
 TEST_CASE("every acknowledged append survives kill -9, with no holes") {
-  uint64_t seed = std::random_device{}();
-  if (auto* given = std::getenv("TILLROLL_CRASH_SEED"))
-    seed = std::stoull(given);
-  MESSAGE("crash seed " << seed << " (TILLROLL_CRASH_SEED replays it)");
-  std::mt19937_64 random{seed};
+  std::mt19937_64 random{test::crash_seed()};
   test::temp_directory directory;
   auto data_dir = (directory.path() / "data").string();
   auto acks = (directory.path() / "acks").string();
@@ -74,19 +53,8 @@ TEST_CASE("every acknowledged append survives kill -9, with no holes") {
   constexpr int writers = 16;
   uint64_t total_acked = 0;
   for (int round = 0; round < rounds; ++round) {
-    auto before = file_size(acks);
-    auto child = start_writer(data_dir, acks, writers);
-    REQUIRE(child > 0);
-    // Wait (bounded) until this round has acknowledged something, then kill
-    // it at a random point of its run.
-    for (int tries = 0; tries < 1000 && file_size(acks) <= before; ++tries)
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    std::this_thread::sleep_for(std::chrono::milliseconds{
-        std::uniform_int_distribution<int>{1, 150}(random)});
-    kill(child, SIGKILL);
-    int status = 0;
-    waitpid(child, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
+    test::run_and_kill(TILLROLL_CRASH_WRITER, data_dir, acks,
+                       std::to_string(writers), random, 150);
 
     auto acked = read_acks(acks);
     auto log = event_log::open({data_dir});
