@@ -82,6 +82,7 @@ BOOST_DESCRIBE_STRUCT(variant_price_changed, (), (sku, price_cents, currency))
 BOOST_DESCRIBE_STRUCT(product_delisted, (), ())
 BOOST_DESCRIBE_STRUCT(review_added, (), (buyer_id, rating, text, at_us))
 BOOST_DESCRIBE_STRUCT(variants_registered, (), (rejected_skus))
+BOOST_DESCRIBE_STRUCT(variant_price_synced, (), (sku))
 BOOST_DESCRIBE_STRUCT(product_review, (), (rating, text, at_us))
 BOOST_DESCRIBE_STRUCT(product_state, (),
                       (listed, delisted, variants_ready, listing, rejected_skus,

@@ -105,8 +105,18 @@ struct variants_registered {
   }
 };
 
+/// The SKU now charges the variant's new price.
+struct variant_price_synced {
+  static constexpr uint32_t type_id = 206;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "variant_price_synced";
+  std::string sku;
+  template <class Archive> void serialize(Archive& archive) { archive(sku); }
+};
+
 using product_event =
     std::variant<product_listed, product_changed, variant_price_changed,
-                 product_delisted, review_added, variants_registered>;
+                 product_delisted, review_added, variants_registered,
+                 variant_price_synced>;
 
 } // namespace tillroll

@@ -13,12 +13,34 @@ namespace {
 
 using product_self = entity_actor_type<product_entity>;
 
+/// Pushes one changed price to its SKU, the price every cart and checkout
+/// reads.
+void sync_price(product_self* self) {
+  auto& st = self->state;
+  auto sku = *st.state.prices_unsynced.begin();
+  for (auto& variant : st.state.listing.variants) {
+    if (variant.sku != sku)
+      continue;
+    saga_call<sku_entity>(
+        self, sku, set_price{variant.price_cents, variant.currency},
+        [self, sku](expected<sku_view> set) {
+          if (!set && !final_code(set.error().code))
+            return saga_retry_later<product_entity>(self);
+          saga_finish<product_entity>(self, record_price_synced{sku});
+        });
+    return;
+  }
+  saga_finish<product_entity>(self, record_price_synced{sku});
+}
+
 struct product_driver {
   static void on_settled(product_self* self) {
     auto& st = self->state;
     if (st.step_in_flight || !product_entity::pending_work(st.state))
       return;
     st.step_in_flight = true;
+    if (st.state.variants_ready)
+      return sync_price(self);
     auto& listing = st.state.listing;
     struct progress {
       size_t waiting = 0;

@@ -163,6 +163,12 @@ struct decider {
     return events{variants_registered{command.rejected_skus}};
   }
 
+  expected<events> operator()(const record_price_synced& command) const {
+    if (!state.prices_unsynced.contains(command.sku))
+      return events{};
+    return events{variant_price_synced{command.sku}};
+  }
+
   expected<events> operator()(const get_product&) const { return events{}; }
 };
 
@@ -187,7 +193,11 @@ struct applier {
     if (event.images)
       listing.images = *event.images;
   }
+  void operator()(const variant_price_synced& event) {
+    state.prices_unsynced.erase(event.sku);
+  }
   void operator()(const variant_price_changed& event) {
+    state.prices_unsynced.insert(event.sku);
     for (auto& variant : state.listing.variants)
       if (variant.sku == event.sku) {
         variant.price_cents = event.price_cents;

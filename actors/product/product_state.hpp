@@ -9,6 +9,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -39,6 +40,8 @@ struct product_state {
   bool variants_ready = false;
   product_listed listing;
   std::vector<std::string> rejected_skus;
+  /// Variants whose new price the SKU does not charge yet.
+  std::set<std::string> prices_unsynced;
   /// One review per buyer.
   std::map<std::string, product_review> reviews;
   int64_t rating_sum = 0;
@@ -49,8 +52,8 @@ struct product_state {
                                  static_cast<double>(reviews.size());
   }
   template <class Archive> void serialize(Archive& archive) {
-    archive(listed, delisted, variants_ready, listing, rejected_skus, reviews,
-            rating_sum);
+    archive(listed, delisted, variants_ready, listing, rejected_skus,
+            prices_unsynced, reviews, rating_sum);
   }
 };
 
@@ -81,12 +84,15 @@ struct add_review {
 struct record_variants_registered {
   std::vector<std::string> rejected_skus;
 };
+struct record_price_synced {
+  std::string sku;
+};
 struct get_product {};
 
 using product_command =
     std::variant<list_product, change_product, change_variant_price,
                  delist_product, add_review, record_variants_registered,
-                 get_product>;
+                 record_price_synced, get_product>;
 
 struct product_view {
   std::string product_id;
@@ -114,9 +120,11 @@ struct product_entity {
     return product_view{"", state.delisted, state.listing, state.rating(),
                         state.reviews.size()};
   }
-  /// The listing's variants still need their SKUs registered.
+  /// The listing's variants still need their SKUs registered, or a new
+  /// price pushed to its SKU.
   static bool pending_work(const product_state& state) {
-    return state.listed && !state.variants_ready;
+    return state.listed &&
+           (!state.variants_ready || !state.prices_unsynced.empty());
   }
 };
 

@@ -187,4 +187,6 @@ TEST_CASE("every stored product event version still loads") {
                          review_added{"ann", 5, "great", 7});
   check_fixture<product>(variants_registered{{"TAKEN"}},
                          variants_registered{{"TAKEN"}});
+  check_fixture<product>(variant_price_synced{"TEE-S"},
+                         variant_price_synced{"TEE-S"});
 }
