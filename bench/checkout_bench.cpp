@@ -79,9 +79,11 @@ double measure(int buyers, std::chrono::seconds duration) {
   run->running = buyers;
   auto started = std::chrono::steady_clock::now();
   for (int buyer = 0; buyer < buyers; ++buyer)
-    shop->system().spawn([&, buyer](caf::event_based_actor* self) {
-      buy(self, shop->checkout(), run, buyer, 0);
-    });
+    shop->system().spawn(
+        [&](caf::event_based_actor* self, int buyer) {
+          buy(self, shop->checkout(), run, buyer, 0);
+        },
+        buyer);
   std::this_thread::sleep_for(duration);
   auto paid = run->paid.load();
   auto elapsed =

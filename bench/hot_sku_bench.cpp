@@ -97,9 +97,9 @@ double measure(int buyers, std::chrono::seconds duration) {
     run->running = buyers;
     auto started = std::chrono::steady_clock::now();
     for (int buyer = 0; buyer < buyers; ++buyer)
-      system.spawn([=](caf::event_based_actor* actor) {
-        buy(actor, registry, run, static_cast<uint64_t>(buyer), 0);
-      });
+      system.spawn([=](caf::event_based_actor* actor,
+                       uint64_t buyer) { buy(actor, registry, run, buyer, 0); },
+                   static_cast<uint64_t>(buyer));
     std::this_thread::sleep_for(duration);
     auto counted = run->reserved.load();
     auto elapsed = std::chrono::duration<double>(

@@ -225,7 +225,11 @@ void edit_cart(caf::event_based_actor* self, entity_context* context,
 } // namespace
 
 caf::actor spawn_checkout(caf::actor_system& system, entity_context* context) {
-  return system.spawn([context](caf::event_based_actor* self) -> caf::behavior {
+  // State goes in as a spawn argument, not a capture: CAF 0.17 binds a
+  // reference to a null tuple when a spawned function takes no arguments
+  // (undefined behaviour that UBSan stops on).
+  auto behavior = [](caf::event_based_actor* self,
+                     entity_context* context) -> caf::behavior {
     return {
         [=](checkout_request& request) {
           checkout(self, context, std::move(request));
@@ -238,7 +242,8 @@ caf::actor spawn_checkout(caf::actor_system& system, entity_context* context) {
                     request.buyer_id, cart_command{get_cart{}});
         },
     };
-  });
+  };
+  return system.spawn(behavior, context);
 }
 
 } // namespace tillroll

@@ -75,11 +75,13 @@ int main(int argc, char** argv) {
   int acks = ::open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644);
   uint64_t round = std::strtoull(argv[3], nullptr, 10);
   for (int worker = 0; worker < 16; ++worker)
-    shop.system().spawn([&, worker](caf::event_based_actor* self) {
-      // One generator per worker: workers run on different threads.
-      auto random = std::make_shared<std::mt19937_64>(round * 100 + worker);
-      run_one(self, shop.checkout(), acks, random, round, worker);
-    });
+    shop.system().spawn(
+        [&](caf::event_based_actor* self, int worker) {
+          // One generator per worker: workers run on different threads.
+          auto random = std::make_shared<std::mt19937_64>(round * 100 + worker);
+          run_one(self, shop.checkout(), acks, random, round, worker);
+        },
+        worker);
   for (;;)
     std::this_thread::sleep_for(std::chrono::seconds{1});
 }

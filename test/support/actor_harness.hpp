@@ -61,6 +61,9 @@ public:
     system.reset();
   }
 
+  // Spawned helpers take their state as spawn arguments: CAF 0.17 binds a
+  // reference to a null tuple for argument-less spawns (UBSan stops).
+
   /// Runs every queued message.
   void run() { scheduler->run(); }
 
@@ -78,17 +81,20 @@ public:
     auto result = std::make_shared<
         std::optional<expected<typename Entity::reply_type>>>();
     auto target = registry;
-    system->spawn([=](caf::event_based_actor* self) {
-      self->request(target, caf::infinite, route_atom::value,
-                    std::string{Entity::kind}, id, caf::make_message(command))
-          .then(
-              [=](typename Entity::reply_type& reply) {
-                result->emplace(reply);
-              },
-              [=](caf::error& error) {
-                result->emplace(from_caf_error(error));
-              });
-    });
+    system->spawn(
+        [=](caf::event_based_actor* self, caf::actor target) {
+          self->request(target, caf::infinite, route_atom::value,
+                        std::string{Entity::kind}, id,
+                        caf::make_message(command))
+              .then(
+                  [=](typename Entity::reply_type& reply) {
+                    result->emplace(reply);
+                  },
+                  [=](caf::error& error) {
+                    result->emplace(from_caf_error(error));
+                  });
+        },
+        target);
     run();
     REQUIRE_MESSAGE(result->has_value(), "no reply");
     return std::move(**result);
@@ -100,10 +106,12 @@ public:
     if (!registry)
       return;
     auto target = registry;
-    system->spawn([=](caf::event_based_actor* self) {
-      self->request(target, caf::infinite, shutdown_atom::value)
-          .then([] {}, [](caf::error&) {});
-    });
+    system->spawn(
+        [](caf::event_based_actor* self, caf::actor target) {
+          self->request(target, caf::infinite, shutdown_atom::value)
+              .then([] {}, [](caf::error&) {});
+        },
+        target);
     run();
     registry = nullptr;
     context.registry = nullptr;

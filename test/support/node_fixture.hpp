@@ -62,22 +62,25 @@ public:
     size_t waiting = requests.size();
     auto checkout_actor = running->checkout();
     for (size_t index = 0; index < requests.size(); ++index)
-      running->system().spawn([&, index](caf::event_based_actor* self) {
-        self->request(checkout_actor, std::chrono::seconds{60}, requests[index])
-            .then(
-                [&, index](order_view& view) {
-                  std::lock_guard guard{mutex};
-                  outcomes[index].emplace(view);
-                  if (--waiting == 0)
-                    done.notify_all();
-                },
-                [&, index](caf::error& error) {
-                  std::lock_guard guard{mutex};
-                  outcomes[index].emplace(from_caf_error(error));
-                  if (--waiting == 0)
-                    done.notify_all();
-                });
-      });
+      running->system().spawn(
+          [&](caf::event_based_actor* self, size_t index) {
+            self->request(checkout_actor, std::chrono::seconds{60},
+                          requests[index])
+                .then(
+                    [&, index](order_view& view) {
+                      std::lock_guard guard{mutex};
+                      outcomes[index].emplace(view);
+                      if (--waiting == 0)
+                        done.notify_all();
+                    },
+                    [&, index](caf::error& error) {
+                      std::lock_guard guard{mutex};
+                      outcomes[index].emplace(from_caf_error(error));
+                      if (--waiting == 0)
+                        done.notify_all();
+                    });
+          },
+          index);
     std::unique_lock lock{mutex};
     REQUIRE(done.wait_for(lock, std::chrono::seconds{120},
                           [&] { return waiting == 0; }));

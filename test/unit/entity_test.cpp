@@ -84,14 +84,16 @@ TEST_CASE("commands sent together are answered in order and batched") {
   auto answers = std::make_shared<std::vector<std::pair<int, bool>>>();
   for (int index = 0; index < 50; ++index) {
     auto target = harness.registry;
-    harness.system->spawn([=](caf::event_based_actor* self) {
-      self->request(target, caf::infinite, route_atom::value,
-                    std::string{"sku"}, std::string{"HOT"},
-                    caf::make_message(sku_command{reserve_stock{
-                        "order-" + std::to_string(index), 1, 10min}}))
-          .then([=](sku_view&) { answers->emplace_back(index, true); },
-                [=](caf::error&) { answers->emplace_back(index, false); });
-    });
+    harness.system->spawn(
+        [=](caf::event_based_actor* self, caf::actor target) {
+          self->request(target, caf::infinite, route_atom::value,
+                        std::string{"sku"}, std::string{"HOT"},
+                        caf::make_message(sku_command{reserve_stock{
+                            "order-" + std::to_string(index), 1, 10min}}))
+              .then([=](sku_view&) { answers->emplace_back(index, true); },
+                    [=](caf::error&) { answers->emplace_back(index, false); });
+        },
+        target);
   }
   harness.run();
   REQUIRE(answers->size() == 50);
@@ -217,15 +219,18 @@ TEST_CASE("a message for an entity that is retiring goes to its successor") {
   // must be held, then handed to a fresh actor once the old one is gone.
   auto answer = std::make_shared<std::optional<expected<sku_view>>>();
   auto target = harness.registry;
-  harness.system->spawn([=](caf::event_based_actor* self) {
-    self->request(
-            target, caf::infinite, route_atom::value, std::string{"sku"},
-            std::string{"BUSY"},
-            caf::make_message(sku_command{reserve_stock{"order-1", 2, 10min}}))
-        .then(
-            [=](sku_view& view) { answer->emplace(view); },
-            [=](caf::error& error) { answer->emplace(from_caf_error(error)); });
-  });
+  harness.system->spawn(
+      [=](caf::event_based_actor* self, caf::actor target) {
+        self->request(target, caf::infinite, route_atom::value,
+                      std::string{"sku"}, std::string{"BUSY"},
+                      caf::make_message(
+                          sku_command{reserve_stock{"order-1", 2, 10min}}))
+            .then([=](sku_view& view) { answer->emplace(view); },
+                  [=](caf::error& error) {
+                    answer->emplace(from_caf_error(error));
+                  });
+      },
+      target);
   REQUIRE(harness.scheduler->try_run_once_lifo());
   harness.run();
   REQUIRE(answer->has_value());
