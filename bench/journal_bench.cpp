@@ -79,14 +79,22 @@ result summarize(const journal& writer, uint64_t appended,
               static_cast<double>(std::max<uint64_t>(latency.count(), 1))};
 }
 
-result measure_async(int writers, std::chrono::milliseconds duration) {
+/// A journal on an empty log in a temporary directory, in `mode`.
+struct fresh_journal {
   bench::temp_directory directory;
-  auto log = std::move(*event_log::open({directory.path()}));
-  journal_options options;
-  options.mode = mode;
-  journal writer{*log, options};
-  if (!writer.start())
-    std::abort();
+  std::unique_ptr<event_log> log =
+      std::move(*event_log::open({directory.path()}));
+  journal writer{*log, journal_options{mode}};
+
+  fresh_journal() {
+    if (!writer.start())
+      std::abort();
+  }
+};
+
+result measure_async(int writers, std::chrono::milliseconds duration) {
+  fresh_journal fresh;
+  auto& writer = fresh.writer;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> appended{0};
   std::atomic<int> running{writers};
@@ -106,13 +114,8 @@ result measure_async(int writers, std::chrono::milliseconds duration) {
 }
 
 result measure_threads(int writers, std::chrono::milliseconds duration) {
-  bench::temp_directory directory;
-  auto log = std::move(*event_log::open({directory.path()}));
-  journal_options options;
-  options.mode = mode;
-  journal writer{*log, options};
-  if (!writer.start())
-    std::abort();
+  fresh_journal fresh;
+  auto& writer = fresh.writer;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> appended{0};
   std::vector<std::thread> threads;
