@@ -6,10 +6,11 @@
 #include "events/event_log.hpp"
 #include "events/keys.hpp"
 
-#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 
@@ -144,8 +145,6 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
                               std::shared_ptr<const entity_kinds> kinds,
                               registry_settings settings) {
   self->state.context = context;
-  // Entities reach the registry through the context to passivate.
-  context->registry = caf::actor_cast<caf::actor>(self);
   self->state.kinds = std::move(kinds);
   self->state.settings = settings;
   self->set_down_handler(
@@ -235,7 +234,14 @@ caf::actor spawn_entity_registry(caf::actor_system& system,
                                  entity_context* context,
                                  std::shared_ptr<const entity_kinds> kinds,
                                  registry_settings settings) {
-  return system.spawn(entity_registry, context, std::move(kinds), settings);
+  // Entities and sagas reach the registry through the context, from any
+  // worker thread. The handle is stored before the registry starts (lazy
+  // init, then a first message), so every entity it spawns sees it.
+  auto registry = system.spawn<caf::lazy_init>(entity_registry, context,
+                                               std::move(kinds), settings);
+  context->registry = registry;
+  caf::anon_send(registry, live_atom::value);
+  return registry;
 }
 
 } // namespace tillroll

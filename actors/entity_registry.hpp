@@ -30,7 +30,8 @@ struct registry_settings {
   size_t timers_loaded_max = 10'000'000;
 };
 
-/// Spawns the registry, which sets `context->registry` as it starts. The
+/// Spawns the registry and stores its handle in `context->registry` before
+/// it starts (it loads the timer and resume indexes as it starts). The
 /// registry must be stopped with `shutdown_atom` (it retires every entity)
 /// before the actor system is destroyed.
 caf::actor spawn_entity_registry(caf::actor_system& system,

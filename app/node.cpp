@@ -81,8 +81,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   add_order_kind(*kinds);
   add_cart_kind(*kinds);
   add_product_kind(*kinds);
-  context.registry =
-      spawn_entity_registry(*result->system_, &context, std::move(kinds));
+  spawn_entity_registry(*result->system_, &context, std::move(kinds));
   result->checkout_ = spawn_checkout(*result->system_, &context);
 
   if (options.serve_http) {
