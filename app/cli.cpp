@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -72,7 +73,8 @@ const std::vector<subcommand>& subcommands() {
       {"rebuild",
        "tillroll rebuild --data-dir DIR --projection NAME\n"
        "  Rebuilds a read model from the first event (node stopped).\n"
-       "  Projections: stream_counts.\n",
+       "  Projections: stream_counts, ledger, catalog, search, orders,\n"
+       "  recommendations.\n",
        {"--data-dir", "--projection"},
        {},
        0},
@@ -308,12 +310,14 @@ int rebuild(const subcommand& command, const parsed_arguments& arguments) {
   auto name = arguments.values.find("--projection");
   if (data_dir == arguments.values.end() || name == arguments.values.end())
     return usage_error(command, "--data-dir and --projection are required");
-  if (name->second != "stream_counts")
+  auto names = read_model_names();
+  if (std::find(names.begin(), names.end(), name->second) == names.end())
     return usage_error(command, "unknown projection " + name->second);
   auto log = open_existing(data_dir->second, false);
   if (!log)
     return failed("cannot open " + data_dir->second, log.error());
-  projection_runner runner{**log, nullptr, std::make_unique<stream_counts>()};
+  auto model = make_read_model(name->second, data_dir->second);
+  projection_runner runner{**log, nullptr, std::move(model)};
   if (auto reset = runner.reset(); !reset)
     return failed("rebuild", reset.error());
   uint64_t applied = 0;

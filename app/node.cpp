@@ -13,9 +13,13 @@
 #include "actors/system_config.hpp"
 #include "events/event_log.hpp"
 #include "http/server.hpp"
+#include "projections/catalog/catalog.hpp"
 #include "projections/ledger/ledger_balances.hpp"
 #include "projections/notifications/order_notifier.hpp"
+#include "projections/orders/order_history.hpp"
 #include "projections/projection_runner.hpp"
+#include "projections/recommendations/recommendations.hpp"
+#include "projections/search/search_index.hpp"
 #include "projections/stream_counts/stream_counts.hpp"
 #include "snapshots/snapshot_store.hpp"
 
@@ -28,6 +32,29 @@
 #include <thread>
 
 namespace tillroll {
+
+std::vector<std::string_view> read_model_names() {
+  return {"stream_counts", "ledger", "catalog",
+          "search",        "orders", "recommendations"};
+}
+
+std::unique_ptr<projection>
+make_read_model(std::string_view name,
+                const std::filesystem::path& data_directory) {
+  if (name == "stream_counts")
+    return std::make_unique<stream_counts>();
+  if (name == "ledger")
+    return std::make_unique<ledger_balances>();
+  if (name == "catalog")
+    return std::make_unique<catalog>();
+  if (name == "search")
+    return std::make_unique<search_index>(data_directory / "search");
+  if (name == "orders")
+    return std::make_unique<order_history>();
+  if (name == "recommendations")
+    return std::make_unique<recommendations>();
+  return nullptr;
+}
 
 expected<std::unique_ptr<node>> node::open(node_options options) {
   std::unique_ptr<node> result{new node};
@@ -44,13 +71,16 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     return std::move(started).error();
   result->snapshots_ = std::make_unique<snapshot_store>(*result->log_);
 
-  auto counts = std::make_unique<stream_counts>();
-  result->stream_counts_ = counts.get();
-  auto ledger = std::make_unique<ledger_balances>();
-  result->ledger_ = ledger.get();
   std::vector<std::unique_ptr<projection>> models;
-  models.push_back(std::move(counts));
-  models.push_back(std::move(ledger));
+  for (auto name : read_model_names())
+    models.push_back(make_read_model(name, options.data_directory));
+  result->stream_counts_ = static_cast<stream_counts*>(models[0].get());
+  result->ledger_ = static_cast<ledger_balances*>(models[1].get());
+  result->catalog_ = static_cast<class catalog*>(models[2].get());
+  result->search_ = static_cast<search_index*>(models[3].get());
+  result->orders_ = static_cast<order_history*>(models[4].get());
+  result->recommendations_ =
+      static_cast<class recommendations*>(models[5].get());
   models.push_back(
       std::make_unique<order_notifier>(std::make_shared<file_notification_sink>(
           options.data_directory / "notifications.jsonl")));
@@ -117,6 +147,13 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     result->http_port_ = *port;
   }
   return result;
+}
+
+projection_runner* node::runner(std::string_view name) {
+  for (auto& runner : runners_)
+    if (runner->name() == name)
+      return runner.get();
+  return nullptr;
 }
 
 bool node::ready() const {

@@ -25,6 +25,11 @@ class projection_runner;
 class snapshot_store;
 class stream_counts;
 class ledger_balances;
+class catalog;
+class search_index;
+class order_history;
+class recommendations;
+class projection;
 struct reconciliation_difference;
 
 struct node_options {
@@ -41,6 +46,13 @@ struct node_options {
   std::chrono::milliseconds psp_latency{0};
 };
 
+/// The read models `rebuild` may rebuild, by name.
+std::vector<std::string_view> read_model_names();
+/// A fresh read model of that name, or null for an unknown name.
+std::unique_ptr<projection>
+make_read_model(std::string_view name,
+                const std::filesystem::path& data_directory);
+
 class node {
 public:
   [[nodiscard]] static expected<std::unique_ptr<node>>
@@ -55,6 +67,14 @@ public:
   }
   projection_runner& stream_counts_runner() { return *runners_[0]; }
   const ledger_balances& ledger() const { return *ledger_; }
+  const class catalog& catalog() const { return *catalog_; }
+  const search_index& search() const { return *search_; }
+  const order_history& orders() const { return *orders_; }
+  const class recommendations& recommendations() const {
+    return *recommendations_;
+  }
+  /// The runner of the named read model, or null.
+  projection_runner* runner(std::string_view name);
   /// Compares the ledger with the PSP's settlement report.
   [[nodiscard]] expected<std::vector<reconciliation_difference>> reconcile();
   uint16_t http_port() const { return http_port_; }
@@ -82,7 +102,11 @@ private:
   entity_context context_;
   stream_counts* stream_counts_ = nullptr;
   ledger_balances* ledger_ = nullptr;
-  /// Every projection: stream counts, ledger, notifier.
+  class catalog* catalog_ = nullptr;
+  search_index* search_ = nullptr;
+  order_history* orders_ = nullptr;
+  class recommendations* recommendations_ = nullptr;
+  /// Every projection: the read models and the notifier.
   std::vector<std::unique_ptr<projection_runner>> runners_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;

@@ -21,3 +21,5 @@ add_library(CAF::io UNKNOWN IMPORTED)
 set_target_properties(CAF::io PROPERTIES
   IMPORTED_LOCATION ${CAF_IO_LIBRARY}
   INTERFACE_LINK_LIBRARIES CAF::core)
+pkg_check_modules(XAPIAN REQUIRED IMPORTED_TARGET xapian-core)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

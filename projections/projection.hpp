@@ -51,6 +51,12 @@ public:
   virtual expected<void> apply(const recorded_event& event,
                                projection_writer& changes) = 0;
 
+  /// Called after each applied batch, before its changes and offset are
+  /// written, and once after loading: a model with a store of its own
+  /// (the search index) makes its changes durable here, so they are never
+  /// behind the offset. Applying an event again must be harmless.
+  virtual expected<void> commit() { return {}; }
+
   /// Forgets the in-memory model before a rebuild from zero.
   virtual void reset() = 0;
 };

@@ -45,7 +45,6 @@ expected<void> projection_runner::load() {
   if (!stored)
     return std::move(stored).error();
   offset_ = *stored && (*stored)->size() == 8 ? read_big_endian(**stored) : 0;
-  model_->reset();
   auto prefix = data_prefix();
   std::optional<failure> broken;
   auto scanned = log_.scan(column_family::projections, prefix,
@@ -60,7 +59,7 @@ expected<void> projection_runner::load() {
     return scanned;
   if (broken)
     return std::move(*broken);
-  return {};
+  return model_->commit();
 }
 
 expected<size_t> projection_runner::run_once() {
@@ -92,6 +91,8 @@ expected<size_t> projection_runner::run_once() {
       return applied.error();
     offset = event.position;
   }
+  if (auto committed = model_->commit(); !committed)
+    return committed.error();
   std::string offset_value;
   append_big_endian(offset_value, offset);
   batch.Put(log_.family(column_family::projections), offset_key(),
