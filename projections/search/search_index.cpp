@@ -132,6 +132,10 @@ failure xapian_failure(const Xapian::Error& error) {
 
 } // namespace
 
+Xapian::Query search_schema::boost_query(int64_t now_us) {
+  return Xapian::Query((new boost_source(now_us))->release());
+}
+
 struct search_index::reader {
   Xapian::Database database;
   uint64_t generation = 0;
@@ -412,8 +416,7 @@ struct xapian_search {
 Xapian::Query filtered(Xapian::Query text, const search_query& request,
                        int64_t now_us) {
   if (request.order == search_order::relevance)
-    text = Xapian::Query(Xapian::Query::OP_AND_MAYBE, text,
-                         Xapian::Query((new boost_source(now_us))->release()));
+    text = Xapian::Query(Xapian::Query::OP_AND_MAYBE, text, boost_query(now_us));
   std::vector<Xapian::Query> filters;
   if (request.category)
     filters.emplace_back(filter_term("XC", *request.category));

@@ -23,6 +23,7 @@
 namespace Xapian {
 class WritableDatabase;
 class Database;
+class Query;
 } // namespace Xapian
 
 namespace tillroll {
@@ -149,6 +150,8 @@ inline constexpr unsigned slot_brand = 5;
 inline constexpr unsigned slot_price_bucket = 6;
 std::string lower(std::string_view text);
 size_t price_bucket_of(int64_t price_cents);
+/// The popularity and recency boost added to relevance-ordered queries.
+Xapian::Query boost_query(int64_t now_us);
 } // namespace search_schema
 
 } // namespace tillroll
