@@ -171,8 +171,11 @@ generate_catalog(const catalog_generator_options& options) {
     generated_product product;
     product.product_id = product_id;
     auto& listing = product.listing;
-    listing.seller_id = generated_seller_id(
-        options.sellers == 0 ? 0 : random.below(options.sellers));
+    auto seller = options.sellers == 0 ? 0 : random.below(options.sellers);
+    listing.seller_id =
+        options.seller_ids.empty()
+            ? generated_seller_id(seller)
+            : options.seller_ids[seller % options.seller_ids.size()];
     listing.title =
         std::string{brand} + " " + adjective + " " + noun + " " + model;
     listing.description = std::string{"The "} + brand + " " + noun + " " +

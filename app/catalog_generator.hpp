@@ -20,6 +20,8 @@ struct catalog_generator_options {
   size_t sellers = 10;
   /// Ids start here, so catalogs generated in parts do not collide.
   size_t first_index = 0;
+  /// When set, the products' sellers, in place of generated ids.
+  std::vector<std::string> seller_ids;
   /// Share of variants listed with no stock, in percent.
   unsigned out_of_stock_percent = 5;
 };

@@ -1,5 +1,7 @@
 #include "app/cli.hpp"
 
+#include "app/audit.hpp"
+#include "app/demo.hpp"
 #include "app/node.hpp"
 #include "app/replay.hpp"
 #include "events/event_log.hpp"
@@ -12,6 +14,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -40,6 +43,8 @@ const std::vector<subcommand>& subcommands() {
        "tillroll serve --data-dir DIR [--listen HOST:PORT]\n"
        "               [--durability always|batch|off] [--snapshot-every N]\n"
        "               [--idle-timeout-ms N] [--psp-latency-ms N]\n"
+       "               [--admin-email EMAIL --admin-password PASSWORD]\n"
+       "               [--demo [--demo-products N]] [--checkout-wait-ms N]\n"
        "  Runs a node on DIR (created if missing) and serves HTTP on "
        "HOST:PORT\n"
        "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -50,10 +55,21 @@ const std::vector<subcommand>& subcommands() {
        "events.\n"
        "  --snapshot-every  events between an entity's snapshots (1000)\n"
        "  --idle-timeout-ms  idle time before an entity passivates (120000)\n"
-       "  --psp-latency-ms  answer time of the built-in simulated PSP (0)\n",
+       "  --psp-latency-ms  answer time of the built-in simulated PSP (0)\n"
+       "  --admin-email, --admin-password  the admin account (or the\n"
+       "                environment's TILLROLL_ADMIN_EMAIL and\n"
+       "                TILLROLL_ADMIN_PASSWORD); without them nobody is "
+       "admin\n"
+       "  --demo        seed the demo store into an empty DIR: demo sellers\n"
+       "                and buyers (printed), a generated catalog and past\n"
+       "                orders; a later start reuses DIR as it is\n"
+       "  --demo-products  products the demo generates (10000)\n"
+       "  --checkout-wait-ms  how long POST /v1/checkout waits for the saga\n"
+       "                before answering 202 queued (10000)\n",
        {"--data-dir", "--listen", "--durability", "--snapshot-every",
-        "--idle-timeout-ms", "--psp-latency-ms"},
-       {},
+        "--idle-timeout-ms", "--psp-latency-ms", "--admin-email",
+        "--admin-password", "--demo-products", "--checkout-wait-ms"},
+       {"--demo"},
        0},
       {"replay",
        "tillroll replay --data-dir DIR STREAM [--to-seq N] [--at TIME]\n"
@@ -68,6 +84,15 @@ const std::vector<subcommand>& subcommands() {
        "  Prints the global log from position POS (default 1), N events\n"
        "  (default 100, at most 100000), one JSON line each.\n",
        {"--data-dir", "--from", "--limit"},
+       {},
+       0},
+      {"audit",
+       "tillroll audit --data-dir DIR\n"
+       "  Replays the whole log and checks the invariants: no oversell,\n"
+       "  every paid order has its reservation and payment, every ledger\n"
+       "  transaction sums to zero, no idempotency key charged twice.\n"
+       "  Prints the report as JSON; exit 1 if any is broken.\n",
+       {"--data-dir"},
        {},
        0},
       {"rebuild",
@@ -222,6 +247,40 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
       return usage_error(command, "--psp-latency-ms takes 0 to 60000");
     options.psp_latency = std::chrono::milliseconds{*parsed};
   }
+  auto setting = [&](std::string_view flag, const char* variable) {
+    if (auto given = arguments.values.find(flag);
+        given != arguments.values.end())
+      return given->second;
+    auto* from_environment = std::getenv(variable);
+    return std::string{from_environment == nullptr ? "" : from_environment};
+  };
+  options.admin_email = setting("--admin-email", "TILLROLL_ADMIN_EMAIL");
+  options.admin_password =
+      setting("--admin-password", "TILLROLL_ADMIN_PASSWORD");
+  if (options.admin_email.empty() != options.admin_password.empty())
+    return usage_error(command, "the admin needs both an email and a password");
+  if (!options.admin_password.empty() && options.admin_password.size() < 8)
+    return usage_error(command, "the admin password needs 8 characters");
+  if (auto wait = arguments.values.find("--checkout-wait-ms");
+      wait != arguments.values.end()) {
+    auto parsed = parse_number<uint32_t>(wait->second);
+    if (!parsed || *parsed == 0 || *parsed > 60'000)
+      return usage_error(command, "--checkout-wait-ms takes 1 to 60000");
+    options.checkout_wait = std::chrono::milliseconds{*parsed};
+  }
+  bool demo = arguments.switches.contains("--demo");
+  demo_options demo_settings;
+  if (auto count = arguments.values.find("--demo-products");
+      count != arguments.values.end()) {
+    auto parsed = parse_number<size_t>(count->second);
+    if (!parsed || *parsed == 0 || *parsed > 1'000'000)
+      return usage_error(command, "--demo-products takes 1 to 1000000");
+    demo_settings.products = *parsed;
+  }
+  if (demo && options.admin_email.empty()) {
+    options.admin_email = "admin@demo.tillroll";
+    options.admin_password = "demo-admin-password";
+  }
   // Signals are taken synchronously by sigwait below, not by a handler.
   sigset_t signals;
   sigemptyset(&signals);
@@ -231,6 +290,12 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
   auto running = node::open(options);
   if (!running)
     return failed("cannot start", running.error());
+  if (demo) {
+    if (auto seeded = seed_demo(**running, demo_settings, stdout); !seeded)
+      return failed("cannot seed the demo store", seeded.error());
+    std::printf("  admin   %s / %s\n", options.admin_email.c_str(),
+                options.admin_password.c_str());
+  }
   std::printf("tillroll serving on http://%s:%u (data in %s, durability %s)\n",
               options.listen_host.c_str(), (*running)->http_port(),
               options.data_directory.c_str(),
@@ -305,6 +370,21 @@ int events(const subcommand& command, const parsed_arguments& arguments) {
   return 0;
 }
 
+int audit_command(const subcommand& command,
+                  const parsed_arguments& arguments) {
+  auto data_dir = arguments.values.find("--data-dir");
+  if (data_dir == arguments.values.end())
+    return usage_error(command, "--data-dir is required");
+  auto log = open_existing(data_dir->second, true);
+  if (!log)
+    return failed("cannot open " + data_dir->second, log.error());
+  auto report = audit(**log);
+  if (!report)
+    return failed("audit", report.error());
+  std::printf("%s\n", report->to_json().c_str());
+  return report->ok() ? 0 : 1;
+}
+
 int rebuild(const subcommand& command, const parsed_arguments& arguments) {
   auto data_dir = arguments.values.find("--data-dir");
   auto name = arguments.values.find("--projection");
@@ -364,6 +444,8 @@ int run_cli(int argc, char** argv) {
       return replay(command, *arguments);
     if (name == "events")
       return events(command, *arguments);
+    if (name == "audit")
+      return audit_command(command, *arguments);
     return rebuild(command, *arguments);
   }
   std::fprintf(stderr, "tillroll: unknown command %s\n\n", argv[1]);

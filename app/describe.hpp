@@ -7,6 +7,7 @@
 #include "actors/order/order_state.hpp"
 #include "actors/payment/payment_state.hpp"
 #include "actors/product/product_state.hpp"
+#include "actors/user/user_state.hpp"
 
 #include <boost/describe.hpp>
 
@@ -83,6 +84,11 @@ BOOST_DESCRIBE_STRUCT(product_delisted, (), ())
 BOOST_DESCRIBE_STRUCT(review_added, (), (buyer_id, rating, text, at_us))
 BOOST_DESCRIBE_STRUCT(variants_registered, (), (rejected_skus))
 BOOST_DESCRIBE_STRUCT(variant_price_synced, (), (sku))
+// The password hash stays out of every rendering.
+BOOST_DESCRIBE_STRUCT(user_registered, (), (email, role, at_us))
+BOOST_DESCRIBE_STRUCT(user_state, (),
+                      (registered, email, role, registered_at_us))
+
 BOOST_DESCRIBE_STRUCT(product_review, (), (rating, text, at_us))
 BOOST_DESCRIBE_STRUCT(product_state, (),
                       (listed, delisted, variants_ready, listing, rejected_skus,

@@ -11,7 +11,12 @@
 #include "actors/product/product_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
 #include "actors/system_config.hpp"
+#include "actors/user/user_actor.hpp"
+#include "app/audit.hpp"
+#include "app/replay.hpp"
 #include "events/event_log.hpp"
+#include "http/api.hpp"
+#include "http/auth.hpp"
 #include "http/server.hpp"
 #include "projections/catalog/catalog.hpp"
 #include "projections/ledger/ledger_balances.hpp"
@@ -28,10 +33,34 @@
 #include <caf/scoped_actor.hpp>
 
 #include <fmt/format.h>
+#include <rocksdb/write_batch.h>
 
 #include <thread>
 
 namespace tillroll {
+
+namespace {
+
+/// The key that signs session tokens: made once and kept in the log's
+/// metadata, so tokens outlive a restart.
+expected<std::string> token_key(event_log& log) {
+  constexpr std::string_view key_name = "auth/token_key";
+  auto stored = log.get(column_family::metadata, key_name);
+  if (!stored)
+    return std::move(stored).error();
+  if (*stored)
+    return std::move(**stored);
+  initialize_crypto();
+  auto key = random_token_key();
+  rocksdb::WriteBatch batch;
+  batch.Put(log.family(column_family::metadata),
+            rocksdb::Slice{key_name.data(), key_name.size()}, key);
+  if (auto written = log.write(batch, true); !written)
+    return std::move(written).error();
+  return key;
+}
+
+} // namespace
 
 std::vector<std::string_view> read_model_names() {
   return {"stream_counts", "ledger", "catalog",
@@ -111,35 +140,60 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   add_order_kind(*kinds);
   add_cart_kind(*kinds);
   add_product_kind(*kinds);
+  add_user_kind(*kinds);
   spawn_entity_registry(*result->system_, &context, std::move(kinds));
   result->checkout_ = spawn_checkout(*result->system_, &context);
 
   if (options.serve_http) {
+    auto key = token_key(*result->log_);
+    if (!key)
+      return std::move(key).error();
+    auto* self = result.get();
+    api_dependencies dependencies;
+    dependencies.system = result->system_.get();
+    dependencies.registry = context.registry;
+    dependencies.checkout = result->checkout_;
+    dependencies.products = result->catalog_;
+    dependencies.search = result->search_;
+    dependencies.orders = result->orders_;
+    dependencies.recommend = result->recommendations_;
+    dependencies.ledger = result->ledger_;
+    dependencies.ready = [self] { return self->ready(); };
+    dependencies.metrics = [self] {
+      return self->render_metrics() + self->api_->render_metrics();
+    };
+    dependencies.stream_events = [self](std::string_view stream, uint64_t from,
+                                        uint64_t to, size_t limit) {
+      return stream_events_json(*self->log_, stream, from, to, limit);
+    };
+    dependencies.stream_state = [self](std::string_view stream,
+                                       std::optional<uint64_t> at_sequence,
+                                       std::optional<timestamp> at_time) {
+      return stream_state_json(
+          *self->log_, stream,
+          replay_bounds{at_sequence.value_or(UINT64_MAX), at_time});
+    };
+    dependencies.audit = [self]() -> expected<std::string> {
+      auto report = self->audit();
+      if (!report)
+        return std::move(report).error();
+      return report->to_json();
+    };
+    dependencies.reconcile = [self] { return self->reconcile(); };
+    api_settings settings;
+    settings.admin_email = options.admin_email;
+    settings.admin_password = options.admin_password;
+    settings.token_key = std::move(*key);
+    settings.checkout_wait = options.checkout_wait;
+    result->api_ = std::make_unique<class api>(std::move(dependencies),
+                                               std::move(settings));
     http_server_options http_options;
     http_options.host = options.listen_host;
     http_options.port = options.listen_port;
-    auto* self = result.get();
+    auto* routes = result->api_.get();
     result->http_ = std::make_unique<http_server>(
-        http_options, [self](http_request request, http_responder respond) {
-          auto path = std::string_view{request.target}.substr(
-              0, request.target.find('?'));
-          if (request.method != "GET" && request.method != "HEAD")
-            return respond(
-                error_response(405, "method_not_allowed", "use GET"));
-          if (path == "/healthz")
-            return respond(http_response{
-                200, "application/json", {}, "{\"status\":\"ok\"}"});
-          if (path == "/readyz") {
-            if (self->ready())
-              return respond(http_response{
-                  200, "application/json", {}, "{\"status\":\"ready\"}"});
-            return respond(error_response(503, "unavailable",
-                                          "projections are catching up"));
-          }
-          if (path == "/metrics")
-            return respond(http_response{
-                200, "text/plain; version=0.0.4", {}, self->render_metrics()});
-          respond(error_response(404, "not_found", "no such route"));
+        http_options, [routes](http_request request, http_responder respond) {
+          routes->handle(std::move(request), std::move(respond));
         });
     auto port = result->http_->start();
     if (!port)
@@ -206,6 +260,10 @@ std::string node::render_metrics() const {
   return out;
 }
 
+expected<audit_report> node::audit() const {
+  return tillroll::audit(*log_);
+}
+
 expected<std::vector<reconciliation_difference>> node::reconcile() {
   std::optional<failure> failed;
   std::vector<settlement_line> report;
@@ -224,6 +282,8 @@ void node::stop() {
   stopped_ = true;
   if (http_)
     http_->stop();
+  // Its pool may still be finishing work that asks actors.
+  api_.reset();
   if (system_) {
     caf::scoped_actor self{*system_};
     self->request(context_.registry, std::chrono::seconds{60},

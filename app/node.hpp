@@ -21,6 +21,8 @@ namespace tillroll {
 
 class event_log;
 class http_server;
+class api;
+struct audit_report;
 class projection_runner;
 class snapshot_store;
 class stream_counts;
@@ -44,6 +46,11 @@ struct node_options {
   size_t scheduler_threads = 2;
   /// The simulated PSP's answer time.
   std::chrono::milliseconds psp_latency{0};
+  /// The admin account; empty: nobody can sign in as admin.
+  std::string admin_email;
+  std::string admin_password;
+  /// A checkout not settled in this time answers 202 queued.
+  std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
 };
 
 /// The read models `rebuild` may rebuild, by name.
@@ -81,6 +88,9 @@ public:
   /// Handles (checkout_request) -> order_view.
   const caf::actor& checkout() const { return checkout_; }
 
+  /// The invariant report over the whole log.
+  [[nodiscard]] expected<audit_report> audit() const;
+
   /// Recovered and every projection caught up.
   bool ready() const;
   /// Prometheus text of the node's metrics.
@@ -108,6 +118,7 @@ private:
   class recommendations* recommendations_ = nullptr;
   /// Every projection: the read models and the notifier.
   std::vector<std::unique_ptr<projection_runner>> runners_;
+  std::unique_ptr<class api> api_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;
   uint16_t http_port_ = 0;

@@ -5,7 +5,9 @@
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
 #include "events/keys.hpp"
+#include "events/time_text.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
@@ -21,35 +23,25 @@ namespace json = boost::json;
 
 namespace {
 
-std::string format_time(timestamp at) {
-  auto micros = at.time_since_epoch().count();
-  std::time_t seconds = micros / 1'000'000;
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char buffer[64];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &parts);
-  char fraction[16];
-  std::snprintf(fraction, sizeof(fraction), ".%06lldZ",
-                static_cast<long long>(micros % 1'000'000));
-  return std::string{buffer} + fraction;
-}
-
 json::object envelope_json(const recorded_event& record) {
   return json::object{{"stream", record.stream_id},
                       {"sequence", record.sequence},
                       {"position", record.position},
                       {"type_id", record.type_id},
                       {"version", record.schema_version},
-                      {"recorded_at", format_time(record.recorded_at)},
+                      {"recorded_at", iso_time(record.recorded_at)},
                       {"correlation_id", record.correlation_id},
                       {"causation_id", record.causation_id}};
 }
+
+/// Takes each replayed line: envelope, event, state after it.
+using line_sink = std::function<void(json::object)>;
 
 /// Per kind: the event as JSON, and a replayer folding state.
 struct kind_codec {
   std::function<expected<json::value>(const recorded_event&)> event_json;
   std::function<expected<void>(const event_log&, std::string_view,
-                               const replay_bounds&, std::ostream&)>
+                               const replay_bounds&, const line_sink&)>
       replay;
 };
 
@@ -86,7 +78,7 @@ template <class Entity> kind_codec make_codec() {
   };
   codec.replay = [](const event_log& log, std::string_view stream_id,
                     const replay_bounds& bounds,
-                    std::ostream& out) -> expected<void> {
+                    const line_sink& emit) -> expected<void> {
     typename Entity::state_type state{};
     std::optional<failure> broken;
     auto read = log.read_stream(
@@ -102,7 +94,7 @@ template <class Entity> kind_codec make_codec() {
           auto line = envelope_json(record);
           line["event"] = render(*event);
           line["state"] = render(state);
-          out << json::serialize(line) << '\n';
+          emit(std::move(line));
           return true;
         });
     if (!read)
@@ -121,26 +113,77 @@ const std::map<std::string, kind_codec, std::less<>>& codecs() {
       {std::string{payment_entity::kind}, make_codec<payment_entity>()},
       {std::string{cart_entity::kind}, make_codec<cart_entity>()},
       {std::string{product_entity::kind}, make_codec<product_entity>()},
+      {std::string{user_entity::kind}, make_codec<user_entity>()},
   };
   return table;
 }
 
 } // namespace
 
-expected<void> replay_stream(const event_log& log, std::string_view stream_id,
-                             const replay_bounds& bounds, std::ostream& out) {
+namespace {
+
+expected<void> replay_lines(const event_log& log, std::string_view stream_id,
+                            const replay_bounds& bounds,
+                            const line_sink& emit) {
   if (auto valid = validate_stream_id(stream_id); !valid)
     return valid;
   auto codec = codecs().find(stream_kind(stream_id));
   if (codec != codecs().end())
-    return codec->second.replay(log, stream_id, bounds, out);
-  return log.read_stream(
-      stream_id, 1, bounds.to_sequence, [&](const recorded_event& record) {
-        if (bounds.at && record.recorded_at > *bounds.at)
-          return false;
-        out << json::serialize(envelope_json(record)) << '\n';
-        return true;
+    return codec->second.replay(log, stream_id, bounds, emit);
+  return log.read_stream(stream_id, 1, bounds.to_sequence,
+                         [&](const recorded_event& record) {
+                           if (bounds.at && record.recorded_at > *bounds.at)
+                             return false;
+                           emit(envelope_json(record));
+                           return true;
+                         });
+}
+
+} // namespace
+
+expected<void> replay_stream(const event_log& log, std::string_view stream_id,
+                             const replay_bounds& bounds, std::ostream& out) {
+  return replay_lines(log, stream_id, bounds, [&](json::object line) {
+    out << json::serialize(line) << '\n';
+  });
+}
+
+expected<std::string> stream_events_json(const event_log& log,
+                                         std::string_view stream_id,
+                                         uint64_t from_sequence,
+                                         uint64_t to_sequence, size_t limit) {
+  json::array events;
+  auto replayed = replay_lines(
+      log, stream_id, {to_sequence, std::nullopt}, [&](json::object line) {
+        if (line["sequence"].to_number<uint64_t>() < from_sequence ||
+            events.size() >= limit)
+          return;
+        line.erase("state");
+        events.push_back(std::move(line));
       });
+  if (!replayed)
+    return std::move(replayed).error();
+  return json::serialize(
+      json::object{{"stream", stream_id}, {"items", std::move(events)}});
+}
+
+expected<std::string> stream_state_json(const event_log& log,
+                                        std::string_view stream_id,
+                                        const replay_bounds& bounds) {
+  std::optional<json::object> last;
+  auto replayed = replay_lines(log, stream_id, bounds, [&](json::object line) {
+    last = std::move(line);
+  });
+  if (!replayed)
+    return std::move(replayed).error();
+  if (!last)
+    return make_failure(errc::not_found, "the stream has no events there");
+  json::object out{{"stream", stream_id},
+                   {"sequence", (*last)["sequence"]},
+                   {"recorded_at", (*last)["recorded_at"]}};
+  if (auto* state = last->if_contains("state"))
+    out["state"] = *state;
+  return json::serialize(out);
 }
 
 expected<void> dump_events(const event_log& log, uint64_t from_position,
@@ -160,38 +203,6 @@ expected<void> dump_events(const event_log& log, uint64_t from_position,
     out << json::serialize(line) << '\n';
   }
   return {};
-}
-
-std::optional<timestamp> parse_time(std::string_view text) {
-  int64_t micros = 0;
-  auto [end, error] =
-      std::from_chars(text.data(), text.data() + text.size(), micros);
-  if (error == std::errc{} && end == text.data() + text.size())
-    return timestamp{std::chrono::microseconds{micros}};
-  std::tm parts{};
-  std::string copy{text};
-  auto* rest = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
-  if (rest == nullptr)
-    return std::nullopt;
-  int64_t fraction_us = 0;
-  if (*rest == '.') {
-    ++rest;
-    int digits = 0;
-    while (*rest >= '0' && *rest <= '9') {
-      if (digits < 6) {
-        fraction_us = fraction_us * 10 + (*rest - '0');
-        ++digits;
-      }
-      ++rest;
-    }
-    for (; digits < 6; ++digits)
-      fraction_us *= 10;
-  }
-  if (std::string_view{rest} != "Z")
-    return std::nullopt;
-  auto seconds = timegm(&parts);
-  return timestamp{
-      std::chrono::microseconds{int64_t{seconds} * 1'000'000 + fraction_us}};
 }
 
 } // namespace tillroll

@@ -4,10 +4,12 @@
 
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
+#include "events/time_text.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 namespace tillroll {
@@ -28,13 +30,21 @@ struct replay_bounds {
                                            const replay_bounds& bounds,
                                            std::ostream& out);
 
+/// The stream's events from `from_sequence` to `to_sequence` (at most
+/// `limit`) as {"stream", "items": [...]}.
+[[nodiscard]] expected<std::string>
+stream_events_json(const event_log& log, std::string_view stream_id,
+                   uint64_t from_sequence, uint64_t to_sequence, size_t limit);
+
+/// The entity's state after the last event within `bounds`, as
+/// {"stream", "sequence", "recorded_at", "state"}.
+[[nodiscard]] expected<std::string>
+stream_state_json(const event_log& log, std::string_view stream_id,
+                  const replay_bounds& bounds);
+
 /// Writes one JSON line per event of the global log from `from_position`.
 [[nodiscard]] expected<void> dump_events(const event_log& log,
                                          uint64_t from_position, size_t limit,
                                          std::ostream& out);
-
-/// Parses `2026-11-29T10:00:00Z` (UTC, optional fraction) or microseconds
-/// since the epoch.
-std::optional<timestamp> parse_time(std::string_view text);
 
 } // namespace tillroll

@@ -25,9 +25,16 @@ namespace {
 
 std::vector<search_query> query_mix() {
   std::vector<search_query> mix;
-  const char* texts[] = {"wireless headphones", "running shoes", "laptop",
-                         "stainless steel knife", "organic cotton t-shirt",
-                         "tent", "serum", "", "backpack", "cookbook"};
+  const char* texts[] = {"wireless headphones",
+                         "running shoes",
+                         "laptop",
+                         "stainless steel knife",
+                         "organic cotton t-shirt",
+                         "tent",
+                         "serum",
+                         "",
+                         "backpack",
+                         "cookbook"};
   const char* categories[] = {"Electronics", "Shoes", "Computers",
                               "Home & Kitchen", "Clothing"};
   for (size_t n = 0; n < 20; ++n) {
@@ -40,8 +47,8 @@ std::vector<search_query> query_mix() {
       query.price_max_cents = 20000;
     }
     query.in_stock_only = n % 4 != 3;
-    query.order = n % 5 == 4 ? search_order::price_ascending
-                             : search_order::relevance;
+    query.order =
+        n % 5 == 4 ? search_order::price_ascending : search_order::relevance;
     query.limit = 20;
     mix.push_back(query);
   }
@@ -59,16 +66,17 @@ size_t bare_search(Xapian::Database& database, const search_query& request) {
     parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
     parser.set_database(database);
     parser.set_default_op(Xapian::Query::OP_AND);
-    text = parser.parse_query(request.text,
-                              Xapian::QueryParser::FLAG_PHRASE |
-                                  Xapian::QueryParser::FLAG_LOVEHATE |
-                                  Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+    text = parser.parse_query(
+        request.text, Xapian::QueryParser::FLAG_PHRASE |
+                          Xapian::QueryParser::FLAG_LOVEHATE |
+                          Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
   }
   if (request.order == search_order::relevance)
-    text = Xapian::Query(Xapian::Query::OP_AND_MAYBE, text,
-                         boost_query(std::chrono::duration_cast<std::chrono::microseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count()));
+    text = Xapian::Query(
+        Xapian::Query::OP_AND_MAYBE, text,
+        boost_query(std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count()));
   std::vector<Xapian::Query> filters;
   if (request.category)
     filters.emplace_back("XC" + lower(*request.category));
@@ -78,12 +86,14 @@ size_t bare_search(Xapian::Database& database, const search_query& request) {
     filters.emplace_back(
         Xapian::Query::OP_VALUE_RANGE, slot_price,
         Xapian::sortable_serialise(double(request.price_min_cents.value_or(0))),
-        Xapian::sortable_serialise(double(request.price_max_cents.value_or(INT64_MAX))));
-  auto query = filters.empty()
-                   ? text
-                   : Xapian::Query(Xapian::Query::OP_FILTER, text,
-                                   Xapian::Query(Xapian::Query::OP_AND,
-                                                 filters.begin(), filters.end()));
+        Xapian::sortable_serialise(
+            double(request.price_max_cents.value_or(INT64_MAX))));
+  auto query =
+      filters.empty()
+          ? text
+          : Xapian::Query(Xapian::Query::OP_FILTER, text,
+                          Xapian::Query(Xapian::Query::OP_AND, filters.begin(),
+                                        filters.end()));
   Xapian::Enquire enquire{database};
   enquire.set_query(query);
   if (request.order == search_order::price_ascending)
@@ -120,7 +130,8 @@ latency_figures figures(std::vector<double> latencies, double seconds) {
 /// Both searches take turns over the mix, so neither gets a warmer cache.
 template <class Ours, class Peer>
 std::pair<latency_figures, latency_figures>
-measure(const std::vector<search_query>& mix, int rounds, Ours ours, Peer peer) {
+measure(const std::vector<search_query>& mix, int rounds, Ours ours,
+        Peer peer) {
   std::vector<double> latencies[2];
   double seconds[2] = {0, 0};
   for (int round = 0; round < rounds; ++round)
@@ -141,7 +152,9 @@ measure(const std::vector<search_query>& mix, int rounds, Ours ours, Peer peer) 
 
 double rebuild_rate(event_log& log, const std::filesystem::path& directory,
                     const char* name, uint64_t* events) {
-  projection_runner runner{log, nullptr, make_read_model(name, directory),
+  projection_runner runner{log,
+                           nullptr,
+                           make_read_model(name, directory),
                            {.batch_events_max = 10'000}};
   if (!runner.reset())
     std::abort();
@@ -177,23 +190,27 @@ int main(int argc, char** argv) {
       return 1;
     auto& running = **opened;
     auto started = clock_type::now();
-    auto catalog = generate_catalog({.seed = 2026, .products = products,
-                                     .sellers = 500});
-    auto listed = list_catalog(running.system(), running.registry(), catalog, 256);
+    auto catalog =
+        generate_catalog({.seed = 2026, .products = products, .sellers = 500});
+    auto listed =
+        list_catalog(running.system(), running.registry(), catalog, 256);
     if (!listed)
       return 1;
     while (!running.ready())
       std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    fmt::print("seeded {} products through their actors in {:.1f} s\n", *listed,
-               std::chrono::duration<double>(clock_type::now() - started).count());
+    fmt::print(
+        "seeded {} products through their actors in {:.1f} s\n", *listed,
+        std::chrono::duration<double>(clock_type::now() - started).count());
     running.stop();
   }
   auto log = std::move(*event_log::open({directory.path()}));
   uint64_t events = 0;
   auto catalog_rate = rebuild_rate(*log, directory.path(), "catalog", &events);
-  fmt::print("rebuild catalog: {} events at {:.0f} events/s\n", events, catalog_rate);
+  fmt::print("rebuild catalog: {} events at {:.0f} events/s\n", events,
+             catalog_rate);
   auto search_rate = rebuild_rate(*log, directory.path(), "search", &events);
-  fmt::print("rebuild search:  {} events at {:.0f} events/s\n", events, search_rate);
+  fmt::print("rebuild search:  {} events at {:.0f} events/s\n", events,
+             search_rate);
 
   projection_runner runner{*log, nullptr,
                            make_read_model("search", directory.path())};
@@ -203,7 +220,7 @@ int main(int argc, char** argv) {
   auto mix = query_mix();
   // Warm both paths on the same pages of the index.
   for (auto& query : mix)
-    (void) index.search(query);
+    (void)index.search(query);
   Xapian::Database bare{index.directory().string()};
   for (auto& query : mix)
     bare_search(bare, query);
@@ -215,13 +232,14 @@ int main(int argc, char** argv) {
           std::abort();
       },
       [&](const search_query& query) { bare_search(bare, query); });
-  fmt::print("search over {} products, {} queries with 3 facets:\n", index.size(),
-             mix.size() * rounds);
+  fmt::print("search over {} products, {} queries with 3 facets:\n",
+             index.size(), mix.size() * rounds);
   fmt::print("  tillroll:    p50 {:.2f} ms  p99 {:.2f} ms  {:.0f} queries/s\n",
              ours.p50_ms, ours.p99_ms, ours.queries_per_second);
   fmt::print("  bare Xapian: p50 {:.2f} ms  p99 {:.2f} ms  {:.0f} queries/s\n",
              peer.p50_ms, peer.p99_ms, peer.queries_per_second);
-  fmt::print("  ratio: {:.2f}x bare Xapian (goal >= 0.9x, p50 <= 5 ms, p99 <= 25 ms)\n",
+  fmt::print("  ratio: {:.2f}x bare Xapian (goal >= 0.9x, p50 <= 5 ms, p99 <= "
+             "25 ms)\n",
              ours.queries_per_second / peer.queries_per_second);
   return 0;
 }

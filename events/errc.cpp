@@ -38,6 +38,8 @@ std::string_view to_string(errc code) noexcept {
     return "idempotency_conflict";
   case errc::unavailable:
     return "unavailable";
+  case errc::unsupported_media_type:
+    return "unsupported_media_type";
   }
   return "unknown";
 }

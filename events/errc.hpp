@@ -26,6 +26,7 @@ enum class errc : uint8_t {
   rate_limited = 14,
   idempotency_conflict = 15,
   unavailable = 16,
+  unsupported_media_type = 17,
 };
 
 /// The stable snake_case name of a code, as API.md's error codes spell it.

@@ -61,22 +61,41 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
 void checkout(caf::event_based_actor* self, entity_context* context,
               checkout_request request) {
   auto promise = self->make_response_promise();
-  if (!request.lines.empty() || request.buyer_id.empty())
+  if (!request.lines.empty() || request.buyer_id.empty() ||
+      !valid_key(request.idempotency_key))
     return checkout_lines(self, context, promise, std::move(request));
-  // No lines: the buyer's cart.
+  // No lines: the buyer's cart. A retried cart checkout finds the cart
+  // cleared by its own order, so the order of the key answers first; its
+  // decider still refuses other payment or shipping parameters.
+  auto from_cart = [=]() mutable {
+    self->request(context->registry, checkout_timeout, route_atom::value,
+                  std::string{cart_entity::kind}, request.buyer_id,
+                  caf::make_message(cart_command{get_cart{}}))
+        .then(
+            [=](cart_view& cart) mutable {
+              if (cart.lines.empty())
+                return promise.deliver(to_caf_error(
+                    make_failure(errc::invalid_argument, "the cart is empty")));
+              for (auto& line : cart.lines)
+                request.lines.push_back({line.sku, line.quantity});
+              checkout_lines(self, context, promise, std::move(request));
+            },
+            [=](caf::error& error) mutable { promise.deliver(error); });
+  };
   self->request(context->registry, checkout_timeout, route_atom::value,
-                std::string{cart_entity::kind}, request.buyer_id,
-                caf::make_message(cart_command{get_cart{}}))
+                std::string{order_entity::kind},
+                order_id_for(request.buyer_id, request.idempotency_key),
+                caf::make_message(order_command{get_order{}}))
       .then(
-          [=](cart_view& cart) mutable {
-            if (cart.lines.empty())
-              return promise.deliver(to_caf_error(
-                  make_failure(errc::invalid_argument, "the cart is empty")));
-            for (auto& line : cart.lines)
-              request.lines.push_back({line.sku, line.quantity});
-            checkout_lines(self, context, promise, std::move(request));
+          [=](order_view& placed) mutable {
+            place_and_await(self, context, promise, request,
+                            std::move(placed.lines), placed.currency);
           },
-          [=](caf::error& error) mutable { promise.deliver(error); });
+          [=](caf::error& error) mutable {
+            if (from_caf_error(error).code == errc::not_found)
+              return from_cart();
+            promise.deliver(error);
+          });
 }
 
 void checkout_lines(caf::event_based_actor* self, entity_context* context,

@@ -23,6 +23,50 @@ boost::json::object to_json(const std::map<std::string, std::string>& map) {
 
 } // namespace
 
+rendered_product
+render_product(const product_record& product,
+               const std::function<bool(const variant_record&)>& in_stock) {
+  boost::json::array variants;
+  bool any_in_stock = false;
+  for (auto& variant : product.variants) {
+    bool in_stock_now = in_stock(variant);
+    any_in_stock = any_in_stock || in_stock_now;
+    variants.push_back(
+        boost::json::object{{"sku", variant.sku},
+                            {"price_cents", variant.price_cents},
+                            {"currency", variant.currency},
+                            {"attributes", to_json(variant.attributes)},
+                            {"in_stock", in_stock_now}});
+  }
+  boost::json::array images;
+  for (auto& image : product.images)
+    images.push_back(boost::json::value(image));
+  auto rating = std::round(product.rating() * 100.0) / 100.0;
+  boost::json::object page{{"id", product.product_id},
+                           {"seller_id", product.seller_id},
+                           {"title", product.title},
+                           {"description", product.description},
+                           {"brand", product.brand},
+                           {"category", product.category},
+                           {"attributes", to_json(product.attributes)},
+                           {"images", std::move(images)},
+                           {"variants", std::move(variants)},
+                           {"price_cents", product.price_cents()},
+                           {"currency", product.currency()},
+                           {"rating", rating},
+                           {"review_count", product.rating_count},
+                           {"in_stock", any_in_stock},
+                           {"listed", !product.delisted},
+                           {"listed_at_us", product.listed_at_us}};
+  rendered_product rendered;
+  rendered.json = boost::json::serialize(page);
+  char etag[32];
+  std::snprintf(etag, sizeof etag, "\"%08x%08zx\"", crc32c(rendered.json),
+                rendered.json.size());
+  rendered.etag = etag;
+  return rendered;
+}
+
 expected<void> catalog::load_entry(std::string_view key,
                                    std::string_view value) {
   std::unique_lock guard{mutex_};
@@ -82,45 +126,10 @@ void catalog::refresh(const std::string& product_id) {
   auto* product = records_.find(product_id);
   if (product == nullptr)
     return;
-  boost::json::array variants;
-  bool any_in_stock = false;
-  for (auto& variant : product->variants) {
-    bool in_stock = records_.in_stock(variant);
-    any_in_stock = any_in_stock || in_stock;
-    variants.push_back(
-        boost::json::object{{"sku", variant.sku},
-                            {"price_cents", variant.price_cents},
-                            {"currency", variant.currency},
-                            {"attributes", to_json(variant.attributes)},
-                            {"in_stock", in_stock}});
+  for (auto& variant : product->variants)
     product_of_sku_[variant.sku] = product_id;
-  }
-  boost::json::array images;
-  for (auto& image : product->images)
-    images.push_back(boost::json::value(image));
-  auto rating = std::round(product->rating() * 100.0) / 100.0;
-  boost::json::object page{{"id", product->product_id},
-                           {"seller_id", product->seller_id},
-                           {"title", product->title},
-                           {"description", product->description},
-                           {"brand", product->brand},
-                           {"category", product->category},
-                           {"attributes", to_json(product->attributes)},
-                           {"images", std::move(images)},
-                           {"variants", std::move(variants)},
-                           {"price_cents", product->price_cents()},
-                           {"currency", product->currency()},
-                           {"rating", rating},
-                           {"review_count", product->rating_count},
-                           {"in_stock", any_in_stock},
-                           {"listed", !product->delisted},
-                           {"listed_at_us", product->listed_at_us}};
-  auto rendered = std::make_shared<rendered_product>();
-  rendered->json = boost::json::serialize(page);
-  char etag[32];
-  std::snprintf(etag, sizeof etag, "\"%08x%08zx\"", crc32c(rendered->json),
-                rendered->json.size());
-  rendered->etag = etag;
+  auto rendered = std::make_shared<rendered_product>(render_product(
+      *product, [this](auto& variant) { return records_.in_stock(variant); }));
   rendered_[product_id] = std::move(rendered);
 
   unindex(product_id);

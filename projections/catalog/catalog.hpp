@@ -7,6 +7,7 @@
 #include "projections/catalog/product_records.hpp"
 #include "projections/projection.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -22,6 +23,11 @@ struct rendered_product {
   std::string json;
   std::string etag;
 };
+
+/// A product's public JSON, as the catalog keeps it and as a write answers.
+rendered_product
+render_product(const product_record& product,
+               const std::function<bool(const variant_record&)>& in_stock);
 
 enum class browse_order { newest, price_ascending, price_descending, rating };
 

@@ -25,6 +25,26 @@ template <class... Handlers> overloaded(Handlers...) -> overloaded<Handlers...>;
 
 } // namespace
 
+product_record make_product_record(std::string product_id,
+                                   const product_listed& listing,
+                                   int64_t changed_at_us) {
+  product_record product;
+  product.product_id = std::move(product_id);
+  product.seller_id = listing.seller_id;
+  product.title = listing.title;
+  product.description = listing.description;
+  product.brand = listing.brand;
+  product.category = listing.category;
+  product.attributes = listing.attributes;
+  product.images = listing.images;
+  for (auto& variant : listing.variants)
+    product.variants.push_back({variant.sku, variant.price_cents,
+                                variant.currency, variant.attributes});
+  product.listed_at_us = listing.listed_at_us;
+  product.changed_at_us = changed_at_us;
+  return product;
+}
+
 int64_t product_record::price_cents() const {
   int64_t lowest = std::numeric_limits<int64_t>::max();
   for (auto& variant : variants)
@@ -119,20 +139,7 @@ product_records::apply(const recorded_event& record,
     auto found = products_.find(id);
     if (auto* listed = std::get_if<product_listed>(&*event)) {
       auto& product = products_[id];
-      product.product_id = id;
-      product.seller_id = listed->seller_id;
-      product.title = listed->title;
-      product.description = listed->description;
-      product.brand = listed->brand;
-      product.category = listed->category;
-      product.attributes = listed->attributes;
-      product.images = listed->images;
-      product.variants.clear();
-      for (auto& variant : listed->variants)
-        product.variants.push_back({variant.sku, variant.price_cents,
-                                    variant.currency, variant.attributes});
-      product.listed_at_us = listed->listed_at_us;
-      product.changed_at_us = at_us;
+      product = make_product_record(id, *listed, at_us);
       persist(product, changes);
       return maybe_change{product_change{id, true, true, 0, std::nullopt}};
     }

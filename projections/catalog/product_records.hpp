@@ -58,6 +58,13 @@ struct product_record {
   }
 };
 
+struct product_listed;
+
+/// The record of a fresh listing.
+product_record make_product_record(std::string product_id,
+                                   const product_listed& listing,
+                                   int64_t changed_at_us);
+
 /// A SKU's stock as the read side sees it; the SKU actor stays the
 /// authority at checkout.
 struct sku_level {

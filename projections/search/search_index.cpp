@@ -416,7 +416,8 @@ struct xapian_search {
 Xapian::Query filtered(Xapian::Query text, const search_query& request,
                        int64_t now_us) {
   if (request.order == search_order::relevance)
-    text = Xapian::Query(Xapian::Query::OP_AND_MAYBE, text, boost_query(now_us));
+    text =
+        Xapian::Query(Xapian::Query::OP_AND_MAYBE, text, boost_query(now_us));
   std::vector<Xapian::Query> filters;
   if (request.category)
     filters.emplace_back(filter_term("XC", *request.category));

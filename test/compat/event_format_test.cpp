@@ -13,6 +13,7 @@
 #include "events/payment_events.hpp"
 #include "events/product_events.hpp"
 #include "events/sku_events.hpp"
+#include "events/user_events.hpp"
 
 #include <doctest/doctest.h>
 
@@ -189,4 +190,10 @@ TEST_CASE("every stored product event version still loads") {
                          variants_registered{{"TAKEN"}});
   check_fixture<product>(variant_price_synced{"TEE-S"},
                          variant_price_synced{"TEE-S"});
+}
+
+TEST_CASE("every stored user event version still loads") {
+  user_registered registered{"ann@example.com", "$argon2id$v=19$m=65536",
+                             "buyer", 7};
+  check_fixture<user_event>(registered, registered);
 }

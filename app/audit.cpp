@@ -1,0 +1,173 @@
+#include "app/audit.hpp"
+
+#include "events/codec.hpp"
+#include "events/event_log.hpp"
+#include "events/keys.hpp"
+#include "events/order_events.hpp"
+#include "events/payment_events.hpp"
+#include "events/sku_events.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace tillroll {
+
+namespace {
+
+constexpr size_t read_batch_events = 10'000;
+
+struct sku_books {
+  int64_t received = 0;
+  int64_t sold = 0;
+  int64_t reserved = 0;
+  std::map<std::string, int64_t> holds;
+  bool oversold = false;
+};
+
+struct order_books {
+  bool reserved = false;
+  bool confirmed = false;
+  bool captured = false;
+  bool paid_status = false;
+};
+
+boost::json::array to_array(const std::vector<std::string>& items) {
+  boost::json::array out;
+  for (auto& item : items)
+    out.push_back(boost::json::value(item));
+  return out;
+}
+
+} // namespace
+
+std::string audit_report::to_json() const {
+  return boost::json::serialize(boost::json::object{
+      {"ok", ok()},
+      {"events", events},
+      {"skus", skus},
+      {"orders", orders},
+      {"payments", payments},
+      {"oversold_skus", to_array(oversold_skus)},
+      {"orders_without_payment", to_array(orders_without_payment)},
+      {"unbalanced_transactions", to_array(unbalanced_transactions)},
+      {"double_charges", to_array(double_charges)}});
+}
+
+expected<audit_report> audit(const event_log& log) {
+  audit_report report;
+  std::unordered_map<std::string, sku_books> skus;
+  std::unordered_map<std::string, order_books> orders;
+  std::unordered_map<std::string, int> captures;
+  uint64_t position = 1;
+  for (;;) {
+    auto batch = log.read_global(position, read_batch_events);
+    if (!batch)
+      return std::move(batch).error();
+    if (batch->empty())
+      break;
+    for (auto& record : *batch) {
+      position = record.position + 1;
+      ++report.events;
+      auto kind = stream_kind(record.stream_id);
+      auto id = std::string{stream_entity_id(record.stream_id)};
+      if (kind == "sku") {
+        auto event = decode_event<sku_event>(record);
+        if (!event)
+          return std::move(event).error();
+        auto& books = skus[id];
+        auto release = [&](const std::string& order_id) {
+          auto held = books.holds.find(order_id);
+          if (held == books.holds.end())
+            return int64_t{0};
+          books.reserved -= held->second;
+          return books.holds.extract(held).mapped();
+        };
+        if (auto* in = std::get_if<stock_received>(&*event))
+          books.received += in->quantity;
+        else if (auto* out = std::get_if<stock_removed>(&*event))
+          books.received -= out->quantity;
+        else if (auto* hold = std::get_if<stock_reserved>(&*event)) {
+          books.holds[hold->order_id] += hold->quantity;
+          books.reserved += hold->quantity;
+        } else if (auto* sale = std::get_if<reservation_confirmed>(&*event))
+          books.sold += release(sale->order_id);
+        else if (auto* released = std::get_if<reservation_released>(&*event))
+          release(released->order_id);
+        else if (auto* expired = std::get_if<reservation_expired>(&*event))
+          release(expired->order_id);
+        else if (auto* back = std::get_if<sale_returned>(&*event))
+          books.sold -= back->quantity;
+        if (books.sold + books.reserved > books.received || books.sold < 0 ||
+            books.reserved < 0)
+          books.oversold = true;
+      } else if (kind == "order") {
+        auto& books = orders[id];
+        switch (record.type_id) {
+        case order_stock_reserved::type_id:
+          books.reserved = true;
+          break;
+        case order_stock_confirmed::type_id:
+          books.confirmed = true;
+          break;
+        case order_payment_captured::type_id:
+          books.captured = true;
+          break;
+        case order_notification::type_id: {
+          auto event = decode_event<order_event>(record);
+          if (!event)
+            return std::move(event).error();
+          auto& status = std::get<order_notification>(*event).status;
+          if (status == "payment_confirmed" ||
+              status == "fulfillment_processing" || status == "shipped" ||
+              status == "delivered")
+            books.paid_status = true;
+          break;
+        }
+        default:
+          break;
+        }
+      } else if (kind == "payment") {
+        if (record.type_id == payment_captured::type_id) {
+          ++captures[id];
+        } else if (record.type_id == ledger_transaction_recorded::type_id) {
+          auto event = decode_event<payment_event>(record);
+          if (!event)
+            return std::move(event).error();
+          int64_t sum = 0;
+          for (auto& posting :
+               std::get<ledger_transaction_recorded>(*event).postings)
+            sum += posting.amount_cents;
+          if (sum != 0)
+            report.unbalanced_transactions.push_back(
+                id + "#" + std::to_string(record.sequence));
+        } else {
+          captures.try_emplace(id, 0);
+        }
+      }
+    }
+  }
+  for (auto& [sku, books] : skus)
+    if (books.oversold)
+      report.oversold_skus.push_back(sku);
+  for (auto& [order_id, books] : orders)
+    if (books.paid_status &&
+        !(books.captured && books.reserved && books.confirmed))
+      report.orders_without_payment.push_back(order_id);
+  for (auto& [payment_id, count] : captures)
+    if (count > 1)
+      report.double_charges.push_back(payment_id);
+  report.skus = skus.size();
+  report.orders = orders.size();
+  report.payments = captures.size();
+  for (auto* list : {&report.oversold_skus, &report.orders_without_payment,
+                     &report.double_charges})
+    std::sort(list->begin(), list->end());
+  return report;
+}
+
+} // namespace tillroll

@@ -1,0 +1,42 @@
+// The audit: replays the whole log and checks the invariants of money and
+// stock with a model of its own, independent of the deciders it checks
+// (TigerBeetle's auditor): no oversell, every paid order has its
+// reservation and payment, every ledger transaction sums to zero, no
+// idempotency key charged twice.
+#pragma once
+
+#include "events/expected.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tillroll {
+
+class event_log;
+
+struct audit_report {
+  uint64_t events = 0;
+  uint64_t skus = 0;
+  uint64_t orders = 0;
+  uint64_t payments = 0;
+  /// SKUs whose sold plus reserved ever exceeded what was received.
+  std::vector<std::string> oversold_skus;
+  /// Orders that reached a paid status without a captured payment or
+  /// without their stock reserved and confirmed.
+  std::vector<std::string> orders_without_payment;
+  /// "<payment id>#<sequence>" of ledger transactions not summing to zero.
+  std::vector<std::string> unbalanced_transactions;
+  /// Payments (one per idempotency key) captured more than once.
+  std::vector<std::string> double_charges;
+
+  bool ok() const {
+    return oversold_skus.empty() && orders_without_payment.empty() &&
+           unbalanced_transactions.empty() && double_charges.empty();
+  }
+  std::string to_json() const;
+};
+
+[[nodiscard]] expected<audit_report> audit(const event_log& log);
+
+} // namespace tillroll

@@ -1,0 +1,424 @@
+#include "http/api.hpp"
+
+#include "http/api_internal.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <fmt/format.h>
+
+namespace tillroll {
+
+std::vector<route> api_routes() {
+  using a = access;
+  return {
+      {"POST",
+       "/v1/users",
+       a::anyone,
+       create_user,
+       "Create a buyer or seller account",
+       {400, 409, 415}},
+      {"POST",
+       "/v1/sessions",
+       a::anyone,
+       create_session,
+       "Sign in: a bearer token",
+       {400, 401, 415}},
+      {"POST",
+       "/v1/products",
+       a::seller,
+       create_product,
+       "List a product with its variants",
+       {400, 409, 415}},
+      {"GET",
+       "/v1/products",
+       a::anyone,
+       browse_products,
+       "Browse listed products",
+       {400}},
+      {"GET",
+       "/v1/products/{id}",
+       a::anyone,
+       read_product,
+       "A product page (ETag, 304)",
+       {404}},
+      {"PATCH",
+       "/v1/products/{id}",
+       a::seller,
+       change_product_route,
+       "Change a product or its prices",
+       {400, 404, 415}},
+      {"DELETE",
+       "/v1/products/{id}",
+       a::seller,
+       delist_product_route,
+       "Delist a product",
+       {404}},
+      {"POST",
+       "/v1/products/{id}/reviews",
+       a::buyer,
+       add_review_route,
+       "Review a received product",
+       {400, 404, 409, 415}},
+      {"GET",
+       "/v1/products/{id}/related",
+       a::anyone,
+       related_products,
+       "Bought together and similar products",
+       {400, 404}},
+      {"GET",
+       "/v1/skus/{sku}",
+       a::anyone,
+       read_sku,
+       "A SKU's price and availability",
+       {404}},
+      {"POST",
+       "/v1/skus/{sku}/stock",
+       a::seller,
+       adjust_sku_stock,
+       "Receive or remove stock",
+       {400, 404, 409, 415}},
+      {"GET",
+       "/v1/sellers/me/products",
+       a::seller,
+       seller_products,
+       "The seller's listings",
+       {400}},
+      {"GET",
+       "/v1/sellers/me/orders",
+       a::seller,
+       seller_orders,
+       "Order lines of the seller's products",
+       {400}},
+      {"GET",
+       "/v1/search",
+       a::anyone,
+       search_route,
+       "Full-text search with filters and facets",
+       {400}},
+      {"GET",
+       "/v1/autocomplete",
+       a::anyone,
+       autocomplete_route,
+       "Completions of a prefix",
+       {400}},
+      {"GET", "/v1/cart", a::buyer, read_cart_route, "The caller's cart", {}},
+      {"PUT",
+       "/v1/cart/items/{sku}",
+       a::buyer,
+       set_cart_item_route,
+       "Set a cart line (0 removes)",
+       {400, 404, 415}},
+      {"DELETE",
+       "/v1/cart/items/{sku}",
+       a::buyer,
+       remove_cart_item_route,
+       "Remove a cart line",
+       {404}},
+      {"POST",
+       "/v1/checkout",
+       a::buyer,
+       checkout_route,
+       "Check out the cart (Idempotency-Key)",
+       {400, 402, 409, 415}},
+      {"GET",
+       "/v1/orders",
+       a::buyer,
+       list_orders,
+       "The caller's orders, newest first",
+       {400}},
+      {"GET",
+       "/v1/orders/{id}",
+       a::signed_in,
+       read_order,
+       "An order with its history",
+       {404}},
+      {"POST",
+       "/v1/orders/{id}/cancel",
+       a::signed_in,
+       cancel_order_route,
+       "Cancel before shipping",
+       {404, 409}},
+      {"POST",
+       "/v1/orders/{id}/ship",
+       a::signed_in,
+       ship_order_route,
+       "Mark shipped (admin or selling seller)",
+       {404, 409}},
+      {"POST",
+       "/v1/orders/{id}/deliver",
+       a::signed_in,
+       deliver_order_route,
+       "Mark delivered (admin or selling seller)",
+       {404, 409}},
+      {"POST",
+       "/v1/orders/{id}/refund",
+       a::admin,
+       refund_order_route,
+       "Refund in full or in part",
+       {400, 404, 409}},
+      {"GET",
+       "/v1/recommendations",
+       a::buyer,
+       buyer_recommendations,
+       "Products for the caller",
+       {400}},
+      {"GET",
+       "/v1/admin/streams/{stream}/events",
+       a::admin,
+       stream_events_route,
+       "A stream's events",
+       {400, 404}},
+      {"GET",
+       "/v1/admin/streams/{stream}/state",
+       a::admin,
+       stream_state_route,
+       "A stream's state at a sequence or time",
+       {400, 404}},
+      {"GET",
+       "/v1/admin/audit",
+       a::admin,
+       audit_route,
+       "The invariant report",
+       {}},
+      {"GET",
+       "/v1/admin/ledger",
+       a::admin,
+       ledger_route,
+       "Ledger balances per account",
+       {400}},
+      {"POST",
+       "/v1/admin/reconcile",
+       a::admin,
+       reconcile_route,
+       "Compare the ledger with the PSP",
+       {}},
+      {"GET", "/healthz", a::anyone, health_route, "Liveness", {}},
+      {"GET",
+       "/readyz",
+       a::anyone,
+       ready_route,
+       "Readiness: recovered and caught up",
+       {503}},
+      {"GET", "/metrics", a::anyone, metrics_route, "Prometheus metrics", {}},
+      {"GET",
+       "/openapi.json",
+       a::anyone,
+       openapi_route,
+       "This API as OpenAPI 3",
+       {}},
+  };
+}
+
+api::impl::impl(api_dependencies dependencies, api_settings settings)
+    : dependencies(std::move(dependencies)), settings(std::move(settings)),
+      tokens(this->settings.token_key), routes(api_routes()) {
+  for (size_t index = 0; index < routes.size(); ++index)
+    metrics.push_back(std::make_unique<route_metrics>());
+  openapi_document = build_openapi(routes);
+  auto workers = std::make_shared<boost::asio::thread_pool>(
+      std::max<size_t>(1, this->settings.worker_threads));
+  pool = workers;
+  run_slow = [workers](std::function<void()> work) {
+    boost::asio::post(*workers, std::move(work));
+  };
+}
+
+api::api(api_dependencies dependencies, api_settings settings)
+    : impl_(std::make_unique<impl>(std::move(dependencies),
+                                   std::move(settings))) {
+  initialize_crypto();
+}
+
+api::~api() {
+  if (impl_ && impl_->pool)
+    std::static_pointer_cast<boost::asio::thread_pool>(impl_->pool)->join();
+}
+
+const std::string& api::openapi() const {
+  return impl_->openapi_document;
+}
+
+namespace {
+
+/// Splits "/a/b/c" into its segments.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    auto end = path.find('/');
+    out.push_back(path.substr(0, end));
+    if (end == std::string_view::npos)
+      break;
+    path.remove_prefix(end);
+  }
+  return out;
+}
+
+bool match(std::string_view pattern, const std::vector<std::string_view>& path,
+           std::vector<std::string>& parameters) {
+  auto expected_segments = segments(pattern);
+  if (expected_segments.size() != path.size())
+    return false;
+  std::vector<std::string> found;
+  for (size_t index = 0; index < path.size(); ++index) {
+    auto& part = expected_segments[index];
+    if (part.starts_with('{')) {
+      if (path[index].empty())
+        return false;
+      found.emplace_back(path[index]);
+    } else if (part != path[index]) {
+      return false;
+    }
+  }
+  parameters = std::move(found);
+  return true;
+}
+
+bool allowed(access who, const principal& caller) {
+  switch (who) {
+  case access::anyone:
+    return true;
+  case access::signed_in:
+    return !caller.user_id.empty();
+  case access::buyer:
+    return caller.role == "buyer";
+  case access::seller:
+    return caller.role == "seller";
+  case access::admin:
+    return caller.role == "admin";
+  }
+  return false;
+}
+
+} // namespace
+
+void api::handle(http_request request, http_responder respond) {
+  auto& self = *impl_;
+  auto path = target_path(request.target);
+  // Percent-encoded path segments are not ids here: refuse them plainly.
+  auto parts = segments(path);
+  std::vector<std::string> parameters;
+  const route* chosen = nullptr;
+  size_t chosen_index = 0;
+  std::string allow;
+  auto method = request.method == "HEAD" ? std::string_view{"GET"}
+                                         : std::string_view{request.method};
+  for (size_t index = 0; index < self.routes.size(); ++index) {
+    auto& candidate = self.routes[index];
+    std::vector<std::string> found;
+    if (!match(candidate.pattern, parts, found))
+      continue;
+    if (candidate.method != method) {
+      allow += allow.empty() ? "" : ", ";
+      allow += candidate.method;
+      continue;
+    }
+    chosen = &candidate;
+    chosen_index = index;
+    parameters = std::move(found);
+    break;
+  }
+  if (chosen == nullptr) {
+    self.unrouted.fetch_add(1, std::memory_order_relaxed);
+    if (!allow.empty()) {
+      auto response = error_response(405, "method_not_allowed", "use " + allow);
+      response.headers.emplace_back("Allow", allow);
+      return respond(std::move(response));
+    }
+    return respond(error_response(404, "not_found", "no such route"));
+  }
+  auto* stats = self.metrics[chosen_index].get();
+  auto started = std::chrono::steady_clock::now();
+  auto current = std::make_shared<call>();
+  current->respond = [stats, started,
+                      respond = std::move(respond)](http_response response) {
+    auto status_class = std::min<unsigned>(response.status / 100, 5);
+    stats->by_status_class[status_class].fetch_add(1,
+                                                   std::memory_order_relaxed);
+    stats->latency.record(std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
+    respond(std::move(response));
+  };
+  auto query = query_parameters(request.target);
+  if (!query)
+    return current->fail(errc::invalid_argument,
+                         "the query string is not properly encoded");
+  current->query = std::move(*query);
+  current->parameters = std::move(parameters);
+  auto authorization = request.header("Authorization");
+  if (!authorization.empty()) {
+    if (!authorization.starts_with("Bearer "))
+      return current->fail(errc::unauthorized,
+                           "use Authorization: Bearer <token>");
+    auto who = self.tokens.verify(authorization.substr(7), now_timestamp());
+    if (!who)
+      return current->fail(who.error());
+    current->who = std::move(*who);
+  }
+  if (!allowed(chosen->who, current->who)) {
+    if (current->who.user_id.empty())
+      return current->fail(errc::unauthorized, "sign in first");
+    return current->fail(errc::forbidden,
+                         "this route is not for a " + current->who.role);
+  }
+  current->request = std::move(request);
+  chosen->handle(self, std::move(current));
+}
+
+std::string api::render_metrics() const {
+  std::string out;
+  out += "# TYPE tillroll_http_requests_total counter\n";
+  static constexpr const char* classes[] = {"0xx", "1xx", "2xx",
+                                            "3xx", "4xx", "5xx"};
+  auto& self = *impl_;
+  for (size_t index = 0; index < self.routes.size(); ++index) {
+    auto& route = self.routes[index];
+    for (size_t status = 1; status < 6; ++status) {
+      auto count = self.metrics[index]->by_status_class[status].load();
+      if (count == 0)
+        continue;
+      out += fmt::format("tillroll_http_requests_total{{method=\"{}\",route=\"{"
+                         "}\",status=\"{}\"}} {}\n",
+                         route.method, route.pattern, classes[status], count);
+    }
+  }
+  out += fmt::format("tillroll_http_requests_total{{method=\"\",route="
+                     "\"unmatched\",status=\"4xx\"}} {}\n",
+                     self.unrouted.load());
+  out += "# TYPE tillroll_http_request_seconds histogram\n";
+  for (size_t index = 0; index < self.routes.size(); ++index) {
+    auto& route = self.routes[index];
+    if (self.metrics[index]->latency.count() == 0)
+      continue;
+    self.metrics[index]->latency.render_prometheus(
+        out, "tillroll_http_request_seconds",
+        fmt::format("method=\"{}\",route=\"{}\"", route.method, route.pattern));
+  }
+  return out;
+}
+
+void health_route(api::impl&, call_ptr request) {
+  request->reply(200, "{\"status\":\"ok\"}");
+}
+
+void ready_route(api::impl& api, call_ptr request) {
+  if (api.dependencies.ready && api.dependencies.ready())
+    return request->reply(200, "{\"status\":\"ready\"}");
+  request->fail(errc::unavailable, "recovering or projections catching up");
+}
+
+void metrics_route(api::impl& api, call_ptr request) {
+  auto text = api.dependencies.metrics ? api.dependencies.metrics() : "";
+  request->respond(
+      http_response{200, "text/plain; version=0.0.4", {}, std::move(text)});
+}
+
+void openapi_route(api::impl& api, call_ptr request) {
+  request->reply(200, api.openapi_document);
+}
+
+} // namespace tillroll

@@ -1,0 +1,88 @@
+// tillroll's HTTP API (shared/API.md): routes, authentication and
+// authorization, in front of the entity actors and the read models.
+// Requests reach actors asynchronously; slow work (password hashing,
+// search, audit, replay) runs on a small pool, never on the io thread.
+#pragma once
+
+#include "events/envelope.hpp"
+#include "events/expected.hpp"
+#include "http/server.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tillroll {
+
+class catalog;
+class search_index;
+class order_history;
+class recommendations;
+class ledger_balances;
+struct reconciliation_difference;
+
+struct api_settings {
+  /// The configured admin; empty email: no admin can sign in.
+  std::string admin_email;
+  std::string admin_password;
+  /// Signs session tokens; random_token_key() bytes.
+  std::string token_key;
+  std::chrono::seconds token_ttl{std::chrono::hours{24}};
+  /// A checkout not settled in this time answers 202 queued.
+  std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
+  /// Threads for slow work.
+  size_t worker_threads = 2;
+};
+
+/// What the API reads and calls; the node fills it in.
+struct api_dependencies {
+  caf::actor_system* system = nullptr;
+  caf::actor registry;
+  caf::actor checkout;
+  const catalog* products = nullptr;
+  const search_index* search = nullptr;
+  const order_history* orders = nullptr;
+  const recommendations* recommend = nullptr;
+  const ledger_balances* ledger = nullptr;
+  std::function<bool()> ready;
+  /// The node's own metrics in Prometheus text.
+  std::function<std::string()> metrics;
+  std::function<expected<std::string>(std::string_view stream,
+                                      uint64_t from_sequence,
+                                      uint64_t to_sequence, size_t limit)>
+      stream_events;
+  std::function<expected<std::string>(std::string_view stream,
+                                      std::optional<uint64_t> at_sequence,
+                                      std::optional<timestamp> at_time)>
+      stream_state;
+  std::function<expected<std::string>()> audit;
+  std::function<expected<std::vector<reconciliation_difference>>()> reconcile;
+};
+
+class api {
+public:
+  api(api_dependencies dependencies, api_settings settings);
+  ~api();
+  api(const api&) = delete;
+  api& operator=(const api&) = delete;
+
+  void handle(http_request request, http_responder respond);
+  /// Request counts and latencies per route, Prometheus text.
+  std::string render_metrics() const;
+  /// The OpenAPI 3 document of every route.
+  const std::string& openapi() const;
+
+  struct impl;
+
+private:
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace tillroll

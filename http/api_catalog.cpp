@@ -1,0 +1,594 @@
+// Catalog, SKUs, sellers, search and recommendations: reads come from the
+// read models (product pages are rendered once per change), writes go to
+// the product and SKU actors.
+#include "actors/cart/cart_state.hpp"
+#include "actors/product/product_actor.hpp"
+#include "actors/sku/sku_actor.hpp"
+#include "http/api_internal.hpp"
+#include "projections/catalog/catalog.hpp"
+#include "projections/orders/order_history.hpp"
+#include "projections/recommendations/recommendations.hpp"
+#include "projections/search/search_index.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace tillroll {
+
+namespace json = boost::json;
+
+namespace {
+
+failure invalid(std::string message) {
+  return failure{errc::invalid_argument, std::move(message), false};
+}
+
+/// The page of a product as a write answers it, before the catalog has it.
+std::string written_page(const std::string& product_id,
+                         const product_view& view) {
+  auto record =
+      make_product_record(product_id, view.listing, view.listing.listed_at_us);
+  record.delisted = view.delisted;
+  std::map<std::string, int64_t> stock;
+  for (auto& variant : view.listing.variants)
+    stock[variant.sku] = variant.initial_stock;
+  return render_product(record,
+                        [&](const variant_record& variant) {
+                          return stock[variant.sku] > 0;
+                        })
+      .json;
+}
+
+expected<std::vector<std::string>>
+string_list(const json::object& body, std::string_view name, size_t size_max) {
+  std::vector<std::string> out;
+  auto* value = body.if_contains(name);
+  if (value == nullptr || value->is_null())
+    return out;
+  if (!value->is_array() || value->as_array().size() > body_list_size_max)
+    return invalid(std::string{name} +
+                   " must be a list of at most 100 strings");
+  for (auto& item : value->as_array()) {
+    if (!item.is_string() || item.as_string().size() > size_max)
+      return invalid(std::string{name} + " must hold strings of at most " +
+                     std::to_string(size_max) + " bytes");
+    out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+expected<product_variant> variant_of(const json::value& value, bool listing) {
+  if (!value.is_object())
+    return invalid("each variant must be an object");
+  auto& item = value.as_object();
+  auto known = listing ? only_fields(item, {"sku", "price_cents", "currency",
+                                            "attributes", "stock"})
+                       : only_fields(item, {"sku", "price_cents", "currency"});
+  if (!known)
+    return std::move(known).error();
+  product_variant variant;
+  auto sku = text_field(item, "sku", sku_size_max);
+  if (!sku)
+    return std::move(sku).error();
+  variant.sku = std::move(*sku);
+  auto price = integer_field(item, "price_cents", 0, price_cents_max);
+  if (!price)
+    return std::move(price).error();
+  variant.price_cents = *price;
+  auto currency = text_field(item, "currency", 3);
+  if (!currency)
+    return std::move(currency).error();
+  variant.currency = std::move(*currency);
+  if (listing) {
+    auto attributes = string_map_field(item, "attributes");
+    if (!attributes)
+      return std::move(attributes).error();
+    variant.attributes = std::move(*attributes);
+    auto stock = optional_integer_field(item, "stock", 0, stock_quantity_max);
+    if (!stock)
+      return std::move(stock).error();
+    variant.initial_stock = stock->value_or(0);
+  }
+  return variant;
+}
+
+expected<std::vector<product_variant>> variants_of(const json::object& body,
+                                                   bool listing) {
+  std::vector<product_variant> out;
+  auto* value = body.if_contains("variants");
+  if (value == nullptr || value->is_null()) {
+    if (listing)
+      return invalid("variants is required");
+    return out;
+  }
+  if (!value->is_array() || value->as_array().size() > product_variants_max)
+    return invalid("variants must be a list of at most 100 variants");
+  for (auto& item : value->as_array()) {
+    auto variant = variant_of(item, listing);
+    if (!variant)
+      return std::move(variant).error();
+    out.push_back(std::move(*variant));
+  }
+  return out;
+}
+
+std::string page_of_items(const std::vector<std::string>& items,
+                          const std::optional<std::string>& next_cursor) {
+  std::string body = "{\"items\":[";
+  for (size_t index = 0; index < items.size(); ++index) {
+    if (index > 0)
+      body += ',';
+    body += items[index];
+  }
+  body += "],\"next_cursor\":";
+  body += next_cursor ? json::serialize(json::value(*next_cursor)) : "null";
+  body += '}';
+  return body;
+}
+
+std::optional<browse_query> browse_parameters(const call_ptr& request) {
+  auto& query = request->query;
+  browse_query browse;
+  for (auto [name, field] : {std::pair{"category", &browse.category},
+                             std::pair{"brand", &browse.brand},
+                             std::pair{"seller", &browse.seller_id}})
+    if (auto found = query.find(name); found != query.end())
+      *field = found->second;
+  auto low = integer_parameter(query, "min_price", 0, price_cents_max);
+  auto high = integer_parameter(query, "max_price", 0, price_cents_max);
+  auto stocked = bool_parameter(query, "in_stock");
+  auto limit = limit_parameter(query);
+  for (auto* problem :
+       {low ? nullptr : &low.error(), high ? nullptr : &high.error(),
+        stocked ? nullptr : &stocked.error(), limit ? nullptr : &limit.error()})
+    if (problem != nullptr) {
+      request->fail(*problem);
+      return std::nullopt;
+    }
+  browse.price_min_cents = *low;
+  browse.price_max_cents = *high;
+  browse.in_stock_only = stocked->value_or(false);
+  browse.limit = *limit;
+  if (auto sort = query.find("sort"); sort != query.end()) {
+    if (sort->second == "newest")
+      browse.order = browse_order::newest;
+    else if (sort->second == "price_asc")
+      browse.order = browse_order::price_ascending;
+    else if (sort->second == "price_desc")
+      browse.order = browse_order::price_descending;
+    else if (sort->second == "rating")
+      browse.order = browse_order::rating;
+    else {
+      request->fail(errc::invalid_argument,
+                    "sort must be newest, price_asc, price_desc or rating");
+      return std::nullopt;
+    }
+  }
+  if (auto cursor = query.find("cursor"); cursor != query.end())
+    browse.cursor = cursor->second;
+  return browse;
+}
+
+void answer_browse(api::impl& api, const call_ptr& request,
+                   const browse_query& browse) {
+  auto page = api.dependencies.products->browse(browse);
+  if (!page)
+    return request->fail(page.error());
+  std::vector<std::string> items;
+  for (auto& item : page->items)
+    items.push_back(item->json);
+  request->reply(200, page_of_items(items, page->next_cursor));
+}
+
+json::array recommendation_items(api::impl& api,
+                                 const std::vector<recommendation>& found) {
+  json::array items;
+  for (auto& item : found) {
+    auto features = api.dependencies.products->features(item.product_id);
+    if (!features)
+      continue;
+    items.push_back(json::object{{"product_id", item.product_id},
+                                 {"title", features->title},
+                                 {"price_cents", features->price_cents},
+                                 {"in_stock", features->in_stock},
+                                 {"score", item.score},
+                                 {"reason", item.reason}});
+  }
+  return items;
+}
+
+} // namespace
+
+void create_product(api::impl& api, call_ptr request) {
+  auto body = body_of(request);
+  if (!body)
+    return;
+  if (auto known =
+          only_fields(*body, {"title", "description", "brand", "category",
+                              "attributes", "images", "variants"});
+      !known)
+    return request->fail(known.error());
+  product_listed listing;
+  listing.seller_id = request->who.user_id;
+  for (auto [name, field, size_max, required] :
+       {std::tuple{"title", &listing.title, product_title_size_max, true},
+        std::tuple{"description", &listing.description,
+                   product_description_size_max, false},
+        std::tuple{"brand", &listing.brand, product_title_size_max, false},
+        std::tuple{"category", &listing.category, product_title_size_max,
+                   true}}) {
+    auto text = text_field(*body, name, size_max, required);
+    if (!text)
+      return request->fail(text.error());
+    *field = std::move(*text);
+  }
+  auto attributes = string_map_field(*body, "attributes");
+  if (!attributes)
+    return request->fail(attributes.error());
+  listing.attributes = std::move(*attributes);
+  auto images = string_list(*body, "images", product_image_url_size_max);
+  if (!images)
+    return request->fail(images.error());
+  listing.images = std::move(*images);
+  auto variants = variants_of(*body, true);
+  if (!variants)
+    return request->fail(variants.error());
+  listing.variants = std::move(*variants);
+  auto product_id = random_id("p");
+  ask_entity<product_entity>(
+      api, product_id, list_product{std::move(listing)},
+      [request, product_id](expected<product_view> view) {
+        if (!view)
+          return request->fail(view.error());
+        request->reply(201, written_page(product_id, *view),
+                       {{"Location", "/v1/products/" + product_id}});
+      });
+}
+
+void read_product(api::impl& api, call_ptr request) {
+  auto page = api.dependencies.products->product(request->parameter(0));
+  if (!page)
+    return request->fail(errc::not_found, "no such product");
+  std::vector<std::pair<std::string, std::string>> headers{
+      {"ETag", page->etag}, {"Cache-Control", "public, max-age=60"}};
+  auto seen = request->request.header("If-None-Match");
+  if (!seen.empty() && (seen == page->etag || seen == "*" ||
+                        seen.find(page->etag) != std::string_view::npos))
+    return request->respond(
+        http_response{304, "application/json", std::move(headers), {}});
+  request->reply(200, page->json, std::move(headers));
+}
+
+void change_product_route(api::impl& api, call_ptr request) {
+  auto body = body_of(request);
+  if (!body)
+    return;
+  if (auto known =
+          only_fields(*body, {"title", "description", "brand", "category",
+                              "attributes", "images", "variants"});
+      !known)
+    return request->fail(known.error());
+  product_changed changes;
+  for (auto [name, field, size_max] :
+       {std::tuple{"title", &changes.title, product_title_size_max},
+        std::tuple{"description", &changes.description,
+                   product_description_size_max},
+        std::tuple{"brand", &changes.brand, product_title_size_max},
+        std::tuple{"category", &changes.category, product_title_size_max}}) {
+    auto text = optional_text_field(*body, name, size_max);
+    if (!text)
+      return request->fail(text.error());
+    *field = std::move(*text);
+  }
+  if (body->contains("attributes")) {
+    auto attributes = string_map_field(*body, "attributes", true);
+    if (!attributes)
+      return request->fail(attributes.error());
+    changes.attributes = std::move(*attributes);
+  }
+  if (body->contains("images")) {
+    auto images = string_list(*body, "images", product_image_url_size_max);
+    if (!images)
+      return request->fail(images.error());
+    changes.images = std::move(*images);
+  }
+  auto prices = variants_of(*body, false);
+  if (!prices)
+    return request->fail(prices.error());
+  bool listing_changes = changes.title || changes.description ||
+                         changes.brand || changes.category ||
+                         changes.attributes || changes.images;
+  if (!listing_changes && prices->empty())
+    return request->fail(errc::invalid_argument, "nothing to change");
+  auto product_id = request->parameter(0);
+  auto seller = request->who.user_id;
+  // One command after the other: the product actor checks ownership on
+  // each, and the first refusal is the answer.
+  struct steps {
+    std::vector<product_command> commands;
+    size_t next = 0;
+  };
+  auto plan = std::make_shared<steps>();
+  if (listing_changes)
+    plan->commands.push_back(change_product{seller, std::move(changes)});
+  for (auto& price : *prices)
+    plan->commands.push_back(change_variant_price{
+        seller, price.sku, price.price_cents, price.currency});
+  auto run = std::make_shared<std::function<void()>>();
+  *run = [&api, request, plan, product_id, run] {
+    auto command = plan->commands[plan->next++];
+    ask_entity<product_entity>(
+        api, product_id, std::move(command),
+        [request, plan, product_id, run](expected<product_view> view) {
+          if (!view) {
+            *run = nullptr;
+            return request->fail(view.error());
+          }
+          if (plan->next < plan->commands.size())
+            return (*run)();
+          *run = nullptr;
+          request->reply(200, written_page(product_id, *view));
+        });
+  };
+  (*run)();
+}
+
+void delist_product_route(api::impl& api, call_ptr request) {
+  auto product_id = request->parameter(0);
+  ask_entity<product_entity>(
+      api, product_id, delist_product{request->who.user_id},
+      [request, product_id](expected<product_view> view) {
+        if (!view)
+          return request->fail(view.error());
+        request->reply(200, written_page(product_id, *view));
+      });
+}
+
+void browse_products(api::impl& api, call_ptr request) {
+  auto browse = browse_parameters(request);
+  if (browse)
+    answer_browse(api, request, *browse);
+}
+
+void seller_products(api::impl& api, call_ptr request) {
+  auto browse = browse_parameters(request);
+  if (!browse)
+    return;
+  browse->seller_id = request->who.user_id;
+  answer_browse(api, request, *browse);
+}
+
+void read_sku(api::impl& api, call_ptr request) {
+  auto sku = request->parameter(0);
+  ask_entity<sku_entity>(
+      api, sku, get_sku{}, [request, sku](expected<sku_view> view) {
+        if (!view)
+          return request->fail(view.error());
+        request->json(200, json::object{{"sku", sku},
+                                        {"product_id", view->product_id},
+                                        {"price_cents", view->price_cents},
+                                        {"currency", view->currency},
+                                        {"available", view->available}});
+      });
+}
+
+void adjust_sku_stock(api::impl& api, call_ptr request) {
+  auto body = body_of(request);
+  if (!body)
+    return;
+  if (auto known = only_fields(*body, {"delta"}); !known)
+    return request->fail(known.error());
+  auto delta =
+      integer_field(*body, "delta", -stock_quantity_max, stock_quantity_max);
+  if (!delta)
+    return request->fail(delta.error());
+  if (*delta == 0)
+    return request->fail(errc::invalid_argument, "delta must not be 0");
+  auto sku = request->parameter(0);
+  auto seller = request->who.user_id;
+  ask_entity<sku_entity>(
+      api, sku, get_sku{},
+      [&api, request, sku, seller, delta = *delta](expected<sku_view> view) {
+        if (!view)
+          return request->fail(view.error());
+        if (view->seller_id != seller)
+          return request->fail(errc::forbidden, "the sku is another seller's");
+        ask_entity<sku_entity>(
+            api, sku, adjust_stock{delta},
+            [request, sku](expected<sku_view> after) {
+              if (!after)
+                return request->fail(after.error());
+              request->json(
+                  200, json::object{{"sku", sku},
+                                    {"on_hand", after->received - after->sold},
+                                    {"reserved", after->reserved},
+                                    {"sold", after->sold},
+                                    {"available", after->available}});
+            });
+      });
+}
+
+void add_review_route(api::impl& api, call_ptr request) {
+  auto body = body_of(request);
+  if (!body)
+    return;
+  if (auto known = only_fields(*body, {"rating", "text"}); !known)
+    return request->fail(known.error());
+  auto rating = integer_field(*body, "rating", 1, 5);
+  if (!rating)
+    return request->fail(rating.error());
+  auto text = text_field(*body, "text", review_text_size_max, false);
+  if (!text)
+    return request->fail(text.error());
+  auto product_id = request->parameter(0);
+  if (!api.dependencies.products->product(product_id))
+    return request->fail(errc::not_found, "no such product");
+  auto buyer = request->who.user_id;
+  bool received = api.dependencies.orders->received(buyer, product_id);
+  ask_entity<product_entity>(
+      api, product_id,
+      add_review{buyer, received, static_cast<int32_t>(*rating), *text},
+      [request, product_id, rating = *rating,
+       text = *text](expected<product_view> view) {
+        if (!view)
+          return request->fail(view.error());
+        request->json(201, json::object{{"product_id", product_id},
+                                        {"rating", rating},
+                                        {"text", text},
+                                        {"product_rating", view->rating},
+                                        {"review_count", view->review_count}});
+      });
+}
+
+void seller_orders(api::impl& api, call_ptr request) {
+  auto limit = limit_parameter(request->query);
+  if (!limit)
+    return request->fail(limit.error());
+  auto cursor = request->query.find("cursor");
+  auto page = api.dependencies.orders->seller_orders(
+      request->who.user_id,
+      cursor == request->query.end() ? std::string{} : cursor->second, *limit);
+  if (!page)
+    return request->fail(page.error());
+  std::vector<std::string> items;
+  for (auto& order : page->items) {
+    json::array lines;
+    for (auto& line : order.lines)
+      lines.push_back(
+          json::object{{"sku", line.sku},
+                       {"product_id", line.product_id},
+                       {"quantity", line.quantity},
+                       {"unit_price_cents", line.unit_price_cents}});
+    items.push_back(json::serialize(
+        json::object{{"order_id", order.order_id},
+                     {"status", order.status},
+                     {"currency", order.currency},
+                     {"placed_at", iso_time(order.placed_at_us)},
+                     {"lines", std::move(lines)}}));
+  }
+  request->reply(200, page_of_items(items, page->next_cursor));
+}
+
+void search_route(api::impl& api, call_ptr request) {
+  auto& query = request->query;
+  search_query search;
+  if (auto text = query.find("q"); text != query.end())
+    search.text = text->second;
+  for (auto [name, field] : {std::pair{"category", &search.category},
+                             std::pair{"brand", &search.brand}})
+    if (auto found = query.find(name); found != query.end())
+      *field = found->second;
+  auto low = integer_parameter(query, "min_price", 0, price_cents_max);
+  auto high = integer_parameter(query, "max_price", 0, price_cents_max);
+  auto rating = integer_parameter(query, "min_rating", 0, 5);
+  auto stocked = bool_parameter(query, "in_stock");
+  auto limit = limit_parameter(query);
+  auto offset = integer_parameter(query, "offset", 0, search_offset_max);
+  for (auto* problem :
+       {low ? nullptr : &low.error(), high ? nullptr : &high.error(),
+        rating ? nullptr : &rating.error(),
+        stocked ? nullptr : &stocked.error(), limit ? nullptr : &limit.error(),
+        offset ? nullptr : &offset.error()})
+    if (problem != nullptr)
+      return request->fail(*problem);
+  search.price_min_cents = *low;
+  search.price_max_cents = *high;
+  if (*rating)
+    search.rating_min = static_cast<double>(**rating);
+  search.in_stock_only = stocked->value_or(false);
+  search.limit = *limit;
+  search.offset = static_cast<size_t>(offset->value_or(0));
+  if (auto sort = query.find("sort"); sort != query.end()) {
+    if (sort->second == "relevance")
+      search.order = search_order::relevance;
+    else if (sort->second == "price_asc")
+      search.order = search_order::price_ascending;
+    else if (sort->second == "price_desc")
+      search.order = search_order::price_descending;
+    else if (sort->second == "newest")
+      search.order = search_order::newest;
+    else
+      return request->fail(
+          errc::invalid_argument,
+          "sort must be relevance, price_asc, price_desc or newest");
+  }
+  api.run_slow([&api, request, search = std::move(search)] {
+    auto found = api.dependencies.search->search(search);
+    if (!found)
+      return request->fail(found.error());
+    json::array items;
+    for (auto& hit : found->items)
+      items.push_back(json::object{{"product_id", hit.product_id},
+                                   {"title", hit.title},
+                                   {"price_cents", hit.price_cents},
+                                   {"currency", hit.currency},
+                                   {"rating", hit.rating},
+                                   {"in_stock", hit.in_stock},
+                                   {"score", hit.score}});
+    json::object categories, brands;
+    for (auto& [name, count] : found->category_counts)
+      categories[name] = count;
+    for (auto& [name, count] : found->brand_counts)
+      brands[name] = count;
+    json::array prices;
+    for (auto& bucket : found->price_counts)
+      prices.push_back(
+          json::object{{"min", bucket.min_cents},
+                       {"max", bucket.max_cents ? json::value(*bucket.max_cents)
+                                                : json::value(nullptr)},
+                       {"count", bucket.count}});
+    json::object out{
+        {"total", found->total},
+        {"items", std::move(items)},
+        {"facets", json::object{{"category", std::move(categories)},
+                                {"brand", std::move(brands)},
+                                {"price", std::move(prices)}}}};
+    if (found->did_you_mean) {
+      out["did_you_mean"] = *found->did_you_mean;
+      out["corrected"] = found->corrected;
+    }
+    request->json(200, out);
+  });
+}
+
+void autocomplete_route(api::impl& api, call_ptr request) {
+  auto prefix = request->query.find("prefix");
+  if (prefix == request->query.end() || prefix->second.empty())
+    return request->fail(errc::invalid_argument, "prefix is required");
+  if (prefix->second.size() > 100)
+    return request->fail(errc::invalid_argument, "prefix is too long");
+  auto limit = integer_parameter(request->query, "limit", 1,
+                                 autocomplete_suggestions_max);
+  if (!limit)
+    return request->fail(limit.error());
+  json::array suggestions;
+  for (auto& text : api.dependencies.search->autocomplete(
+           prefix->second, static_cast<size_t>(limit->value_or(10))))
+    suggestions.push_back(json::value(text));
+  request->json(200, json::object{{"suggestions", std::move(suggestions)}});
+}
+
+void related_products(api::impl& api, call_ptr request) {
+  auto limit = limit_parameter(request->query);
+  if (!limit)
+    return request->fail(limit.error());
+  auto product_id = request->parameter(0);
+  if (!api.dependencies.products->features(product_id))
+    return request->fail(errc::not_found, "no such product");
+  auto found = api.dependencies.recommend->related(
+      product_id, *api.dependencies.products, std::min<size_t>(*limit, 50));
+  request->json(200, json::object{{"items", recommendation_items(api, found)},
+                                  {"next_cursor", nullptr}});
+}
+
+void buyer_recommendations(api::impl& api, call_ptr request) {
+  auto limit = limit_parameter(request->query);
+  if (!limit)
+    return request->fail(limit.error());
+  auto found = api.dependencies.recommend->for_buyer(
+      request->who.user_id, *api.dependencies.products,
+      std::min<size_t>(*limit, 50));
+  request->json(200, json::object{{"items", recommendation_items(api, found)},
+                                  {"next_cursor", nullptr}});
+}
+
+} // namespace tillroll

@@ -1,0 +1,346 @@
+// Cart, checkout and orders: every change goes to the buyer's cart, the
+// checkout coordinator or the order's actor; who may do what is checked
+// here against the order's own buyer and sellers.
+#include "actors/cart/cart_state.hpp"
+#include "actors/order/checkout.hpp"
+#include "actors/order/order_actor.hpp"
+#include "http/api_internal.hpp"
+#include "projections/catalog/catalog.hpp"
+#include "projections/orders/order_history.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <set>
+
+namespace tillroll {
+
+namespace json = boost::json;
+
+namespace {
+
+json::value cart_json(api::impl& api, const priced_cart& cart) {
+  json::array items;
+  for (auto& line : cart.lines) {
+    auto features = api.dependencies.products->features(line.product_id);
+    items.push_back(
+        json::object{{"sku", line.sku},
+                     {"product_id", line.product_id},
+                     {"title", features ? features->title : std::string{}},
+                     {"quantity", line.quantity},
+                     {"unit_price_cents", line.unit_price_cents},
+                     {"line_total_cents", line.line_total_cents}});
+  }
+  return json::object{
+      {"items", std::move(items)},
+      {"subtotal_cents", cart.subtotal_cents},
+      {"currency", cart.currency},
+      {"expires_at", cart.expires_at_us == 0
+                         ? json::value(nullptr)
+                         : json::value(iso_time(cart.expires_at_us))}};
+}
+
+json::value order_json(const order_view& order) {
+  json::array lines, history;
+  for (auto& line : order.lines)
+    lines.push_back(json::object{{"sku", line.sku},
+                                 {"product_id", line.product_id},
+                                 {"seller_id", line.seller_id},
+                                 {"quantity", line.quantity},
+                                 {"unit_price_cents", line.unit_price_cents}});
+  for (auto& change : order.history)
+    history.push_back(json::object{{"status", to_string(change.status)},
+                                   {"at", iso_time(change.at_us)}});
+  json::object out{{"id", order.order_id},
+                   {"buyer_id", order.buyer_id},
+                   {"status", to_string(order.status)},
+                   {"lines", std::move(lines)},
+                   {"currency", order.currency},
+                   {"total_cents", order.total_cents},
+                   {"refunded_cents", order.refunded_cents},
+                   {"history", std::move(history)}};
+  if (!order.cancel_reason.empty())
+    out["cancel_reason"] = order.cancel_reason;
+  return out;
+}
+
+void change_cart(api::impl& api, const call_ptr& request, int64_t quantity) {
+  ask_actor<priced_cart>(
+      api, api.dependencies.checkout, entity_timeout,
+      [&api, request](expected<priced_cart> cart) {
+        if (!cart)
+          return request->fail(cart.error());
+        request->json(200, cart_json(api, *cart));
+      },
+      cart_item_request{request->who.user_id, request->parameter(0), quantity});
+}
+
+bool sells_in(const order_view& order, const std::string& seller) {
+  for (auto& line : order.lines)
+    if (line.seller_id == seller)
+      return true;
+  return false;
+}
+
+/// Reads the order, lets `may` decide whether the caller may act on it,
+/// then sends `command` and answers the order after it.
+void act_on_order(api::impl& api, const call_ptr& request,
+                  std::function<bool(const order_view&)> may,
+                  order_command command) {
+  auto order_id = request->parameter(0);
+  ask_entity<order_entity>(
+      api, order_id, get_order{},
+      [&api, request, order_id, may = std::move(may),
+       command = std::move(command)](expected<order_view> order) {
+        if (!order)
+          return request->fail(order.error());
+        if (!may(*order))
+          return request->fail(errc::forbidden, "not your order");
+        ask_entity<order_entity>(
+            api, order_id, command,
+            [request, order_id](expected<order_view> after) {
+              if (!after)
+                return request->fail(after.error());
+              after->order_id = order_id;
+              request->json(200, order_json(*after));
+            });
+      });
+}
+
+} // namespace
+
+void read_cart_route(api::impl& api, call_ptr request) {
+  ask_actor<priced_cart>(
+      api, api.dependencies.checkout, entity_timeout,
+      [&api, request](expected<priced_cart> cart) {
+        if (!cart)
+          return request->fail(cart.error());
+        request->json(200, cart_json(api, *cart));
+      },
+      cart_read_request{request->who.user_id});
+}
+
+void set_cart_item_route(api::impl& api, call_ptr request) {
+  auto body = body_of(request);
+  if (!body)
+    return;
+  if (auto known = only_fields(*body, {"quantity"}); !known)
+    return request->fail(known.error());
+  auto quantity = integer_field(*body, "quantity", 0, cart_line_quantity_max);
+  if (!quantity) {
+    auto* value = body->if_contains("quantity");
+    if (value != nullptr && value->is_int64() && value->as_int64() < 0)
+      return request->fail(errc::invalid_argument,
+                           "quantity must not be negative");
+    return request->fail(quantity.error());
+  }
+  if (request->parameter(0).size() > sku_size_max)
+    return request->fail(errc::invalid_argument, "sku is too long");
+  change_cart(api, request, *quantity);
+}
+
+void remove_cart_item_route(api::impl& api, call_ptr request) {
+  change_cart(api, request, 0);
+}
+
+void checkout_route(api::impl& api, call_ptr request) {
+  auto key = std::string{request->request.header("Idempotency-Key")};
+  if (key.empty())
+    return request->fail(errc::invalid_argument,
+                         "the Idempotency-Key header is required");
+  auto body = body_of(request);
+  if (!body)
+    return;
+  if (auto known =
+          only_fields(*body, {"payment_token", "shipping_address", "items"});
+      !known)
+    return request->fail(known.error());
+  auto token = text_field(*body, "payment_token", 128);
+  if (!token)
+    return request->fail(token.error());
+  auto* address = body->if_contains("shipping_address");
+  if (address == nullptr || !address->is_object())
+    return request->fail(errc::invalid_argument,
+                         "shipping_address must be an object");
+  auto shipping = json::serialize(*address);
+  if (shipping.size() > shipping_address_size_max)
+    return request->fail(errc::invalid_argument,
+                         "shipping_address is too large");
+  checkout_request checkout{request->who.user_id, key, {}, *token, shipping};
+  // Optional lines: buying straight from a product page, without the cart.
+  if (auto* items = body->if_contains("items"); items != nullptr) {
+    if (!items->is_array() || items->as_array().empty() ||
+        items->as_array().size() > order_lines_max)
+      return request->fail(errc::invalid_argument,
+                           "items must be a list of 1 to 100 lines");
+    for (auto& item : items->as_array()) {
+      if (!item.is_object())
+        return request->fail(errc::invalid_argument,
+                             "each item is {sku, quantity}");
+      auto& line = item.as_object();
+      if (auto known = only_fields(line, {"sku", "quantity"}); !known)
+        return request->fail(known.error());
+      auto sku = text_field(line, "sku", sku_size_max);
+      auto quantity =
+          integer_field(line, "quantity", 1, order_line_quantity_max);
+      if (!sku)
+        return request->fail(sku.error());
+      if (!quantity)
+        return request->fail(quantity.error());
+      checkout.lines.push_back({*sku, *quantity});
+    }
+  }
+  auto order_id = order_id_for(request->who.user_id, key);
+  ask_actor<order_view>(
+      api, api.dependencies.checkout, api.settings.checkout_wait,
+      [request, order_id](expected<order_view> order) {
+        if (!order) {
+          // Not settled in time: the saga goes on; the client polls.
+          if (order.error().code == errc::timeout)
+            return request->json(202, json::object{{"order_id", order_id},
+                                                   {"status", "queued"}});
+          return request->fail(order.error());
+        }
+        if (order->status == order_status::cancelled) {
+          if (order->cancel_reason == "out_of_stock") {
+            json::array skus;
+            for (auto& sku : order->short_skus)
+              skus.push_back(json::value(sku));
+            return request->fail(
+                failure{errc::out_of_stock, "some items are out of stock",
+                        false},
+                json::serialize(json::object{{"order_id", order_id},
+                                             {"skus", std::move(skus)}}));
+          }
+          if (order->cancel_reason == "payment_declined")
+            return request->fail(
+                failure{errc::payment_declined, "the payment was declined",
+                        false},
+                json::serialize(json::object{{"order_id", order_id}}));
+        }
+        request->json(201, json::object{{"order_id", order_id},
+                                        {"status", to_string(order->status)},
+                                        {"total_cents", order->total_cents},
+                                        {"currency", order->currency}});
+      },
+      std::move(checkout));
+}
+
+void read_order(api::impl& api, call_ptr request) {
+  auto order_id = request->parameter(0);
+  ask_entity<order_entity>(api, order_id, get_order{},
+                           [request, order_id](expected<order_view> order) {
+                             if (!order)
+                               return request->fail(order.error());
+                             if (request->who.role != "admin" &&
+                                 order->buyer_id != request->who.user_id)
+                               return request->fail(errc::forbidden,
+                                                    "not your order");
+                             order->order_id = order_id;
+                             request->json(200, order_json(*order));
+                           });
+}
+
+void list_orders(api::impl& api, call_ptr request) {
+  auto limit = limit_parameter(request->query);
+  if (!limit)
+    return request->fail(limit.error());
+  std::optional<std::string> status;
+  if (auto found = request->query.find("status");
+      found != request->query.end()) {
+    static const std::set<std::string, std::less<>> statuses{
+        "created",           "payment_pending",
+        "payment_confirmed", "fulfillment_processing",
+        "shipped",           "delivered",
+        "cancelled",         "refunded"};
+    if (!statuses.contains(found->second))
+      return request->fail(errc::invalid_argument,
+                           "status is not an order status");
+    status = found->second;
+  }
+  auto cursor = request->query.find("cursor");
+  auto page = api.dependencies.orders->buyer_orders(
+      request->who.user_id, status,
+      cursor == request->query.end() ? std::string{} : cursor->second, *limit);
+  if (!page)
+    return request->fail(page.error());
+  json::array items;
+  for (auto& order : page->items) {
+    json::array lines, history;
+    for (auto& line : order.lines)
+      lines.push_back(
+          json::object{{"sku", line.sku},
+                       {"product_id", line.product_id},
+                       {"quantity", line.quantity},
+                       {"unit_price_cents", line.unit_price_cents}});
+    for (auto& change : order.history)
+      history.push_back(json::object{{"status", change.status},
+                                     {"at", iso_time(change.at_us)}});
+    items.push_back(json::object{{"id", order.order_id},
+                                 {"status", order.status},
+                                 {"currency", order.currency},
+                                 {"total_cents", order.total_cents},
+                                 {"refunded_cents", order.refunded_cents},
+                                 {"placed_at", iso_time(order.placed_at_us)},
+                                 {"lines", std::move(lines)},
+                                 {"history", std::move(history)}});
+  }
+  request->json(
+      200, json::object{{"items", std::move(items)},
+                        {"next_cursor", page->next_cursor
+                                            ? json::value(*page->next_cursor)
+                                            : json::value(nullptr)}});
+}
+
+void cancel_order_route(api::impl& api, call_ptr request) {
+  auto who = request->who;
+  act_on_order(
+      api, request,
+      [who](const order_view& order) {
+        return who.role == "admin" ||
+               (who.role == "buyer" && order.buyer_id == who.user_id);
+      },
+      cancel_order{who.role == "admin"});
+}
+
+void ship_order_route(api::impl& api, call_ptr request) {
+  auto who = request->who;
+  act_on_order(
+      api, request,
+      [who](const order_view& order) {
+        return who.role == "admin" ||
+               (who.role == "seller" && sells_in(order, who.user_id));
+      },
+      ship_order{});
+}
+
+void deliver_order_route(api::impl& api, call_ptr request) {
+  auto who = request->who;
+  act_on_order(
+      api, request,
+      [who](const order_view& order) {
+        return who.role == "admin" ||
+               (who.role == "seller" && sells_in(order, who.user_id));
+      },
+      deliver_order{});
+}
+
+void refund_order_route(api::impl& api, call_ptr request) {
+  std::optional<int64_t> amount;
+  if (!request->request.body.empty()) {
+    auto body = body_of(request);
+    if (!body)
+      return;
+    if (auto known = only_fields(*body, {"amount_cents"}); !known)
+      return request->fail(known.error());
+    auto given =
+        optional_integer_field(*body, "amount_cents", 1, 10'000'000'000);
+    if (!given)
+      return request->fail(given.error());
+    amount = *given;
+  }
+  act_on_order(
+      api, request, [](const order_view&) { return true; },
+      refund_order{amount});
+}
+
+} // namespace tillroll

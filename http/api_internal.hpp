@@ -1,0 +1,186 @@
+// What the API's route files share: a request in flight (`call`), the
+// route table's shape, and asking actors without blocking a thread.
+// Private to http/api*.cpp.
+#pragma once
+
+#include "actors/caf_error.hpp"
+#include "actors/messages.hpp"
+#include "events/histogram.hpp"
+#include "events/time_text.hpp"
+#include "http/api.hpp"
+#include "http/auth.hpp"
+#include "http/errors.hpp"
+#include "http/request_input.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/make_message.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tillroll {
+
+enum class access { anyone, signed_in, buyer, seller, admin };
+
+/// One request in flight; handlers keep it alive across asynchronous steps.
+struct call {
+  http_request request;
+  std::vector<std::string> parameters;
+  std::map<std::string, std::string, std::less<>> query;
+  principal who;
+  http_responder respond;
+
+  void reply(unsigned status, std::string body,
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
+    respond(http_response{status, "application/json", std::move(headers),
+                          std::move(body)});
+  }
+  void json(unsigned status, const boost::json::value& body) {
+    reply(status, boost::json::serialize(body));
+  }
+  void fail(const failure& problem, std::string_view details = {}) {
+    respond(failure_response(problem, details));
+  }
+  void fail(errc code, std::string message) {
+    fail(failure{code, std::move(message), false});
+  }
+  const std::string& parameter(size_t index) const {
+    return parameters.at(index);
+  }
+};
+
+using call_ptr = std::shared_ptr<call>;
+using route_handler = void (*)(api::impl&, call_ptr);
+
+struct route {
+  std::string_view method;
+  /// Segments in braces are parameters: /v1/products/{id}
+  std::string_view pattern;
+  access who;
+  route_handler handle;
+  std::string_view summary;
+  /// The error statuses it documents, besides 401/403 from `who`.
+  std::vector<unsigned> errors;
+};
+
+struct route_metrics {
+  std::atomic<uint64_t> by_status_class[6] = {};
+  histogram latency{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                     0.5, 1, 2.5, 5, 10}};
+};
+
+struct api::impl {
+  api_dependencies dependencies;
+  api_settings settings;
+  token_signer tokens;
+  std::vector<route> routes;
+  std::vector<std::unique_ptr<route_metrics>> metrics;
+  std::atomic<uint64_t> unrouted{0};
+  std::string openapi_document;
+  /// Runs slow work on the pool.
+  std::function<void(std::function<void()>)> run_slow;
+  std::shared_ptr<void> pool;
+
+  impl(api_dependencies dependencies, api_settings settings);
+};
+
+/// Every route, in the order they are matched and documented.
+std::vector<route> api_routes();
+std::string build_openapi(const std::vector<route>& routes);
+
+namespace detail {
+
+template <class Reply, class... Ts>
+void ask_behavior(caf::event_based_actor* self, caf::actor destination,
+                  std::chrono::milliseconds timeout,
+                  std::function<void(expected<Reply>)> done, Ts... message) {
+  self->request(destination, timeout, std::move(message)...)
+      .then([done](Reply& reply) { done(std::move(reply)); },
+            [done](caf::error& error) { done(from_caf_error(error)); });
+}
+
+} // namespace detail
+
+/// Sends `message` to `destination` from a short-lived actor and hands the
+/// reply or error to `done` (on a CAF thread).
+template <class Reply, class... Ts>
+void ask_actor(api::impl& api, const caf::actor& destination,
+               std::chrono::milliseconds timeout,
+               std::function<void(expected<Reply>)> done, Ts... message) {
+  api.dependencies.system->spawn(detail::ask_behavior<Reply, Ts...>,
+                                 destination, timeout, std::move(done),
+                                 std::move(message)...);
+}
+
+inline constexpr std::chrono::milliseconds entity_timeout{
+    std::chrono::seconds{15}};
+
+template <class Entity>
+void ask_entity(
+    api::impl& api, const std::string& id,
+    typename Entity::command_type command,
+    std::function<void(expected<typename Entity::reply_type>)> done) {
+  ask_actor<typename Entity::reply_type>(
+      api, api.dependencies.registry, entity_timeout, std::move(done),
+      route_atom::value, std::string{Entity::kind}, id,
+      caf::make_message(std::move(command)));
+}
+
+/// Reads the JSON body or answers the error; nullopt when answered.
+inline std::optional<boost::json::object> body_of(const call_ptr& request) {
+  auto body = json_body(request->request);
+  if (!body) {
+    request->fail(body.error());
+    return std::nullopt;
+  }
+  return std::move(*body);
+}
+
+// Route handlers, by file.
+void create_user(api::impl&, call_ptr);
+void create_session(api::impl&, call_ptr);
+
+void create_product(api::impl&, call_ptr);
+void read_product(api::impl&, call_ptr);
+void change_product_route(api::impl&, call_ptr);
+void delist_product_route(api::impl&, call_ptr);
+void browse_products(api::impl&, call_ptr);
+void read_sku(api::impl&, call_ptr);
+void adjust_sku_stock(api::impl&, call_ptr);
+void add_review_route(api::impl&, call_ptr);
+void seller_products(api::impl&, call_ptr);
+void seller_orders(api::impl&, call_ptr);
+void search_route(api::impl&, call_ptr);
+void autocomplete_route(api::impl&, call_ptr);
+void related_products(api::impl&, call_ptr);
+void buyer_recommendations(api::impl&, call_ptr);
+
+void read_cart_route(api::impl&, call_ptr);
+void set_cart_item_route(api::impl&, call_ptr);
+void remove_cart_item_route(api::impl&, call_ptr);
+void checkout_route(api::impl&, call_ptr);
+void read_order(api::impl&, call_ptr);
+void list_orders(api::impl&, call_ptr);
+void cancel_order_route(api::impl&, call_ptr);
+void ship_order_route(api::impl&, call_ptr);
+void deliver_order_route(api::impl&, call_ptr);
+void refund_order_route(api::impl&, call_ptr);
+
+void stream_events_route(api::impl&, call_ptr);
+void stream_state_route(api::impl&, call_ptr);
+void audit_route(api::impl&, call_ptr);
+void ledger_route(api::impl&, call_ptr);
+void reconcile_route(api::impl&, call_ptr);
+void health_route(api::impl&, call_ptr);
+void ready_route(api::impl&, call_ptr);
+void metrics_route(api::impl&, call_ptr);
+void openapi_route(api::impl&, call_ptr);
+
+} // namespace tillroll

@@ -1,0 +1,57 @@
+// Accounts' secrets: passwords stored only as argon2id hashes, and
+// sessions as signed, expiring bearer tokens (libsodium's HMAC-SHA-512-256).
+#pragma once
+
+#include "events/envelope.hpp"
+#include "events/expected.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace tillroll {
+
+inline constexpr size_t password_size_min = 8;
+inline constexpr size_t password_size_max = 128;
+
+struct principal {
+  std::string user_id;
+  /// buyer, seller or admin
+  std::string role;
+};
+
+/// Makes libsodium ready; safe to call more than once.
+void initialize_crypto();
+
+/// argon2id with libsodium's interactive limits: slow on purpose, so run
+/// it away from the io thread.
+[[nodiscard]] expected<std::string> hash_password(std::string_view password);
+bool verify_password(std::string_view hash, std::string_view password);
+/// Compares in constant time.
+bool same_secret(std::string_view a, std::string_view b);
+
+/// The account id of an email: stable, so the one actor of that id keeps
+/// the email unique. Emails compare case-insensitively.
+std::string user_id_for_email(std::string_view email);
+std::string normalized_email(std::string_view email);
+
+/// A random id with a prefix, for products and the like.
+std::string random_id(std::string_view prefix);
+/// A fresh signing key.
+std::string random_token_key();
+
+class token_signer {
+public:
+  /// `key`: the bytes of random_token_key().
+  explicit token_signer(std::string key);
+
+  std::string issue(const principal& who, timestamp expires_at) const;
+  /// The principal of a valid, unexpired token; unauthorized otherwise.
+  [[nodiscard]] expected<principal> verify(std::string_view token,
+                                           timestamp now) const;
+
+private:
+  std::string key_;
+};
+
+} // namespace tillroll

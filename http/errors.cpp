@@ -1,0 +1,56 @@
+#include "http/errors.hpp"
+
+namespace tillroll {
+
+unsigned http_status_of(errc code) noexcept {
+  switch (code) {
+  case errc::invalid_argument:
+    return 400;
+  case errc::unauthorized:
+    return 401;
+  case errc::payment_declined:
+    return 402;
+  case errc::forbidden:
+    return 403;
+  case errc::not_found:
+    return 404;
+  case errc::conflict:
+  case errc::out_of_stock:
+  case errc::wrong_state:
+  case errc::idempotency_conflict:
+    return 409;
+  case errc::too_large:
+    return 413;
+  case errc::unsupported_media_type:
+    return 415;
+  case errc::rate_limited:
+    return 429;
+  case errc::overloaded:
+  case errc::unavailable:
+  case errc::timeout:
+    return 503;
+  case errc::none:
+  case errc::storage_failure:
+  case errc::corrupt_record:
+    break;
+  }
+  return 500;
+}
+
+http_response failure_response(const failure& problem,
+                               std::string_view details_json) {
+  auto response = error_response(http_status_of(problem.code),
+                                 to_string(problem.code), problem.message);
+  if (!details_json.empty()) {
+    // error_response ends with "}}": put the details inside the error.
+    response.body.resize(response.body.size() - 2);
+    response.body += ",\"details\":";
+    response.body += details_json;
+    response.body += "}}";
+  }
+  if (response.status == 503)
+    response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+} // namespace tillroll

@@ -1,0 +1,248 @@
+#include "http/request_input.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <charconv>
+#include <cmath>
+
+namespace tillroll {
+
+namespace json = boost::json;
+
+namespace {
+
+failure invalid(std::string message) {
+  return failure{errc::invalid_argument, std::move(message), false};
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t at = 0; at < text.size(); ++at) {
+    char c = text[at];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (at + 2 >= text.size())
+        return std::nullopt;
+      int high = hex_digit(text[at + 1]), low = hex_digit(text[at + 2]);
+      if (high < 0 || low < 0)
+        return std::nullopt;
+      out += static_cast<char>(high * 16 + low);
+      at += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> parse_integer(std::string_view text) {
+  int64_t value = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
+/// A JSON number that is a whole number, as int64.
+std::optional<int64_t> whole_number(const json::value& value) {
+  if (value.is_int64())
+    return value.as_int64();
+  if (value.is_uint64() && value.as_uint64() <= INT64_MAX)
+    return static_cast<int64_t>(value.as_uint64());
+  if (value.is_double()) {
+    auto number = value.as_double();
+    if (std::isfinite(number) && std::trunc(number) == number &&
+        std::fabs(number) < 9e15)
+      return static_cast<int64_t>(number);
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::string_view target_path(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+std::optional<std::map<std::string, std::string, std::less<>>>
+query_parameters(std::string_view target) {
+  std::map<std::string, std::string, std::less<>> out;
+  auto mark = target.find('?');
+  if (mark == std::string_view::npos)
+    return out;
+  auto query = target.substr(mark + 1);
+  while (!query.empty()) {
+    auto end = query.find('&');
+    auto pair = query.substr(0, end);
+    query = end == std::string_view::npos ? std::string_view{}
+                                          : query.substr(end + 1);
+    if (pair.empty())
+      continue;
+    auto equals = pair.find('=');
+    auto key = percent_decode(pair.substr(0, equals));
+    auto value = percent_decode(equals == std::string_view::npos
+                                    ? std::string_view{}
+                                    : pair.substr(equals + 1));
+    if (!key || !value)
+      return std::nullopt;
+    out.emplace(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+expected<json::object> json_body(const http_request& request) {
+  auto type = request.header("Content-Type");
+  auto media = type.substr(0, type.find(';'));
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  if (media != "application/json")
+    return failure{errc::unsupported_media_type,
+                   "send the body as application/json", false};
+  json::error_code error;
+  json::parse_options options;
+  options.max_depth = 16;
+  auto parsed = json::parse(request.body, error, {}, options);
+  if (error)
+    return invalid("the body is not valid JSON: " + error.message());
+  if (!parsed.is_object())
+    return invalid("the body must be a JSON object");
+  return std::move(parsed.as_object());
+}
+
+expected<void> only_fields(const json::object& body,
+                           std::initializer_list<std::string_view> allowed) {
+  for (auto& [key, value] : body) {
+    bool known = false;
+    for (auto name : allowed)
+      known = known || key == name;
+    if (!known)
+      return invalid("unknown or server-owned field: " + std::string{key});
+  }
+  return {};
+}
+
+expected<std::string> text_field(const json::object& body,
+                                 std::string_view name, size_t size_max,
+                                 bool required) {
+  auto* value = body.if_contains(name);
+  if (value == nullptr || value->is_null()) {
+    if (required)
+      return invalid(std::string{name} + " is required");
+    return std::string{};
+  }
+  if (!value->is_string())
+    return invalid(std::string{name} + " must be a string");
+  auto& text = value->as_string();
+  if (text.size() > size_max)
+    return invalid(std::string{name} + " is longer than " +
+                   std::to_string(size_max) + " bytes");
+  return std::string{text};
+}
+
+expected<std::optional<std::string>>
+optional_text_field(const json::object& body, std::string_view name,
+                    size_t size_max) {
+  if (!body.contains(name))
+    return std::optional<std::string>{};
+  auto text = text_field(body, name, size_max, true);
+  if (!text)
+    return std::move(text).error();
+  return std::optional<std::string>{std::move(*text)};
+}
+
+expected<int64_t> integer_field(const json::object& body, std::string_view name,
+                                int64_t low, int64_t high) {
+  auto* value = body.if_contains(name);
+  if (value == nullptr || value->is_null())
+    return invalid(std::string{name} + " is required");
+  auto number = whole_number(*value);
+  if (!number)
+    return invalid(std::string{name} + " must be an integer");
+  if (*number < low || *number > high)
+    return invalid(std::string{name} + " must be between " +
+                   std::to_string(low) + " and " + std::to_string(high));
+  return *number;
+}
+
+expected<std::optional<int64_t>>
+optional_integer_field(const json::object& body, std::string_view name,
+                       int64_t low, int64_t high) {
+  if (!body.contains(name) || body.at(name).is_null())
+    return std::optional<int64_t>{};
+  auto number = integer_field(body, name, low, high);
+  if (!number)
+    return std::move(number).error();
+  return std::optional<int64_t>{*number};
+}
+
+expected<std::map<std::string, std::string>>
+string_map_field(const json::object& body, std::string_view name,
+                 bool required) {
+  std::map<std::string, std::string> out;
+  auto* value = body.if_contains(name);
+  if (value == nullptr || value->is_null()) {
+    if (required)
+      return invalid(std::string{name} + " is required");
+    return out;
+  }
+  if (!value->is_object())
+    return invalid(std::string{name} + " must be an object of strings");
+  if (value->as_object().size() > body_list_size_max)
+    return invalid(std::string{name} + " has too many entries");
+  for (auto& [key, entry] : value->as_object()) {
+    if (!entry.is_string())
+      return invalid(std::string{name} + "." + std::string{key} +
+                     " must be a string");
+    out.emplace(std::string{key}, std::string{entry.as_string()});
+  }
+  return out;
+}
+
+expected<std::optional<int64_t>>
+integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
+                  std::string_view name, int64_t low, int64_t high) {
+  auto found = query.find(name);
+  if (found == query.end())
+    return std::optional<int64_t>{};
+  auto number = parse_integer(found->second);
+  if (!number || *number < low || *number > high)
+    return invalid(std::string{name} + " must be an integer between " +
+                   std::to_string(low) + " and " + std::to_string(high));
+  return std::optional<int64_t>{*number};
+}
+
+expected<size_t>
+limit_parameter(const std::map<std::string, std::string, std::less<>>& query) {
+  auto limit = integer_parameter(query, "limit", 1, 100);
+  if (!limit)
+    return std::move(limit).error();
+  return static_cast<size_t>(limit->value_or(20));
+}
+
+expected<std::optional<bool>>
+bool_parameter(const std::map<std::string, std::string, std::less<>>& query,
+               std::string_view name) {
+  auto found = query.find(name);
+  if (found == query.end())
+    return std::optional<bool>{};
+  if (found->second == "true" || found->second == "1")
+    return std::optional<bool>{true};
+  if (found->second == "false" || found->second == "0")
+    return std::optional<bool>{false};
+  return invalid(std::string{name} + " must be true or false");
+}
+
+} // namespace tillroll
