@@ -1,0 +1,254 @@
+// The HTTP API of shared/API.md against the real binary on a loopback
+// port: every route's success path and its documented errors.
+#include <doctest/doctest.h>
+
+#include "../support/running_store.hpp"
+
+using namespace tillroll;
+using namespace tillroll::test;
+namespace json = boost::json;
+
+TEST_CASE("every route answers its success path and its documented errors") {
+  running_store store;
+  auto& api = store.api();
+  auto [seller, seller_id] = api.account("seller@test.local", "seller");
+  auto [buyer, buyer_id] = api.account("buyer@test.local", "buyer");
+  auto admin = store.admin();
+
+  // Accounts.
+  CHECK(api.post("/v1/users", {{"email", "BUYER@test.local"},
+                               {"password", "another-pass"},
+                               {"role", "buyer"}})
+            .status == 409);
+  CHECK(api.post("/v1/sessions",
+                 {{"email", "buyer@test.local"}, {"password", "wrong-pass"}})
+            .status == 401);
+  CHECK(api.post("/v1/sessions",
+                 {{"email", "nobody@test.local"}, {"password", "whatever1"}})
+            .status == 401);
+
+  // Catalog.
+  auto product = store.list_product(seller, "Steel Hammer", "HAMMER-M", 10);
+  auto page = api.get("/v1/products/" + product);
+  CHECK(page.status == 200);
+  CHECK(page.header("Cache-Control") == "public, max-age=60");
+  auto etag = page.header("ETag");
+  REQUIRE(!etag.empty());
+  CHECK(api.send("GET", "/v1/products/" + product, {}, {},
+                 {{"If-None-Match", etag}})
+            .status == 304);
+  CHECK(api.get("/v1/products/nope").status == 404);
+  auto browse = api.get("/v1/products?category=Tools&sort=price_asc&limit=5");
+  CHECK(browse.status == 200);
+  CHECK(browse.json().at("items").as_array().size() == 1);
+  CHECK(api.get("/v1/products?sort=sideways").status == 400);
+  CHECK(api.get("/v1/products?limit=1000").status == 400);
+  auto sku = api.get("/v1/skus/HAMMER-M");
+  CHECK(sku.json().at("available").as_int64() == 10);
+  CHECK(api.get("/v1/skus/NOPE").status == 404);
+  auto stocked = api.post("/v1/skus/HAMMER-M/stock", {{"delta", 5}}, seller);
+  CHECK(stocked.status == 200);
+  CHECK(stocked.json().at("available").as_int64() == 15);
+  CHECK(api.post("/v1/skus/HAMMER-M/stock", {{"delta", -1000}}, seller)
+            .error_code() == "conflict");
+  auto renamed = api.send(
+      "PATCH", "/v1/products/" + product,
+      R"({"title":"Forged Steel Hammer","variants":[{"sku":"HAMMER-M","price_cents":2700,"currency":"USD"}]})",
+      seller);
+  CHECK_MESSAGE(renamed.status == 200, renamed.body);
+  CHECK(test::wait_until([&] {
+    auto found = api.get("/v1/search?q=forged");
+    return found.status == 200 && found.json().at("total").as_int64() == 1;
+  }));
+  CHECK(test::wait_until([&] {
+    return api.get("/v1/products/" + product).header("ETag") != etag;
+  }));
+  auto search = api.get("/v1/"
+                        "search?q=hammer&category=Tools&in_stock=true&min_"
+                        "price=100&max_price=5000&sort=relevance");
+  REQUIRE(search.status == 200);
+  auto results = search.json();
+  CHECK(results.at("total").as_int64() == 1);
+  CHECK(results.at("facets").at("category").at("Tools").as_int64() == 1);
+  CHECK(results.at("facets").at("price").as_array().size() == 7);
+  CHECK(api.get("/v1/search?sort=upside").status == 400);
+  auto complete = api.get("/v1/autocomplete?prefix=for");
+  CHECK(complete.json().at("suggestions").as_array().at(0).as_string() ==
+        "Forged Steel Hammer");
+  CHECK(api.get("/v1/autocomplete").status == 400);
+
+  // Cart.
+  auto cart =
+      api.send("PUT", "/v1/cart/items/HAMMER-M", R"({"quantity":2})", buyer);
+  REQUIRE_MESSAGE(cart.status == 200, cart.body);
+  CHECK(cart.json().at("subtotal_cents").as_int64() == 5400);
+  CHECK(cart.json().at("items").at(0).at("title").as_string() ==
+        "Forged Steel Hammer");
+  CHECK(api.send("PUT", "/v1/cart/items/NOPE", R"({"quantity":1})", buyer)
+            .status == 404);
+  CHECK(api.send("PUT", "/v1/cart/items/HAMMER-M", R"({"quantity":-1})", buyer)
+            .status == 400);
+  CHECK(api.send("PUT", "/v1/cart/items/HAMMER-M", R"({"quantity":100000})",
+                 buyer)
+            .status == 400);
+  CHECK(api.send("DELETE", "/v1/cart/items/HAMMER-M", {}, buyer)
+            .json()
+            .at("items")
+            .as_array()
+            .empty());
+  CHECK(api.send("PUT", "/v1/cart/items/HAMMER-M", R"({"quantity":2})", buyer)
+            .status == 200);
+  CHECK(api.get("/v1/cart", buyer).json().at("items").as_array().size() == 1);
+
+  // Checkout from the cart, retried with the same key.
+  CHECK(api.post("/v1/checkout", checkout_body(), buyer).status == 400);
+  auto paid = api.post("/v1/checkout", checkout_body(), buyer,
+                       {{"Idempotency-Key", "order-1"}});
+  REQUIRE_MESSAGE(paid.status == 201, paid.body);
+  auto order = text(paid.json(), "order_id");
+  CHECK(paid.json().at("total_cents").as_int64() == 5400);
+  auto again = api.post("/v1/checkout", checkout_body(), buyer,
+                        {{"Idempotency-Key", "order-1"}});
+  CHECK(again.status == 201);
+  CHECK(text(again.json(), "order_id") == order);
+  CHECK(api.post("/v1/checkout", checkout_body("tok_declined"), buyer,
+                 {{"Idempotency-Key", "order-1"}})
+            .error_code() == "idempotency_conflict");
+  CHECK(api.get("/v1/cart", buyer).json().at("items").as_array().empty());
+
+  // Out of stock and declined, straight from items.
+  auto buy = [&](const std::string& key, int64_t quantity,
+                 const std::string& token = "tok_visa") {
+    auto body = checkout_body(token);
+    body["items"] =
+        json::array{json::object{{"sku", "HAMMER-M"}, {"quantity", quantity}}};
+    return api.post("/v1/checkout", body, buyer, {{"Idempotency-Key", key}});
+  };
+  auto short_of = buy("order-2", 100);
+  CHECK(short_of.status == 409);
+  CHECK(short_of.error_code() == "out_of_stock");
+  CHECK(
+      short_of.json().at("error").at("details").at("skus").at(0).as_string() ==
+      "HAMMER-M");
+  auto declined = buy("order-3", 1, "tok_declined");
+  CHECK(declined.status == 402);
+  CHECK(declined.error_code() == "payment_declined");
+
+  // Orders.
+  auto read = api.get("/v1/orders/" + order, buyer);
+  REQUIRE(read.status == 200);
+  CHECK(text(read.json(), "status") == "fulfillment_processing");
+  CHECK(read.json().at("history").as_array().size() >= 3);
+  CHECK(api.get("/v1/orders/nope", buyer).status == 404);
+  CHECK(test::wait_until([&] {
+    auto mine = api.get("/v1/orders?status=fulfillment_processing", buyer);
+    return mine.status == 200 && mine.json().at("items").as_array().size() == 1;
+  }));
+  CHECK(api.get("/v1/orders?status=lost", buyer).status == 400);
+  auto lines = api.get("/v1/sellers/me/orders", seller);
+  CHECK(lines.status == 200);
+  CHECK(api.get("/v1/sellers/me/products", seller)
+            .json()
+            .at("items")
+            .as_array()
+            .size() == 1);
+  CHECK(api.post("/v1/orders/" + order + "/deliver", json::object{}, seller)
+            .status == 409);
+  CHECK(text(api.post("/v1/orders/" + order + "/ship", json::object{}, seller)
+                 .json(),
+             "status") == "shipped");
+  CHECK(api.post("/v1/orders/" + order + "/ship", json::object{}, seller)
+            .status == 409);
+  CHECK(api.post("/v1/orders/" + order + "/cancel", json::object{}, buyer)
+            .status == 409);
+  CHECK(text(api.post("/v1/orders/" + order + "/deliver", json::object{}, admin)
+                 .json(),
+             "status") == "delivered");
+
+  // Reviews need a delivered order.
+  CHECK(test::wait_until([&] {
+    return api.post("/v1/products/" + product + "/reviews",
+                    {{"rating", 5}, {"text", "solid"}}, buyer)
+               .status == 201;
+  }));
+  CHECK(api.post("/v1/products/" + product + "/reviews",
+                 {{"rating", 9}, {"text", "x"}}, buyer)
+            .status == 400);
+
+  // Cancel before shipping gives the stock back; refunds by the admin.
+  auto second = buy("order-4", 3);
+  REQUIRE(second.status == 201);
+  auto second_id = text(second.json(), "order_id");
+  auto before = api.get("/v1/skus/HAMMER-M").json().at("available").as_int64();
+  auto cancelled =
+      api.post("/v1/orders/" + second_id + "/cancel", json::object{}, buyer);
+  CHECK(text(cancelled.json(), "status") == "cancelled");
+  CHECK(test::wait_until([&] {
+    return api.get("/v1/skus/HAMMER-M").json().at("available").as_int64() ==
+           before + 3;
+  }));
+  auto refund = api.post("/v1/orders/" + order + "/refund",
+                         {{"amount_cents", 1000}}, admin);
+  CHECK_MESSAGE(refund.status == 200, refund.body);
+  CHECK(test::wait_until([&] {
+    return api.get("/v1/orders/" + order, buyer)
+               .json()
+               .at("refunded_cents")
+               .as_int64() == 1000;
+  }));
+
+  // Recommendations.
+  CHECK(api.get("/v1/recommendations", buyer).status == 200);
+  CHECK(api.get("/v1/products/" + product + "/related").status == 200);
+  CHECK(api.get("/v1/products/nope/related").status == 404);
+
+  // Admin: time travel, audit, ledger, reconciliation.
+  auto events = api.get("/v1/admin/streams/order-" + order +
+                            "/events?from_seq=1&to_seq=2",
+                        admin);
+  REQUIRE(events.status == 200);
+  CHECK(events.json().at("items").as_array().size() == 2);
+  auto state =
+      api.get("/v1/admin/streams/order-" + order + "/state?at_seq=1", admin);
+  REQUIRE(state.status == 200);
+  CHECK(state.json().at("sequence").as_int64() == 1);
+  CHECK(api.get("/v1/admin/streams/bad/events", admin).status == 400);
+  CHECK(api.get("/v1/admin/streams/order-none/state", admin).status == 404);
+  auto audit = api.get("/v1/admin/audit", admin);
+  REQUIRE(audit.status == 200);
+  CHECK(audit.json().at("ok").as_bool());
+  CHECK(test::wait_until([&] {
+    auto ledger = api.get("/v1/admin/ledger", admin);
+    return ledger.status == 200 &&
+           !ledger.json().at("items").as_array().empty();
+  }));
+  CHECK(test::wait_until([&] {
+    auto reconciled = api.post("/v1/admin/reconcile", json::object{}, admin);
+    return reconciled.status == 200 && reconciled.json().at("ok").as_bool();
+  }));
+
+  // Delisting takes it out of browse and search; its page stays.
+  CHECK(api.send("DELETE", "/v1/products/" + product, {}, seller).status ==
+        200);
+  CHECK(test::wait_until([&] {
+    return api.get("/v1/search?q=hammer").json().at("total").as_int64() == 0;
+  }));
+  CHECK(api.get("/v1/products").json().at("items").as_array().empty());
+
+  // Operations.
+  CHECK(api.get("/healthz").status == 200);
+  CHECK(test::wait_until([&] { return api.get("/readyz").status == 200; }));
+  auto metrics = api.get("/metrics");
+  CHECK(metrics.body.find("tillroll_http_requests_total{method=\"POST\",route="
+                          "\"/v1/checkout\"") != std::string::npos);
+  CHECK(metrics.body.find("tillroll_http_request_seconds_bucket") !=
+        std::string::npos);
+  CHECK(metrics.body.find(
+            "tillroll_projection_lag_events{projection=\"search\"}") !=
+        std::string::npos);
+  auto openapi = api.get("/openapi.json").json();
+  CHECK(text(openapi, "openapi") == "3.0.3");
+  for (auto path : {"/v1/users", "/v1/checkout", "/v1/orders/{id}/refund",
+                    "/v1/admin/streams/{stream}/state", "/openapi.json"})
+    CHECK_MESSAGE(openapi.at("paths").as_object().contains(path), path);
+}

@@ -1,0 +1,119 @@
+// Bad input against the real binary: each is a 4xx JSON error that names
+// the problem, and the server serves the next request.
+#include <doctest/doctest.h>
+
+#include "../support/running_store.hpp"
+
+using namespace tillroll;
+using namespace tillroll::test;
+namespace json = boost::json;
+
+TEST_CASE("malformed, mistyped, oversized and absurd input gets a 4xx JSON "
+          "error and changes nothing") {
+  running_store store;
+  auto& api = store.api();
+  auto [seller, seller_id] = api.account("seller@test.local", "seller");
+  auto [buyer, buyer_id] = api.account("buyer@test.local", "buyer");
+  auto product = store.list_product(seller, "Oak Table", "TABLE-1", 5);
+  auto before = api.get("/v1/skus/TABLE-1").body;
+
+  struct bad {
+    std::string method;
+    std::string path;
+    std::string body;
+    std::string token;
+    int status;
+    std::string content_type = "application/json";
+  };
+  auto variant = [](std::string fields) {
+    return R"({"title":"T","category":"C","variants":[{"sku":"V-1","currency":"USD",)" +
+           fields + "}]}";
+  };
+  std::vector<bad> cases{
+      {"POST", "/v1/users", "{", "", 400},
+      {"POST", "/v1/users", "[1,2]", "", 400},
+      {"POST", "/v1/users",
+       R"({"email":5,"password":"password-1","role":"buyer"})", "", 400},
+      {"POST", "/v1/users", R"({"password":"password-1","role":"buyer"})", "",
+       400},
+      {"POST", "/v1/users",
+       R"({"email":"no-at-sign","password":"password-1","role":"buyer"})", "",
+       400},
+      {"POST", "/v1/users",
+       R"({"email":"a@b.c","password":"password-1","role":"buyer"})", "", 415,
+       "text/plain"},
+      {"POST", "/v1/users",
+       "{\"email\":\"\xff\xfe@b.c\",\"password\":\"password-1\",\"role\":"
+       "\"buyer\"}",
+       "", 400},
+      {"POST", "/v1/users",
+       R"({"email":"a@b.c","password":"password-1","role":"buyer","extra":1})",
+       "", 400},
+      {"POST", "/v1/products", variant(R"("price_cents":-5)"), seller, 400},
+      {"POST", "/v1/products", variant(R"("price_cents":1e30)"), seller, 400},
+      {"POST", "/v1/products", variant(R"("price_cents":"12")"), seller, 400},
+      {"POST", "/v1/products", variant(R"("price_cents":100,"stock":-1)"),
+       seller, 400},
+      {"POST", "/v1/products", variant(R"("price_cents":100.5)"), seller, 400},
+      {"POST", "/v1/products", R"({"title":"T","category":"C","variants":[]})",
+       seller, 400},
+      {"POST", "/v1/products",
+       R"({"title":"T","category":"C","variants":"many"})", seller, 400},
+      {"POST", "/v1/products",
+       R"({"title":"","category":"C","variants":[{"sku":"V","price_cents":1,"currency":"USD"}]})",
+       seller, 400},
+      {"POST", "/v1/skus/TABLE-1/stock", R"({"delta":"ten"})", seller, 400},
+      {"POST", "/v1/skus/TABLE-1/stock", R"({"delta":0})", seller, 400},
+      {"POST", "/v1/skus/TABLE-1/stock", R"({"delta":99999999999999})", seller,
+       400},
+      {"PUT", "/v1/cart/items/TABLE-1", R"({"quantity":-3})", buyer, 400},
+      {"PUT", "/v1/cart/items/TABLE-1", R"({"quantity":1000000000000})", buyer,
+       400},
+      {"PUT", "/v1/cart/items/TABLE-1", R"({"quantity":null})", buyer, 400},
+      {"PUT", "/v1/cart/items/TABLE-1", R"({})", buyer, 400},
+      {"POST", "/v1/checkout", R"({"payment_token":"tok_visa"})", buyer, 400},
+      {"POST", "/v1/checkout",
+       R"({"payment_token":"tok_visa","shipping_address":{},"items":[{"sku":"TABLE-1","quantity":0}]})",
+       buyer, 400},
+      {"POST", "/v1/checkout",
+       R"({"payment_token":"tok_visa","shipping_address":{},"items":[{"sku":"TABLE-1","quantity":-1}]})",
+       buyer, 400},
+      {"GET", "/v1/products?min_price=abc", "", "", 400},
+      {"GET", "/v1/products?cursor=zz", "", "", 400},
+      {"GET", "/v1/search?q=%zz", "", "", 400},
+      {"GET", "/v1/search?offset=-1", "", "", 400},
+      {"GET", "/v1/search?limit=0", "", "", 400},
+      {"GET", "/v1/search?in_stock=maybe", "", "", 400},
+      {"GET", "/v1/nothing/here", "", "", 404},
+      {"DELETE", "/v1/search", "", "", 405},
+      {"PUT", "/healthz", "", "", 405},
+  };
+  for (auto& request : cases) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (request.path == "/v1/checkout")
+      headers.emplace_back("Idempotency-Key", "bad-1");
+    auto reply = api.send(request.method, request.path, request.body,
+                          request.token, headers, request.content_type);
+    CHECK_MESSAGE(reply.status == request.status,
+                  request.method << " " << request.path << " " << request.body
+                                 << " -> " << reply.status << " "
+                                 << reply.body);
+    CHECK(reply.header("Content-Type") == "application/json");
+    CHECK_FALSE(reply.error_code().empty());
+    CHECK(api.get("/healthz").status == 200);
+  }
+
+  // A body over the limit is refused before it is read in full.
+  auto huge = std::string(2 << 20, 'x');
+  auto too_large = api.send("POST", "/v1/users", huge);
+  CHECK(too_large.status == 413);
+  CHECK(api.get("/healthz").status == 200);
+  // Raw garbage instead of HTTP: a 400, and the server lives on.
+  auto garbage = send_raw(api.port(), "\x01\x02 not http\r\n\r\n");
+  if (garbage)
+    CHECK(garbage->status == 400);
+  CHECK(api.get("/healthz").status == 200);
+
+  CHECK(api.get("/v1/skus/TABLE-1").body == before);
+  CHECK(api.get("/v1/cart", buyer).json().at("items").as_array().empty());
+}
