@@ -18,7 +18,7 @@ build: deps $(BUILD_DIR)/Makefile
 
 run: build
 	mkdir -p $(DATA_DIR)
-	$(BUILD_DIR)/app/tillroll serve --data-dir $(DATA_DIR) --listen $(LISTEN)
+	$(BUILD_DIR)/app/tillroll serve --data-dir $(DATA_DIR) --listen $(LISTEN) --demo
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600

@@ -119,28 +119,6 @@ double measure(int buyers, std::chrono::seconds duration) {
   return rate;
 }
 
-std::optional<double> peer(const std::string& script, int clients,
-                           const std::string& amount) {
-  auto command = std::string{TILLROLL_BENCH_DIR} + "/peers/" + script + " " +
-                 std::to_string(clients) + " " + amount + " 2>/dev/null";
-  auto* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    return std::nullopt;
-  char line[256] = {};
-  std::optional<double> result;
-  if (std::fgets(line, sizeof(line), pipe) != nullptr && line[0] != '\n')
-    result = std::atof(line);
-  pclose(pipe);
-  if (result && *result <= 0)
-    result.reset();
-  return result;
-}
-
-std::string ratio(double ours, std::optional<double> theirs) {
-  return theirs ? fmt::format("{:.0f} ({:.1f}x)", *theirs, ours / *theirs)
-                : std::string{"n/a"};
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -157,11 +135,11 @@ int main(int argc, char** argv) {
     std::optional<double> redis;
     std::optional<double> postgres;
     if (with_peers) {
-      redis = peer("redis_hot_sku.sh", buyers,
+      redis = bench::peer_script("redis_hot_sku.sh", buyers,
                    std::to_string(buyers == 1 ? 5'000 : 100'000));
-      postgres = peer("postgres_hot_sku.sh", buyers, std::to_string(seconds));
+      postgres = bench::peer_script("postgres_hot_sku.sh", buyers, std::to_string(seconds));
     }
     fmt::print("{:>7} {:>14.0f} {:>24} {:>24}\n", buyers, ours,
-               ratio(ours, redis), ratio(ours, postgres));
+               bench::ratio(ours, redis), bench::ratio(ours, postgres));
   }
 }

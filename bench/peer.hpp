@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "../test/support/temp_directory.hpp"
 
 namespace tillroll::bench {
@@ -40,6 +42,30 @@ inline std::optional<double> db_bench(const std::string& benchmark,
   }
   pclose(pipe);
   return result;
+}
+
+/// A peer script of bench/peers/ run with its arguments: the figure on
+/// its first line, or nothing if the peer is missing or failed.
+inline std::optional<double> peer_script(const std::string& script, int clients,
+                           const std::string& amount) {
+  auto command = std::string{TILLROLL_BENCH_DIR} + "/peers/" + script + " " +
+                 std::to_string(clients) + " " + amount + " 2>/dev/null";
+  auto* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr)
+    return std::nullopt;
+  char line[256] = {};
+  std::optional<double> result;
+  if (std::fgets(line, sizeof(line), pipe) != nullptr && line[0] != '\n')
+    result = std::atof(line);
+  pclose(pipe);
+  if (result && *result <= 0)
+    result.reset();
+  return result;
+}
+
+inline std::string ratio(double ours, std::optional<double> theirs) {
+  return theirs ? fmt::format("{:.0f} ({:.1f}x)", *theirs, ours / *theirs)
+                : std::string{"n/a"};
 }
 
 } // namespace tillroll::bench

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "../test/support/temp_directory.hpp"
@@ -178,8 +179,21 @@ double rebuild_rate(event_log& log, const std::filesystem::path& directory,
 int main(int argc, char** argv) {
   size_t products = argc > 1 ? std::stoul(argv[1]) : 100'000;
   int rounds = argc > 2 ? std::stoi(argv[2]) : 20;
-  test::temp_directory directory;
-  {
+  // A third argument keeps the seeded store there and reuses it on later
+  // runs, to measure search alone without seeding again.
+  std::optional<test::temp_directory> scratch;
+  std::filesystem::path directory_path;
+  if (argc > 3) {
+    directory_path = argv[3];
+  } else {
+    scratch.emplace();
+    directory_path = scratch->path();
+  }
+  struct {
+    const std::filesystem::path& path() const { return where; }
+    std::filesystem::path where;
+  } directory{directory_path};
+  if (!std::filesystem::exists(directory.path() / "CURRENT")) {
     node_options options;
     options.data_directory = directory.path();
     options.serve_http = false;

@@ -170,7 +170,17 @@ private:
                    self->write(std::move(response));
                  });
     };
+    try {
+      server_->handler(std::move(request), respond);
+    } catch (const std::exception& failure) {
+      respond(error_response(500, "internal", failure.what()));
+    }
+    if (answered->load())
+      return;
     // A handler that never answers must not hold the connection forever.
+    // Only asynchronous answers need the timer: a page served from memory
+    // has answered by now. Its write runs on this thread after we return,
+    // so it finds the timer and cancels it.
     auto timer = std::make_shared<asio::steady_timer>(
         stream_.get_executor(), server_->options.handler_timeout);
     timer_ = timer;
@@ -178,11 +188,6 @@ private:
       if (!error)
         respond(error_response(503, "unavailable", "the request timed out"));
     });
-    try {
-      server_->handler(std::move(request), respond);
-    } catch (const std::exception& failure) {
-      respond(error_response(500, "internal", failure.what()));
-    }
   }
 
   void write(http_response answer) {

@@ -1,0 +1,246 @@
+// HTTP benchmarks against the real binary, with wrk:
+// 1. A product page GET (wrk -t1 -c32), and in the same run nginx (Debian
+//    package, started here on loopback and stopped after) serving the very
+//    same bytes as a static file; the ratio and p99 latency.
+// 2. Hot-SKU checkout over HTTP (every write fsync'd) at 32 and 256
+//    connections, beside the Redis (appendfsync always) and PostgreSQL
+//    reservation figures of bench/peers/ measured in the same run.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "../test/support/process.hpp"
+#include "peer.hpp"
+
+using namespace tillroll;
+namespace json = boost::json;
+
+namespace {
+
+const std::string binary = TILLROLL_BINARY;
+
+struct wrk_figures {
+  double requests_per_second = 0;
+  double p99_ms = 0;
+  uint64_t created = 0;
+  double seconds = 0;
+};
+
+double to_ms(const std::string& figure, const std::string& unit) {
+  auto value = std::stod(figure);
+  if (unit == "us")
+    return value / 1000;
+  if (unit == "s")
+    return value * 1000;
+  return value;
+}
+
+std::optional<wrk_figures> run_wrk(const std::string& arguments) {
+  auto* pipe = popen(("wrk " + arguments + " 2>&1").c_str(), "r");
+  if (pipe == nullptr)
+    return std::nullopt;
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
+    output += buffer;
+  pclose(pipe);
+  wrk_figures figures;
+  std::smatch found;
+  if (!std::regex_search(output, found, std::regex{R"(Requests/sec:\s+([0-9.]+))"})) {
+    std::fprintf(stderr, "%s", output.c_str());
+    return std::nullopt;
+  }
+  figures.requests_per_second = std::stod(found[1]);
+  if (std::regex_search(output, found, std::regex{R"(99%\s+([0-9.]+)(us|ms|s))"}))
+    figures.p99_ms = to_ms(found[1], found[2]);
+  if (std::regex_search(output, found, std::regex{R"(created (\d+) in ([0-9.]+))"})) {
+    figures.created = std::stoull(found[1]);
+    figures.seconds = std::stod(found[2]);
+  }
+  return figures;
+}
+
+std::optional<test::http_reply> call(uint16_t port, const std::string& method,
+                                     const std::string& path,
+                                     const std::string& body,
+                                     const std::string& token = {}) {
+  std::string request = method + " " + path +
+                        " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                        "Content-Type: application/json\r\n";
+  if (!token.empty())
+    request += "Authorization: Bearer " + token + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return test::send_raw(port, request);
+}
+
+std::string account(uint16_t port, const std::string& email,
+                    const std::string& role) {
+  call(port, "POST", "/v1/users",
+       json::serialize(json::object{{"email", email},
+                                    {"password", "bench-password"},
+                                    {"role", role}}));
+  auto session = call(port, "POST", "/v1/sessions",
+                      json::serialize(json::object{{"email", email},
+                                                   {"password", "bench-password"}}));
+  if (!session || session->status != 200)
+    std::abort();
+  return std::string{json::parse(session->body).at("token").as_string()};
+}
+
+/// nginx on loopback serving `body` at /product.json; stopped on scope exit.
+struct nginx_peer {
+  bench::temp_directory directory;
+  std::optional<test::server_process> server;
+  uint16_t port = 0;
+
+  nginx_peer(const std::string& body, uint16_t listen_port) : port(listen_port) {
+    auto root = directory.path() / "www";
+    std::filesystem::create_directories(root);
+    std::ofstream{root / "product.json", std::ios::binary} << body;
+    auto config = directory.path() / "nginx.conf";
+    std::ofstream{config} << fmt::format(
+        "worker_processes 1;\ndaemon off;\npid {0}/nginx.pid;\n"
+        "error_log {0}/error.log;\nevents {{ worker_connections 1024; }}\n"
+        "http {{\n  access_log off;\n  default_type application/json;\n"
+        "  etag on;\n  client_body_temp_path {0};\n  proxy_temp_path {0};\n"
+        "  fastcgi_temp_path {0};\n  uwsgi_temp_path {0};\n  scgi_temp_path {0};\n"
+        "  server {{\n    listen 127.0.0.1:{1};\n    root {2};\n"
+        "    location / {{ add_header Cache-Control \"public, max-age=60\"; }}\n"
+        "  }}\n}}\n",
+        directory.path().string(), port, root.string());
+    server.emplace(std::vector<std::string>{"/usr/sbin/nginx", "-c",
+                                            config.string(), "-p",
+                                            directory.path().string()});
+    for (int tries = 0; tries < 200; ++tries) {
+      auto reply = test::http_get(port, "/product.json");
+      if (reply && reply->status == 200)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    port = 0;
+  }
+  ~nginx_peer() {
+    if (server)
+      server->stop(std::chrono::seconds{10});
+  }
+};
+
+constexpr const char* checkout_script = R"(
+local counter = 0
+local created = 0
+local threads = {}
+local prefix = tostring(os.time()) .. "-" .. tostring(math.random(1000000))
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function request()
+  counter = counter + 1
+  local token = tokens[(counter % #tokens) + 1]
+  return wrk.format("POST", "/v1/checkout", {
+    ["Authorization"] = "Bearer " .. token,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = prefix .. "-" .. id .. "-" .. counter
+  }, body)
+end
+function response(status, headers, response_body)
+  if status == 201 then created = created + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("created") end
+  io.write(string.format("created %d in %.3f\n", total, summary.duration / 1e6))
+end
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
+  bench::temp_directory data;
+  test::server_process server{{binary, "serve", "--data-dir",
+                               data.path().string(), "--listen", "127.0.0.1:0"}};
+  auto line = server.first_line(std::chrono::seconds{30});
+  if (!line)
+    return 1;
+  auto colon = line->rfind(':', line->find(" (data"));
+  auto port = static_cast<uint16_t>(std::stoi(line->substr(colon + 1)));
+
+  auto seller = account(port, "seller@bench.local", "seller");
+  auto made = call(port, "POST", "/v1/products", R"({
+    "title":"Voltra Wireless Headphones X200","description":"Over-ear, 30 hours of battery.",
+    "brand":"Voltra","category":"Electronics","attributes":{"material":"aluminium"},
+    "images":["https://img.tillroll.example/x200.jpg"],
+    "variants":[{"sku":"HOT-1","price_cents":9999,"currency":"USD",
+                 "attributes":{"color":"black"},"stock":1000000000}]})", seller);
+  if (!made || made->status != 201)
+    return 1;
+  auto product_id = std::string{json::parse(made->body).at("id").as_string()};
+  auto path = "/v1/products/" + product_id;
+  std::optional<test::http_reply> page;
+  for (int tries = 0; tries < 500 && !(page && page->status == 200); ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    page = test::http_get(port, path);
+  }
+  if (!page || page->status != 200)
+    return 1;
+
+  fmt::print("product page GET, wrk -t1 -c32 -d{}s, {} bytes of JSON\n", seconds,
+             page->body.size());
+  auto ours = run_wrk(fmt::format("-t1 -c32 -d{}s --latency http://127.0.0.1:{}{}",
+                                  seconds, port, path));
+  nginx_peer nginx{page->body, static_cast<uint16_t>(port + 1)};
+  std::optional<wrk_figures> theirs;
+  if (nginx.port != 0)
+    theirs = run_wrk(fmt::format("-t1 -c32 -d{}s --latency http://127.0.0.1:{}/product.json",
+                                 seconds, nginx.port));
+  if (ours)
+    fmt::print("  tillroll: {:>9.0f} req/s  p99 {:.2f} ms\n", ours->requests_per_second,
+               ours->p99_ms);
+  if (theirs)
+    fmt::print("  nginx:    {:>9.0f} req/s  p99 {:.2f} ms\n", theirs->requests_per_second,
+               theirs->p99_ms);
+  if (ours && theirs)
+    fmt::print("  ratio: {:.2f}x nginx (goal >= 1.0x, p99 <= 2 ms)\n",
+               ours->requests_per_second / theirs->requests_per_second);
+
+  // Hot-SKU checkout: many buyers, one SKU, every order a fresh key.
+  std::vector<std::string> tokens;
+  for (int n = 0; n < 16; ++n)
+    tokens.push_back(account(port, fmt::format("buyer{}@bench.local", n), "buyer"));
+  bench::temp_directory scripts;
+  auto script = scripts.path() / "checkout.lua";
+  {
+    std::ofstream out{script};
+    out << "tokens = {";
+    for (auto& token : tokens)
+      out << "\"" << token << "\",";
+    out << "}\nbody = '{\"payment_token\":\"tok_visa\",\"shipping_address\":"
+           "{\"city\":\"Berlin\"},\"items\":[{\"sku\":\"HOT-1\",\"quantity\":1}]}'\n"
+        << checkout_script;
+  }
+  fmt::print("\nhot-SKU checkout over HTTP (durability always), {} s per point\n",
+             seconds);
+  fmt::print("{:>11} {:>16} {:>24} {:>24}\n", "connections", "orders/s",
+             "redis (ratio)", "postgres (ratio)");
+  for (int connections : {32, 256}) {
+    auto run = run_wrk(fmt::format("-t1 -c{} -d{}s -s {} http://127.0.0.1:{}/v1/checkout",
+                                   connections, seconds, script.string(), port));
+    auto orders = run && run->seconds > 0 ? run->created / run->seconds : 0.0;
+    auto redis = bench::peer_script("redis_hot_sku.sh", connections, "100000");
+    auto postgres =
+        bench::peer_script("postgres_hot_sku.sh", connections, std::to_string(seconds));
+    fmt::print("{:>11} {:>16.0f} {:>24} {:>24}\n", connections, orders,
+               bench::ratio(orders, redis), bench::ratio(orders, postgres));
+  }
+  fmt::print("  (Redis and PostgreSQL: one reservation per request; tillroll: a "
+             "full checkout, paid, per request)\n");
+  server.stop(std::chrono::seconds{30});
+  return 0;
+}
