@@ -233,9 +233,9 @@ std::string node::render_metrics() const {
   out += "# TYPE tillroll_journal_batch_events histogram\n";
   journal_->batch_events().render_prometheus(out,
                                              "tillroll_journal_batch_events");
-  out += "# TYPE tillroll_journal_write_seconds histogram\n";
+  out += "# TYPE tillroll_journal_fsync_seconds histogram\n";
   journal_->write_latency().render_prometheus(out,
-                                              "tillroll_journal_write_seconds");
+                                              "tillroll_journal_fsync_seconds");
   out += "# TYPE tillroll_projection_lag_events gauge\n";
   for (auto& runner : runners_)
     out +=

@@ -136,8 +136,9 @@ int main(int argc, char** argv) {
     std::optional<double> postgres;
     if (with_peers) {
       redis = bench::peer_script("redis_hot_sku.sh", buyers,
-                   std::to_string(buyers == 1 ? 5'000 : 100'000));
-      postgres = bench::peer_script("postgres_hot_sku.sh", buyers, std::to_string(seconds));
+                                 std::to_string(buyers == 1 ? 5'000 : 100'000));
+      postgres = bench::peer_script("postgres_hot_sku.sh", buyers,
+                                    std::to_string(seconds));
     }
     fmt::print("{:>7} {:>14.0f} {:>24} {:>24}\n", buyers, ours,
                bench::ratio(ours, redis), bench::ratio(ours, postgres));

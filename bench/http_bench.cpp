@@ -8,7 +8,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -52,14 +51,17 @@ std::optional<wrk_figures> run_wrk(const std::string& arguments) {
   pclose(pipe);
   wrk_figures figures;
   std::smatch found;
-  if (!std::regex_search(output, found, std::regex{R"(Requests/sec:\s+([0-9.]+))"})) {
+  if (!std::regex_search(output, found,
+                         std::regex{R"(Requests/sec:\s+([0-9.]+))"})) {
     std::fprintf(stderr, "%s", output.c_str());
     return std::nullopt;
   }
   figures.requests_per_second = std::stod(found[1]);
-  if (std::regex_search(output, found, std::regex{R"(99%\s+([0-9.]+)(us|ms|s))"}))
+  if (std::regex_search(output, found,
+                        std::regex{R"(99%\s+([0-9.]+)(us|ms|s))"}))
     figures.p99_ms = to_ms(found[1], found[2]);
-  if (std::regex_search(output, found, std::regex{R"(created (\d+) in ([0-9.]+))"})) {
+  if (std::regex_search(output, found,
+                        std::regex{R"(created (\d+) in ([0-9.]+))"})) {
     figures.created = std::stoull(found[1]);
     figures.seconds = std::stod(found[2]);
   }
@@ -75,19 +77,19 @@ std::optional<test::http_reply> call(uint16_t port, const std::string& method,
                         "Content-Type: application/json\r\n";
   if (!token.empty())
     request += "Authorization: Bearer " + token + "\r\n";
-  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  request +=
+      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   return test::send_raw(port, request);
 }
 
 std::string account(uint16_t port, const std::string& email,
                     const std::string& role) {
   call(port, "POST", "/v1/users",
-       json::serialize(json::object{{"email", email},
-                                    {"password", "bench-password"},
-                                    {"role", role}}));
+       json::serialize(json::object{
+           {"email", email}, {"password", "bench-password"}, {"role", role}}));
   auto session = call(port, "POST", "/v1/sessions",
-                      json::serialize(json::object{{"email", email},
-                                                   {"password", "bench-password"}}));
+                      json::serialize(json::object{
+                          {"email", email}, {"password", "bench-password"}}));
   if (!session || session->status != 200)
     std::abort();
   return std::string{json::parse(session->body).at("token").as_string()};
@@ -99,7 +101,8 @@ struct nginx_peer {
   std::optional<test::server_process> server;
   uint16_t port = 0;
 
-  nginx_peer(const std::string& body, uint16_t listen_port) : port(listen_port) {
+  nginx_peer(const std::string& body, uint16_t listen_port)
+      : port(listen_port) {
     auto root = directory.path() / "www";
     std::filesystem::create_directories(root);
     std::ofstream{root / "product.json", std::ios::binary} << body;
@@ -109,9 +112,11 @@ struct nginx_peer {
         "error_log {0}/error.log;\nevents {{ worker_connections 1024; }}\n"
         "http {{\n  access_log off;\n  default_type application/json;\n"
         "  etag on;\n  client_body_temp_path {0};\n  proxy_temp_path {0};\n"
-        "  fastcgi_temp_path {0};\n  uwsgi_temp_path {0};\n  scgi_temp_path {0};\n"
+        "  fastcgi_temp_path {0};\n  uwsgi_temp_path {0};\n  scgi_temp_path "
+        "{0};\n"
         "  server {{\n    listen 127.0.0.1:{1};\n    root {2};\n"
-        "    location / {{ add_header Cache-Control \"public, max-age=60\"; }}\n"
+        "    location / {{ add_header Cache-Control \"public, max-age=60\"; "
+        "}}\n"
         "  }}\n}}\n",
         directory.path().string(), port, root.string());
     server.emplace(std::vector<std::string>{"/usr/sbin/nginx", "-c",
@@ -165,7 +170,8 @@ int main(int argc, char** argv) {
   int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
   bench::temp_directory data;
   test::server_process server{{binary, "serve", "--data-dir",
-                               data.path().string(), "--listen", "127.0.0.1:0"}};
+                               data.path().string(), "--listen",
+                               "127.0.0.1:0"}};
   auto line = server.first_line(std::chrono::seconds{30});
   if (!line)
     return 1;
@@ -178,7 +184,8 @@ int main(int argc, char** argv) {
     "brand":"Voltra","category":"Electronics","attributes":{"material":"aluminium"},
     "images":["https://img.tillroll.example/x200.jpg"],
     "variants":[{"sku":"HOT-1","price_cents":9999,"currency":"USD",
-                 "attributes":{"color":"black"},"stock":1000000000}]})", seller);
+                 "attributes":{"color":"black"},"stock":1000000000}]})",
+                   seller);
   if (!made || made->status != 201)
     return 1;
   auto product_id = std::string{json::parse(made->body).at("id").as_string()};
@@ -191,21 +198,22 @@ int main(int argc, char** argv) {
   if (!page || page->status != 200)
     return 1;
 
-  fmt::print("product page GET, wrk -t1 -c32 -d{}s, {} bytes of JSON\n", seconds,
-             page->body.size());
-  auto ours = run_wrk(fmt::format("-t1 -c32 -d{}s --latency http://127.0.0.1:{}{}",
-                                  seconds, port, path));
+  fmt::print("product page GET, wrk -t1 -c32 -d{}s, {} bytes of JSON\n",
+             seconds, page->body.size());
+  auto ours = run_wrk(fmt::format(
+      "-t1 -c32 -d{}s --latency http://127.0.0.1:{}{}", seconds, port, path));
   nginx_peer nginx{page->body, static_cast<uint16_t>(port + 1)};
   std::optional<wrk_figures> theirs;
   if (nginx.port != 0)
-    theirs = run_wrk(fmt::format("-t1 -c32 -d{}s --latency http://127.0.0.1:{}/product.json",
-                                 seconds, nginx.port));
+    theirs = run_wrk(
+        fmt::format("-t1 -c32 -d{}s --latency http://127.0.0.1:{}/product.json",
+                    seconds, nginx.port));
   if (ours)
-    fmt::print("  tillroll: {:>9.0f} req/s  p99 {:.2f} ms\n", ours->requests_per_second,
-               ours->p99_ms);
+    fmt::print("  tillroll: {:>9.0f} req/s  p99 {:.2f} ms\n",
+               ours->requests_per_second, ours->p99_ms);
   if (theirs)
-    fmt::print("  nginx:    {:>9.0f} req/s  p99 {:.2f} ms\n", theirs->requests_per_second,
-               theirs->p99_ms);
+    fmt::print("  nginx:    {:>9.0f} req/s  p99 {:.2f} ms\n",
+               theirs->requests_per_second, theirs->p99_ms);
   if (ours && theirs)
     fmt::print("  ratio: {:.2f}x nginx (goal >= 1.0x, p99 <= 2 ms)\n",
                ours->requests_per_second / theirs->requests_per_second);
@@ -213,7 +221,8 @@ int main(int argc, char** argv) {
   // Hot-SKU checkout: many buyers, one SKU, every order a fresh key.
   std::vector<std::string> tokens;
   for (int n = 0; n < 16; ++n)
-    tokens.push_back(account(port, fmt::format("buyer{}@bench.local", n), "buyer"));
+    tokens.push_back(
+        account(port, fmt::format("buyer{}@bench.local", n), "buyer"));
   bench::temp_directory scripts;
   auto script = scripts.path() / "checkout.lua";
   {
@@ -222,25 +231,29 @@ int main(int argc, char** argv) {
     for (auto& token : tokens)
       out << "\"" << token << "\",";
     out << "}\nbody = '{\"payment_token\":\"tok_visa\",\"shipping_address\":"
-           "{\"city\":\"Berlin\"},\"items\":[{\"sku\":\"HOT-1\",\"quantity\":1}]}'\n"
+           "{\"city\":\"Berlin\"},\"items\":[{\"sku\":\"HOT-1\",\"quantity\":1}"
+           "]}'\n"
         << checkout_script;
   }
-  fmt::print("\nhot-SKU checkout over HTTP (durability always), {} s per point\n",
-             seconds);
+  fmt::print(
+      "\nhot-SKU checkout over HTTP (durability always), {} s per point\n",
+      seconds);
   fmt::print("{:>11} {:>16} {:>24} {:>24}\n", "connections", "orders/s",
              "redis (ratio)", "postgres (ratio)");
   for (int connections : {32, 256}) {
-    auto run = run_wrk(fmt::format("-t1 -c{} -d{}s -s {} http://127.0.0.1:{}/v1/checkout",
-                                   connections, seconds, script.string(), port));
+    auto run = run_wrk(
+        fmt::format("-t1 -c{} -d{}s -s {} http://127.0.0.1:{}/v1/checkout",
+                    connections, seconds, script.string(), port));
     auto orders = run && run->seconds > 0 ? run->created / run->seconds : 0.0;
     auto redis = bench::peer_script("redis_hot_sku.sh", connections, "100000");
-    auto postgres =
-        bench::peer_script("postgres_hot_sku.sh", connections, std::to_string(seconds));
+    auto postgres = bench::peer_script("postgres_hot_sku.sh", connections,
+                                       std::to_string(seconds));
     fmt::print("{:>11} {:>16.0f} {:>24} {:>24}\n", connections, orders,
                bench::ratio(orders, redis), bench::ratio(orders, postgres));
   }
-  fmt::print("  (Redis and PostgreSQL: one reservation per request; tillroll: a "
-             "full checkout, paid, per request)\n");
+  fmt::print(
+      "  (Redis and PostgreSQL: one reservation per request; tillroll: a "
+      "full checkout, paid, per request)\n");
   server.stop(std::chrono::seconds{30});
   return 0;
 }

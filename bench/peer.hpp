@@ -2,14 +2,14 @@
 // package rocksdb-tools) on a temporary directory, parsed for ops/sec.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "../test/support/temp_directory.hpp"
 
@@ -47,7 +47,7 @@ inline std::optional<double> db_bench(const std::string& benchmark,
 /// A peer script of bench/peers/ run with its arguments: the figure on
 /// its first line, or nothing if the peer is missing or failed.
 inline std::optional<double> peer_script(const std::string& script, int clients,
-                           const std::string& amount) {
+                                         const std::string& amount) {
   auto command = std::string{TILLROLL_BENCH_DIR} + "/peers/" + script + " " +
                  std::to_string(clients) + " " + amount + " 2>/dev/null";
   auto* pipe = popen(command.c_str(), "r");

@@ -163,8 +163,7 @@ std::optional<browse_query> browse_parameters(const call_ptr& request) {
       return std::nullopt;
     }
   }
-  if (auto cursor = query.find("cursor"); cursor != query.end())
-    browse.cursor = cursor->second;
+  browse.cursor = text_parameter(query, "cursor");
   return browse;
 }
 
@@ -199,14 +198,10 @@ json::array recommendation_items(api::impl& api,
 } // namespace
 
 void create_product(api::impl& api, call_ptr request) {
-  auto body = body_of(request);
+  auto body = body_of(request, {"title", "description", "brand", "category",
+                                "attributes", "images", "variants"});
   if (!body)
     return;
-  if (auto known =
-          only_fields(*body, {"title", "description", "brand", "category",
-                              "attributes", "images", "variants"});
-      !known)
-    return request->fail(known.error());
   product_listed listing;
   listing.seller_id = request->who.user_id;
   for (auto [name, field, size_max, required] :
@@ -259,14 +254,10 @@ void read_product(api::impl& api, call_ptr request) {
 }
 
 void change_product_route(api::impl& api, call_ptr request) {
-  auto body = body_of(request);
+  auto body = body_of(request, {"title", "description", "brand", "category",
+                                "attributes", "images", "variants"});
   if (!body)
     return;
-  if (auto known =
-          only_fields(*body, {"title", "description", "brand", "category",
-                              "attributes", "images", "variants"});
-      !known)
-    return request->fail(known.error());
   product_changed changes;
   for (auto [name, field, size_max] :
        {std::tuple{"title", &changes.title, product_title_size_max},
@@ -372,11 +363,9 @@ void read_sku(api::impl& api, call_ptr request) {
 }
 
 void adjust_sku_stock(api::impl& api, call_ptr request) {
-  auto body = body_of(request);
+  auto body = body_of(request, {"delta"});
   if (!body)
     return;
-  if (auto known = only_fields(*body, {"delta"}); !known)
-    return request->fail(known.error());
   auto delta =
       integer_field(*body, "delta", -stock_quantity_max, stock_quantity_max);
   if (!delta)
@@ -408,11 +397,9 @@ void adjust_sku_stock(api::impl& api, call_ptr request) {
 }
 
 void add_review_route(api::impl& api, call_ptr request) {
-  auto body = body_of(request);
+  auto body = body_of(request, {"rating", "text"});
   if (!body)
     return;
-  if (auto known = only_fields(*body, {"rating", "text"}); !known)
-    return request->fail(known.error());
   auto rating = integer_field(*body, "rating", 1, 5);
   if (!rating)
     return request->fail(rating.error());
@@ -443,10 +430,8 @@ void seller_orders(api::impl& api, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
-  auto cursor = request->query.find("cursor");
   auto page = api.dependencies.orders->seller_orders(
-      request->who.user_id,
-      cursor == request->query.end() ? std::string{} : cursor->second, *limit);
+      request->who.user_id, text_parameter(request->query, "cursor"), *limit);
   if (!page)
     return request->fail(page.error());
   std::vector<std::string> items;

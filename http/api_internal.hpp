@@ -133,11 +133,18 @@ void ask_entity(
       caf::make_message(std::move(command)));
 }
 
-/// Reads the JSON body or answers the error; nullopt when answered.
-inline std::optional<boost::json::object> body_of(const call_ptr& request) {
+/// Reads the JSON body with only the `allowed` fields, or answers the
+/// error; nullopt when answered.
+inline std::optional<boost::json::object>
+body_of(const call_ptr& request,
+        std::initializer_list<std::string_view> allowed) {
   auto body = json_body(request->request);
   if (!body) {
     request->fail(body.error());
+    return std::nullopt;
+  }
+  if (auto known = only_fields(*body, allowed); !known) {
+    request->fail(known.error());
     return std::nullopt;
   }
   return std::move(*body);

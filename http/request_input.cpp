@@ -211,6 +211,13 @@ string_map_field(const json::object& body, std::string_view name,
   return out;
 }
 
+std::string
+text_parameter(const std::map<std::string, std::string, std::less<>>& query,
+               std::string_view name) {
+  auto found = query.find(name);
+  return found == query.end() ? std::string{} : found->second;
+}
+
 expected<std::optional<int64_t>>
 integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
                   std::string_view name, int64_t low, int64_t high) {

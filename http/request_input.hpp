@@ -55,6 +55,11 @@ optional_integer_field(const boost::json::object& body, std::string_view name,
 string_map_field(const boost::json::object& body, std::string_view name,
                  bool required = false);
 
+/// A query parameter's text, empty if absent.
+std::string
+text_parameter(const std::map<std::string, std::string, std::less<>>& query,
+               std::string_view name);
+
 /// A query parameter as an integer in [low, high]; nullopt if absent.
 [[nodiscard]] expected<std::optional<int64_t>>
 integer_parameter(const std::map<std::string, std::string, std::less<>>& query,

@@ -63,4 +63,13 @@ decode_cursor(std::string_view cursor) {
   return std::pair{key, text->substr(colon + 1)};
 }
 
+expected<std::optional<sort_entry>> parse_cursor(std::string_view cursor) {
+  if (cursor.empty())
+    return std::optional<sort_entry>{};
+  auto decoded = decode_cursor(cursor);
+  if (!decoded)
+    return make_failure(errc::invalid_argument, "cursor is malformed");
+  return std::optional<sort_entry>{std::move(*decoded)};
+}
+
 } // namespace tillroll

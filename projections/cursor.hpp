@@ -3,6 +3,8 @@
 // were added in between.
 #pragma once
 
+#include "events/expected.hpp"
+
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -19,6 +21,11 @@ std::optional<std::pair<int64_t, std::string>>
 decode_cursor(std::string_view cursor);
 
 using sort_entry = std::pair<int64_t, std::string>;
+
+/// A list's `cursor` parameter: nothing for an empty one (the first page),
+/// invalid_argument for one encode_cursor did not make.
+[[nodiscard]] expected<std::optional<sort_entry>>
+parse_cursor(std::string_view cursor);
 
 /// Walks `order` (ascending or descending) from after the cursor's entry,
 /// emitting up to `limit` entries that `match`; the cursor of the next

@@ -202,12 +202,9 @@ size_t catalog::size() const {
 }
 
 expected<browse_page> catalog::browse(const browse_query& query) const {
-  std::optional<std::pair<int64_t, std::string>> after;
-  if (!query.cursor.empty()) {
-    after = decode_cursor(query.cursor);
-    if (!after)
-      return make_failure(errc::invalid_argument, "cursor is malformed");
-  }
+  auto after = parse_cursor(query.cursor);
+  if (!after)
+    return std::move(after).error();
   std::shared_lock guard{mutex_};
   const std::set<std::pair<int64_t, std::string>>* order = &by_newest_;
   bool descending = true;
@@ -246,7 +243,7 @@ expected<browse_page> catalog::browse(const browse_query& query) const {
   };
   browse_page page;
   page.next_cursor =
-      walk_page(*order, descending, after,
+      walk_page(*order, descending, *after,
                 std::clamp<size_t>(query.limit, 1, list_limit_max), matches,
                 [&](const sort_entry& entry) {
                   page.items.push_back(rendered_.at(entry.second));

@@ -56,10 +56,7 @@ expected<void> order_history::apply(const recorded_event& record,
     order.currency = placed->currency;
     order.total_cents = placed->total_cents;
     order.placed_at_us = record.recorded_at.time_since_epoch().count();
-    order.lines.clear();
-    for (auto& line : placed->lines)
-      order.lines.push_back({line.sku, line.product_id, line.seller_id,
-                             line.quantity, line.unit_price_cents});
+    order.lines = placed->lines;
     if (order.status.empty())
       order.status = "created";
     index(order);
@@ -100,16 +97,16 @@ expected<list_page<order_summary>>
 order_history::buyer_orders(std::string_view buyer_id,
                             std::optional<std::string> status,
                             const std::string& cursor, size_t limit) const {
-  std::optional<sort_entry> after;
-  if (!cursor.empty() && !(after = decode_cursor(cursor)))
-    return make_failure(errc::invalid_argument, "cursor is malformed");
+  auto after = parse_cursor(cursor);
+  if (!after)
+    return std::move(after).error();
   std::shared_lock guard{mutex_};
   list_page<order_summary> page;
   auto found = by_buyer_.find(std::string{buyer_id});
   if (found == by_buyer_.end())
     return page;
   page.next_cursor = walk_page(
-      found->second, true, after, limit,
+      found->second, true, *after, limit,
       [&](const sort_entry& entry) {
         return !status || orders_.at(entry.second).status == *status;
       },
@@ -122,16 +119,17 @@ order_history::buyer_orders(std::string_view buyer_id,
 expected<list_page<order_summary>>
 order_history::seller_orders(std::string_view seller_id,
                              const std::string& cursor, size_t limit) const {
-  std::optional<sort_entry> after;
-  if (!cursor.empty() && !(after = decode_cursor(cursor)))
-    return make_failure(errc::invalid_argument, "cursor is malformed");
+  auto after = parse_cursor(cursor);
+  if (!after)
+    return std::move(after).error();
   std::shared_lock guard{mutex_};
   list_page<order_summary> page;
   auto found = by_seller_.find(std::string{seller_id});
   if (found == by_seller_.end())
     return page;
   page.next_cursor = walk_page(
-      found->second, true, after, limit, [](const sort_entry&) { return true; },
+      found->second, true, *after, limit,
+      [](const sort_entry&) { return true; },
       [&](const sort_entry& entry) {
         auto order = orders_.at(entry.second);
         // The buyer and other sellers' lines are not this seller's to see.

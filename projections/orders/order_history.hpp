@@ -3,6 +3,7 @@
 // status history, from the orders' events.
 #pragma once
 
+#include "events/order_events.hpp"
 #include "projections/cursor.hpp"
 #include "projections/projection.hpp"
 
@@ -15,17 +16,6 @@
 #include <vector>
 
 namespace tillroll {
-
-struct order_summary_line {
-  std::string sku;
-  std::string product_id;
-  std::string seller_id;
-  int64_t quantity = 0;
-  int64_t unit_price_cents = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(sku, product_id, seller_id, quantity, unit_price_cents);
-  }
-};
 
 struct order_history_entry {
   std::string status;
@@ -43,7 +33,7 @@ struct order_summary {
   int64_t total_cents = 0;
   int64_t refunded_cents = 0;
   int64_t placed_at_us = 0;
-  std::vector<order_summary_line> lines;
+  std::vector<order_line> lines;
   std::vector<order_history_entry> history;
   template <class Archive> void serialize(Archive& archive) {
     archive(order_id, buyer_id, status, currency, total_cents, refunded_cents,

@@ -50,18 +50,6 @@ constexpr double boost_weight_max = 1.0;
 constexpr double bands_for_full_boost = 10.0;
 constexpr double recency_days_scale = 90.0;
 
-struct hit_record {
-  std::string product_id;
-  std::string title;
-  int64_t price_cents = 0;
-  std::string currency;
-  double rating = 0;
-  bool in_stock = false;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(product_id, title, price_cents, currency, rating, in_stock);
-  }
-};
-
 std::string filter_term(std::string_view prefix, std::string_view value) {
   return std::string{prefix} + lower(value).substr(0, filter_term_size_max);
 }
@@ -256,9 +244,9 @@ void search_index::index(const product_record& product) {
   document.add_value(slot_category, product.category);
   document.add_value(slot_brand, product.brand);
   document.add_value(slot_price_bucket, std::to_string(price_bucket_of(price)));
-  document.set_data(encode_payload(hit_record{
+  document.set_data(encode_payload(search_hit{
       product.product_id, product.title, price, std::string{product.currency()},
-      std::round(product.rating() * 100.0) / 100.0, in_stock}));
+      std::round(product.rating() * 100.0) / 100.0, in_stock, 0}));
   writer_->replace_document(id_term, document);
 }
 
@@ -494,12 +482,11 @@ search_result run_search(Xapian::Database& database,
   search_result result;
   result.total = matches.get_matches_estimated();
   for (auto at = matches.begin(); at != matches.end(); ++at) {
-    auto record = decode_payload<hit_record>(at.get_document().get_data());
-    if (!record)
+    auto hit = decode_payload<search_hit>(at.get_document().get_data());
+    if (!hit)
       continue;
-    result.items.push_back(search_hit{
-        record->product_id, record->title, record->price_cents,
-        record->currency, record->rating, record->in_stock, at.get_weight()});
+    hit->score = at.get_weight();
+    result.items.push_back(std::move(*hit));
   }
   for (auto at = categories.values_begin(); at != categories.values_end(); ++at)
     result.category_counts[*at] = at.get_termfreq();

@@ -60,6 +60,10 @@ struct search_hit {
   double rating = 0;
   bool in_stock = false;
   double score = 0;
+  /// Kept in each document's data, without its score.
+  template <class Archive> void serialize(Archive& archive) {
+    archive(product_id, title, price_cents, currency, rating, in_stock);
+  }
 };
 
 struct price_bucket {

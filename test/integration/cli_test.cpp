@@ -78,7 +78,7 @@ TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops "
 
   auto metrics = test::http_get(port, "/metrics");
   REQUIRE(metrics);
-  CHECK(metrics->body.find("tillroll_journal_write_seconds_bucket") !=
+  CHECK(metrics->body.find("tillroll_journal_fsync_seconds_bucket") !=
         std::string::npos);
   CHECK(metrics->body.find(
             "tillroll_projection_lag_events{projection=\"stream_counts\"} 0") !=
