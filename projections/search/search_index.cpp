@@ -22,6 +22,16 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+std::string facet_value(const std::string& category, const std::string& brand,
+                        size_t price_bucket) {
+  std::string value;
+  value += static_cast<char>('0' + price_bucket);
+  value += category;
+  value += '\x1f';
+  value += brand;
+  return value;
+}
+
 size_t price_bucket_of(int64_t price_cents) {
   size_t bucket = 0;
   for (auto edge : price_bucket_edges_cents) {
@@ -68,7 +78,16 @@ std::string boost_value(int64_t sold, int64_t listed_at_us) {
   return out;
 }
 
-/// Weight from units sold and age, read from the boost slot.
+double boost_weight(uint64_t band, int64_t listed_at_us, int64_t now_us) {
+  auto popularity =
+      std::min(1.0, static_cast<double>(band) / bands_for_full_boost);
+  auto age_days =
+      static_cast<double>(std::max<int64_t>(0, now_us - listed_at_us)) /
+      86'400e6;
+  return 0.7 * popularity + 0.3 * std::exp(-age_days / recency_days_scale);
+}
+
+/// The boost read from each document's boost slot: what plain Xapian does.
 class boost_source final : public Xapian::ValuePostingSource {
 public:
   explicit boost_source(int64_t now_us)
@@ -82,19 +101,63 @@ public:
     auto value = get_value();
     if (value.size() != 16)
       return 0;
-    auto band = static_cast<double>(read_big_endian(value.substr(0, 8)));
-    auto listed_at_us = static_cast<int64_t>(read_big_endian(value.substr(8)));
-    auto popularity = std::min(1.0, band / bands_for_full_boost);
-    auto age_days =
-        static_cast<double>(std::max<int64_t>(0, now_us_ - listed_at_us)) /
-        86'400e6;
-    return 0.7 * popularity + 0.3 * std::exp(-age_days / recency_days_scale);
+    return boost_weight(read_big_endian(value.substr(0, 8)),
+                        static_cast<int64_t>(read_big_endian(value.substr(8))),
+                        now_us_);
   }
   boost_source* clone() const override { return new boost_source(now_us_); }
   std::string name() const override { return {}; }
 
 private:
   int64_t now_us_;
+};
+
+/// The same boost from the in-memory document table: no value read.
+class table_boost_source final : public Xapian::PostingSource {
+public:
+  table_boost_source(std::shared_ptr<const search_index::document_table> table,
+                     int64_t now_us)
+      : table_(std::move(table)), now_us_(now_us) {}
+
+  void init(const Xapian::Database&) override {
+    current_ = 0;
+    advance(1);
+    set_maxweight(boost_weight_max);
+  }
+  Xapian::doccount get_termfreq_min() const override { return 0; }
+  Xapian::doccount get_termfreq_est() const override {
+    return static_cast<Xapian::doccount>(table_->facet.size());
+  }
+  Xapian::doccount get_termfreq_max() const override {
+    return static_cast<Xapian::doccount>(table_->facet.size());
+  }
+  void next(double) override { advance(current_ + 1); }
+  void skip_to(Xapian::docid target, double) override {
+    if (target > current_)
+      advance(target);
+  }
+  bool at_end() const override { return current_ >= table_->facet.size(); }
+  Xapian::docid get_docid() const override { return current_; }
+  double get_weight() const override {
+    return boost_weight(table_->popularity_band[current_],
+                        table_->listed_at_us[current_], now_us_);
+  }
+  table_boost_source* clone() const override {
+    return new table_boost_source(table_, now_us_);
+  }
+  std::string name() const override { return {}; }
+
+private:
+  void advance(Xapian::docid from) {
+    current_ = from;
+    while (current_ < table_->facet.size() &&
+           table_->facet[current_] == UINT32_MAX)
+      ++current_;
+  }
+
+  std::shared_ptr<const search_index::document_table> table_;
+  int64_t now_us_;
+  Xapian::docid current_ = 0;
 };
 
 std::vector<std::string> words(std::string_view text) {
@@ -141,6 +204,51 @@ void search_index::open_writer() {
   writer_ = std::make_unique<Xapian::WritableDatabase>(
       directory_.string(), Xapian::DB_CREATE_OR_OPEN);
   writer_->commit();
+  documents_building_ = {};
+  facet_ids_.clear();
+  for (auto at = writer_->valuestream_begin(slot_facets);
+       at != writer_->valuestream_end(slot_facets); ++at)
+    remember_facet(at.get_docid(), *at);
+  for (auto at = writer_->valuestream_begin(slot_boost);
+       at != writer_->valuestream_end(slot_boost); ++at)
+    remember_boost(at.get_docid(), *at);
+  publish_documents();
+}
+
+void search_index::remember_facet(unsigned document, const std::string& value) {
+  auto& table = documents_building_;
+  auto [found, added] = facet_ids_.try_emplace(
+      value, static_cast<uint32_t>(table.facet_values.size()));
+  if (added)
+    table.facet_values.push_back(value);
+  if (table.facet.size() <= document) {
+    table.facet.resize(document + 1, UINT32_MAX);
+    table.popularity_band.resize(document + 1, 0);
+    table.listed_at_us.resize(document + 1, 0);
+  }
+  table.facet[document] = found->second;
+}
+
+void search_index::remember_boost(unsigned document, const std::string& value) {
+  auto& table = documents_building_;
+  if (document >= table.facet.size() || value.size() != 16)
+    return;
+  table.popularity_band[document] =
+      static_cast<uint8_t>(read_big_endian(value.substr(0, 8)));
+  table.listed_at_us[document] =
+      static_cast<int64_t>(read_big_endian(value.substr(8)));
+}
+
+void search_index::publish_documents() {
+  auto published = std::make_shared<const document_table>(documents_building_);
+  std::lock_guard guard{documents_mutex_};
+  documents_ = std::move(published);
+}
+
+std::shared_ptr<const search_index::document_table>
+search_index::documents() const {
+  std::lock_guard guard{documents_mutex_};
+  return documents_;
 }
 
 expected<void> search_index::load_entry(std::string_view key,
@@ -239,15 +347,17 @@ void search_index::index(const product_record& product) {
       slot_listed_at,
       Xapian::sortable_serialise(static_cast<double>(product.listed_at_us)));
   document.add_value(slot_rating, Xapian::sortable_serialise(product.rating()));
-  document.add_value(slot_boost, boost_value(records_.units_sold(product),
-                                             product.listed_at_us));
-  document.add_value(slot_category, product.category);
-  document.add_value(slot_brand, product.brand);
-  document.add_value(slot_price_bucket, std::to_string(price_bucket_of(price)));
+  auto boost = boost_value(records_.units_sold(product), product.listed_at_us);
+  document.add_value(slot_boost, boost);
+  auto facet =
+      facet_value(product.category, product.brand, price_bucket_of(price));
+  document.add_value(slot_facets, facet);
   document.set_data(encode_payload(search_hit{
       product.product_id, product.title, price, std::string{product.currency()},
       std::round(product.rating() * 100.0) / 100.0, in_stock, 0}));
-  writer_->replace_document(id_term, document);
+  auto id = writer_->replace_document(id_term, document);
+  remember_facet(id, facet);
+  remember_boost(id, boost);
 }
 
 expected<void> search_index::commit() {
@@ -268,10 +378,12 @@ expected<void> search_index::commit() {
       auto* product = records_.find(product_id);
       if (product == nullptr || product->delisted)
         writer_->delete_document("Q" + product_id);
+      // A deleted document matches nothing, so its table entry is left.
       else
         index(*product);
     }
     writer_->commit();
+    publish_documents();
     dirty_.clear();
     ++generation_;
     return {};
@@ -402,10 +514,9 @@ struct xapian_search {
 };
 
 Xapian::Query filtered(Xapian::Query text, const search_query& request,
-                       int64_t now_us) {
+                       Xapian::Query boost) {
   if (request.order == search_order::relevance)
-    text =
-        Xapian::Query(Xapian::Query::OP_AND_MAYBE, text, boost_query(now_us));
+    text = Xapian::Query(Xapian::Query::OP_AND_MAYBE, text, boost);
   std::vector<Xapian::Query> filters;
   if (request.category)
     filters.emplace_back(filter_term("XC", *request.category));
@@ -450,11 +561,46 @@ Xapian::Query parse(Xapian::Database& database, const std::string& text,
   return query;
 }
 
-search_result run_search(Xapian::Database& database,
-                         const search_query& request, Xapian::Query text,
-                         int64_t now_us) {
+/// Counts each match's facet value from the in-memory table by docid; a
+/// document the table does not know yet is read from the index.
+class facet_spy final : public Xapian::MatchSpy {
+public:
+  facet_spy(const std::vector<uint32_t>& of_document,
+            const std::vector<std::string>& values)
+      : of_document_(of_document), values_(values), counts_(values.size()) {}
+
+  void operator()(const Xapian::Document& document, double) override {
+    auto id = document.get_docid();
+    if (id < of_document_.size() && of_document_[id] != UINT32_MAX)
+      ++counts_[of_document_[id]];
+    else
+      ++unknown_[document.get_value(slot_facets)];
+  }
+
+  /// Visits (facet value, count) pairs.
+  template <class Visit> void each(Visit visit) const {
+    for (size_t id = 0; id < counts_.size(); ++id)
+      if (counts_[id] > 0)
+        visit(values_[id], counts_[id]);
+    for (auto& [value, count] : unknown_)
+      visit(value, count);
+  }
+
+private:
+  const std::vector<uint32_t>& of_document_;
+  const std::vector<std::string>& values_;
+  std::vector<uint64_t> counts_;
+  std::map<std::string, uint64_t> unknown_;
+};
+
+search_result
+run_search(Xapian::Database& database, const search_query& request,
+           Xapian::Query text, int64_t now_us,
+           const std::shared_ptr<const search_index::document_table>& table) {
   Xapian::Enquire enquire{database};
-  enquire.set_query(filtered(std::move(text), request, now_us));
+  enquire.set_query(filtered(
+      std::move(text), request,
+      Xapian::Query((new table_boost_source(table, now_us))->release())));
   enquire.set_weighting_scheme(Xapian::BM25Weight{});
   switch (request.order) {
   case search_order::relevance:
@@ -469,12 +615,8 @@ search_result run_search(Xapian::Database& database,
     enquire.set_sort_by_value_then_relevance(slot_listed_at, true);
     break;
   }
-  Xapian::ValueCountMatchSpy categories{slot_category};
-  Xapian::ValueCountMatchSpy brands{slot_brand};
-  Xapian::ValueCountMatchSpy prices{slot_price_bucket};
-  enquire.add_matchspy(&categories);
-  enquire.add_matchspy(&brands);
-  enquire.add_matchspy(&prices);
+  facet_spy facets{table->facet, table->facet_values};
+  enquire.add_matchspy(&facets);
   // Facet counts are exact only if every match is looked at.
   auto matches = enquire.get_mset(static_cast<Xapian::doccount>(request.offset),
                                   static_cast<Xapian::doccount>(request.limit),
@@ -488,13 +630,15 @@ search_result run_search(Xapian::Database& database,
     hit->score = at.get_weight();
     result.items.push_back(std::move(*hit));
   }
-  for (auto at = categories.values_begin(); at != categories.values_end(); ++at)
-    result.category_counts[*at] = at.get_termfreq();
-  for (auto at = brands.values_begin(); at != brands.values_end(); ++at)
-    result.brand_counts[*at] = at.get_termfreq();
   std::map<size_t, uint64_t> bucket_counts;
-  for (auto at = prices.values_begin(); at != prices.values_end(); ++at)
-    bucket_counts[std::stoul(*at)] = at.get_termfreq();
+  facets.each([&](const std::string& value, uint64_t count) {
+    auto split = value.find('\x1f');
+    if (value.empty() || split == std::string::npos)
+      return;
+    bucket_counts[static_cast<size_t>(value[0] - '0')] += count;
+    result.category_counts[value.substr(1, split - 1)] += count;
+    result.brand_counts[value.substr(split + 1)] += count;
+  });
   int64_t low = 0;
   size_t bucket = 0;
   for (auto edge : price_bucket_edges_cents) {
@@ -522,12 +666,13 @@ expected<search_result> search_index::search(const search_query& query) const {
       auto taken = take_reader();
       std::optional<std::string> corrected;
       auto text = parse(taken->database, request.text, &corrected);
-      auto result = run_search(taken->database, request, text, now_us);
+      auto table = documents();
+      auto result = run_search(taken->database, request, text, now_us, table);
       result.did_you_mean = corrected;
       if (result.total == 0 && corrected) {
-        result =
-            run_search(taken->database, request,
-                       parse(taken->database, *corrected, nullptr), now_us);
+        result = run_search(taken->database, request,
+                            parse(taken->database, *corrected, nullptr), now_us,
+                            table);
         result.did_you_mean = corrected;
         result.corrected = true;
       }
