@@ -138,7 +138,7 @@ struct nginx_peer {
 
 constexpr const char* checkout_script = R"(
 local counter = 0
-local created = 0
+created = 0 -- global: done() reads it from each thread
 local threads = {}
 local prefix = tostring(os.time()) .. "-" .. tostring(math.random(1000000))
 function setup(thread)

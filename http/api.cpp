@@ -209,11 +209,34 @@ std::vector<route> api_routes() {
   };
 }
 
+namespace {
+
+/// Splits "/a/b/c" into its segments.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    auto end = path.find('/');
+    out.push_back(path.substr(0, end));
+    if (end == std::string_view::npos)
+      break;
+    path.remove_prefix(end);
+  }
+  return out;
+}
+
+} // namespace
+
 api::impl::impl(api_dependencies dependencies, api_settings settings)
     : dependencies(std::move(dependencies)), settings(std::move(settings)),
       tokens(this->settings.token_key), routes(api_routes()) {
-  for (size_t index = 0; index < routes.size(); ++index)
+  for (size_t index = 0; index < routes.size(); ++index) {
     metrics.push_back(std::make_unique<route_metrics>());
+    route_segments.push_back(segments(routes[index].pattern));
+  }
   openapi_document = build_openapi(routes);
   auto workers = std::make_shared<boost::asio::thread_pool>(
       std::max<size_t>(1, this->settings.worker_threads));
@@ -240,26 +263,9 @@ const std::string& api::openapi() const {
 
 namespace {
 
-/// Splits "/a/b/c" into its segments.
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto end = path.find('/');
-    out.push_back(path.substr(0, end));
-    if (end == std::string_view::npos)
-      break;
-    path.remove_prefix(end);
-  }
-  return out;
-}
-
-bool match(std::string_view pattern, const std::vector<std::string_view>& path,
+bool match(const std::vector<std::string_view>& expected_segments,
+           const std::vector<std::string_view>& path,
            std::vector<std::string>& parameters) {
-  auto expected_segments = segments(pattern);
   if (expected_segments.size() != path.size())
     return false;
   std::vector<std::string> found;
@@ -309,7 +315,7 @@ void api::handle(http_request request, http_responder respond) {
   for (size_t index = 0; index < self.routes.size(); ++index) {
     auto& candidate = self.routes[index];
     std::vector<std::string> found;
-    if (!match(candidate.pattern, parts, found))
+    if (!match(self.route_segments[index], parts, found))
       continue;
     if (candidate.method != method) {
       allow += allow.empty() ? "" : ", ";

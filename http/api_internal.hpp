@@ -81,6 +81,8 @@ struct api::impl {
   api_settings settings;
   token_signer tokens;
   std::vector<route> routes;
+  /// Each route's pattern split into segments, once.
+  std::vector<std::vector<std::string_view>> route_segments;
   std::vector<std::unique_ptr<route_metrics>> metrics;
   std::atomic<uint64_t> unrouted{0};
   std::string openapi_document;
