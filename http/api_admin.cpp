@@ -74,15 +74,31 @@ void audit_route(api::impl& api, call_ptr request) {
 }
 
 void ledger_route(api::impl& api, call_ptr request) {
+  auto limit = limit_parameter(request->query);
+  if (!limit)
+    return request->fail(limit.error());
+  // Accounts in key order; the cursor is the last key of the page before.
+  auto after = text_parameter(request->query, "cursor");
   json::array items;
+  std::optional<std::string> next_cursor;
   for (auto& [key, balance] : api.dependencies.ledger->balances()) {
+    if (!after.empty() && key <= after)
+      continue;
+    if (items.size() == *limit) {
+      next_cursor = items.back().at("account").as_string().c_str() +
+                    std::string{" "} +
+                    items.back().at("currency").as_string().c_str();
+      break;
+    }
     auto space = key.rfind(' ');
     items.push_back(json::object{{"account", key.substr(0, space)},
                                  {"currency", key.substr(space + 1)},
                                  {"balance_cents", balance}});
   }
-  request->json(
-      200, json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+  request->json(200, json::object{{"items", std::move(items)},
+                                  {"next_cursor", next_cursor
+                                                      ? json::value(*next_cursor)
+                                                      : json::value(nullptr)}});
 }
 
 void reconcile_route(api::impl& api, call_ptr request) {

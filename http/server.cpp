@@ -136,7 +136,7 @@ private:
     if (error == bhttp::error::header_limit) {
       keep_alive_ = false;
       return write(
-          error_response(431, "too_large", "the headers are too large"));
+          error_response(413, "too_large", "the headers are too large"));
     }
     if (error) {
       if (error != bhttp::error::end_of_stream && error != asio::error::eof &&
