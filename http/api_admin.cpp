@@ -95,10 +95,10 @@ void ledger_route(api::impl& api, call_ptr request) {
                                  {"currency", key.substr(space + 1)},
                                  {"balance_cents", balance}});
   }
-  request->json(200, json::object{{"items", std::move(items)},
-                                  {"next_cursor", next_cursor
-                                                      ? json::value(*next_cursor)
-                                                      : json::value(nullptr)}});
+  request->json(
+      200, json::object{{"items", std::move(items)},
+                        {"next_cursor", next_cursor ? json::value(*next_cursor)
+                                                    : json::value(nullptr)}});
 }
 
 void reconcile_route(api::impl& api, call_ptr request) {

@@ -8,8 +8,10 @@
 #include "events/expected.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace rocksdb {
 class WriteBatch;
@@ -19,7 +21,9 @@ namespace tillroll {
 
 class event_log;
 
-/// Records a projection's persisted changes under its own key prefix.
+/// Records a projection's persisted changes under its own key prefix. A
+/// key changed many times in one batch (a hot SKU's level, an order's
+/// summary) is written once, with its last value.
 class projection_writer {
 public:
   projection_writer(event_log& log, rocksdb::WriteBatch& batch,
@@ -28,11 +32,15 @@ public:
 
   void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);
+  /// Adds the last change of every key to the batch.
+  void flush();
 
 private:
   event_log& log_;
   rocksdb::WriteBatch& batch_;
   std::string prefix_;
+  // nullopt: erased.
+  std::unordered_map<std::string, std::optional<std::string>> changes_;
 };
 
 class projection {

@@ -12,14 +12,22 @@
 namespace tillroll {
 
 void projection_writer::put(std::string_view key, std::string_view value) {
-  batch_.Put(log_.family(column_family::projections),
-             prefix_ + std::string{key},
-             rocksdb::Slice{value.data(), value.size()});
+  changes_[std::string{key}] = std::string{value};
 }
 
 void projection_writer::erase(std::string_view key) {
-  batch_.Delete(log_.family(column_family::projections),
-                prefix_ + std::string{key});
+  changes_[std::string{key}] = std::nullopt;
+}
+
+void projection_writer::flush() {
+  auto* family = log_.family(column_family::projections);
+  for (auto& [key, value] : changes_) {
+    if (value)
+      batch_.Put(family, prefix_ + key, *value);
+    else
+      batch_.Delete(family, prefix_ + key);
+  }
+  changes_.clear();
 }
 
 projection_runner::projection_runner(event_log& log, journal* tail,
@@ -93,6 +101,7 @@ expected<size_t> projection_runner::run_once() {
   }
   if (auto committed = model_->commit(); !committed)
     return committed.error();
+  changes.flush();
   std::string offset_value;
   append_big_endian(offset_value, offset);
   batch.Put(log_.family(column_family::projections), offset_key(),
