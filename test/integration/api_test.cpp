@@ -77,6 +77,12 @@ TEST_CASE("every route answers its success path and its documented errors") {
         "Forged Steel Hammer");
   CHECK(api.get("/v1/autocomplete").status == 400);
 
+  // The SKU charges the new price once the product's saga has pushed it.
+  CHECK(test::wait_until([&] {
+    return api.get("/v1/skus/HAMMER-M").json().at("price_cents").as_int64() ==
+           2700;
+  }));
+
   // Cart.
   auto cart =
       api.send("PUT", "/v1/cart/items/HAMMER-M", R"({"quantity":2})", buyer);
@@ -233,7 +239,9 @@ TEST_CASE("every route answers its success path and its documented errors") {
   CHECK(test::wait_until([&] {
     return api.get("/v1/search?q=hammer").json().at("total").as_int64() == 0;
   }));
-  CHECK(api.get("/v1/products").json().at("items").as_array().empty());
+  CHECK(test::wait_until([&] {
+    return api.get("/v1/products").json().at("items").as_array().empty();
+  }));
 
   // Operations.
   CHECK(api.get("/healthz").status == 200);
