@@ -23,6 +23,7 @@
 #include "projections/notifications/order_notifier.hpp"
 #include "projections/orders/order_history.hpp"
 #include "projections/projection_runner.hpp"
+#include "projections/projection_tail.hpp"
 #include "projections/recommendations/recommendations.hpp"
 #include "projections/search/search_index.hpp"
 #include "projections/stream_counts/stream_counts.hpp"
@@ -118,9 +119,14 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
         *result->log_, result->journal_.get(), std::move(model));
     if (auto loaded = runner->load(); !loaded)
       return std::move(loaded).error();
-    runner->start();
     result->runners_.push_back(std::move(runner));
   }
+  std::vector<projection_runner*> tailed;
+  for (auto& runner : result->runners_)
+    tailed.push_back(runner.get());
+  result->projections_ = std::make_unique<projection_tail>(
+      *result->log_, *result->journal_, std::move(tailed));
+  result->projections_->start();
 
   result->config_ = std::make_unique<caf::actor_system_config>();
   configure_actor_system(*result->config_, options.scheduler_threads);
@@ -295,8 +301,8 @@ void node::stop() {
     checkout_ = nullptr;
     context_.psp = nullptr;
   }
-  for (auto& runner : runners_)
-    runner->stop();
+  if (projections_)
+    projections_->stop();
   if (journal_)
     journal_->stop();
 }
@@ -306,6 +312,7 @@ node::~node() {
   // The actor system waits for every actor; all are retired by now.
   system_.reset();
   config_.reset();
+  projections_.reset();
   runners_.clear();
   journal_.reset();
   snapshots_.reset();

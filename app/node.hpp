@@ -24,6 +24,7 @@ class http_server;
 class api;
 struct audit_report;
 class projection_runner;
+class projection_tail;
 class snapshot_store;
 class stream_counts;
 class ledger_balances;
@@ -118,6 +119,8 @@ private:
   class recommendations* recommendations_ = nullptr;
   /// Every projection: the read models and the notifier.
   std::vector<std::unique_ptr<projection_runner>> runners_;
+  /// Feeds every runner from one read of the global log.
+  std::unique_ptr<projection_tail> projections_;
   std::unique_ptr<class api> api_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;

@@ -85,12 +85,27 @@ expected<size_t> projection_runner::run_once() {
   auto events = log_.read_global(offset_ + 1, limit);
   if (!events)
     return std::move(events).error();
-  if (events->empty())
+  return apply_locked(*events);
+}
+
+expected<size_t>
+projection_runner::apply_batch(const std::vector<recorded_event>& events) {
+  std::lock_guard guard{running_};
+  return apply_locked(events);
+}
+
+expected<size_t>
+projection_runner::apply_locked(const std::vector<recorded_event>& events) {
+  auto offset = offset_.load();
+  size_t first = 0;
+  while (first < events.size() && events[first].position <= offset)
+    ++first;
+  if (first == events.size())
     return size_t{0};
   rocksdb::WriteBatch batch;
   projection_writer changes{log_, batch, data_prefix()};
-  auto offset = offset_.load();
-  for (auto& event : *events) {
+  for (size_t index = first; index < events.size(); ++index) {
+    auto& event = events[index];
     if (event.position != offset + 1)
       return make_failure(errc::corrupt_record,
                           "global order has a hole at position " +
@@ -109,7 +124,7 @@ expected<size_t> projection_runner::run_once() {
   if (auto written = log_.write(batch, false); !written)
     return std::move(written).error();
   offset_ = offset;
-  return events->size();
+  return events.size() - first;
 }
 
 expected<void> projection_runner::reset() {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace tillroll {
 
@@ -45,6 +46,12 @@ public:
   /// events applied. For tests, rebuilds and the command line.
   [[nodiscard]] expected<size_t> run_once();
 
+  /// Applies those of `events` (contiguous, read from the global log by
+  /// someone else) that come after this runner's offset, and commits
+  /// them; the number applied.
+  [[nodiscard]] expected<size_t>
+  apply_batch(const std::vector<recorded_event>& events);
+
   /// Deletes the persisted model and offset and forgets the in-memory
   /// model; tailing then starts from the first event.
   [[nodiscard]] expected<void> reset();
@@ -60,6 +67,7 @@ public:
 
 private:
   void run();
+  expected<size_t> apply_locked(const std::vector<recorded_event>& events);
   std::string offset_key() const;
   std::string data_prefix() const;
 
