@@ -426,33 +426,6 @@ void add_review_route(api::impl& api, call_ptr request) {
       });
 }
 
-void seller_orders(api::impl& api, call_ptr request) {
-  auto limit = limit_parameter(request->query);
-  if (!limit)
-    return request->fail(limit.error());
-  auto page = api.dependencies.orders->seller_orders(
-      request->who.user_id, text_parameter(request->query, "cursor"), *limit);
-  if (!page)
-    return request->fail(page.error());
-  std::vector<std::string> items;
-  for (auto& order : page->items) {
-    json::array lines;
-    for (auto& line : order.lines)
-      lines.push_back(
-          json::object{{"sku", line.sku},
-                       {"product_id", line.product_id},
-                       {"quantity", line.quantity},
-                       {"unit_price_cents", line.unit_price_cents}});
-    items.push_back(json::serialize(
-        json::object{{"order_id", order.order_id},
-                     {"status", order.status},
-                     {"currency", order.currency},
-                     {"placed_at", iso_time(order.placed_at_us)},
-                     {"lines", std::move(lines)}}));
-  }
-  request->reply(200, page_of_items(items, page->next_cursor));
-}
-
 void search_route(api::impl& api, call_ptr request) {
   auto& query = request->query;
   search_query search;

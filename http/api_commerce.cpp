@@ -63,7 +63,9 @@ json::value order_json(const order_view& order) {
   return out;
 }
 
-void change_cart(api::impl& api, const call_ptr& request, int64_t quantity) {
+/// Answers the cart the checkout coordinator gives back for `message`.
+template <class Message>
+void answer_cart(api::impl& api, const call_ptr& request, Message message) {
   ask_actor<priced_cart>(
       api, api.dependencies.checkout, entity_timeout,
       [&api, request](expected<priced_cart> cart) {
@@ -71,7 +73,46 @@ void change_cart(api::impl& api, const call_ptr& request, int64_t quantity) {
           return request->fail(cart.error());
         request->json(200, cart_json(api, *cart));
       },
+      std::move(message));
+}
+
+void change_cart(api::impl& api, const call_ptr& request, int64_t quantity) {
+  answer_cart(
+      api, request,
       cart_item_request{request->who.user_id, request->parameter(0), quantity});
+}
+
+/// A page of order summaries; a seller sees only their lines, no totals.
+json::value summaries_json(const list_page<order_summary>& page,
+                           bool for_seller) {
+  json::array items;
+  for (auto& order : page.items) {
+    json::array lines, history;
+    for (auto& line : order.lines)
+      lines.push_back(
+          json::object{{"sku", line.sku},
+                       {"product_id", line.product_id},
+                       {"quantity", line.quantity},
+                       {"unit_price_cents", line.unit_price_cents}});
+    json::object item{{"id", order.order_id},
+                      {"status", order.status},
+                      {"currency", order.currency},
+                      {"placed_at", iso_time(order.placed_at_us)},
+                      {"lines", std::move(lines)}};
+    if (!for_seller) {
+      for (auto& change : order.history)
+        history.push_back(json::object{{"status", change.status},
+                                       {"at", iso_time(change.at_us)}});
+      item["total_cents"] = order.total_cents;
+      item["refunded_cents"] = order.refunded_cents;
+      item["history"] = std::move(history);
+    }
+    items.push_back(std::move(item));
+  }
+  return json::object{{"items", std::move(items)},
+                      {"next_cursor", page.next_cursor
+                                          ? json::value(*page.next_cursor)
+                                          : json::value(nullptr)}};
 }
 
 bool sells_in(const order_view& order, const std::string& seller) {
@@ -118,14 +159,7 @@ void act_on_order(api::impl& api, const call_ptr& request,
 } // namespace
 
 void read_cart_route(api::impl& api, call_ptr request) {
-  ask_actor<priced_cart>(
-      api, api.dependencies.checkout, entity_timeout,
-      [&api, request](expected<priced_cart> cart) {
-        if (!cart)
-          return request->fail(cart.error());
-        request->json(200, cart_json(api, *cart));
-      },
-      cart_read_request{request->who.user_id});
+  answer_cart(api, request, cart_read_request{request->who.user_id});
 }
 
 void set_cart_item_route(api::impl& api, call_ptr request) {
@@ -265,32 +299,18 @@ void list_orders(api::impl& api, call_ptr request) {
       *limit);
   if (!page)
     return request->fail(page.error());
-  json::array items;
-  for (auto& order : page->items) {
-    json::array lines, history;
-    for (auto& line : order.lines)
-      lines.push_back(
-          json::object{{"sku", line.sku},
-                       {"product_id", line.product_id},
-                       {"quantity", line.quantity},
-                       {"unit_price_cents", line.unit_price_cents}});
-    for (auto& change : order.history)
-      history.push_back(json::object{{"status", change.status},
-                                     {"at", iso_time(change.at_us)}});
-    items.push_back(json::object{{"id", order.order_id},
-                                 {"status", order.status},
-                                 {"currency", order.currency},
-                                 {"total_cents", order.total_cents},
-                                 {"refunded_cents", order.refunded_cents},
-                                 {"placed_at", iso_time(order.placed_at_us)},
-                                 {"lines", std::move(lines)},
-                                 {"history", std::move(history)}});
-  }
-  request->json(
-      200, json::object{{"items", std::move(items)},
-                        {"next_cursor", page->next_cursor
-                                            ? json::value(*page->next_cursor)
-                                            : json::value(nullptr)}});
+  request->json(200, summaries_json(*page, false));
+}
+
+void seller_orders(api::impl& api, call_ptr request) {
+  auto limit = limit_parameter(request->query);
+  if (!limit)
+    return request->fail(limit.error());
+  auto page = api.dependencies.orders->seller_orders(
+      request->who.user_id, text_parameter(request->query, "cursor"), *limit);
+  if (!page)
+    return request->fail(page.error());
+  request->json(200, summaries_json(*page, true));
 }
 
 void cancel_order_route(api::impl& api, call_ptr request) {

@@ -93,51 +93,54 @@ order_history::order(std::string_view order_id) const {
   return found->second;
 }
 
-expected<list_page<order_summary>>
-order_history::buyer_orders(std::string_view buyer_id,
-                            std::optional<std::string> status,
-                            const std::string& cursor, size_t limit) const {
+expected<list_page<order_summary>> order_history::page(
+    const std::unordered_map<std::string, std::set<sort_entry>>& index,
+    std::string_view owner, const std::string& cursor, size_t limit,
+    const std::function<bool(const order_summary&)>& match,
+    const std::function<void(order_summary&)>& shape) const {
   auto after = parse_cursor(cursor);
   if (!after)
     return std::move(after).error();
   std::shared_lock guard{mutex_};
-  list_page<order_summary> page;
-  auto found = by_buyer_.find(std::string{buyer_id});
-  if (found == by_buyer_.end())
-    return page;
-  page.next_cursor = walk_page(
+  list_page<order_summary> out;
+  auto found = index.find(std::string{owner});
+  if (found == index.end())
+    return out;
+  out.next_cursor = walk_page(
       found->second, true, *after, limit,
+      [&](const sort_entry& entry) { return match(orders_.at(entry.second)); },
       [&](const sort_entry& entry) {
-        return !status || orders_.at(entry.second).status == *status;
-      },
-      [&](const sort_entry& entry) {
-        page.items.push_back(orders_.at(entry.second));
+        auto order = orders_.at(entry.second);
+        shape(order);
+        out.items.push_back(std::move(order));
       });
-  return page;
+  return out;
+}
+
+expected<list_page<order_summary>>
+order_history::buyer_orders(std::string_view buyer_id,
+                            std::optional<std::string> status,
+                            const std::string& cursor, size_t limit) const {
+  return page(
+      by_buyer_, buyer_id, cursor, limit,
+      [&](const order_summary& order) {
+        return !status || order.status == *status;
+      },
+      [](order_summary&) {});
 }
 
 expected<list_page<order_summary>>
 order_history::seller_orders(std::string_view seller_id,
                              const std::string& cursor, size_t limit) const {
-  auto after = parse_cursor(cursor);
-  if (!after)
-    return std::move(after).error();
-  std::shared_lock guard{mutex_};
-  list_page<order_summary> page;
-  auto found = by_seller_.find(std::string{seller_id});
-  if (found == by_seller_.end())
-    return page;
-  page.next_cursor = walk_page(
-      found->second, true, *after, limit,
-      [](const sort_entry&) { return true; },
-      [&](const sort_entry& entry) {
-        auto order = orders_.at(entry.second);
+  return page(
+      by_seller_, seller_id, cursor, limit,
+      [](const order_summary&) { return true; },
+      [&](order_summary& order) {
         // The buyer and other sellers' lines are not this seller's to see.
         std::erase_if(order.lines,
                       [&](auto& line) { return line.seller_id != seller_id; });
-        page.items.push_back(std::move(order));
+        order.buyer_id.clear();
       });
-  return page;
 }
 
 bool order_history::received(std::string_view buyer_id,

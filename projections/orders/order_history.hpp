@@ -7,6 +7,7 @@
 #include "projections/cursor.hpp"
 #include "projections/projection.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -69,6 +70,12 @@ public:
 
 private:
   void index(const order_summary& order);
+  /// A page of an owner's orders, newest first, from `index`.
+  expected<list_page<order_summary>>
+  page(const std::unordered_map<std::string, std::set<sort_entry>>& index,
+       std::string_view owner, const std::string& cursor, size_t limit,
+       const std::function<bool(const order_summary&)>& match,
+       const std::function<void(order_summary&)>& shape) const;
 
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, order_summary> orders_;
