@@ -22,7 +22,7 @@ BOOST_DESCRIBE_STRUCT(order_line, (),
                       (sku, product_id, seller_id, quantity, unit_price_cents))
 BOOST_DESCRIBE_STRUCT(order_placed, (),
                       (buyer_id, checkout_key, lines, currency, total_cents,
-                       payment_token, shipping_address))
+                       payment_token, shipping_address, from_cart))
 BOOST_DESCRIBE_STRUCT(order_stock_reserved, (), ())
 BOOST_DESCRIBE_STRUCT(order_cancelled, (), (reason, short_skus))
 BOOST_DESCRIBE_STRUCT(order_payment_started, (), (payment_id))
@@ -45,7 +45,7 @@ BOOST_DESCRIBE_STRUCT(order_state, (),
                        short_skus, stock_held, stock_sold, release_pending,
                        return_pending, payment_started, charged, psp_reference,
                        payment_check_at_us, payment_check_due, retry_charge,
-                       refunded_cents, refunds_pending))
+                       refunded_cents, refunds_pending, from_cart))
 
 BOOST_DESCRIBE_STRUCT(payment_requested, (),
                       (order_id, amount_cents, currency, payment_token,

@@ -11,6 +11,8 @@
 
 namespace tillroll {
 
+class upcaster_registry;
+
 struct order_line {
   std::string sku;
   std::string product_id;
@@ -23,7 +25,9 @@ struct order_line {
   }
 };
 
-struct order_placed {
+/// Version 1, before orders knew whether their lines came from the cart
+/// (every order cleared the cart then).
+struct order_placed_v1 {
   static constexpr uint32_t type_id = 400;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_placed";
@@ -37,6 +41,26 @@ struct order_placed {
   template <class Archive> void serialize(Archive& archive) {
     archive(buyer_id, checkout_key, lines, currency, total_cents, payment_token,
             shipping_address);
+  }
+};
+
+struct order_placed {
+  static constexpr uint32_t type_id = 400;
+  static constexpr uint16_t version = 2;
+  static constexpr std::string_view name = "order_placed";
+  std::string buyer_id;
+  std::string checkout_key;
+  std::vector<order_line> lines;
+  std::string currency;
+  int64_t total_cents = 0;
+  std::string payment_token;
+  std::string shipping_address;
+  /// The lines are the buyer's cart, which the saga clears once paid; a
+  /// "buy now" of given items leaves the cart alone.
+  bool from_cart = true;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(buyer_id, checkout_key, lines, currency, total_cents, payment_token,
+            shipping_address, from_cart);
   }
 };
 
@@ -182,5 +206,8 @@ using order_event =
                  order_stock_released, order_stock_returned,
                  order_fulfillment_started, order_shipped, order_delivered,
                  order_refund_requested, order_refunded, order_notification>;
+
+/// order_placed v1 -> v2: orders before v2 all came from the cart.
+void register_order_upcasters(upcaster_registry& registry);
 
 } // namespace tillroll

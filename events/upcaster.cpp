@@ -1,5 +1,6 @@
 #include "events/upcaster.hpp"
 
+#include "events/order_events.hpp"
 #include "events/sku_events.hpp"
 
 namespace tillroll {
@@ -32,6 +33,7 @@ const upcaster_registry& upcasters() {
   static const upcaster_registry registry = [] {
     upcaster_registry result;
     register_sku_upcasters(result);
+    register_order_upcasters(result);
     return result;
   }();
   return registry;

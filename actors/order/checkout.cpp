@@ -36,7 +36,8 @@ void place_and_await(caf::event_based_actor* self, entity_context* context,
   auto registry = context->registry;
   place_order command{request.buyer_id,      request.idempotency_key,
                       std::move(lines),      std::move(currency),
-                      request.payment_token, request.shipping_address};
+                      request.payment_token, request.shipping_address,
+                      request.from_cart};
   self->request(registry, checkout_timeout, route_atom::value,
                 std::string{order_entity::kind}, order_id,
                 caf::make_message(order_command{std::move(command)}))
@@ -78,6 +79,7 @@ void checkout(caf::event_based_actor* self, entity_context* context,
                     make_failure(errc::invalid_argument, "the cart is empty")));
               for (auto& line : cart.lines)
                 request.lines.push_back({line.sku, line.quantity});
+              request.from_cart = true;
               checkout_lines(self, context, promise, std::move(request));
             },
             [=](caf::error& error) mutable { promise.deliver(error); });

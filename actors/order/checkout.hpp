@@ -28,6 +28,8 @@ struct checkout_request {
   std::vector<checkout_line> lines;
   std::string payment_token;
   std::string shipping_address;
+  /// Set by the coordinator when it takes the lines from the cart.
+  bool from_cart = false;
 };
 
 /// Sets a line of the buyer's cart after checking the SKU exists; quantity

@@ -241,8 +241,11 @@ struct step_runner {
 
   void operator()(const start_fulfillment&) {
     // The checkout is confirmed: the buyer's cart is cleared (once per
-    // order), then fulfillment begins.
+    // order, and only if the order was made from it), then fulfillment
+    // begins.
     auto* actor = self;
+    if (!self->state.state.from_cart)
+      return finish(actor, begin_fulfillment{});
     call<cart_entity>(self, self->state.state.buyer_id, clear_cart{order_id()},
                       [actor](expected<cart_view> cleared) {
                         if (!cleared)

@@ -93,7 +93,8 @@ struct decider {
                         command.currency,
                         total,
                         command.payment_token,
-                        command.shipping_address};
+                        command.shipping_address,
+                        command.from_cart};
     return events{std::move(placed),
                   order_notification{"created", command.buyer_id, micros(now)}};
   }
@@ -253,6 +254,7 @@ struct applier {
     state.total_cents = event.total_cents;
     state.payment_token = event.payment_token;
     state.shipping_address = event.shipping_address;
+    state.from_cart = event.from_cart;
   }
   void operator()(const order_stock_reserved&) {
     state.stock_held = true;

@@ -77,6 +77,8 @@ struct order_state {
   /// Refunds requested and not yet done, in order.
   std::vector<order_refund_requested> refunds_pending;
   uint32_t refunds_requested = 0;
+  /// The saga clears the cart only for an order made from it.
+  bool from_cart = true;
 
   template <class Archive> void serialize(Archive& archive) {
     archive(status, buyer_id, checkout_key, lines, currency, total_cents,
@@ -84,7 +86,7 @@ struct order_state {
             stock_held, stock_sold, release_pending, return_pending,
             payment_started, charged, psp_reference, payment_check_at_us,
             payment_check_due, retry_charge, refunded_cents, refunds_pending,
-            refunds_requested);
+            refunds_requested, from_cart);
   }
 };
 
@@ -95,6 +97,8 @@ struct place_order {
   std::string currency;
   std::string payment_token;
   std::string shipping_address;
+  /// The lines are the buyer's cart (see order_placed).
+  bool from_cart = true;
 };
 
 /// From the saga: every line reserved, or the skus that were short.
@@ -184,7 +188,8 @@ bool checkout_settled(const order_state& state);
 
 struct order_entity {
   static constexpr std::string_view kind = "order";
-  static constexpr uint16_t snapshot_version = 1;
+  // 2: the state knows whether its lines came from the cart.
+  static constexpr uint16_t snapshot_version = 2;
   using state_type = order_state;
   using event_type = order_event;
   using command_type = order_command;

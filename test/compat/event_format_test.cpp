@@ -126,10 +126,18 @@ TEST_CASE("every stored payment event version still loads") {
 
 TEST_CASE("every stored order event version still loads") {
   using order = order_event;
-  order_placed placed{
+  order_placed_v1 placed_v1{
       "buyer-1", "key-1", {{"SKU-1", "product-1", "seller-1", 2, 1250}},
       "EUR",     2500,    "tok_visa",
       "{}"};
+  order_placed placed{
+      "buyer-1", "key-1", {{"SKU-1", "product-1", "seller-1", 2, 1250}},
+      "EUR",     2500,    "tok_visa",
+      "{}",      false};
+  // A v1 order came from the cart.
+  auto placed_from_cart = placed;
+  placed_from_cart.from_cart = true;
+  check_fixture<order>(placed_v1, placed_from_cart);
   check_fixture<order>(placed, placed);
   check_fixture<order>(order_stock_reserved{}, order_stock_reserved{});
   check_fixture<order>(order_cancelled{"out_of_stock", {"SKU-1"}},

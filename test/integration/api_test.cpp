@@ -182,8 +182,12 @@ TEST_CASE("every route answers its success path and its documented errors") {
             .status == 400);
 
   // Cancel before shipping gives the stock back; refunds by the admin.
+  // Buying given items ("buy now") leaves the cart alone.
+  REQUIRE(api.send("PUT", "/v1/cart/items/HAMMER-M", R"({"quantity":1})", buyer)
+              .status == 200);
   auto second = buy("order-4", 3);
   REQUIRE(second.status == 201);
+  CHECK(api.get("/v1/cart", buyer).json().at("items").as_array().size() == 1);
   auto second_id = text(second.json(), "order_id");
   auto before = api.get("/v1/skus/HAMMER-M").json().at("available").as_int64();
   auto cancelled =
