@@ -3,6 +3,7 @@
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
+#include "events/payment_events.hpp"
 #include "events/sku_events.hpp"
 
 #include <boost/json/parse.hpp>
@@ -212,4 +213,53 @@ TEST_CASE("replay shows an order's saga and a payment's ledger, step by step") {
   REQUIRE(steps.size() == 3);
   CHECK(steps[2].at("event").at("type") == "ledger_transaction_recorded");
   CHECK(steps[2].at("state").at("status") == "captured");
+}
+
+TEST_CASE("audit passes a healthy log and exits 1 naming an unbalanced ledger "
+          "transaction and an oversold SKU") {
+  test::temp_directory directory;
+  {
+    test::node_fixture fixture{directory.path()};
+    REQUIRE(fixture.ask<sku_entity>(
+        "MUG", register_sku{"product-mug", "seller-1", 900, "EUR", 2}));
+    REQUIRE(fixture.checkout(test::one_unit("amy", "k1", "MUG")));
+    REQUIRE(
+        fixture.checkout(test::one_unit("amy", "k2", "MUG", "tok_declined")));
+    fixture.running->stop();
+  }
+  auto data = directory.path().string();
+  auto healthy = test::run_command(binary + " audit --data-dir " + data);
+  CHECK(healthy.exit_code == 0);
+  auto report = json::parse(healthy.output);
+  CHECK(report.at("ok") == true);
+  CHECK(report.at("orders") == 2);
+
+  // Damage written straight to the log, past every decider: a transaction
+  // that does not balance, and a reservation beyond the stock.
+  {
+    auto log = std::move(*event_log::open({directory.path()}));
+    journal writer{*log, {}};
+    REQUIRE(writer.start());
+    event_context origin{now_timestamp(), "audit", ""};
+    auto head = *log->stream_head("payment-amy-k1");
+    payment_event unbalanced = ledger_transaction_recorded{
+        "capture",
+        "EUR",
+        {{"asset:psp_clearing", 900}, {"revenue:sales", -800}}};
+    REQUIRE(writer.append_and_wait(
+        {"payment-amy-k1", head, {to_new_event(unbalanced, origin)}, {}, {}}));
+    auto sku_head = *log->stream_head("sku-MUG");
+    sku_event grabbed = stock_reserved{"ghost", 5, 1'900'000'000'000'000};
+    REQUIRE(writer.append_and_wait(
+        {"sku-MUG", sku_head, {to_new_event(grabbed, origin)}, {}, {}}));
+  }
+  auto broken = test::run_command(binary + " audit --data-dir " + data);
+  CHECK(broken.exit_code == 1);
+  auto findings = json::parse(broken.output);
+  CHECK(findings.at("ok") == false);
+  CHECK(findings.at("oversold_skus").at(0) == "MUG");
+  CHECK(findings.at("unbalanced_transactions")
+            .at(0)
+            .as_string()
+            .starts_with("amy-k1#"));
 }
