@@ -80,9 +80,16 @@ void create_session(api::impl& api, call_ptr request) {
       [&api, request, issue, user_id,
        password = std::move(*password)](expected<user_view> user) {
         if (!user) {
-          if (user.error().code == errc::not_found)
-            return request->fail(errc::unauthorized, "wrong email or password");
-          return request->fail(user.error());
+          if (user.error().code != errc::not_found)
+            return request->fail(user.error());
+          // As slow as a wrong password, so the answer's time does not
+          // tell whether the account exists.
+          return api.run_slow([request, password] {
+            static const auto decoy = hash_password("not a real password");
+            if (decoy)
+              verify_password(*decoy, password);
+            request->fail(errc::unauthorized, "wrong email or password");
+          });
         }
         api.run_slow([request, issue, user_id, password,
                       user = std::move(*user)] {
