@@ -241,9 +241,21 @@ api::impl::impl(api_dependencies dependencies, api_settings settings)
   auto workers = std::make_shared<boost::asio::thread_pool>(
       std::max<size_t>(1, this->settings.worker_threads));
   pool = workers;
-  run_slow = [workers](std::function<void()> work) {
+  post_slow = [workers](std::function<void()> work) {
     boost::asio::post(*workers, std::move(work));
   };
+}
+
+void api::impl::run_slow(const call_ptr& request, std::function<void()> work) {
+  if (slow_work_waiting.fetch_add(1) >= slow_work_max) {
+    slow_work_waiting.fetch_sub(1);
+    return request->fail(
+        failure{errc::overloaded, "too much work is waiting; retry", true});
+  }
+  post_slow([this, work = std::move(work)] {
+    slow_work_waiting.fetch_sub(1);
+    work();
+  });
 }
 
 api::api(api_dependencies dependencies, api_settings settings)

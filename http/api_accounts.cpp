@@ -29,8 +29,9 @@ void create_user(api::impl& api, call_ptr request) {
   if (!api.settings.admin_email.empty() &&
       same_secret(address, normalized_email(api.settings.admin_email)))
     return request->fail(errc::conflict, "the email is taken");
-  api.run_slow([&api, request, address, password = std::move(*password),
-                role = std::move(*role)] {
+  api.run_slow(request, [&api, request, address,
+                         password = std::move(*password),
+                         role = std::move(*role)] {
     auto hash = hash_password(password);
     if (!hash)
       return request->fail(hash.error());
@@ -84,15 +85,15 @@ void create_session(api::impl& api, call_ptr request) {
             return request->fail(user.error());
           // As slow as a wrong password, so the answer's time does not
           // tell whether the account exists.
-          return api.run_slow([request, password] {
+          return api.run_slow(request, [request, password] {
             static const auto decoy = hash_password("not a real password");
             if (decoy)
               verify_password(*decoy, password);
             request->fail(errc::unauthorized, "wrong email or password");
           });
         }
-        api.run_slow([request, issue, user_id, password,
-                      user = std::move(*user)] {
+        api.run_slow(request, [request, issue, user_id, password,
+                               user = std::move(*user)] {
           if (!verify_password(user.password_hash, password))
             return request->fail(errc::unauthorized, "wrong email or password");
           issue(principal{user_id, user.role});

@@ -26,9 +26,9 @@ void stream_events_route(api::impl& api, call_ptr request) {
         limit ? nullptr : &limit.error()})
     if (problem != nullptr)
       return request->fail(*problem);
-  api.run_slow([&api, request, stream, from = from->value_or(1),
-                to = to->value_or(INT64_MAX),
-                limit = limit->value_or(stream_events_max)] {
+  api.run_slow(request, [&api, request, stream, from = from->value_or(1),
+                         to = to->value_or(INT64_MAX),
+                         limit = limit->value_or(stream_events_max)] {
     auto events = api.dependencies.stream_events(
         stream, static_cast<uint64_t>(from), static_cast<uint64_t>(to),
         static_cast<size_t>(limit));
@@ -56,7 +56,7 @@ void stream_state_route(api::impl& api, call_ptr request) {
   std::optional<uint64_t> sequence;
   if (*at_sequence)
     sequence = static_cast<uint64_t>(**at_sequence);
-  api.run_slow([&api, request, stream, sequence, at_time] {
+  api.run_slow(request, [&api, request, stream, sequence, at_time] {
     auto state = api.dependencies.stream_state(stream, sequence, at_time);
     if (!state)
       return request->fail(state.error());
@@ -65,7 +65,7 @@ void stream_state_route(api::impl& api, call_ptr request) {
 }
 
 void audit_route(api::impl& api, call_ptr request) {
-  api.run_slow([&api, request] {
+  api.run_slow(request, [&api, request] {
     auto report = api.dependencies.audit();
     if (!report)
       return request->fail(report.error());
@@ -102,7 +102,7 @@ void ledger_route(api::impl& api, call_ptr request) {
 }
 
 void reconcile_route(api::impl& api, call_ptr request) {
-  api.run_slow([&api, request] {
+  api.run_slow(request, [&api, request] {
     auto differences = api.dependencies.reconcile();
     if (!differences)
       return request->fail(differences.error());

@@ -469,7 +469,7 @@ void search_route(api::impl& api, call_ptr request) {
           errc::invalid_argument,
           "sort must be relevance, price_asc, price_desc or newest");
   }
-  api.run_slow([&api, request, search = std::move(search)] {
+  api.run_slow(request, [&api, request, search = std::move(search)] {
     auto found = api.dependencies.search->search(search);
     if (!found)
       return request->fail(found.error());

@@ -29,6 +29,9 @@ namespace tillroll {
 
 enum class access { anyone, signed_in, buyer, seller, admin };
 
+/// Most slow tasks (hashing, search, audit, replay) waiting for the pool.
+inline constexpr size_t slow_work_max = 256;
+
 /// One request in flight; handlers keep it alive across asynchronous steps.
 struct call {
   http_request request;
@@ -86,8 +89,11 @@ struct api::impl {
   std::vector<std::unique_ptr<route_metrics>> metrics;
   std::atomic<uint64_t> unrouted{0};
   std::string openapi_document;
-  /// Runs slow work on the pool.
-  std::function<void(std::function<void()>)> run_slow;
+  /// Runs slow work on the pool, or answers 503 when `slow_work_max`
+  /// tasks already wait: a flood of sign-ins cannot grow the queue.
+  void run_slow(const call_ptr& request, std::function<void()> work);
+  std::function<void(std::function<void()>)> post_slow;
+  std::atomic<size_t> slow_work_waiting{0};
   std::shared_ptr<void> pool;
 
   impl(api_dependencies dependencies, api_settings settings);
