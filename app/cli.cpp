@@ -397,6 +397,11 @@ int rebuild(const subcommand& command, const parsed_arguments& arguments) {
   if (!log)
     return failed("cannot open " + data_dir->second, log.error());
   auto model = make_read_model(name->second, data_dir->second);
+  if (!model)
+    return failed("rebuild",
+                  failure{errc::storage_failure,
+                          "cannot open the " + name->second + " read model",
+                          false});
   projection_runner runner{**log, nullptr, std::move(model)};
   if (auto reset = runner.reset(); !reset)
     return failed("rebuild", reset.error());

@@ -77,8 +77,14 @@ make_read_model(std::string_view name,
     return std::make_unique<ledger_balances>();
   if (name == "catalog")
     return std::make_unique<catalog>();
-  if (name == "search")
-    return std::make_unique<search_index>(data_directory / "search");
+  if (name == "search") {
+    // Xapian reports a locked or damaged index by throwing its own types.
+    try {
+      return std::make_unique<search_index>(data_directory / "search");
+    } catch (...) {
+      return nullptr;
+    }
+  }
   if (name == "orders")
     return std::make_unique<order_history>();
   if (name == "recommendations")
@@ -102,8 +108,13 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   result->snapshots_ = std::make_unique<snapshot_store>(*result->log_);
 
   std::vector<std::unique_ptr<projection>> models;
-  for (auto name : read_model_names())
+  for (auto name : read_model_names()) {
     models.push_back(make_read_model(name, options.data_directory));
+    if (!models.back())
+      return make_failure(errc::storage_failure,
+                          "cannot open the " + std::string{name} +
+                              " read model (is another node using it?)");
+  }
   result->stream_counts_ = static_cast<stream_counts*>(models[0].get());
   result->ledger_ = static_cast<ledger_balances*>(models[1].get());
   result->catalog_ = static_cast<class catalog*>(models[2].get());

@@ -56,7 +56,8 @@ struct node_options {
 
 /// The read models `rebuild` may rebuild, by name.
 std::vector<std::string_view> read_model_names();
-/// A fresh read model of that name, or null for an unknown name.
+/// A fresh read model of that name, or null for an unknown name or one
+/// whose store cannot be opened.
 std::unique_ptr<projection>
 make_read_model(std::string_view name,
                 const std::filesystem::path& data_directory);
