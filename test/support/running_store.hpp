@@ -57,8 +57,12 @@ struct running_store {
     REQUIRE_MESSAGE(made.status == 201, made.body);
     auto id = std::string{made.json().at("id").as_string()};
     CHECK(made.header("Location") == "/v1/products/" + id);
-    REQUIRE(test::wait_until(
-        [&] { return api().get("/v1/products/" + id).status == 200; }));
+    // The page settles once the catalog has the SKU's stock too.
+    REQUIRE(test::wait_until([&] {
+      auto page = api().get("/v1/products/" + id);
+      return page.status == 200 &&
+             page.json().at("in_stock").as_bool() == (stock > 0);
+    }));
     // The SKU is registered by the product's saga right after.
     REQUIRE(test::wait_until(
         [&] { return api().get("/v1/skus/" + sku).status == 200; }));
