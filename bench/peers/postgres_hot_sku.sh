@@ -19,7 +19,15 @@ as_postgres "$bin/postgres" -D "$dir/data" -p "$port" -k "$dir" \
   -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on \
   -c max_connections=300 -c shared_buffers=128MB >"$dir/log" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+# runuser does not pass a signal on to postgres: stop it by its data
+# directory, then the wrapper.
+stop_server() {
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 ||
+    kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  rm -rf "$dir"
+}
+trap stop_server EXIT
 tries=0
 until "$bin/pg_isready" -h "$dir" -p "$port" >/dev/null 2>&1; do
   tries=$((tries + 1))
