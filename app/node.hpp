@@ -74,7 +74,6 @@ public:
   class journal& journal() {
     return *journal_;
   }
-  projection_runner& stream_counts_runner() { return *runners_[0]; }
   const ledger_balances& ledger() const { return *ledger_; }
   const class catalog& catalog() const { return *catalog_; }
   const search_index& search() const { return *search_; }

@@ -72,13 +72,7 @@ std::optional<test::http_reply> call(uint16_t port, const std::string& method,
                                      const std::string& path,
                                      const std::string& body,
                                      const std::string& token = {}) {
-  std::string request = method + " " + path +
-                        " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                        "Content-Type: application/json\r\n";
-  if (!token.empty())
-    request += "Authorization: Bearer " + token + "\r\n";
-  request +=
-      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  auto request = test::request_bytes(method, path, body, token);
   return test::send_raw(port, request);
 }
 

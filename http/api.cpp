@@ -269,10 +269,6 @@ api::~api() {
     std::static_pointer_cast<boost::asio::thread_pool>(impl_->pool)->join();
 }
 
-const std::string& api::openapi() const {
-  return impl_->openapi_document;
-}
-
 namespace {
 
 bool match(const std::vector<std::string_view>& expected_segments,

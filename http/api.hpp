@@ -76,8 +76,6 @@ public:
   void handle(http_request request, http_responder respond);
   /// Request counts and latencies per route, Prometheus text.
   std::string render_metrics() const;
-  /// The OpenAPI 3 document of every route.
-  const std::string& openapi() const;
 
   struct impl;
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace tillroll {
 
@@ -21,6 +22,12 @@ std::optional<std::pair<int64_t, std::string>>
 decode_cursor(std::string_view cursor);
 
 using sort_entry = std::pair<int64_t, std::string>;
+
+/// One page of a list and where the next begins (nothing at the end).
+template <class Item> struct list_page {
+  std::vector<Item> items;
+  std::optional<std::string> next_cursor;
+};
 
 /// A list's `cursor` parameter: nothing for an empty one (the first page),
 /// invalid_argument for one encode_cursor did not make.

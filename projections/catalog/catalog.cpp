@@ -108,7 +108,6 @@ void catalog::reset() {
   by_newest_.clear();
   by_price_.clear();
   by_rating_.clear();
-  product_of_sku_.clear();
   dirty_.clear();
 }
 
@@ -119,6 +118,7 @@ void catalog::unindex(const std::string& product_id) {
   by_newest_.erase({found->second.listed_at_us, product_id});
   by_price_.erase({found->second.price_cents, product_id});
   by_rating_.erase({found->second.rating_milli, product_id});
+  by_category_[found->second.category].erase(product_id);
   indexed_.erase(found);
 }
 
@@ -126,23 +126,17 @@ void catalog::refresh(const std::string& product_id) {
   auto* product = records_.find(product_id);
   if (product == nullptr)
     return;
-  for (auto& variant : product->variants)
-    product_of_sku_[variant.sku] = product_id;
   auto rendered = std::make_shared<rendered_product>(render_product(
       *product, [this](auto& variant) { return records_.in_stock(variant); }));
   rendered_[product_id] = std::move(rendered);
 
   unindex(product_id);
-  if (product->delisted) {
-    by_category_[product->category].erase(product_id);
+  if (product->delisted)
     return;
-  }
-  for (auto& [category, members] : by_category_)
-    if (category != product->category)
-      members.erase(product_id);
   by_category_[product->category].insert(product_id);
   sort_keys keys{product->listed_at_us, product->price_cents(),
-                 static_cast<int64_t>(std::llround(product->rating() * 1000))};
+                 static_cast<int64_t>(std::llround(product->rating() * 1000)),
+                 product->category};
   by_newest_.insert({keys.listed_at_us, product_id});
   by_price_.insert({keys.price_cents, product_id});
   by_rating_.insert({keys.rating_milli, product_id});
@@ -188,20 +182,8 @@ std::vector<product_features> catalog::in_category(std::string_view category,
   return out;
 }
 
-std::optional<std::string> catalog::product_of(std::string_view sku) const {
-  std::shared_lock guard{mutex_};
-  auto found = product_of_sku_.find(std::string{sku});
-  if (found == product_of_sku_.end())
-    return std::nullopt;
-  return found->second;
-}
-
-size_t catalog::size() const {
-  std::shared_lock guard{mutex_};
-  return indexed_.size();
-}
-
-expected<browse_page> catalog::browse(const browse_query& query) const {
+expected<list_page<std::shared_ptr<const rendered_product>>>
+catalog::browse(const browse_query& query) const {
   auto after = parse_cursor(query.cursor);
   if (!after)
     return std::move(after).error();
@@ -241,7 +223,7 @@ expected<browse_page> catalog::browse(const browse_query& query) const {
       return false;
     return true;
   };
-  browse_page page;
+  list_page<std::shared_ptr<const rendered_product>> page;
   page.next_cursor =
       walk_page(*order, descending, *after,
                 std::clamp<size_t>(query.limit, 1, list_limit_max), matches,

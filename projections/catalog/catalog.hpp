@@ -5,6 +5,7 @@
 #pragma once
 
 #include "projections/catalog/product_records.hpp"
+#include "projections/cursor.hpp"
 #include "projections/projection.hpp"
 
 #include <functional>
@@ -49,11 +50,6 @@ struct browse_query {
   std::string cursor;
 };
 
-struct browse_page {
-  std::vector<std::shared_ptr<const rendered_product>> items;
-  std::optional<std::string> next_cursor;
-};
-
 /// What recommendations and search need of a product without its JSON.
 struct product_features {
   std::string product_id;
@@ -85,18 +81,16 @@ public:
   /// Listed products of a category, for similarity; at most `limit`.
   std::vector<product_features> in_category(std::string_view category,
                                             size_t limit) const;
-  /// The product owning a SKU, if the SKU is known.
-  std::optional<std::string> product_of(std::string_view sku) const;
-
   /// Fails with invalid_argument on a malformed cursor.
-  [[nodiscard]] expected<browse_page> browse(const browse_query& query) const;
-  size_t size() const;
+  [[nodiscard]] expected<list_page<std::shared_ptr<const rendered_product>>>
+  browse(const browse_query& query) const;
 
 private:
   struct sort_keys {
     int64_t listed_at_us = 0;
     int64_t price_cents = 0;
     int64_t rating_milli = 0;
+    std::string category;
   };
   void refresh(const std::string& product_id);
   void unindex(const std::string& product_id);
@@ -112,7 +106,6 @@ private:
   std::set<std::pair<int64_t, std::string>> by_newest_;
   std::set<std::pair<int64_t, std::string>> by_price_;
   std::set<std::pair<int64_t, std::string>> by_rating_;
-  std::unordered_map<std::string, std::string> product_of_sku_;
   // Products touched by the current batch, rendered at commit.
   std::set<std::string> dirty_;
 };

@@ -42,11 +42,6 @@ struct order_summary {
   }
 };
 
-template <class Item> struct list_page {
-  std::vector<Item> items;
-  std::optional<std::string> next_cursor;
-};
-
 class order_history final : public projection {
 public:
   std::string_view name() const override { return "orders"; }

@@ -62,17 +62,8 @@ public:
                  const std::string& body = {}, const std::string& token = {},
                  std::vector<std::pair<std::string, std::string>> headers = {},
                  const std::string& content_type = "application/json") {
-    std::string request =
-        method + " " + path +
-        " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
-    if (!token.empty())
-      request += "Authorization: Bearer " + token + "\r\n";
-    if (!body.empty() && !content_type.empty())
-      request += "Content-Type: " + content_type + "\r\n";
-    for (auto& [name, value] : headers)
-      request += name + ": " + value + "\r\n";
-    request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-    request += body;
+    auto request =
+        request_bytes(method, path, body, token, headers, content_type);
     auto reply = send_raw(port_, request);
     REQUIRE_MESSAGE(reply, method << " " << path << " got no answer");
     return api_reply{reply->status, reply->head, reply->body};

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace tillroll::test {
@@ -151,6 +152,26 @@ inline std::optional<http_reply> send_raw(uint16_t port,
   reply.head = received.substr(0, split);
   reply.body = received.substr(split + 4);
   return reply;
+}
+
+/// The bytes of one request that asks the server to close afterwards; a
+/// JSON body goes with `content_type`, a token as a bearer.
+inline std::string request_bytes(
+    const std::string& method, const std::string& path,
+    const std::string& body = {}, const std::string& token = {},
+    const std::vector<std::pair<std::string, std::string>>& headers = {},
+    const std::string& content_type = "application/json") {
+  std::string request = method + " " + path +
+                        " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+  if (!token.empty())
+    request += "Authorization: Bearer " + token + "\r\n";
+  if (!body.empty() && !content_type.empty())
+    request += "Content-Type: " + content_type + "\r\n";
+  for (auto& [name, value] : headers)
+    request += name + ": " + value + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  request += body;
+  return request;
 }
 
 inline std::optional<http_reply> http_get(uint16_t port,
