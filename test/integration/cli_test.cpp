@@ -90,6 +90,13 @@ TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops "
   CHECK(missing->status == 404);
   CHECK(json::parse(missing->body).at("error").at("code") == "not_found");
 
+  // HEAD: the headers of GET, no body.
+  auto head = test::http_get(port, "/healthz", "HEAD");
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->head.find("Content-Length: 15") != std::string::npos);
+  CHECK(head->body.empty());
+
   auto wrong_method = test::http_get(port, "/healthz", "DELETE");
   REQUIRE(wrong_method);
   CHECK(wrong_method->status == 405);

@@ -473,3 +473,16 @@ TEST_CASE("the catalog generator gives the same catalog for the same seed, "
   for (auto& product : next)
     CHECK(product.product_id > one.back().product_id);
 }
+
+TEST_CASE("a node whose search index is held elsewhere refuses to start with "
+          "an error, not an exception") {
+  test::temp_directory directory;
+  search_index holder{directory.path() / "search"};
+  node_options options;
+  options.data_directory = directory.path();
+  options.serve_http = false;
+  auto opened = node::open(options);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.error().code == errc::storage_failure);
+  CHECK(opened.error().message.find("search") != std::string::npos);
+}
