@@ -48,6 +48,11 @@ struct trace_ids {
   std::string causation_id;
 };
 
+/// Most requesters one entity keeps waiting for its outcome, and how long
+/// it keeps each: the checkout waits at most 30 s for its saga.
+inline constexpr size_t watchers_max = 10'000;
+inline constexpr std::chrono::seconds watcher_wait{60};
+
 template <class Entity> struct entity_state {
   using state_type = typename Entity::state_type;
   using command_type = typename Entity::command_type;
@@ -100,8 +105,14 @@ template <class Entity> struct entity_state {
   /// Called whenever the state is settled (everything durable): where a
   /// saga takes its next step. None for plain entities.
   void (*on_settled)(caf::stateful_actor<entity_state<Entity>>*) = nullptr;
-  /// Requesters waiting for `Entity::outcome_ready`.
-  std::vector<caf::response_promise> watchers;
+  /// Requesters waiting for `Entity::outcome_ready`, with when they
+  /// stop waiting: a requester that timed out is dropped, so it neither
+  /// grows the list nor keeps the entity from passivating.
+  struct watcher {
+    caf::response_promise promise;
+    timestamp gives_up_at;
+  };
+  std::vector<watcher> watchers;
 
   static inline const char* name = "tillroll.entity";
 };
@@ -147,6 +158,7 @@ expected<void> recover(entity_actor_type<Entity>* self) {
   st.state = std::move(recovered->state);
   st.sequence = st.written_sequence = recovered->sequence;
   st.snapshot_sequence = recovered->snapshot_sequence;
+  st.snapshot_bytes = recovered->snapshot_bytes;
   auto deadline =
       context.log->get(column_family::metadata, timer_key(st.stream_id));
   if (!deadline)
@@ -246,8 +258,30 @@ template <class Entity> void answer_watchers(entity_actor_type<Entity>* self) {
   }
   auto view = Entity::reply(st.state, typename Entity::command_type{});
   for (auto& watcher : st.watchers)
-    watcher.deliver(view);
+    watcher.promise.deliver(view);
   st.watchers.clear();
+}
+
+/// Drops the watchers whose requesters have given up waiting.
+template <class Entity> void drop_stale_watchers(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  auto now = st.context->settings.clock();
+  std::erase_if(st.watchers, [&](auto& watcher) {
+    if (watcher.gives_up_at > now)
+      return false;
+    watcher.promise.deliver(to_caf_error(
+        make_failure(errc::timeout, "the outcome took too long", true)));
+    return true;
+  });
+}
+
+/// An entity whose stream has no events (an unknown id looked up) holds
+/// nothing worth keeping: it leaves at once instead of staying resident.
+template <class Entity> bool never_written(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  return st.written_sequence == 0 && st.queue.empty() &&
+         st.in_flight.empty() && st.watchers.empty() && !st.step_in_flight &&
+         !st.retiring;
 }
 
 /// Whether the state is exactly the durable state: nothing in flight.
@@ -350,6 +384,9 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
     answer_watchers<Entity>(self);
     if (st.on_settled != nullptr && !st.retiring)
       st.on_settled(self);
+    if (never_written<Entity>(self))
+      self->send(st.context->registry, passivate_atom::value, st.stream_id,
+                 int64_t{0});
   }
   maybe_retire<Entity>(self);
 }
@@ -445,7 +482,16 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
       },
       [=](await_atom) {
         auto& st = self->state;
-        st.watchers.push_back(self->make_response_promise());
+        auto promise = self->make_response_promise();
+        detail::drop_stale_watchers<Entity>(self);
+        if (st.watchers.size() >= watchers_max) {
+          promise.deliver(to_caf_error(make_failure(
+              errc::overloaded, "too many requesters wait on this entity",
+              true)));
+          return;
+        }
+        st.watchers.push_back(
+            {std::move(promise), st.context->settings.clock() + watcher_wait});
         if (detail::settled<Entity>(self))
           detail::answer_watchers<Entity>(self);
       },
@@ -463,6 +509,7 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
       caf::after(context->settings.idle_timeout) >>
           [=] {
             auto& st = self->state;
+            detail::drop_stale_watchers<Entity>(self);
             if (!detail::settled<Entity>(self) || !st.queue.empty() ||
                 st.retiring || st.step_in_flight || !st.watchers.empty())
               return;

@@ -40,11 +40,21 @@ struct entity_settings {
   std::function<timestamp()> clock = now_timestamp;
 };
 
+/// Settings of the commerce sagas.
+struct saga_settings {
+  /// How long a checkout holds its stock, and each extension of the hold.
+  std::chrono::microseconds reservation_ttl = std::chrono::minutes{10};
+  /// How long a checkout's Idempotency-Key finds its order; after that the
+  /// same key starts a new order.
+  std::chrono::microseconds idempotency_key_retention = std::chrono::hours{24};
+};
+
 struct entity_context {
   event_log* log = nullptr;
   class journal* journal = nullptr;
   snapshot_store* snapshots = nullptr;
   entity_settings settings;
+  saga_settings saga;
   /// Set once the registry is spawned.
   caf::actor registry;
   /// The payment service provider, for the checkout saga.

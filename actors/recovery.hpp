@@ -19,6 +19,8 @@ template <class Entity> struct recovered_state {
   uint64_t sequence = 0;
   /// The sequence of the snapshot used, 0 when none.
   uint64_t snapshot_sequence = 0;
+  /// The size of the snapshot used, which spaces out the next one.
+  size_t snapshot_bytes = 0;
 };
 
 /// The state of `stream_id`. With `snapshots` null, a full replay. A
@@ -36,6 +38,7 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
       if (decoded) {
         result.state = std::move(*decoded);
         result.sequence = result.snapshot_sequence = (*loaded)->sequence;
+        result.snapshot_bytes = (*loaded)->state.size();
       }
     }
   }

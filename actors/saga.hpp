@@ -47,7 +47,9 @@ void saga_call(
 inline bool final_code(errc code) {
   return code == errc::out_of_stock || code == errc::not_found ||
          code == errc::invalid_argument || code == errc::wrong_state ||
-         code == errc::conflict || code == errc::forbidden;
+         code == errc::conflict || code == errc::forbidden ||
+         code == errc::delisted || code == errc::currency_mismatch ||
+         code == errc::reservation_expired;
 }
 
 } // namespace tillroll

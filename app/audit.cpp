@@ -32,8 +32,14 @@ struct sku_books {
 struct order_books {
   bool reserved = false;
   bool confirmed = false;
+  bool partly_confirmed = false;
+  bool returned = false;
   bool captured = false;
   bool paid_status = false;
+  /// Units per SKU the order's lines ask for (summed, should a line repeat).
+  std::map<std::string, int64_t> units;
+  bool total_matches = true;
+  std::set<std::string> parked;
 };
 
 boost::json::array to_array(const std::vector<std::string>& items) {
@@ -55,7 +61,9 @@ std::string audit_report::to_json() const {
       {"oversold_skus", to_array(oversold_skus)},
       {"orders_without_payment", to_array(orders_without_payment)},
       {"unbalanced_transactions", to_array(unbalanced_transactions)},
-      {"double_charges", to_array(double_charges)}});
+      {"double_charges", to_array(double_charges)},
+      {"line_mismatches", to_array(line_mismatches)},
+      {"parked_refunds", to_array(parked_refunds)}});
 }
 
 expected<audit_report> audit(const event_log& log) {
@@ -63,6 +71,8 @@ expected<audit_report> audit(const event_log& log) {
   std::unordered_map<std::string, sku_books> skus;
   std::unordered_map<std::string, order_books> orders;
   std::unordered_map<std::string, int> captures;
+  /// Units each SKU sold to each order: (order id, sku) -> units.
+  std::map<std::pair<std::string, std::string>, int64_t> sold_to;
   uint64_t position = 1;
   for (;;) {
     auto batch = log.read_global(position, read_batch_events);
@@ -94,14 +104,19 @@ expected<audit_report> audit(const event_log& log) {
         else if (auto* hold = std::get_if<stock_reserved>(&*event)) {
           books.holds[hold->order_id] += hold->quantity;
           books.reserved += hold->quantity;
-        } else if (auto* sale = std::get_if<reservation_confirmed>(&*event))
-          books.sold += release(sale->order_id);
+        } else if (auto* sale = std::get_if<reservation_confirmed>(&*event)) {
+          auto units = release(sale->order_id);
+          books.sold += units;
+          sold_to[{sale->order_id, id}] += units;
+        }
         else if (auto* released = std::get_if<reservation_released>(&*event))
           release(released->order_id);
         else if (auto* expired = std::get_if<reservation_expired>(&*event))
           release(expired->order_id);
-        else if (auto* back = std::get_if<sale_returned>(&*event))
+        else if (auto* back = std::get_if<sale_returned>(&*event)) {
           books.sold -= back->quantity;
+          sold_to[{back->order_id, id}] -= back->quantity;
+        }
         if (books.sold + books.reserved > books.received || books.sold < 0 ||
             books.reserved < 0)
           books.oversold = true;
@@ -114,6 +129,34 @@ expected<audit_report> audit(const event_log& log) {
         case order_stock_confirmed::type_id:
           books.confirmed = true;
           break;
+        case order_stock_partly_confirmed::type_id:
+          books.partly_confirmed = true;
+          break;
+        case order_stock_returned::type_id:
+          books.returned = true;
+          break;
+        case order_placed::type_id:
+        case order_refund_parked::type_id:
+        case order_refunds_unparked::type_id:
+        case order_refunded::type_id: {
+          auto event = decode_event<order_event>(record);
+          if (!event)
+            return std::move(event).error();
+          if (auto* placed = std::get_if<order_placed>(&*event)) {
+            int64_t total = 0;
+            for (auto& line : placed->lines) {
+              books.units[line.sku] += line.quantity;
+              total += line.quantity * line.unit_price_cents;
+            }
+            books.total_matches = total == placed->total_cents;
+          } else if (auto* parked = std::get_if<order_refund_parked>(&*event))
+            books.parked.insert(parked->refund_id);
+          else if (std::holds_alternative<order_refunds_unparked>(*event))
+            books.parked.clear();
+          else if (auto* refunded = std::get_if<order_refunded>(&*event))
+            books.parked.erase(refunded->refund_id);
+          break;
+        }
         case order_payment_captured::type_id:
           books.captured = true;
           break;
@@ -156,8 +199,41 @@ expected<audit_report> audit(const event_log& log) {
       report.oversold_skus.push_back(sku);
   for (auto& [order_id, books] : orders)
     if (books.paid_status &&
-        !(books.captured && books.reserved && books.confirmed))
+        !(books.captured && books.reserved &&
+          (books.confirmed || books.partly_confirmed)))
       report.orders_without_payment.push_back(order_id);
+  // Units sold equal units paid: an order that kept its sale sold each
+  // line's units, no more, no less; an order that gave its sale back, or
+  // never made one, kept nothing.
+  for (auto& [order_id, books] : orders) {
+    if (!books.total_matches)
+      report.line_mismatches.push_back(order_id + " total");
+    if (!books.parked.empty())
+      report.parked_refunds.push_back(order_id);
+    if (!books.confirmed || books.returned)
+      continue;
+    for (auto& [sku, units] : books.units) {
+      auto sold = sold_to.find({order_id, sku});
+      if (sold == sold_to.end() || sold->second != units)
+        report.line_mismatches.push_back(order_id + " " + sku);
+    }
+  }
+  for (auto& [key, units] : sold_to) {
+    auto& [order_id, sku] = key;
+    auto books = orders.find(order_id);
+    if (books == orders.end()) {
+      if (units != 0)
+        report.line_mismatches.push_back(order_id + " " + sku);
+      continue;
+    }
+    auto& order = books->second;
+    bool kept = order.confirmed && !order.returned;
+    // A partly confirmed order not yet returned is a saga mid-way.
+    bool gave_back = order.returned || (!order.confirmed &&
+                                        !order.partly_confirmed);
+    if ((kept && !order.units.contains(sku)) || (gave_back && units != 0))
+      report.line_mismatches.push_back(order_id + " " + sku);
+  }
   for (auto& [payment_id, count] : captures)
     if (count > 1)
       report.double_charges.push_back(payment_id);
@@ -165,7 +241,8 @@ expected<audit_report> audit(const event_log& log) {
   report.orders = orders.size();
   report.payments = captures.size();
   for (auto* list : {&report.oversold_skus, &report.orders_without_payment,
-                     &report.double_charges})
+                     &report.double_charges, &report.line_mismatches,
+                     &report.parked_refunds})
     std::sort(list->begin(), list->end());
   return report;
 }

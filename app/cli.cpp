@@ -4,6 +4,7 @@
 #include "app/demo.hpp"
 #include "app/node.hpp"
 #include "app/replay.hpp"
+#include "actors/sku/sku_state.hpp"
 #include "events/event_log.hpp"
 #include "projections/projection_runner.hpp"
 #include "projections/stream_counts/stream_counts.hpp"
@@ -45,6 +46,7 @@ const std::vector<subcommand>& subcommands() {
        "               [--idle-timeout-ms N] [--psp-latency-ms N]\n"
        "               [--admin-email EMAIL --admin-password PASSWORD]\n"
        "               [--demo [--demo-products N]] [--checkout-wait-ms N]\n"
+       "               [--reservation-ttl-ms N] [--idempotency-retention-s N]\n"
        "  Runs a node on DIR (created if missing) and serves HTTP on "
        "HOST:PORT\n"
        "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -65,10 +67,16 @@ const std::vector<subcommand>& subcommands() {
        "                orders; a later start reuses DIR as it is\n"
        "  --demo-products  products the demo generates (10000)\n"
        "  --checkout-wait-ms  how long POST /v1/checkout waits for the saga\n"
-       "                before answering 202 queued (10000)\n",
+       "                before answering 202 queued (10000)\n"
+       "  --reservation-ttl-ms  how long a checkout holds its stock, and each\n"
+       "                extension of the hold (600000; at most 3600000)\n"
+       "  --idempotency-retention-s  how long a checkout's Idempotency-Key\n"
+       "                finds its order; later the key starts a new one "
+       "(86400)\n",
        {"--data-dir", "--listen", "--durability", "--snapshot-every",
         "--idle-timeout-ms", "--psp-latency-ms", "--admin-email",
-        "--admin-password", "--demo-products", "--checkout-wait-ms"},
+        "--admin-password", "--demo-products", "--checkout-wait-ms",
+        "--reservation-ttl-ms", "--idempotency-retention-s"},
        {"--demo"},
        0},
       {"replay",
@@ -246,6 +254,22 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
     if (!parsed || *parsed > 60'000)
       return usage_error(command, "--psp-latency-ms takes 0 to 60000");
     options.psp_latency = std::chrono::milliseconds{*parsed};
+  }
+  if (auto ttl = arguments.values.find("--reservation-ttl-ms");
+      ttl != arguments.values.end()) {
+    auto parsed = parse_number<uint32_t>(ttl->second);
+    if (!parsed || *parsed == 0 ||
+        std::chrono::milliseconds{*parsed} > reservation_ttl_max)
+      return usage_error(command, "--reservation-ttl-ms takes 1 to 3600000");
+    options.saga.reservation_ttl = std::chrono::milliseconds{*parsed};
+  }
+  if (auto retention = arguments.values.find("--idempotency-retention-s");
+      retention != arguments.values.end()) {
+    auto parsed = parse_number<uint32_t>(retention->second);
+    if (!parsed || *parsed == 0 || *parsed > 30 * 86'400)
+      return usage_error(command,
+                         "--idempotency-retention-s takes 1 to 2592000");
+    options.saga.idempotency_key_retention = std::chrono::seconds{*parsed};
   }
   auto setting = [&](std::string_view flag, const char* variable) {
     if (auto given = arguments.values.find(flag);

@@ -35,7 +35,15 @@ BOOST_DESCRIBE_STRUCT(order_stock_returned, (), ())
 BOOST_DESCRIBE_STRUCT(order_fulfillment_started, (), ())
 BOOST_DESCRIBE_STRUCT(order_shipped, (), ())
 BOOST_DESCRIBE_STRUCT(order_delivered, (), ())
-BOOST_DESCRIBE_STRUCT(order_refund_requested, (), (refund_id, amount_cents))
+BOOST_DESCRIBE_STRUCT(order_refund_requested, (),
+                      (refund_id, amount_cents, idempotency_key))
+BOOST_DESCRIBE_STRUCT(order_lines_shipped, (), (skus))
+BOOST_DESCRIBE_STRUCT(order_lines_delivered, (), (skus))
+BOOST_DESCRIBE_STRUCT(order_refund_retry_scheduled, (),
+                      (refund_id, reason, attempts, retry_at_us))
+BOOST_DESCRIBE_STRUCT(order_refund_parked, (), (refund_id, reason))
+BOOST_DESCRIBE_STRUCT(order_refunds_unparked, (), ())
+BOOST_DESCRIBE_STRUCT(order_stock_partly_confirmed, (), (sold_skus))
 BOOST_DESCRIBE_STRUCT(order_refunded, (), (refund_id, amount_cents))
 BOOST_DESCRIBE_STRUCT(order_notification, (), (status, buyer_id, at_us))
 BOOST_DESCRIBE_STRUCT(order_status_change, (), (status, at_us))
@@ -45,7 +53,10 @@ BOOST_DESCRIBE_STRUCT(order_state, (),
                        short_skus, stock_held, stock_sold, release_pending,
                        return_pending, payment_started, charged, psp_reference,
                        payment_check_at_us, payment_check_due, retry_charge,
-                       refunded_cents, refunds_pending, from_cart))
+                       refunded_cents, refunds_pending, from_cart,
+                       placed_at_us, line_status, sold_skus, refund_keys,
+                       refund_attempts, refund_retry_at_us, refund_failure,
+                       refunds_parked))
 
 BOOST_DESCRIBE_STRUCT(payment_requested, (),
                       (order_id, amount_cents, currency, payment_token,
@@ -67,7 +78,8 @@ BOOST_DESCRIBE_STRUCT(payment_state, (),
 BOOST_DESCRIBE_STRUCT(cart_item_set, (),
                       (sku, product_id, quantity, expires_at_us))
 BOOST_DESCRIBE_STRUCT(cart_item_removed, (), (sku, expires_at_us))
-BOOST_DESCRIBE_STRUCT(cart_cleared, (), (order_id))
+BOOST_DESCRIBE_STRUCT(cart_bought_line, (), (sku, quantity))
+BOOST_DESCRIBE_STRUCT(cart_cleared, (), (order_id, bought, whole))
 BOOST_DESCRIBE_STRUCT(cart_expired, (), ())
 BOOST_DESCRIBE_STRUCT(cart_line, (), (product_id, quantity))
 BOOST_DESCRIBE_STRUCT(cart_state, (), (lines, expires_at_us, cleared_by))
@@ -84,6 +96,7 @@ BOOST_DESCRIBE_STRUCT(product_delisted, (), ())
 BOOST_DESCRIBE_STRUCT(review_added, (), (buyer_id, rating, text, at_us))
 BOOST_DESCRIBE_STRUCT(variants_registered, (), (rejected_skus))
 BOOST_DESCRIBE_STRUCT(variant_price_synced, (), (sku))
+BOOST_DESCRIBE_STRUCT(skus_withdrawn, (), ())
 // The password hash stays out of every rendering.
 BOOST_DESCRIBE_STRUCT(user_registered, (), (email, role, at_us))
 BOOST_DESCRIBE_STRUCT(user_state, (),

@@ -148,6 +148,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   context.journal = result->journal_.get();
   context.snapshots = result->snapshots_.get();
   context.settings = options.entities;
+  context.saga = options.saga;
   context.psp = spawn_psp(*result->system_,
                           std::make_shared<simulated_psp>(*result->log_),
                           psp_settings{options.psp_latency});

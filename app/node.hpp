@@ -39,6 +39,8 @@ struct node_options {
   std::filesystem::path data_directory;
   journal_options journal;
   entity_settings entities;
+  /// Hold TTL and idempotency-key retention of the checkout saga.
+  saga_settings saga;
   /// Serve HTTP on listen_host:listen_port (0: any free port).
   bool serve_http = true;
   std::string listen_host = "127.0.0.1";

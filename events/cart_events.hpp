@@ -6,8 +6,11 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace tillroll {
+
+class upcaster_registry;
 
 /// A line set to a quantity (added or changed).
 struct cart_item_set {
@@ -35,14 +38,36 @@ struct cart_item_removed {
   }
 };
 
-/// The cart's checkout was confirmed.
-struct cart_cleared {
+/// Version 1, when a confirmed checkout emptied the whole cart.
+struct cart_cleared_v1 {
   static constexpr uint32_t type_id = 502;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "cart_cleared";
   std::string order_id;
   template <class Archive> void serialize(Archive& archive) {
     archive(order_id);
+  }
+};
+
+struct cart_bought_line {
+  std::string sku;
+  int64_t quantity = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(sku, quantity);
+  }
+};
+
+/// The cart's checkout was confirmed: what it bought leaves the cart, and
+/// lines added since stay. `whole`: every line leaves (version 1).
+struct cart_cleared {
+  static constexpr uint32_t type_id = 502;
+  static constexpr uint16_t version = 2;
+  static constexpr std::string_view name = "cart_cleared";
+  std::string order_id;
+  std::vector<cart_bought_line> bought;
+  bool whole = false;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(order_id, bought, whole);
   }
 };
 
@@ -56,5 +81,8 @@ struct cart_expired {
 
 using cart_event =
     std::variant<cart_item_set, cart_item_removed, cart_cleared, cart_expired>;
+
+/// cart_cleared v1 -> v2: the whole cart.
+void register_cart_upcasters(upcaster_registry& registry);
 
 } // namespace tillroll

@@ -11,6 +11,7 @@
 #include "events/upcaster.hpp"
 
 #include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/deque.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/set.hpp>

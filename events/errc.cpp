@@ -40,6 +40,14 @@ std::string_view to_string(errc code) noexcept {
     return "unavailable";
   case errc::unsupported_media_type:
     return "unsupported_media_type";
+  case errc::reservation_expired:
+    return "reservation_expired";
+  case errc::delisted:
+    return "delisted";
+  case errc::currency_mismatch:
+    return "currency_mismatch";
+  case errc::key_expired:
+    return "key_expired";
   }
   return "unknown";
 }

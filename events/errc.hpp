@@ -27,6 +27,14 @@ enum class errc : uint8_t {
   idempotency_conflict = 15,
   unavailable = 16,
   unsupported_media_type = 17,
+  /// The order's hold on its stock ended before it was paid.
+  reservation_expired = 18,
+  /// The product is delisted: its SKUs are no longer sold.
+  delisted = 19,
+  /// A cart or an order holds one currency.
+  currency_mismatch = 20,
+  /// The idempotency key is older than its retention: it starts anew.
+  key_expired = 21,
 };
 
 /// The stable snake_case name of a code, as API.md's error codes spell it.

@@ -15,6 +15,10 @@ void register_order_upcasters(upcaster_registry& registry) {
                         old.shipping_address,
                         true};
   });
+  registry.add_step<order_refund_requested_v1, order_refund_requested>(
+      [](order_refund_requested_v1 old) {
+        return order_refund_requested{old.refund_id, old.amount_cents, ""};
+      });
 }
 
 } // namespace tillroll

@@ -164,7 +164,8 @@ struct order_delivered {
   template <class Archive> void serialize(Archive&) {}
 };
 
-struct order_refund_requested {
+/// Version 1, before refunds carried the admin's idempotency key.
+struct order_refund_requested_v1 {
   static constexpr uint32_t type_id = 412;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_refund_requested";
@@ -172,6 +173,20 @@ struct order_refund_requested {
   int64_t amount_cents = 0;
   template <class Archive> void serialize(Archive& archive) {
     archive(refund_id, amount_cents);
+  }
+};
+
+struct order_refund_requested {
+  static constexpr uint32_t type_id = 412;
+  static constexpr uint16_t version = 2;
+  static constexpr std::string_view name = "order_refund_requested";
+  std::string refund_id;
+  int64_t amount_cents = 0;
+  /// The refund request's Idempotency-Key; empty for the refunds a
+  /// cancellation makes.
+  std::string idempotency_key;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(refund_id, amount_cents, idempotency_key);
   }
 };
 
@@ -199,15 +214,81 @@ struct order_notification {
   }
 };
 
-using order_event =
-    std::variant<order_placed, order_stock_reserved, order_cancelled,
-                 order_payment_started, order_payment_captured,
-                 order_payment_check_scheduled, order_stock_confirmed,
-                 order_stock_released, order_stock_returned,
-                 order_fulfillment_started, order_shipped, order_delivered,
-                 order_refund_requested, order_refunded, order_notification>;
+/// Some lines shipped: those of one seller, or every line left (admin).
+/// The order is `shipped` (order_shipped) once every line is.
+struct order_lines_shipped {
+  static constexpr uint32_t type_id = 415;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_lines_shipped";
+  std::vector<std::string> skus;
+  template <class Archive> void serialize(Archive& archive) { archive(skus); }
+};
 
-/// order_placed v1 -> v2: orders before v2 all came from the cart.
+struct order_lines_delivered {
+  static constexpr uint32_t type_id = 416;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_lines_delivered";
+  std::vector<std::string> skus;
+  template <class Archive> void serialize(Archive& archive) { archive(skus); }
+};
+
+/// The PSP refused a refund: it is tried again at `retry_at_us` (0: now).
+struct order_refund_retry_scheduled {
+  static constexpr uint32_t type_id = 417;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_refund_retry_scheduled";
+  std::string refund_id;
+  std::string reason;
+  uint32_t attempts = 0;
+  int64_t retry_at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(refund_id, reason, attempts, retry_at_us);
+  }
+};
+
+/// The PSP refused a refund too often: it waits for an operator.
+struct order_refund_parked {
+  static constexpr uint32_t type_id = 418;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_refund_parked";
+  std::string refund_id;
+  std::string reason;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(refund_id, reason);
+  }
+};
+
+/// An operator sent the parked refunds to the PSP again.
+struct order_refunds_unparked {
+  static constexpr uint32_t type_id = 419;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_refunds_unparked";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+/// Paid, but the holds of some lines had ended: only `sold_skus` became
+/// sales. The order is cancelled with it; the sold lines go back.
+struct order_stock_partly_confirmed {
+  static constexpr uint32_t type_id = 420;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_stock_partly_confirmed";
+  std::vector<std::string> sold_skus;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(sold_skus);
+  }
+};
+
+using order_event = std::variant<
+    order_placed, order_stock_reserved, order_cancelled, order_payment_started,
+    order_payment_captured, order_payment_check_scheduled,
+    order_stock_confirmed, order_stock_released, order_stock_returned,
+    order_fulfillment_started, order_shipped, order_delivered,
+    order_refund_requested, order_refunded, order_notification,
+    order_lines_shipped, order_lines_delivered, order_refund_retry_scheduled,
+    order_refund_parked, order_refunds_unparked, order_stock_partly_confirmed>;
+
+/// order_placed v1 -> v2: orders before v2 all came from the cart;
+/// order_refund_requested v1 -> v2: no idempotency key.
 void register_order_upcasters(upcaster_registry& registry);
 
 } // namespace tillroll

@@ -114,9 +114,17 @@ struct variant_price_synced {
   template <class Archive> void serialize(Archive& archive) { archive(sku); }
 };
 
+/// Every SKU of the delisted product has stopped selling.
+struct skus_withdrawn {
+  static constexpr uint32_t type_id = 207;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "skus_withdrawn";
+  template <class Archive> void serialize(Archive&) {}
+};
+
 using product_event =
     std::variant<product_listed, product_changed, variant_price_changed,
                  product_delisted, review_added, variants_registered,
-                 variant_price_synced>;
+                 variant_price_synced, skus_withdrawn>;
 
 } // namespace tillroll

@@ -138,10 +138,34 @@ struct sale_returned {
   }
 };
 
+/// The SKU's product was delisted: it is no longer sold.
+struct sku_withdrawn {
+  static constexpr uint32_t type_id = 110;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "sku_withdrawn";
+  template <class Archive> void serialize(Archive&) {}
+};
+
+/// A stock change made under the seller's idempotency key, written in the
+/// same append as its stock_received or stock_removed, so a retry with the
+/// key changes nothing.
+struct stock_change_keyed {
+  static constexpr uint32_t type_id = 111;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "stock_change_keyed";
+  std::string idempotency_key;
+  int64_t delta = 0;
+  int64_t at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(idempotency_key, delta, at_us);
+  }
+};
+
 using sku_event =
     std::variant<sku_registered, stock_received, stock_removed, price_set,
                  stock_reserved, reservation_confirmed, reservation_released,
-                 reservation_expired, reservation_extended, sale_returned>;
+                 reservation_expired, reservation_extended, sale_returned,
+                 sku_withdrawn, stock_change_keyed>;
 
 /// price_set v1 -> v2: prices before v2 were US dollars.
 void register_sku_upcasters(upcaster_registry& registry);

@@ -1,5 +1,6 @@
 #include "events/upcaster.hpp"
 
+#include "events/cart_events.hpp"
 #include "events/order_events.hpp"
 #include "events/sku_events.hpp"
 
@@ -34,6 +35,7 @@ const upcaster_registry& upcasters() {
     upcaster_registry result;
     register_sku_upcasters(result);
     register_order_upcasters(result);
+    register_cart_upcasters(result);
     return result;
   }();
   return registry;

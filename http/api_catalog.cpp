@@ -373,26 +373,22 @@ void adjust_sku_stock(api::impl& api, call_ptr request) {
   if (*delta == 0)
     return request->fail(errc::invalid_argument, "delta must not be 0");
   auto sku = request->parameter(0);
-  auto seller = request->who.user_id;
+  auto key = std::string{request->request.header("Idempotency-Key")};
+  if (key.size() > stock_change_key_size_max)
+    return request->fail(errc::invalid_argument,
+                         "Idempotency-Key has at most 64 bytes");
+  // The SKU checks that the caller is its seller, where the stock changes.
   ask_entity<sku_entity>(
-      api, sku, get_sku{},
-      [&api, request, sku, seller, delta = *delta](expected<sku_view> view) {
-        if (!view)
-          return request->fail(view.error());
-        if (view->seller_id != seller)
-          return request->fail(errc::forbidden, "the sku is another seller's");
-        ask_entity<sku_entity>(
-            api, sku, adjust_stock{delta},
-            [request, sku](expected<sku_view> after) {
-              if (!after)
-                return request->fail(after.error());
-              request->json(
-                  200, json::object{{"sku", sku},
-                                    {"on_hand", after->received - after->sold},
-                                    {"reserved", after->reserved},
-                                    {"sold", after->sold},
-                                    {"available", after->available}});
-            });
+      api, sku, adjust_stock{*delta, request->who.user_id, std::move(key)},
+      [request, sku](expected<sku_view> after) {
+        if (!after)
+          return request->fail(after.error());
+        request->json(200,
+                      json::object{{"sku", sku},
+                                   {"on_hand", after->received - after->sold},
+                                   {"reserved", after->reserved},
+                                   {"sold", after->sold},
+                                   {"available", after->available}});
       });
 }
 

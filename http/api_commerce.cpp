@@ -39,14 +39,45 @@ json::value cart_json(api::impl& api, const priced_cart& cart) {
                          : json::value(iso_time(cart.expires_at_us))}};
 }
 
-json::value order_json(const order_view& order) {
+/// A line's own status: its fulfilment once that began, else the order's.
+std::string_view line_status_of(const order_view& order,
+                                const order_line& line) {
+  auto status = order.line_status.find(line.sku);
+  if (status == order.line_status.end() ||
+      order.status == order_status::cancelled ||
+      order.status == order_status::refunded)
+    return to_string(order.status);
+  return to_string(status->second);
+}
+
+json::array refunds_json(const std::vector<order_refund_requested>& refunds) {
+  json::array out;
+  for (auto& refund : refunds)
+    out.push_back(json::object{{"refund_id", refund.refund_id},
+                               {"amount_cents", refund.amount_cents}});
+  return out;
+}
+
+/// The order as its buyer or the admin sees it, or, for `seller_id`, only
+/// that seller's lines: no buyer, no total, no other seller's line.
+json::value order_json(const order_view& order,
+                       const std::string& seller_id = {}) {
   json::array lines, history;
-  for (auto& line : order.lines)
+  for (auto& line : order.lines) {
+    if (!seller_id.empty() && line.seller_id != seller_id)
+      continue;
     lines.push_back(json::object{{"sku", line.sku},
                                  {"product_id", line.product_id},
                                  {"seller_id", line.seller_id},
                                  {"quantity", line.quantity},
-                                 {"unit_price_cents", line.unit_price_cents}});
+                                 {"unit_price_cents", line.unit_price_cents},
+                                 {"status", line_status_of(order, line)}});
+  }
+  if (!seller_id.empty())
+    return json::object{{"id", order.order_id},
+                        {"status", to_string(order.status)},
+                        {"lines", std::move(lines)},
+                        {"currency", order.currency}};
   for (auto& change : order.history)
     history.push_back(json::object{{"status", to_string(change.status)},
                                    {"at", iso_time(change.at_us)}});
@@ -60,6 +91,12 @@ json::value order_json(const order_view& order) {
                    {"history", std::move(history)}};
   if (!order.cancel_reason.empty())
     out["cancel_reason"] = order.cancel_reason;
+  if (!order.refunds_pending.empty())
+    out["refunds_pending"] = refunds_json(order.refunds_pending);
+  if (!order.refunds_parked.empty()) {
+    out["refunds_parked"] = refunds_json(order.refunds_parked);
+    out["refund_failure"] = order.refund_failure;
+  }
   return out;
 }
 
@@ -132,14 +169,17 @@ admin_or_selling_seller(const principal& who) {
 }
 
 /// Reads the order, lets `may` decide whether the caller may act on it,
-/// then sends `command` and answers the order after it.
+/// then sends `command` and answers the order after it: a seller's answer
+/// shows only their lines.
 void act_on_order(api::impl& api, const call_ptr& request,
                   std::function<bool(const order_view&)> may,
                   order_command command) {
   auto order_id = request->parameter(0);
+  auto seller = request->who.role == "seller" ? request->who.user_id
+                                              : std::string{};
   ask_entity<order_entity>(
       api, order_id, get_order{},
-      [&api, request, order_id, may = std::move(may),
+      [&api, request, order_id, seller, may = std::move(may),
        command = std::move(command)](expected<order_view> order) {
         if (!order)
           return request->fail(order.error());
@@ -147,13 +187,19 @@ void act_on_order(api::impl& api, const call_ptr& request,
           return request->fail(errc::forbidden, "not your order");
         ask_entity<order_entity>(
             api, order_id, command,
-            [request, order_id](expected<order_view> after) {
+            [request, order_id, seller](expected<order_view> after) {
               if (!after)
                 return request->fail(after.error());
               after->order_id = order_id;
-              request->json(200, order_json(*after));
+              request->json(200, order_json(*after, seller));
             });
       });
+}
+
+/// The seller a fulfilment step is for: the caller's own lines, or every
+/// line for the admin.
+std::string fulfilment_seller(const principal& who) {
+  return who.role == "admin" ? std::string{} : who.user_id;
 }
 
 } // namespace
@@ -237,6 +283,8 @@ void checkout_route(api::impl& api, call_ptr request) {
                                                    {"status", "queued"}});
           return request->fail(order.error());
         }
+        // A key past its retention placed a new order under a new id.
+        auto id = order->order_id.empty() ? order_id : order->order_id;
         if (order->status == order_status::cancelled) {
           if (order->cancel_reason == "out_of_stock") {
             json::array skus;
@@ -245,16 +293,23 @@ void checkout_route(api::impl& api, call_ptr request) {
             return request->fail(
                 failure{errc::out_of_stock, "some items are out of stock",
                         false},
-                json::serialize(json::object{{"order_id", order_id},
+                json::serialize(json::object{{"order_id", id},
                                              {"skus", std::move(skus)}}));
           }
           if (order->cancel_reason == "payment_declined")
             return request->fail(
                 failure{errc::payment_declined, "the payment was declined",
                         false},
-                json::serialize(json::object{{"order_id", order_id}}));
+                json::serialize(json::object{{"order_id", id}}));
+          if (order->cancel_reason == "reservation_expired")
+            return request->fail(
+                failure{errc::reservation_expired,
+                        "the hold on the stock ended before the payment "
+                        "settled; nothing is owed",
+                        false},
+                json::serialize(json::object{{"order_id", id}}));
         }
-        request->json(201, json::object{{"order_id", order_id},
+        request->json(201, json::object{{"order_id", id},
                                         {"status", to_string(order->status)},
                                         {"total_cents", order->total_cents},
                                         {"currency", order->currency}});
@@ -326,12 +381,14 @@ void cancel_order_route(api::impl& api, call_ptr request) {
 
 void ship_order_route(api::impl& api, call_ptr request) {
   auto who = request->who;
-  act_on_order(api, request, admin_or_selling_seller(who), ship_order{});
+  act_on_order(api, request, admin_or_selling_seller(who),
+               ship_order{fulfilment_seller(who)});
 }
 
 void deliver_order_route(api::impl& api, call_ptr request) {
   auto who = request->who;
-  act_on_order(api, request, admin_or_selling_seller(who), deliver_order{});
+  act_on_order(api, request, admin_or_selling_seller(who),
+               deliver_order{fulfilment_seller(who)});
 }
 
 void refund_order_route(api::impl& api, call_ptr request) {
@@ -346,9 +403,18 @@ void refund_order_route(api::impl& api, call_ptr request) {
       return request->fail(given.error());
     amount = *given;
   }
+  auto key = std::string{request->request.header("Idempotency-Key")};
+  if (key.size() > refund_key_size_max)
+    return request->fail(errc::invalid_argument,
+                         "Idempotency-Key has at most 64 bytes");
   act_on_order(
       api, request, [](const order_view&) { return true; },
-      refund_order{amount});
+      refund_order{amount, std::move(key)});
+}
+
+void retry_refunds_route(api::impl& api, call_ptr request) {
+  act_on_order(
+      api, request, [](const order_view&) { return true; }, unpark_refunds{});
 }
 
 } // namespace tillroll

@@ -187,6 +187,7 @@ void cancel_order_route(api::impl&, call_ptr);
 void ship_order_route(api::impl&, call_ptr);
 void deliver_order_route(api::impl&, call_ptr);
 void refund_order_route(api::impl&, call_ptr);
+void retry_refunds_route(api::impl&, call_ptr);
 
 void stream_events_route(api::impl&, call_ptr);
 void stream_state_route(api::impl&, call_ptr);

@@ -18,6 +18,10 @@ unsigned http_status_of(errc code) noexcept {
   case errc::out_of_stock:
   case errc::wrong_state:
   case errc::idempotency_conflict:
+  case errc::reservation_expired:
+  case errc::delisted:
+  case errc::currency_mismatch:
+  case errc::key_expired:
     return 409;
   case errc::too_large:
     return 413;

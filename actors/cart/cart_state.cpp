@@ -1,5 +1,6 @@
 #include "actors/cart/cart_state.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace tillroll {
@@ -53,9 +54,11 @@ struct decider {
   }
 
   expected<events> operator()(const clear_cart& command) const {
-    if (command.order_id.empty() || state.cleared_by.contains(command.order_id))
+    if (command.order_id.empty() ||
+        std::find(state.cleared_by.begin(), state.cleared_by.end(),
+                  command.order_id) != state.cleared_by.end())
       return events{};
-    return events{cart_cleared{command.order_id}};
+    return events{cart_cleared{command.order_id, command.bought, false}};
   }
 
   expected<events> operator()(const expire_cart&) const {
@@ -79,8 +82,18 @@ struct applier {
     state.expires_at_us = event.expires_at_us;
   }
   void operator()(const cart_cleared& event) {
-    state.lines.clear();
-    state.cleared_by.insert(event.order_id);
+    if (event.whole)
+      state.lines.clear();
+    // Lines added or raised after the checkout began keep the rest.
+    for (auto& bought : event.bought)
+      if (auto line = state.lines.find(bought.sku); line != state.lines.end()) {
+        line->second.quantity -= bought.quantity;
+        if (line->second.quantity <= 0)
+          state.lines.erase(line);
+      }
+    state.cleared_by.push_back(event.order_id);
+    if (state.cleared_by.size() > cart_cleared_orders_max)
+      state.cleared_by.pop_front();
   }
   void operator()(const cart_expired&) { state.lines.clear(); }
 };
@@ -95,6 +108,7 @@ decide(const cart_state& state, const cart_command& command, timestamp now) {
 void apply_event(cart_state& state, const cart_event& event) {
   std::visit(applier{state}, event);
   assert(state.lines.size() <= cart_lines_max);
+  assert(state.cleared_by.size() <= cart_cleared_orders_max);
 }
 
 cart_view cart_entity::reply(const cart_state& state, const cart_command&) {

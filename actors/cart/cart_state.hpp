@@ -8,6 +8,7 @@
 #include "events/expected.hpp"
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,6 +22,10 @@ inline constexpr int64_t cart_line_quantity_max = 100;
 inline constexpr size_t cart_lines_max = 100;
 inline constexpr size_t sku_size_max = 128;
 inline constexpr std::chrono::hours cart_ttl_default{24 * 30};
+/// How many confirmed orders a cart remembers having been cleared by: a
+/// saga retries its clearing at once, long before a buyer confirms this
+/// many more orders, and the memory stays bounded.
+inline constexpr size_t cart_cleared_orders_max = 32;
 
 struct cart_line {
   std::string product_id;
@@ -33,8 +38,9 @@ struct cart_line {
 struct cart_state {
   std::map<std::string, cart_line> lines;
   int64_t expires_at_us = 0;
-  /// Orders whose confirmation cleared the cart, so a repeat clears nothing.
-  std::set<std::string> cleared_by;
+  /// The latest orders whose confirmation cleared the cart, oldest first,
+  /// so a repeat clears nothing.
+  std::deque<std::string> cleared_by;
   template <class Archive> void serialize(Archive& archive) {
     archive(lines, expires_at_us, cleared_by);
   }
@@ -51,8 +57,10 @@ struct remove_cart_item {
   std::string sku;
   std::chrono::microseconds ttl = cart_ttl_default;
 };
+/// What a confirmed order bought leaves the cart.
 struct clear_cart {
   std::string order_id;
+  std::vector<cart_bought_line> bought;
 };
 /// Issued by the cart's timer.
 struct expire_cart {};
@@ -78,7 +86,8 @@ void apply_event(cart_state& state, const cart_event& event);
 
 struct cart_entity {
   static constexpr std::string_view kind = "cart";
-  static constexpr uint16_t snapshot_version = 1;
+  // 2: a bounded list of the orders that cleared it.
+  static constexpr uint16_t snapshot_version = 2;
   using state_type = cart_state;
   using event_type = cart_event;
   using command_type = cart_command;

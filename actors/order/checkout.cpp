@@ -29,15 +29,42 @@ bool valid_key(const std::string& key) {
          });
 }
 
+failure refusal(errc code, std::string message) {
+  return make_failure(code, std::move(message));
+}
+
+/// The key an order is placed under once the key's first order is older
+/// than the key's retention: the key with the retention period it was
+/// reused in. A reuse looks at the period before (an order placed there
+/// may still be within the retention) and then places in the current one.
+std::string successor_key(const std::string& key, int64_t period) {
+  return key + "~" + std::to_string(period);
+}
+
+void place_under(caf::event_based_actor* self, entity_context* context,
+                 caf::response_promise promise, checkout_request request,
+                 std::vector<order_line> lines, std::string currency,
+                 std::string key, int hops_left);
+
 void place_and_await(caf::event_based_actor* self, entity_context* context,
                      caf::response_promise promise, checkout_request request,
                      std::vector<order_line> lines, std::string currency) {
-  auto order_id = order_id_for(request.buyer_id, request.idempotency_key);
+  auto key = request.idempotency_key;
+  place_under(self, context, promise, std::move(request), std::move(lines),
+              std::move(currency), std::move(key), 2);
+}
+
+void place_under(caf::event_based_actor* self, entity_context* context,
+                 caf::response_promise promise, checkout_request request,
+                 std::vector<order_line> lines, std::string currency,
+                 std::string key, int hops_left) {
+  auto order_id = order_id_for(request.buyer_id, key);
   auto registry = context->registry;
-  place_order command{request.buyer_id,      request.idempotency_key,
-                      std::move(lines),      std::move(currency),
+  auto retention = context->saga.idempotency_key_retention;
+  place_order command{request.buyer_id,      key,
+                      lines,                 currency,
                       request.payment_token, request.shipping_address,
-                      request.from_cart};
+                      request.from_cart,     retention};
   self->request(registry, checkout_timeout, route_atom::value,
                 std::string{order_entity::kind}, order_id,
                 caf::make_message(order_command{std::move(command)}))
@@ -53,7 +80,40 @@ void place_and_await(caf::event_based_actor* self, entity_context* context,
                     },
                     [=](caf::error& error) mutable { promise.deliver(error); });
           },
-          [=](caf::error& error) mutable { promise.deliver(error); });
+          [=](caf::error& error) mutable {
+            if (from_caf_error(error).code != errc::key_expired || hops_left == 0)
+              return promise.deliver(error);
+            auto period = context->settings.clock().time_since_epoch() /
+                          retention;
+            auto next = hops_left == 2
+                            ? successor_key(request.idempotency_key, period - 1)
+                            : successor_key(request.idempotency_key, period);
+            if (hops_left == 2) {
+              // The period before: use its order if it is still within the
+              // retention, else place in this period.
+              self->request(registry, checkout_timeout, route_atom::value,
+                            std::string{order_entity::kind},
+                            order_id_for(request.buyer_id, next),
+                            caf::make_message(order_command{get_order{}}))
+                  .then(
+                      [=](order_view&) mutable {
+                        place_under(self, context, promise, request, lines,
+                                    currency, next, 1);
+                      },
+                      [=](caf::error& missing) mutable {
+                        if (from_caf_error(missing).code != errc::not_found)
+                          return promise.deliver(missing);
+                        place_under(self, context, promise, request, lines,
+                                    currency,
+                                    successor_key(request.idempotency_key,
+                                                  period),
+                                    0);
+                      });
+              return;
+            }
+            place_under(self, context, promise, request, lines, currency, next,
+                        0);
+          });
 }
 
 void checkout_lines(caf::event_based_actor* self, entity_context* context,
@@ -90,6 +150,12 @@ void checkout(caf::event_based_actor* self, entity_context* context,
                 caf::make_message(order_command{get_order{}}))
       .then(
           [=](order_view& placed) mutable {
+            // A key past its retention starts a new order from the cart.
+            auto now = context->settings.clock().time_since_epoch();
+            if (!placed.history.empty() &&
+                now - std::chrono::microseconds{placed.history.front().at_us} >
+                    context->saga.idempotency_key_retention)
+              return from_cart();
             place_and_await(self, context, promise, request,
                             std::move(placed.lines), placed.currency);
           },
@@ -117,6 +183,24 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
         line.quantity > order_line_quantity_max)
       return refuse(errc::invalid_argument,
                     "each line has a sku and a quantity of 1 to 100");
+  // One line per SKU: lines naming the same SKU are merged, within the
+  // per-line limit.
+  std::vector<checkout_line> merged;
+  for (auto& line : request.lines) {
+    auto same = std::find_if(merged.begin(), merged.end(),
+                             [&](auto& seen) { return seen.sku == line.sku; });
+    if (same == merged.end()) {
+      merged.push_back(line);
+      continue;
+    }
+    same->quantity += line.quantity;
+    if (same->quantity > order_line_quantity_max)
+      return refuse(errc::invalid_argument,
+                    "sku " + line.sku + " is asked for " +
+                        std::to_string(same->quantity) +
+                        " times; a line has at most 100 units");
+  }
+  request.lines = std::move(merged);
   // The prices of the moment, from each SKU.
   struct gathering {
     std::vector<order_line> lines;
@@ -135,6 +219,11 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
                   caf::make_message(sku_command{get_sku{}}))
         .then(
             [=](sku_view& view) mutable {
+              if (view.withdrawn)
+                gathered->failed =
+                    refusal(errc::delisted, "sku " + line.sku +
+                                                " is no longer sold: its "
+                                                "product is delisted");
               gathered->lines[index] =
                   order_line{line.sku, view.product_id, view.seller_id,
                              line.quantity, view.price_cents};
@@ -147,7 +236,7 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
               if (std::adjacent_find(currencies.begin(), currencies.end(),
                                      std::not_equal_to<>{}) != currencies.end())
                 return promise.deliver(to_caf_error(
-                    make_failure(errc::invalid_argument,
+                    make_failure(errc::currency_mismatch,
                                  "one checkout pays in one currency")));
               place_and_await(self, context, promise, request,
                               std::move(gathered->lines), currencies[0]);
@@ -220,6 +309,45 @@ void read_cart(caf::event_based_actor* self, entity_context* context,
           [=](caf::error& error) mutable { promise.deliver(error); });
 }
 
+/// A cart holds one currency: a SKU in another is refused.
+void same_currency_then(caf::event_based_actor* self, entity_context* context,
+                        caf::response_promise promise,
+                        const cart_item_request& request,
+                        std::string currency, cart_command change) {
+  self->request(context->registry, checkout_timeout, route_atom::value,
+                std::string{cart_entity::kind}, request.buyer_id,
+                caf::make_message(cart_command{get_cart{}}))
+      .then(
+          [=](cart_view& cart) mutable {
+            auto other = std::find_if(
+                cart.lines.begin(), cart.lines.end(),
+                [&](auto& line) { return line.sku != request.sku; });
+            if (other == cart.lines.end())
+              return read_cart(self, context, promise, request.buyer_id,
+                               std::move(change));
+            self->request(context->registry, checkout_timeout,
+                          route_atom::value, std::string{sku_entity::kind},
+                          other->sku,
+                          caf::make_message(sku_command{get_sku{}}))
+                .then(
+                    [=](sku_view& held) mutable {
+                      if (held.currency != currency)
+                        return promise.deliver(to_caf_error(refusal(
+                            errc::currency_mismatch,
+                            "the cart holds " + held.currency + "; " +
+                                request.sku + " is sold in " + currency)));
+                      read_cart(self, context, promise, request.buyer_id,
+                                std::move(change));
+                    },
+                    [=](caf::error&) mutable {
+                      // The other line's SKU is gone: it is not priced.
+                      read_cart(self, context, promise, request.buyer_id,
+                                std::move(change));
+                    });
+          },
+          [=](caf::error& error) mutable { promise.deliver(error); });
+}
+
 void edit_cart(caf::event_based_actor* self, entity_context* context,
                cart_item_request request) {
   auto promise = self->make_response_promise();
@@ -231,9 +359,18 @@ void edit_cart(caf::event_based_actor* self, entity_context* context,
                 caf::make_message(sku_command{get_sku{}}))
       .then(
           [=](sku_view& sku) mutable {
-            read_cart(self, context, promise, request.buyer_id,
-                      cart_command{set_cart_item{request.sku, sku.product_id,
-                                                 request.quantity}});
+            if (sku.withdrawn && request.quantity > 0)
+              return promise.deliver(to_caf_error(refusal(
+                  errc::delisted, "sku " + request.sku +
+                                      " is no longer sold: its product is "
+                                      "delisted")));
+            auto change = cart_command{
+                set_cart_item{request.sku, sku.product_id, request.quantity}};
+            if (request.quantity == 0)
+              return read_cart(self, context, promise, request.buyer_id,
+                               std::move(change));
+            same_currency_then(self, context, promise, request, sku.currency,
+                               std::move(change));
           },
           [=](caf::error& error) mutable {
             auto why = from_caf_error(error);

@@ -33,14 +33,15 @@ void call(order_self* self, const std::string& id,
   saga_call<Entity>(self, id, std::move(command), std::move(done));
 }
 
+using line_judge = std::function<bool(
+    const order_line&, const expected<sku_view>&, std::vector<std::string>&)>;
+
 /// Calls the SKU of every line; `judge` says whether an answer is final
-/// (true), and which skus count as short; a passing failure retries.
-void for_each_line(
+/// (true), and which skus count as short; a passing failure retries the
+/// step, and once every answer is final `next` gets the shorts.
+void for_each_line_then(
     order_self* self, std::function<sku_command(const order_line&)> command,
-    std::function<bool(const order_line&, const expected<sku_view>&,
-                       std::vector<std::string>& shorts)>
-        judge,
-    std::function<order_command(std::vector<std::string>)> done) {
+    line_judge judge, std::function<void(std::vector<std::string>)> next) {
   auto& lines = self->state.state.lines;
   struct progress {
     size_t waiting = 0;
@@ -59,9 +60,43 @@ void for_each_line(
                        if (tally->passing_failure)
                          retry_later(self);
                        else
-                         finish(self, done(std::move(tally->shorts)));
+                         next(std::move(tally->shorts));
                      });
   }
+}
+
+/// As for_each_line_then, the step ending with the command `done` makes.
+void for_each_line(
+    order_self* self, std::function<sku_command(const order_line&)> command,
+    line_judge judge,
+    std::function<order_command(std::vector<std::string>)> done) {
+  for_each_line_then(self, std::move(command), std::move(judge),
+                     [self, done](std::vector<std::string> shorts) {
+                       finish(self, done(std::move(shorts)));
+                     });
+}
+
+/// Extends every line's hold by the saga's TTL; `done(true)` when each
+/// is live, `done(false)` when one had ended; a passing failure retries.
+void extend_holds(order_self* self, std::function<void(bool)> done) {
+  auto id = self->state.id;
+  auto ttl = self->state.context->saga.reservation_ttl;
+  auto lost = std::make_shared<bool>(false);
+  for_each_line_then(
+      self,
+      [id, ttl](const order_line&) {
+        return sku_command{extend_reservation{id, ttl}};
+      },
+      [lost](const order_line&, const expected<sku_view>& answer,
+             std::vector<std::string>&) {
+        if (answer)
+          return true;
+        if (!final_code(answer.error().code))
+          return false;
+        *lost = true;
+        return true;
+      },
+      [lost, done](std::vector<std::string>) { done(!*lost); });
 }
 
 struct step_runner {
@@ -71,11 +106,11 @@ struct step_runner {
 
   void operator()(const reserve_lines&) {
     auto id = order_id();
+    auto ttl = self->state.context->saga.reservation_ttl;
     for_each_line(
         self,
-        [id](const order_line& line) {
-          return sku_command{
-              reserve_stock{id, line.quantity, reservation_ttl_default}};
+        [id, ttl](const order_line& line) {
+          return sku_command{reserve_stock{id, line.quantity, ttl}};
         },
         [](const order_line& line, const expected<sku_view>& answer,
            std::vector<std::string>& shorts) {
@@ -91,11 +126,16 @@ struct step_runner {
         });
   }
 
-  void operator()(const release_lines&) {
+  void operator()(const restore_lines&) {
+    // Line by line: what was sold comes back, what is held is released
+    // (and releasing what is not held changes nothing).
     auto id = order_id();
+    auto* actor = self;
     for_each_line(
         self,
-        [id](const order_line&) {
+        [id, actor](const order_line& line) {
+          if (line_sold(actor->state.state, line.sku))
+            return sku_command{return_sale{id, line.quantity}};
           return sku_command{release_reservation{id}};
         },
         [](const order_line&, const expected<sku_view>& answer,
@@ -103,54 +143,60 @@ struct step_runner {
           return answer || final_code(answer.error().code);
         },
         [](std::vector<std::string>) {
-          return order_command{record_stock_released{}};
-        });
-  }
-
-  void operator()(const return_lines&) {
-    auto id = order_id();
-    for_each_line(
-        self, [id](const order_line&) { return sku_command{return_sale{id}}; },
-        [](const order_line&, const expected<sku_view>& answer,
-           std::vector<std::string>&) {
-          return answer || final_code(answer.error().code);
-        },
-        [](std::vector<std::string>) {
-          return order_command{record_stock_returned{}};
+          return order_command{record_stock_restored{}};
         });
   }
 
   void operator()(const start_payment&) {
     // The payment is about to go out: each line's hold is extended by a
-    // full TTL first, so a slow PSP cannot outlast the reservation.
-    auto id = order_id();
-    for_each_line(
-        self,
-        [id](const order_line&) {
-          return sku_command{extend_reservation{id, reservation_ttl_default}};
-        },
-        [](const order_line&, const expected<sku_view>& answer,
-           std::vector<std::string>&) {
-          return answer || final_code(answer.error().code);
-        },
-        [](std::vector<std::string>) {
-          return order_command{record_payment_started{}};
-        });
+    // full TTL first, so a slow PSP cannot outlast the reservation; a hold
+    // that already ended cancels the order before anything is charged.
+    auto* actor = self;
+    extend_holds(self, [actor](bool live) {
+      finish(actor, live ? order_command{record_payment_started{}}
+                         : order_command{record_hold_lost{}});
+    });
   }
 
   void operator()(const charge_payment&) {
-    auto& order = self->state.state;
-    auto payment_id = payment_id_of(order);
+    // Every charge and every status check first extends the holds: never
+    // a charge without a live hold.
     auto* actor = self;
-    call<payment_entity>(self, payment_id,
-                         request_payment{order_id(), order.total_cents,
-                                         order.currency, order.payment_token},
-                         [actor, payment_id](expected<payment_view> requested) {
-                           if (!requested)
-                             return retry_later(actor);
-                           ask_status_then_charge(actor, payment_id,
-                                                  *requested);
-                         });
+    extend_holds(self, [actor](bool live) {
+      auto& order = actor->state.state;
+      auto payment_id = payment_id_of(order);
+      if (!live)
+        return settle_without_hold(actor, payment_id);
+      call<payment_entity>(
+          actor, payment_id,
+          request_payment{actor->state.id, order.total_cents, order.currency,
+                          order.payment_token},
+          [actor, payment_id](expected<payment_view> requested) {
+            if (!requested)
+              return retry_later(actor);
+            ask_status_then_charge(actor, payment_id, *requested);
+          });
+    });
+  }
+
+  /// The holds ended while the payment was open: nothing more is charged.
+  /// A charge the PSP already took is recorded (and then refunded, as its
+  /// lines cannot be confirmed); one still open is asked about again.
+  static void settle_without_hold(order_self* self,
+                                  const std::string& payment_id) {
+    if (!self->state.state.payment_started)
+      return finish(self, record_hold_lost{});
+    auto psp = self->state.context->psp;
+    self->request(psp, saga_call_timeout, psp_status_atom::value, payment_id)
+        .then(
+            [=](psp_answer& known) {
+              if (known.status == psp_status::captured ||
+                  known.status == psp_status::declined ||
+                  known.status == psp_status::pending)
+                return record(self, payment_id, known);
+              finish(self, record_hold_lost{});
+            },
+            [=](caf::error&) { retry_later(self); });
   }
 
   /// Status first: after a crash the charge may have gone through.
@@ -215,27 +261,24 @@ struct step_runner {
 
   void operator()(const confirm_lines&) {
     auto id = order_id();
-    auto expired = std::make_shared<bool>(false);
     for_each_line(
         self,
         [id](const order_line&) {
           return sku_command{confirm_reservation{id}};
         },
-        [expired](const order_line&, const expected<sku_view>& answer,
-                  std::vector<std::string>&) {
+        [](const order_line& line, const expected<sku_view>& answer,
+           std::vector<std::string>& lost) {
           if (answer)
             return true;
           if (!final_code(answer.error().code))
             return false;
           // The hold ended before the payment settled: the order cannot
-          // be filled, so it is cancelled and the money refunded.
-          *expired = true;
+          // be filled; the lines that did sell go back, line by line.
+          lost.push_back(line.sku);
           return true;
         },
-        [expired](std::vector<std::string>) {
-          if (*expired)
-            return order_command{cancel_order{true}};
-          return order_command{record_stock_confirmed{}};
+        [](std::vector<std::string> lost) {
+          return order_command{record_stock_confirmed{std::move(lost)}};
         });
   }
 
@@ -246,7 +289,10 @@ struct step_runner {
     auto* actor = self;
     if (!self->state.state.from_cart)
       return finish(actor, begin_fulfillment{});
-    call<cart_entity>(self, self->state.state.buyer_id, clear_cart{order_id()},
+    clear_cart clearing{order_id(), {}};
+    for (auto& line : self->state.state.lines)
+      clearing.bought.push_back({line.sku, line.quantity});
+    call<cart_entity>(self, self->state.state.buyer_id, std::move(clearing),
                       [actor](expected<cart_view> cleared) {
                         if (!cleared)
                           return retry_later(actor);
@@ -263,8 +309,10 @@ struct step_runner {
                   refund.amount_cents)
         .then(
             [actor, payment_id, refund](psp_answer& answer) {
+              // Refused: tried again later, backing off, then parked.
               if (answer.status != psp_status::captured)
-                return retry_later(actor);
+                return finish(actor, record_refund_refused{refund.refund_id,
+                                                           answer.reason});
               call<payment_entity>(
                   actor, payment_id,
                   record_refund{refund.refund_id, refund.amount_cents,
@@ -275,7 +323,10 @@ struct step_runner {
                     finish(actor, record_refund_done{refund.refund_id});
                   });
             },
-            [actor](caf::error&) { retry_later(actor); });
+            [actor, refund](caf::error&) {
+              finish(actor, record_refund_refused{refund.refund_id,
+                                                  "the PSP did not answer"});
+            });
   }
 };
 

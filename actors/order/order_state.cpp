@@ -1,5 +1,8 @@
 #include "actors/order/order_state.hpp"
 
+#include "events/currency.hpp"
+
+#include <algorithm>
 #include <cassert>
 
 namespace tillroll {
@@ -32,6 +35,38 @@ bool same_lines(const std::vector<order_line>& left,
   return true;
 }
 
+bool shipped_or_later(order_status status) {
+  return status == order_status::shipped || status == order_status::delivered;
+}
+
+/// The lines of `seller_id` (every line for an empty seller) in `from`.
+std::vector<std::string> lines_in(const order_state& state,
+                                  const std::string& seller_id,
+                                  order_status from) {
+  std::vector<std::string> skus;
+  for (auto& line : state.lines) {
+    auto status = state.line_status.find(line.sku);
+    if ((seller_id.empty() || line.seller_id == seller_id) &&
+        status != state.line_status.end() && status->second == from)
+      skus.push_back(line.sku);
+  }
+  return skus;
+}
+
+/// Whether every line is at least `least` once `moved` are at `to`.
+bool every_line_after(const order_state& state,
+                      const std::vector<std::string>& moved, order_status to,
+                      bool (*reached)(order_status)) {
+  for (auto& line : state.lines) {
+    auto status = std::find(moved.begin(), moved.end(), line.sku) != moved.end()
+                      ? to
+                      : state.line_status.at(line.sku);
+    if (!reached(status))
+      return false;
+  }
+  return true;
+}
+
 int64_t refunds_pending_cents(const order_state& state) {
   int64_t total = 0;
   for (auto& refund : state.refunds_pending)
@@ -48,13 +83,29 @@ struct decider {
                               micros(now)};
   }
 
-  order_refund_requested refund_of(int64_t amount) const {
+  order_refund_requested refund_of(int64_t amount,
+                                   std::string idempotency_key = {}) const {
     return order_refund_requested{
-        "refund-" + std::to_string(state.refunds_requested + 1), amount};
+        "refund-" + std::to_string(state.refunds_requested + 1), amount,
+        std::move(idempotency_key)};
+  }
+
+  int64_t refundable_cents() const {
+    int64_t parked_cents = 0;
+    for (auto& parked : state.refunds_parked)
+      parked_cents += parked.amount_cents;
+    return state.total_cents - state.refunded_cents -
+           refunds_pending_cents(state) - parked_cents;
   }
 
   expected<events> operator()(const place_order& command) const {
     if (state.status != order_status::none) {
+      // A key is kept for its retention; after that it starts anew (the
+      // checkout coordinator finds the key's next order id).
+      if (micros(now) - state.placed_at_us > command.key_retention.count())
+        return make_failure(errc::key_expired,
+                            "the checkout key's order is older than the "
+                            "key's retention");
       if (state.buyer_id == command.buyer_id &&
           state.payment_token == command.payment_token &&
           state.shipping_address == command.shipping_address &&
@@ -76,15 +127,25 @@ struct decider {
     if (command.shipping_address.size() > shipping_address_size_max)
       return make_failure(errc::invalid_argument,
                           "shipping_address is too large");
-    if (command.currency.size() != 3)
-      return make_failure(errc::invalid_argument, "currency is required");
+    if (!known_currency(command.currency))
+      return make_failure(errc::invalid_argument,
+                          "currency must be an ISO 4217 code");
     int64_t total = 0;
+    std::set<std::string> skus;
     for (auto& line : command.lines) {
+      // One line per SKU: its reservation is keyed by the order, so a
+      // second line of it would be charged and never taken.
+      if (!skus.insert(line.sku).second)
+        return make_failure(errc::invalid_argument,
+                            "each sku appears on one line: " + line.sku);
       if (line.sku.empty() || line.quantity < 1 ||
           line.quantity > order_line_quantity_max || line.unit_price_cents < 0)
         return make_failure(errc::invalid_argument,
                             "each line has a sku, a quantity of 1 to 100 "
                             "and a price");
+      if (line.unit_price_cents < 1)
+        return make_failure(errc::invalid_argument,
+                            "each line has a price of at least 1");
       total += line.quantity * line.unit_price_cents;
     }
     order_placed placed{command.buyer_id,
@@ -115,6 +176,13 @@ struct decider {
     return events{order_payment_started{payment_id_of(state)}};
   }
 
+  expected<events> operator()(const record_hold_lost&) const {
+    if (state.status != order_status::payment_pending || state.charged)
+      return events{};
+    return events{order_cancelled{"reservation_expired", {}},
+                  notify(order_status::cancelled)};
+  }
+
   expected<events> operator()(const record_payment_outcome& command) const {
     if (state.charged || !state.payment_started)
       return events{};
@@ -141,22 +209,63 @@ struct decider {
     return events{};
   }
 
-  expected<events> operator()(const record_stock_confirmed&) const {
+  expected<events> operator()(const record_stock_confirmed& command) const {
     if (!state.stock_held || state.status != order_status::payment_confirmed)
       return events{};
-    return events{order_stock_confirmed{}};
+    if (command.lost_skus.empty())
+      return events{order_stock_confirmed{}};
+    // Paid, but some holds had ended: the order cannot be filled. What
+    // was sold goes back, the rest is released, the money refunded.
+    std::vector<std::string> sold;
+    for (auto& line : state.lines)
+      if (std::find(command.lost_skus.begin(), command.lost_skus.end(),
+                    line.sku) == command.lost_skus.end())
+        sold.push_back(line.sku);
+    events result{order_stock_partly_confirmed{std::move(sold)},
+                  order_cancelled{"reservation_expired", command.lost_skus},
+                  notify(order_status::cancelled)};
+    if (auto remaining = refundable_cents(); remaining > 0)
+      result.emplace_back(refund_of(remaining));
+    return result;
   }
 
-  expected<events> operator()(const record_stock_released&) const {
-    if (!state.release_pending)
-      return events{};
-    return events{order_stock_released{}};
+  expected<events> operator()(const record_stock_restored&) const {
+    events result;
+    if (state.release_pending)
+      result.emplace_back(order_stock_released{});
+    if (state.return_pending)
+      result.emplace_back(order_stock_returned{});
+    return result;
   }
 
-  expected<events> operator()(const record_stock_returned&) const {
-    if (!state.return_pending)
+  expected<events> operator()(const record_refund_refused& command) const {
+    if (state.refunds_pending.empty() ||
+        state.refunds_pending.front().refund_id != command.refund_id)
       return events{};
-    return events{order_stock_returned{}};
+    auto attempts = state.refund_attempts + 1;
+    if (attempts >= refund_attempts_max)
+      return events{order_refund_parked{command.refund_id, command.reason}};
+    auto delay = std::chrono::microseconds{refund_retry_delay_first} *
+                 (int64_t{1} << std::min<uint32_t>(attempts - 1, 20));
+    delay = std::min<std::chrono::microseconds>(delay, refund_retry_delay_max);
+    return events{order_refund_retry_scheduled{
+        command.refund_id, command.reason, attempts, micros(now + delay)}};
+  }
+
+  expected<events> operator()(const retry_refund&) const {
+    if (!state.refund_retry_at_us || *state.refund_retry_at_us > micros(now) ||
+        state.refunds_pending.empty())
+      return events{};
+    return events{order_refund_retry_scheduled{
+        state.refunds_pending.front().refund_id, state.refund_failure,
+        state.refund_attempts, 0}};
+  }
+
+  expected<events> operator()(const unpark_refunds&) const {
+    if (state.refunds_parked.empty())
+      return make_failure(errc::wrong_state, "no refund of the order is "
+                                             "parked");
+    return events{order_refunds_unparked{}};
   }
 
   expected<events> operator()(const record_refund_done& command) const {
@@ -197,11 +306,13 @@ struct decider {
                     notify(order_status::cancelled)};
     case order_status::payment_confirmed:
     case order_status::fulfillment_processing: {
+      for (auto& [sku, status] : state.line_status)
+        if (shipped_or_later(status))
+          return make_failure(errc::wrong_state,
+                              "some lines of the order have shipped");
       events result{order_cancelled{"requested", {}},
                     notify(order_status::cancelled)};
-      auto remaining = state.total_cents - state.refunded_cents -
-                       refunds_pending_cents(state);
-      if (remaining > 0)
+      if (auto remaining = refundable_cents(); remaining > 0)
         result.emplace_back(refund_of(remaining));
       return result;
     }
@@ -210,29 +321,67 @@ struct decider {
     }
   }
 
-  expected<events> operator()(const ship_order&) const {
+  // Each line moves on its own; the order is shipped once every line is,
+  // delivered once every line is.
+  expected<events> operator()(const ship_order& command) const {
     if (state.status != order_status::fulfillment_processing)
       return wrong_state(state, "ship");
-    return events{order_shipped{}, notify(order_status::shipped)};
+    auto skus =
+        lines_in(state, command.seller_id, order_status::fulfillment_processing);
+    if (skus.empty())
+      return make_failure(errc::wrong_state, "no line to ship is left");
+    bool all = every_line_after(state, skus, order_status::shipped,
+                                shipped_or_later);
+    events result{order_lines_shipped{std::move(skus)}};
+    if (all) {
+      result.emplace_back(order_shipped{});
+      result.emplace_back(notify(order_status::shipped));
+    }
+    return result;
   }
 
-  expected<events> operator()(const deliver_order&) const {
-    if (state.status != order_status::shipped)
+  expected<events> operator()(const deliver_order& command) const {
+    if (state.status != order_status::fulfillment_processing &&
+        state.status != order_status::shipped)
       return wrong_state(state, "deliver");
-    return events{order_delivered{}, notify(order_status::delivered)};
+    auto skus = lines_in(state, command.seller_id, order_status::shipped);
+    if (skus.empty())
+      return make_failure(errc::wrong_state, "no shipped line to deliver");
+    bool all = every_line_after(
+        state, skus, order_status::delivered,
+        [](order_status status) { return status == order_status::delivered; });
+    events result{order_lines_delivered{std::move(skus)}};
+    if (all) {
+      result.emplace_back(order_delivered{});
+      result.emplace_back(notify(order_status::delivered));
+    }
+    return result;
   }
 
   expected<events> operator()(const refund_order& command) const {
+    auto& key = command.idempotency_key;
+    if (key.size() > refund_key_size_max)
+      return make_failure(errc::invalid_argument,
+                          "Idempotency-Key has at most 64 bytes");
+    if (auto seen = state.refund_keys.find(key);
+        !key.empty() && seen != state.refund_keys.end()) {
+      if (command.amount_cents.value_or(seen->second.amount_cents) ==
+          seen->second.amount_cents)
+        return events{};
+      return make_failure(errc::idempotency_conflict,
+                          "the Idempotency-Key was used with another amount");
+    }
     if (!state.charged)
       return wrong_state(state, "refund");
-    auto remaining =
-        state.total_cents - state.refunded_cents - refunds_pending_cents(state);
+    if (state.refunds_requested >= order_refunds_max)
+      return make_failure(errc::conflict, "an order takes at most 100 refunds");
+    auto remaining = refundable_cents();
     auto amount = command.amount_cents.value_or(remaining);
     if (amount <= 0 || amount > remaining)
       return make_failure(errc::invalid_argument,
                           "amount_cents must be between 1 and " +
                               std::to_string(remaining));
-    return events{refund_of(amount)};
+    return events{refund_of(amount, key)};
   }
 
   expected<events> operator()(const get_order&) const {
@@ -262,9 +411,9 @@ struct applier {
   }
   void operator()(const order_cancelled& event) {
     // Reservation attempts may have held some lines even when others were
-    // short; releasing is idempotent, so release whenever not sold.
+    // short; releasing is idempotent, so release whatever is not sold.
     state.release_pending = !state.stock_sold;
-    state.return_pending = state.stock_sold;
+    state.return_pending = state.stock_sold || !state.sold_skus.empty();
     state.status = order_status::cancelled;
     state.cancel_reason = event.reason;
     state.short_skus = event.short_skus;
@@ -303,21 +452,73 @@ struct applier {
   void operator()(const order_stock_returned&) {
     state.return_pending = false;
     state.stock_sold = false;
+    state.sold_skus.clear();
+  }
+  void operator()(const order_stock_partly_confirmed& event) {
+    state.stock_held = false;
+    state.sold_skus.insert(event.sold_skus.begin(), event.sold_skus.end());
   }
   void operator()(const order_fulfillment_started&) {
     state.status = order_status::fulfillment_processing;
+    for (auto& line : state.lines)
+      state.line_status[line.sku] = order_status::fulfillment_processing;
   }
+  void operator()(const order_lines_shipped& event) {
+    for (auto& sku : event.skus)
+      state.line_status[sku] = order_status::shipped;
+  }
+  void operator()(const order_lines_delivered& event) {
+    for (auto& sku : event.skus)
+      state.line_status[sku] = order_status::delivered;
+  }
+  // Before per-line fulfilment an order shipped and was delivered whole.
   void operator()(const order_shipped&) {
     state.status = order_status::shipped;
+    for (auto& [sku, status] : state.line_status)
+      if (!shipped_or_later(status))
+        status = order_status::shipped;
   }
   void operator()(const order_delivered&) {
     state.status = order_status::delivered;
+    for (auto& [sku, status] : state.line_status)
+      status = order_status::delivered;
   }
   void operator()(const order_refund_requested& event) {
     state.refunds_pending.push_back(event);
     ++state.refunds_requested;
+    if (!event.idempotency_key.empty())
+      state.refund_keys[event.idempotency_key] = event;
+  }
+  void operator()(const order_refund_retry_scheduled& event) {
+    state.refund_attempts = event.attempts;
+    state.refund_failure = event.reason;
+    if (event.retry_at_us == 0)
+      state.refund_retry_at_us.reset();
+    else
+      state.refund_retry_at_us = event.retry_at_us;
+  }
+  void operator()(const order_refund_parked& event) {
+    auto parked = std::find_if(
+        state.refunds_pending.begin(), state.refunds_pending.end(),
+        [&](const auto& refund) { return refund.refund_id == event.refund_id; });
+    assert(parked != state.refunds_pending.end());
+    state.refunds_parked.push_back(*parked);
+    state.refunds_pending.erase(parked);
+    state.refund_attempts = 0;
+    state.refund_retry_at_us.reset();
+    state.refund_failure = event.reason;
+  }
+  void operator()(const order_refunds_unparked&) {
+    for (auto& refund : state.refunds_parked)
+      state.refunds_pending.push_back(refund);
+    state.refunds_parked.clear();
+    state.refund_attempts = 0;
+    state.refund_retry_at_us.reset();
   }
   void operator()(const order_refunded& event) {
+    state.refund_attempts = 0;
+    state.refund_retry_at_us.reset();
+    state.refund_failure.clear();
     state.refunded_cents += event.amount_cents;
     std::erase_if(state.refunds_pending, [&](const auto& refund) {
       return refund.refund_id == event.refund_id;
@@ -327,6 +528,8 @@ struct applier {
       state.status = order_status::refunded;
   }
   void operator()(const order_notification& event) {
+    if (state.placed_at_us == 0)
+      state.placed_at_us = event.at_us;
     state.history.push_back({state.status, event.at_us});
   }
 };
@@ -376,13 +579,17 @@ void apply_event(order_state& state, const order_event& event) {
   assert(!(state.stock_held && state.stock_sold));
 }
 
+bool line_sold(const order_state& state, const std::string& sku) {
+  return state.stock_sold || state.sold_skus.contains(sku);
+}
+
 std::optional<order_step> next_step(const order_state& state, timestamp now) {
-  if (!state.refunds_pending.empty() && state.charged)
+  // Stock first: a refund the PSP refuses must not keep units away.
+  if (state.release_pending || state.return_pending)
+    return restore_lines{};
+  if (!state.refunds_pending.empty() && state.charged &&
+      !state.refund_retry_at_us)
     return refund_payment{state.refunds_pending.front()};
-  if (state.release_pending)
-    return release_lines{};
-  if (state.return_pending)
-    return return_lines{};
   switch (state.status) {
   case order_status::created:
     return reserve_lines{};
@@ -423,20 +630,30 @@ order_view order_entity::reply(const order_state& state, const order_command&) {
                     state.refunded_cents,
                     state.history,
                     state.cancel_reason,
-                    state.short_skus};
+                    state.short_skus,
+                    state.line_status,
+                    state.refunds_pending,
+                    state.refunds_parked,
+                    state.refund_failure};
 }
 
 std::optional<timestamp> order_entity::next_deadline(const order_state& state) {
-  if (!state.payment_check_at_us)
+  std::optional<int64_t> at_us = state.payment_check_at_us;
+  if (state.refund_retry_at_us &&
+      (!at_us || *state.refund_retry_at_us < *at_us))
+    at_us = state.refund_retry_at_us;
+  if (!at_us)
     return std::nullopt;
-  return timestamp{std::chrono::microseconds{*state.payment_check_at_us}};
+  return timestamp{std::chrono::microseconds{*at_us}};
 }
 
 std::optional<order_command> order_entity::on_deadline(const order_state& state,
                                                        timestamp now) {
-  if (!state.payment_check_at_us || *state.payment_check_at_us > micros(now))
-    return std::nullopt;
-  return order_command{check_payment{}};
+  if (state.payment_check_at_us && *state.payment_check_at_us <= micros(now))
+    return order_command{check_payment{}};
+  if (state.refund_retry_at_us && *state.refund_retry_at_us <= micros(now))
+    return order_command{retry_refund{}};
+  return std::nullopt;
 }
 
 } // namespace tillroll

@@ -10,7 +10,9 @@
 #include "events/order_events.hpp"
 
 #include <chrono>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -22,6 +24,17 @@ inline constexpr int64_t order_line_quantity_max = 100;
 inline constexpr size_t shipping_address_size_max = 4096;
 /// How long the saga waits before asking the PSP again.
 inline constexpr std::chrono::seconds payment_check_interval{2};
+/// Most refunds one order may request; each is remembered with its key.
+inline constexpr size_t order_refunds_max = 100;
+/// Longest refund Idempotency-Key.
+inline constexpr size_t refund_key_size_max = 64;
+/// A refund the PSP refuses is tried again after 250 ms, doubling up to a
+/// minute; after `refund_attempts_max` refusals it is parked for an
+/// operator (the audit and GET /v1/orders/{id} show it), and the stock
+/// goes back regardless.
+inline constexpr std::chrono::milliseconds refund_retry_delay_first{250};
+inline constexpr std::chrono::seconds refund_retry_delay_max{60};
+inline constexpr uint32_t refund_attempts_max = 5;
 
 enum class order_status : uint8_t {
   none,
@@ -79,6 +92,21 @@ struct order_state {
   uint32_t refunds_requested = 0;
   /// The saga clears the cart only for an order made from it.
   bool from_cart = true;
+  /// When the order was placed (its key's age counts from here).
+  int64_t placed_at_us = 0;
+  /// Each line's fulfilment: fulfillment_processing, shipped, delivered
+  /// (none before fulfilment starts). Lines are one per SKU.
+  std::map<std::string, order_status> line_status;
+  /// Lines that became sales when others' holds had ended.
+  std::set<std::string> sold_skus;
+  /// Refunds by their Idempotency-Key.
+  std::map<std::string, order_refund_requested> refund_keys;
+  /// The PSP refused the first pending refund this often.
+  uint32_t refund_attempts = 0;
+  std::optional<int64_t> refund_retry_at_us;
+  std::string refund_failure;
+  /// Refunds the PSP refused `refund_attempts_max` times.
+  std::vector<order_refund_requested> refunds_parked;
 
   template <class Archive> void serialize(Archive& archive) {
     archive(status, buyer_id, checkout_key, lines, currency, total_cents,
@@ -86,7 +114,9 @@ struct order_state {
             stock_held, stock_sold, release_pending, return_pending,
             payment_started, charged, psp_reference, payment_check_at_us,
             payment_check_due, retry_charge, refunded_cents, refunds_pending,
-            refunds_requested, from_cart);
+            refunds_requested, from_cart, placed_at_us, line_status, sold_skus,
+            refund_keys, refund_attempts, refund_retry_at_us, refund_failure,
+            refunds_parked);
   }
 };
 
@@ -99,6 +129,8 @@ struct place_order {
   std::string shipping_address;
   /// The lines are the buyer's cart (see order_placed).
   bool from_cart = true;
+  /// A placed order older than this answers `key_expired`.
+  std::chrono::microseconds key_retention = std::chrono::hours{24};
 };
 
 /// From the saga: every line reserved, or the skus that were short.
@@ -106,17 +138,30 @@ struct record_reservation {
   std::vector<std::string> short_skus;
 };
 struct record_payment_started {};
+/// A line's hold ended before the charge: the order is cancelled unpaid.
+struct record_hold_lost {};
 struct record_payment_outcome {
   enum class outcome : uint8_t { captured, declined, failed, pending };
   outcome result = outcome::pending;
   std::string psp_reference;
 };
-struct record_stock_confirmed {};
-struct record_stock_released {};
-struct record_stock_returned {};
+/// Every line confirmed, or `lost_skus` whose holds had ended.
+struct record_stock_confirmed {
+  std::vector<std::string> lost_skus;
+};
+/// Held lines released and sold lines returned.
+struct record_stock_restored {};
 struct record_refund_done {
   std::string refund_id;
 };
+struct record_refund_refused {
+  std::string refund_id;
+  std::string reason;
+};
+/// Issued by the timer when a refund's retry is due.
+struct retry_refund {};
+/// Admin: send the parked refunds to the PSP again.
+struct unpark_refunds {};
 /// The stock is sold and the cart cleared: fulfillment may begin.
 struct begin_fulfillment {};
 /// Issued by the timer when a payment check is due.
@@ -126,19 +171,28 @@ struct check_payment {};
 struct cancel_order {
   bool by_admin = false;
 };
-struct ship_order {};
-struct deliver_order {};
-/// Admin: no amount refunds what is left.
+/// The lines of `seller_id` move on; an empty seller (the admin) moves
+/// every line.
+struct ship_order {
+  std::string seller_id;
+};
+struct deliver_order {
+  std::string seller_id;
+};
+/// Admin: no amount refunds what is left; a retry with the same key
+/// refunds once.
 struct refund_order {
   std::optional<int64_t> amount_cents;
+  std::string idempotency_key;
 };
 struct get_order {};
 
 using order_command = std::variant<
-    place_order, record_reservation, record_payment_started,
-    record_payment_outcome, record_stock_confirmed, record_stock_released,
-    record_stock_returned, record_refund_done, begin_fulfillment, check_payment,
-    cancel_order, ship_order, deliver_order, refund_order, get_order>;
+    place_order, record_reservation, record_payment_started, record_hold_lost,
+    record_payment_outcome, record_stock_confirmed, record_stock_restored,
+    record_refund_done, record_refund_refused, retry_refund, unpark_refunds,
+    begin_fulfillment, check_payment, cancel_order, ship_order, deliver_order,
+    refund_order, get_order>;
 
 struct order_view {
   std::string order_id;
@@ -151,12 +205,16 @@ struct order_view {
   std::vector<order_status_change> history;
   std::string cancel_reason;
   std::vector<std::string> short_skus;
+  std::map<std::string, order_status> line_status;
+  std::vector<order_refund_requested> refunds_pending;
+  std::vector<order_refund_requested> refunds_parked;
+  std::string refund_failure;
 };
 
 /// The saga's next step, read off the state.
 struct reserve_lines {};
-struct release_lines {};
-struct return_lines {};
+/// Release what is held, return what is sold, line by line.
+struct restore_lines {};
 /// Persist that the charge is about to be sent.
 struct start_payment {};
 /// Ask the PSP what became of the charge and charge only if it knows of
@@ -167,9 +225,12 @@ struct start_fulfillment {};
 struct refund_payment {
   order_refund_requested refund;
 };
-using order_step = std::variant<reserve_lines, release_lines, return_lines,
-                                start_payment, charge_payment, confirm_lines,
-                                start_fulfillment, refund_payment>;
+using order_step =
+    std::variant<reserve_lines, restore_lines, start_payment, charge_payment,
+                 confirm_lines, start_fulfillment, refund_payment>;
+
+/// Whether the line of `sku` became a sale.
+bool line_sold(const order_state& state, const std::string& sku);
 
 /// The payment's id: one per order, so the PSP key is the order's.
 std::string payment_id_of(const order_state& state);
@@ -188,8 +249,9 @@ bool checkout_settled(const order_state& state);
 
 struct order_entity {
   static constexpr std::string_view kind = "order";
-  // 2: the state knows whether its lines came from the cart.
-  static constexpr uint16_t snapshot_version = 2;
+  // 2: the state knows whether its lines came from the cart; 3: lines'
+  // fulfilment, refund keys and retries.
+  static constexpr uint16_t snapshot_version = 3;
   using state_type = order_state;
   using event_type = order_event;
   using command_type = order_command;

@@ -40,6 +40,10 @@ simulated_psp::load(const std::string& key) {
     fields >> id;
     books.refund_ids.push_back(id);
   }
+  // Books written before refunds could be refused have no such field.
+  int refuses = 0;
+  if (fields >> refuses)
+    books.refuses_refunds = refuses != 0;
   return std::optional<account>{std::move(books)};
 }
 
@@ -50,6 +54,7 @@ bool simulated_psp::store(const std::string& key, const account& books) {
          << books.refund_ids.size();
   for (auto& id : books.refund_ids)
     fields << ' ' << id;
+  fields << ' ' << (books.refuses_refunds ? 1 : 0);
   rocksdb::WriteBatch batch;
   batch.Put(log_.family(column_family::metadata), books_key(key), fields.str());
   // Not fsync'd: the simulated PSP runs in our process, and what it wrote
@@ -76,9 +81,11 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
     books.status = "failed";
     answer = {psp_status::failed, "", "processing error, retry"};
   } else if (charge.token == "tok_visa" || charge.token == "tok_error" ||
-             charge.token == "tok_timeout") {
+             charge.token == "tok_timeout" ||
+             charge.token == "tok_refund_declined") {
     books.status = "captured";
     books.captured_cents = charge.amount_cents;
+    books.refuses_refunds = charge.token == "tok_refund_declined";
     answer =
         charge.token == "tok_timeout"
             ? psp_answer{psp_status::pending, "", "no answer"}
@@ -100,6 +107,8 @@ psp_answer simulated_psp::refund(const std::string& key,
   if (!loaded || !*loaded || (*loaded)->status != "captured")
     return {psp_status::declined, "", "nothing captured to refund"};
   auto books = **loaded;
+  if (books.refuses_refunds)
+    return {psp_status::declined, "", "the card refuses refunds"};
   if (std::find(books.refund_ids.begin(), books.refund_ids.end(), refund_id) !=
       books.refund_ids.end())
     return {psp_status::captured, reference_of(key) + "_" + refund_id, ""};

@@ -61,7 +61,8 @@ public:
 
 /// Test tokens: `tok_visa` succeeds; `tok_declined` declines; `tok_timeout`
 /// captures but gives no answer until asked for the status; `tok_error`
-/// fails transiently, then succeeds on retry. Its books are kept durably
+/// fails transiently, then succeeds on retry; `tok_refund_declined`
+/// succeeds and refuses every refund. Its books are kept durably
 /// in the node's metadata under `psp/`, as a real PSP's outlive a crash of
 /// ours.
 class simulated_psp final : public psp_adapter {
@@ -82,6 +83,7 @@ private:
     int64_t refunded_cents = 0;
     uint32_t attempts = 0;
     std::vector<std::string> refund_ids;
+    bool refuses_refunds = false;
   };
   expected<std::optional<account>> load(const std::string& key);
   bool store(const std::string& key, const account& books);

@@ -22,7 +22,9 @@ void sync_price(product_self* self) {
     if (variant.sku != sku)
       continue;
     saga_call<sku_entity>(
-        self, sku, set_price{variant.price_cents, variant.currency},
+        self, sku,
+        set_price{variant.price_cents, variant.currency, st.id,
+                  st.state.listing.seller_id},
         [self, sku](expected<sku_view> set) {
           if (!set && !final_code(set.error().code))
             return saga_retry_later<product_entity>(self);
@@ -33,12 +35,45 @@ void sync_price(product_self* self) {
   saga_finish<product_entity>(self, record_price_synced{sku});
 }
 
+/// Tells every SKU the product owns that it is no longer sold.
+void withdraw_skus(product_self* self) {
+  auto& st = self->state;
+  struct progress {
+    size_t waiting = 0;
+    bool passing_failure = false;
+  };
+  auto tally = std::make_shared<progress>();
+  std::vector<std::string> skus;
+  for (auto& variant : st.state.listing.variants)
+    if (product_entity::owns_sku(st.state, variant.sku))
+      skus.push_back(variant.sku);
+  if (skus.empty())
+    return saga_finish<product_entity>(self, record_skus_withdrawn{});
+  tally->waiting = skus.size();
+  for (auto& sku : skus)
+    saga_call<sku_entity>(self, sku, withdraw_sku{st.id},
+                          [self, tally](expected<sku_view> withdrawn) {
+                            if (!withdrawn &&
+                                !final_code(withdrawn.error().code))
+                              tally->passing_failure = true;
+                            if (--tally->waiting > 0)
+                              return;
+                            if (tally->passing_failure)
+                              return saga_retry_later<product_entity>(self);
+                            saga_finish<product_entity>(
+                                self, record_skus_withdrawn{});
+                          });
+}
+
 struct product_driver {
   static void on_settled(product_self* self) {
     auto& st = self->state;
     if (st.step_in_flight || !product_entity::pending_work(st.state))
       return;
     st.step_in_flight = true;
+    if (st.state.variants_ready && st.state.delisted &&
+        !st.state.skus_withdrawn)
+      return withdraw_skus(self);
     if (st.state.variants_ready)
       return sync_price(self);
     auto& listing = st.state.listing;

@@ -1,5 +1,8 @@
 #include "actors/product/product_state.hpp"
 
+#include "events/currency.hpp"
+
+#include <algorithm>
 #include <cassert>
 #include <set>
 
@@ -43,10 +46,10 @@ expected<void> check_images(const std::vector<std::string>& images) {
 }
 
 expected<void> check_price(int64_t price_cents, const std::string& currency) {
-  if (price_cents < 0 || price_cents > 10'000'000'000)
-    return invalid("price_cents must be between 0 and 10000000000");
-  if (currency.size() != 3)
-    return invalid("currency must be an ISO 4217 code");
+  if (price_cents < 1 || price_cents > 10'000'000'000)
+    return invalid("price_cents must be between 1 and 10000000000");
+  if (!known_currency(currency))
+    return invalid("currency must be an ISO 4217 code such as USD");
   return {};
 }
 
@@ -96,6 +99,10 @@ struct decider {
         return std::move(ok).error();
       if (variant.initial_stock < 0 || variant.initial_stock > 1'000'000'000)
         return invalid("stock must be between 0 and 1000000000");
+      // A cart and an order pay in one currency, so a product sells in
+      // one.
+      if (variant.currency != listing.variants.front().currency)
+        return invalid("a product's variants share one currency");
     }
     auto listed = listing;
     listed.listed_at_us = now.time_since_epoch().count();
@@ -128,10 +135,18 @@ struct decider {
       return std::move(ok).error();
     if (auto ok = check_price(command.price_cents, command.currency); !ok)
       return std::move(ok).error();
-    for (auto& variant : state.listing.variants)
-      if (variant.sku == command.sku)
-        return events{variant_price_changed{command.sku, command.price_cents,
-                                            command.currency}};
+    if (state.delisted)
+      return make_failure(errc::wrong_state, "the product is delisted");
+    // A variant whose SKU belonged to another product is not this one's
+    // to price.
+    if (product_entity::owns_sku(state, command.sku))
+      for (auto& variant : state.listing.variants)
+        if (variant.sku == command.sku) {
+          if (variant.currency != command.currency)
+            return invalid("a variant's currency stays " + variant.currency);
+          return events{variant_price_changed{
+              command.sku, command.price_cents, command.currency}};
+        }
     return make_failure(errc::not_found, "the product has no such variant");
   }
 
@@ -167,6 +182,12 @@ struct decider {
     if (!state.prices_unsynced.contains(command.sku))
       return events{};
     return events{variant_price_synced{command.sku}};
+  }
+
+  expected<events> operator()(const record_skus_withdrawn&) const {
+    if (!state.delisted || state.skus_withdrawn)
+      return events{};
+    return events{skus_withdrawn{}};
   }
 
   expected<events> operator()(const get_product&) const { return events{}; }
@@ -205,6 +226,7 @@ struct applier {
       }
   }
   void operator()(const product_delisted&) { state.delisted = true; }
+  void operator()(const skus_withdrawn&) { state.skus_withdrawn = true; }
   void operator()(const review_added& event) {
     state.reviews[event.buyer_id] = {event.rating, event.text, event.at_us};
     state.rating_sum += event.rating;
@@ -223,6 +245,14 @@ expected<std::vector<product_event>> decide(const product_state& state,
   if (!state.listed && !std::holds_alternative<list_product>(command))
     return make_failure(errc::not_found, "no such product");
   return std::visit(decider{state, now}, command);
+}
+
+bool product_entity::owns_sku(const product_state& state,
+                              const std::string& sku) {
+  // Before the SKUs are registered nothing is known to be rejected; the
+  // SKU itself refuses a price from a product not its own.
+  return std::find(state.rejected_skus.begin(), state.rejected_skus.end(),
+                   sku) == state.rejected_skus.end();
 }
 
 void apply_event(product_state& state, const product_event& event) {

@@ -38,6 +38,8 @@ struct product_state {
   bool listed = false;
   bool delisted = false;
   bool variants_ready = false;
+  /// The delisting reached every SKU.
+  bool skus_withdrawn = false;
   product_listed listing;
   std::vector<std::string> rejected_skus;
   /// Variants whose new price the SKU does not charge yet.
@@ -52,8 +54,8 @@ struct product_state {
                                  static_cast<double>(reviews.size());
   }
   template <class Archive> void serialize(Archive& archive) {
-    archive(listed, delisted, variants_ready, listing, rejected_skus,
-            prices_unsynced, reviews, rating_sum);
+    archive(listed, delisted, variants_ready, skus_withdrawn, listing,
+            rejected_skus, prices_unsynced, reviews, rating_sum);
   }
 };
 
@@ -87,12 +89,13 @@ struct record_variants_registered {
 struct record_price_synced {
   std::string sku;
 };
+struct record_skus_withdrawn {};
 struct get_product {};
 
 using product_command =
     std::variant<list_product, change_product, change_variant_price,
                  delist_product, add_review, record_variants_registered,
-                 record_price_synced, get_product>;
+                 record_price_synced, record_skus_withdrawn, get_product>;
 
 struct product_view {
   std::string product_id;
@@ -109,7 +112,8 @@ void apply_event(product_state& state, const product_event& event);
 
 struct product_entity {
   static constexpr std::string_view kind = "product";
-  static constexpr uint16_t snapshot_version = 1;
+  // 2: whether the delisting reached the SKUs.
+  static constexpr uint16_t snapshot_version = 2;
   using state_type = product_state;
   using event_type = product_event;
   using command_type = product_command;
@@ -120,12 +124,16 @@ struct product_entity {
     return product_view{"", state.delisted, state.listing, state.rating(),
                         state.reviews.size()};
   }
-  /// The listing's variants still need their SKUs registered, or a new
-  /// price pushed to its SKU.
+  /// The listing's variants still need their SKUs registered, a new
+  /// price pushed to its SKU, or the delisting pushed to them.
   static bool pending_work(const product_state& state) {
     return state.listed &&
-           (!state.variants_ready || !state.prices_unsynced.empty());
+           (!state.variants_ready || !state.prices_unsynced.empty() ||
+            (state.delisted && !state.skus_withdrawn));
   }
+  /// The variants whose SKUs the product owns (not those another product
+  /// had taken).
+  static bool owns_sku(const product_state& state, const std::string& sku);
 };
 
 } // namespace tillroll

@@ -51,6 +51,12 @@ struct event_fields {
     out["order_id"] = event.order_id;
     out["expires_at_us"] = event.expires_at_us;
   }
+  void operator()(const sku_withdrawn&) {}
+  void operator()(const stock_change_keyed& event) {
+    out["idempotency_key"] = event.idempotency_key;
+    out["delta"] = event.delta;
+    out["at_us"] = event.at_us;
+  }
 };
 
 } // namespace
@@ -73,6 +79,8 @@ json::value to_json(const sku_state& state) {
   out["available"] = state.available();
   out["price_cents"] = state.price_cents;
   out["currency"] = state.currency;
+  out["withdrawn"] = state.withdrawn;
+  out["clock_us"] = state.clock_us;
   json::object reservations;
   for (auto& [order_id, reservation] : state.reservations)
     reservations[order_id] =
@@ -81,6 +89,7 @@ json::value to_json(const sku_state& state) {
   out["reservations"] = std::move(reservations);
   out["confirmed_orders"] = state.confirmed_orders.size();
   out["ended_orders"] = state.ended_orders.size();
+  out["stock_change_keys"] = state.stock_change_keys.size();
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "actors/sku/sku_state.hpp"
 
+#include "events/currency.hpp"
+
 #include <algorithm>
 #include <cassert>
 
@@ -13,18 +15,19 @@ failure invalid(std::string message) {
   return make_failure(errc::invalid_argument, std::move(message));
 }
 
-bool valid_currency(const std::string& currency) {
-  return currency.size() == 3 &&
-         std::all_of(currency.begin(), currency.end(),
-                     [](char c) { return c >= 'A' && c <= 'Z'; });
-}
-
+// Nothing is sold for nothing: an order of price 0 would wait for a
+// charge that never comes.
 expected<void> check_price(int64_t price_cents, const std::string& currency) {
-  if (price_cents < 0 || price_cents > price_cents_max)
-    return invalid("price_cents must be between 0 and 10000000000");
-  if (!valid_currency(currency))
+  if (price_cents < 1 || price_cents > price_cents_max)
+    return invalid("price_cents must be between 1 and 10000000000");
+  if (!known_currency(currency))
     return invalid("currency must be an ISO 4217 code such as USD");
   return {};
+}
+
+failure hold_ended() {
+  return make_failure(errc::reservation_expired,
+                      "the order's hold on this sku has ended");
 }
 
 expected<void> check_order_id(const std::string& order_id) {
@@ -62,26 +65,50 @@ struct decider {
   }
 
   expected<events> operator()(const adjust_stock& command) const {
+    if (command.requested_by != state.seller_id)
+      return make_failure(errc::forbidden, "the sku is another seller's");
     if (command.delta == 0 || command.delta > stock_quantity_max ||
         command.delta < -stock_quantity_max)
       return invalid("delta must be non-zero and at most 1000000000 in size");
+    auto& key = command.idempotency_key;
+    if (key.size() > stock_change_key_size_max)
+      return invalid("Idempotency-Key has at most 64 bytes");
+    if (auto seen = state.stock_change_keys.find(key);
+        !key.empty() && seen != state.stock_change_keys.end()) {
+      if (seen->second.quantity == command.delta)
+        return events{};
+      return make_failure(errc::idempotency_conflict,
+                          "the Idempotency-Key was used with another delta");
+    }
+    events result;
     if (command.delta > 0) {
       if (state.received + command.delta > stock_quantity_max)
         return invalid("stock would exceed 1000000000");
-      return events{stock_received{command.delta}};
+      result.emplace_back(stock_received{command.delta});
+    } else {
+      if (state.available() + command.delta < 0)
+        return make_failure(errc::conflict,
+                            "removing " + std::to_string(-command.delta) +
+                                " would go below what is sold and reserved; " +
+                                std::to_string(state.available()) +
+                                " can be removed");
+      result.emplace_back(stock_removed{-command.delta});
     }
-    if (state.available() + command.delta < 0)
-      return make_failure(errc::conflict,
-                          "removing " + std::to_string(-command.delta) +
-                              " would go below what is sold and reserved; " +
-                              std::to_string(state.available()) +
-                              " can be removed");
-    return events{stock_removed{-command.delta}};
+    if (!key.empty())
+      result.emplace_back(stock_change_keyed{
+          key, command.delta, now.time_since_epoch().count()});
+    return result;
   }
 
   expected<events> operator()(const set_price& command) const {
+    if (command.product_id != state.product_id ||
+        command.seller_id != state.seller_id)
+      return make_failure(errc::forbidden,
+                          "only the sku's own product changes its price");
     if (auto ok = check_price(command.price_cents, command.currency); !ok)
       return std::move(ok).error();
+    if (command.currency != state.currency)
+      return invalid("a sku's currency stays " + state.currency);
     if (command.price_cents == state.price_cents &&
         command.currency == state.currency)
       return events{};
@@ -93,8 +120,9 @@ struct decider {
       return std::move(ok).error();
     if (command.quantity < 1 || command.quantity > reservation_quantity_max)
       return invalid("quantity must be between 1 and 10000");
-    if (command.ttl <= std::chrono::microseconds::zero())
-      return invalid("a reservation needs a positive ttl");
+    if (command.ttl <= std::chrono::microseconds::zero() ||
+        command.ttl > reservation_ttl_max)
+      return invalid("a reservation's ttl is positive and at most an hour");
     if (auto held = state.reservations.find(command.order_id);
         held != state.reservations.end()) {
       if (held->second.quantity == command.quantity)
@@ -104,14 +132,15 @@ struct decider {
     }
     if (auto sold = state.confirmed_orders.find(command.order_id);
         sold != state.confirmed_orders.end()) {
-      if (sold->second == command.quantity)
+      if (sold->second.quantity == command.quantity)
         return events{};
       return make_failure(errc::conflict, "order already bought another "
                                           "quantity");
     }
     if (state.ended_orders.contains(command.order_id))
-      return make_failure(errc::wrong_state,
-                          "the order's reservation has ended");
+      return hold_ended();
+    if (state.withdrawn)
+      return make_failure(errc::delisted, "the product is delisted");
     if (state.available() < command.quantity)
       return make_failure(errc::out_of_stock,
                           std::to_string(state.available()) + " available");
@@ -119,15 +148,19 @@ struct decider {
                                  expiry(now, command.ttl)}};
   }
 
+  bool expired(const sku_reservation& held) const {
+    return held.expires_at_us <= now.time_since_epoch().count();
+  }
+
+  // A hold past its expiry is over even before the timer ends it: the
+  // TTL is the promise, so nothing is sold or extended past it.
   expected<events> operator()(const confirm_reservation& command) const {
     if (state.confirmed_orders.contains(command.order_id))
       return events{};
-    if (state.reservations.contains(command.order_id))
+    if (auto held = state.reservations.find(command.order_id);
+        held != state.reservations.end() && !expired(held->second))
       return events{reservation_confirmed{command.order_id}};
-    if (state.ended_orders.contains(command.order_id))
-      return make_failure(errc::wrong_state,
-                          "the order's reservation has ended");
-    return make_failure(errc::not_found, "the order holds no reservation");
+    return hold_ended();
   }
 
   expected<events> operator()(const release_reservation& command) const {
@@ -142,11 +175,12 @@ struct decider {
   }
 
   expected<events> operator()(const extend_reservation& command) const {
+    if (command.ttl <= std::chrono::microseconds::zero() ||
+        command.ttl > reservation_ttl_max)
+      return invalid("an extension's ttl is positive and at most an hour");
     auto held = state.reservations.find(command.order_id);
-    if (held == state.reservations.end())
-      return make_failure(errc::wrong_state, "the order holds no reservation");
-    if (command.ttl <= std::chrono::microseconds::zero())
-      return invalid("an extension needs a positive ttl");
+    if (held == state.reservations.end() || expired(held->second))
+      return hold_ended();
     auto until = expiry(now, command.ttl);
     if (until <= held->second.expires_at_us)
       return events{};
@@ -156,10 +190,25 @@ struct decider {
   expected<events> operator()(const return_sale& command) const {
     auto sold = state.confirmed_orders.find(command.order_id);
     if (sold != state.confirmed_orders.end())
-      return events{sale_returned{command.order_id, sold->second}};
+      return events{sale_returned{command.order_id, sold->second.quantity}};
     if (state.ended_orders.contains(command.order_id))
       return events{};
-    return make_failure(errc::not_found, "the order bought nothing here");
+    if (state.reservations.contains(command.order_id))
+      return make_failure(errc::wrong_state, "the order's stock is held, "
+                                             "not sold");
+    // Forgotten (sold longer ago than the SKU remembers): the order's own
+    // quantity comes back, at most what is sold.
+    if (command.quantity < 1 || command.quantity > state.sold)
+      return make_failure(errc::not_found, "the order bought nothing here");
+    return events{sale_returned{command.order_id, command.quantity}};
+  }
+
+  expected<events> operator()(const withdraw_sku& command) const {
+    if (command.product_id != state.product_id)
+      return make_failure(errc::forbidden, "the sku is another product's");
+    if (state.withdrawn)
+      return events{};
+    return events{sku_withdrawn{}};
   }
 
   expected<events> operator()(const expire_reservations&) const {
@@ -177,24 +226,73 @@ struct decider {
   expected<events> operator()(const get_sku&) const { return events{}; }
 };
 
+void remember_ended(sku_state& state, std::string order_id, int64_t at_us) {
+  state.remembered.emplace(at_us, order_id);
+  state.ended_orders.emplace(std::move(order_id), at_us);
+}
+
 void end_reservation(sku_state& state, const std::string& order_id) {
   auto held = state.reservations.find(order_id);
   assert(held != state.reservations.end());
   state.reserved -= held->second.quantity;
-  state.expiries.erase({held->second.expires_at_us, order_id});
+  auto at_us = held->second.expires_at_us;
+  state.expiries.erase({at_us, order_id});
   auto node = state.reservations.extract(held);
-  state.ended_orders.insert(std::move(node.key()));
+  remember_ended(state, std::move(node.key()), at_us);
+}
+
+/// Forgets the orders remembered from before the memory's horizon.
+void forget_old_orders(sku_state& state) {
+  auto horizon = state.clock_us -
+                 std::chrono::microseconds{sku_order_memory}.count();
+  while (!state.remembered.empty() &&
+         state.remembered.begin()->first < horizon) {
+    auto node = state.remembered.extract(state.remembered.begin());
+    auto& order_id = node.value().second;
+    if (auto sold = state.confirmed_orders.find(order_id);
+        sold != state.confirmed_orders.end() &&
+        sold->second.at_us == node.value().first)
+      state.confirmed_orders.erase(sold);
+    else
+      state.ended_orders.erase(order_id);
+  }
+}
+
+void advance_clock(sku_state& state, int64_t at_us) {
+  if (at_us <= state.clock_us)
+    return;
+  state.clock_us = at_us;
+  forget_old_orders(state);
 }
 
 struct applier {
   sku_state& state;
 
   void operator()(const sale_returned& event) {
-    auto sold = state.confirmed_orders.find(event.order_id);
-    assert(sold != state.confirmed_orders.end());
-    state.sold -= sold->second;
-    auto node = state.confirmed_orders.extract(sold);
-    state.ended_orders.insert(std::move(node.key()));
+    if (auto sold = state.confirmed_orders.find(event.order_id);
+        sold != state.confirmed_orders.end()) {
+      state.sold -= sold->second.quantity;
+      state.remembered.erase({sold->second.at_us, event.order_id});
+      state.confirmed_orders.erase(sold);
+    } else {
+      state.sold -= event.quantity;
+    }
+    remember_ended(state, event.order_id, state.clock_us);
+  }
+  void operator()(const sku_withdrawn&) { state.withdrawn = true; }
+  void operator()(const stock_change_keyed& event) {
+    auto retention =
+        std::chrono::microseconds{stock_change_key_retention}.count();
+    auto& by_time = state.stock_change_keys_by_time;
+    while (!by_time.empty() &&
+           (by_time.begin()->first < event.at_us - retention ||
+            by_time.size() >= stock_change_keys_max)) {
+      state.stock_change_keys.erase(by_time.begin()->second);
+      by_time.erase(by_time.begin());
+    }
+    state.stock_change_keys[event.idempotency_key] =
+        sku_remembered{event.delta, event.at_us};
+    by_time.emplace(event.at_us, event.idempotency_key);
   }
 
   void operator()(const sku_registered& event) {
@@ -216,9 +314,16 @@ struct applier {
   }
   void operator()(const stock_reserved& event) {
     state.reserved += event.quantity;
+    // A retry after the order was forgotten holds it afresh.
+    if (auto ended = state.ended_orders.find(event.order_id);
+        ended != state.ended_orders.end()) {
+      state.remembered.erase({ended->second, event.order_id});
+      state.ended_orders.erase(ended);
+    }
     state.reservations[event.order_id] =
         sku_reservation{event.quantity, event.expires_at_us};
     state.expiries.emplace(event.expires_at_us, event.order_id);
+    advance_clock(state, event.expires_at_us);
   }
   void operator()(const reservation_confirmed& event) {
     auto held = state.reservations.find(event.order_id);
@@ -228,8 +333,10 @@ struct applier {
     state.expiries.erase({held->second.expires_at_us, event.order_id});
     // Moves the order id's node instead of copying the string.
     auto node = state.reservations.extract(held);
-    state.confirmed_orders.emplace(std::move(node.key()),
-                                   node.mapped().quantity);
+    auto at_us = node.mapped().expires_at_us;
+    state.remembered.emplace(at_us, node.key());
+    state.confirmed_orders.emplace(
+        std::move(node.key()), sku_remembered{node.mapped().quantity, at_us});
   }
   void operator()(const reservation_released& event) {
     end_reservation(state, event.order_id);
@@ -243,6 +350,7 @@ struct applier {
     state.expiries.erase({held->second.expires_at_us, event.order_id});
     state.expiries.emplace(event.expires_at_us, event.order_id);
     held->second.expires_at_us = event.expires_at_us;
+    advance_clock(state, event.expires_at_us);
   }
 };
 
@@ -262,12 +370,17 @@ void apply_event(sku_state& state, const sku_event& event) {
   assert(state.sold >= 0);
   assert(state.sold + state.reserved <= state.received);
   assert(state.expiries.size() == state.reservations.size());
+  assert(state.remembered.size() ==
+         state.confirmed_orders.size() + state.ended_orders.size());
+  assert(state.stock_change_keys.size() ==
+         state.stock_change_keys_by_time.size());
 }
 
 sku_view view(const sku_state& state, const sku_command& command) {
   sku_view result{state.product_id,  state.seller_id, state.received,
                   state.sold,        state.reserved,  state.available(),
-                  state.price_cents, state.currency,  std::nullopt};
+                  state.price_cents, state.currency,  state.withdrawn,
+                  std::nullopt};
   auto order_id = std::visit(
       [](const auto& alternative) -> std::string {
         if constexpr (requires { alternative.order_id; })

@@ -27,15 +27,42 @@ inline constexpr int64_t price_cents_max = 10'000'000'000;
 /// Longest order id accepted in a reservation.
 inline constexpr size_t order_id_size_max = 128;
 inline constexpr std::chrono::minutes reservation_ttl_default{10};
+/// Longest hold a reservation or an extension may ask for.
+inline constexpr std::chrono::hours reservation_ttl_max{1};
 /// Most reservations one timer tick expires; the rest go on the next tick,
 /// which follows at once, so one command's events stay bounded.
 inline constexpr size_t expirations_per_command_max = 256;
+/// How long a SKU remembers an order whose hold ended (sold, released,
+/// expired or returned), so that a retried saga step changes nothing. It
+/// is counted on the SKU's own clock, the newest hold expiry it has seen,
+/// so that apply stays a pure function of the events; an order is
+/// remembered from its hold's expiry. A saga retries a step within
+/// seconds, a restart resumes it at once, and the SKU's clock stands still
+/// while the node is down: half an hour past the hold is ample. So a hot
+/// SKU remembers its last half hour of orders, not every order it ever
+/// sold; a cancellation after that returns the quantity the order states.
+inline constexpr std::chrono::minutes sku_order_memory{30};
+/// Longest seller idempotency key for a stock change.
+inline constexpr size_t stock_change_key_size_max = 64;
+/// How long, and how many, stock-change keys a SKU remembers: a seller
+/// retrying a change within a day with the same key changes stock once.
+inline constexpr std::chrono::hours stock_change_key_retention{24};
+inline constexpr size_t stock_change_keys_max = 10'000;
 
 struct sku_reservation {
   int64_t quantity = 0;
   int64_t expires_at_us = 0;
   template <class Archive> void serialize(Archive& archive) {
     archive(quantity, expires_at_us);
+  }
+};
+
+/// A quantity remembered with the time it is remembered from.
+struct sku_remembered {
+  int64_t quantity = 0;
+  int64_t at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(quantity, at_us);
   }
 };
 
@@ -49,22 +76,34 @@ struct sku_state {
   int64_t reserved = 0;
   int64_t price_cents = 0;
   std::string currency;
+  /// The product was delisted: no new reservations.
+  bool withdrawn = false;
   std::map<std::string, sku_reservation> reservations;
   /// The open reservations by expiry, so the timer finds the next one
   /// without a scan: a hot SKU holds thousands.
   std::set<std::pair<int64_t, std::string>> expiries;
   /// Orders whose reservation became a sale, with the quantity sold; kept
-  /// so a retried confirm changes nothing twice.
-  std::map<std::string, int64_t> confirmed_orders;
-  /// Orders whose reservation was released or expired.
-  std::set<std::string> ended_orders;
+  /// for `sku_order_memory` so a retried confirm changes nothing twice.
+  std::map<std::string, sku_remembered> confirmed_orders;
+  /// Orders whose reservation was released, expired or returned, with the
+  /// time they are remembered from.
+  std::map<std::string, int64_t> ended_orders;
+  /// Confirmed and ended orders by the time they are remembered from, so
+  /// the oldest are forgotten without a scan.
+  std::set<std::pair<int64_t, std::string>> remembered;
+  /// The SKU's clock: the newest hold expiry it has seen.
+  int64_t clock_us = 0;
+  /// Stock changes by the seller's idempotency key: the delta and when.
+  std::map<std::string, sku_remembered> stock_change_keys;
+  std::set<std::pair<int64_t, std::string>> stock_change_keys_by_time;
 
   int64_t available() const noexcept { return received - sold - reserved; }
 
   template <class Archive> void serialize(Archive& archive) {
     archive(registered, product_id, seller_id, received, sold, reserved,
-            price_cents, currency, reservations, expiries, confirmed_orders,
-            ended_orders);
+            price_cents, currency, withdrawn, reservations, expiries,
+            confirmed_orders, ended_orders, remembered, clock_us,
+            stock_change_keys, stock_change_keys_by_time);
   }
 };
 
@@ -76,14 +115,21 @@ struct register_sku {
   int64_t initial_stock = 0;
 };
 
-/// Receives (delta > 0) or removes (delta < 0) stock.
+/// Receives (delta > 0) or removes (delta < 0) stock; only the SKU's
+/// seller may. With an idempotency key, a retry changes stock once.
 struct adjust_stock {
   int64_t delta = 0;
+  std::string requested_by;
+  std::string idempotency_key;
 };
 
+/// A new price from the SKU's own product and seller, and no one else;
+/// the currency stays the one the SKU was registered with.
 struct set_price {
   int64_t price_cents = 0;
   std::string currency;
+  std::string product_id;
+  std::string seller_id;
 };
 
 struct reserve_stock {
@@ -105,9 +151,16 @@ struct extend_reservation {
   std::chrono::microseconds ttl = reservation_ttl_default;
 };
 
-/// A cancelled order's sold units come back.
+/// A cancelled order's sold units come back. `quantity` is what the order
+/// bought here, used once the SKU no longer remembers the order.
 struct return_sale {
   std::string order_id;
+  int64_t quantity = 0;
+};
+
+/// The SKU's product was delisted.
+struct withdraw_sku {
+  std::string product_id;
 };
 
 /// Issued by the SKU's timer: ends every reservation past its expiry.
@@ -118,7 +171,7 @@ struct get_sku {};
 using sku_command =
     std::variant<register_sku, adjust_stock, set_price, reserve_stock,
                  confirm_reservation, release_reservation, extend_reservation,
-                 return_sale, expire_reservations, get_sku>;
+                 return_sale, expire_reservations, withdraw_sku, get_sku>;
 
 /// What a SKU command answers: the levels after it.
 struct sku_view {
@@ -130,6 +183,7 @@ struct sku_view {
   int64_t available = 0;
   int64_t price_cents = 0;
   std::string currency;
+  bool withdrawn = false;
   /// For reserve and extend: when the order's hold ends.
   std::optional<int64_t> reservation_expires_at_us;
 };
@@ -149,7 +203,8 @@ std::optional<timestamp> next_deadline(const sku_state& state);
 struct sku_entity {
   static constexpr std::string_view kind = "sku";
   /// Bumped whenever sku_state's serialized form changes.
-  static constexpr uint16_t snapshot_version = 1;
+  // 2: remembered orders carry their time; delisting; stock-change keys.
+  static constexpr uint16_t snapshot_version = 2;
   using state_type = sku_state;
   using event_type = sku_event;
   using command_type = sku_command;

@@ -100,6 +100,9 @@ TEST_CASE("every stored SKU event version still loads") {
   check_fixture(sale_returned{"order-9", 2}, sale_returned{"order-9", 2});
   check_fixture(reservation_extended{"order-9", 1'790'000'900'000'000},
                 reservation_extended{"order-9", 1'790'000'900'000'000});
+  check_fixture(sku_withdrawn{}, sku_withdrawn{});
+  check_fixture(stock_change_keyed{"key-1", -4, 1'790'000'000'000'000},
+                stock_change_keyed{"key-1", -4, 1'790'000'000'000'000});
 }
 
 TEST_CASE("a price_set v1 record from before currencies loads as USD") {
@@ -155,8 +158,23 @@ TEST_CASE("every stored order event version still loads") {
                        order_fulfillment_started{});
   check_fixture<order>(order_shipped{}, order_shipped{});
   check_fixture<order>(order_delivered{}, order_delivered{});
-  check_fixture<order>(order_refund_requested{"refund-1", 500},
-                       order_refund_requested{"refund-1", 500});
+  // A v1 refund request had no idempotency key.
+  check_fixture<order>(order_refund_requested_v1{"refund-1", 500},
+                       order_refund_requested{"refund-1", 500, ""});
+  check_fixture<order>(order_refund_requested{"refund-2", 700, "key-7"},
+                       order_refund_requested{"refund-2", 700, "key-7"});
+  check_fixture<order>(order_lines_shipped{{"SKU-1"}},
+                       order_lines_shipped{{"SKU-1"}});
+  check_fixture<order>(order_lines_delivered{{"SKU-1"}},
+                       order_lines_delivered{{"SKU-1"}});
+  check_fixture<order>(
+      order_refund_retry_scheduled{"refund-1", "refused", 2, 99},
+      order_refund_retry_scheduled{"refund-1", "refused", 2, 99});
+  check_fixture<order>(order_refund_parked{"refund-1", "refused"},
+                       order_refund_parked{"refund-1", "refused"});
+  check_fixture<order>(order_refunds_unparked{}, order_refunds_unparked{});
+  check_fixture<order>(order_stock_partly_confirmed{{"SKU-1"}},
+                       order_stock_partly_confirmed{{"SKU-1"}});
   check_fixture<order>(order_refunded{"refund-1", 500},
                        order_refunded{"refund-1", 500});
   check_fixture<order>(order_notification{"shipped", "buyer-1", 5},
@@ -169,7 +187,11 @@ TEST_CASE("every stored cart event version still loads") {
                       cart_item_set{"SKU-1", "product-1", 2, 99});
   check_fixture<cart>(cart_item_removed{"SKU-1", 99},
                       cart_item_removed{"SKU-1", 99});
-  check_fixture<cart>(cart_cleared{"order-1"}, cart_cleared{"order-1"});
+  // A v1 clearing emptied the whole cart.
+  check_fixture<cart>(cart_cleared_v1{"order-1"},
+                      cart_cleared{"order-1", {}, true});
+  check_fixture<cart>(cart_cleared{"order-2", {{"SKU-1", 2}}, false},
+                      cart_cleared{"order-2", {{"SKU-1", 2}}, false});
   check_fixture<cart>(cart_expired{}, cart_expired{});
 }
 
@@ -198,6 +220,7 @@ TEST_CASE("every stored product event version still loads") {
                          variants_registered{{"TAKEN"}});
   check_fixture<product>(variant_price_synced{"TEE-S"},
                          variant_price_synced{"TEE-S"});
+  check_fixture<product>(skus_withdrawn{}, skus_withdrawn{});
 }
 
 TEST_CASE("every stored user event version still loads") {

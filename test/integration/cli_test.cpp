@@ -270,3 +270,58 @@ TEST_CASE("audit passes a healthy log and exits 1 naming an unbalanced ledger "
             .as_string()
             .starts_with("amy-k1#"));
 }
+
+TEST_CASE("audit names an order charged for units its SKU never sold, and a "
+          "sale kept by a cancelled order") {
+  test::temp_directory directory;
+  {
+    test::node_fixture fixture{directory.path()};
+    REQUIRE(fixture.ask<sku_entity>(
+        "MUG", register_sku{"product-mug", "seller-1", 900, "EUR", 10}));
+    REQUIRE(fixture.checkout(test::one_unit("amy", "k1", "MUG")));
+    fixture.running->stop();
+  }
+  // Written past every decider, as the old checkout did: one order with
+  // two lines of MUG (6 units charged) whose SKU sold it 3; and a
+  // cancelled order whose SKU kept the sale.
+  {
+    auto log = std::move(*event_log::open({directory.path()}));
+    journal writer{*log, {}};
+    REQUIRE(writer.start());
+    event_context origin{now_timestamp(), "audit", ""};
+    auto append = [&](const std::string& stream, auto... events) {
+      std::vector<new_event> encoded{to_new_event(events, origin)...};
+      auto head = *log->stream_head(stream);
+      REQUIRE(writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
+    };
+    order_line mug{"MUG", "product-mug", "seller-1", 3, 900};
+    append("order-ghost",
+           order_event{order_placed{"ghost", "k", {mug, mug}, "EUR", 5400,
+                                    "tok_visa", "{}", false}},
+           order_event{order_stock_reserved{}},
+           order_event{order_payment_captured{"sim"}},
+           order_event{order_stock_confirmed{}});
+    append("sku-MUG", sku_event{stock_reserved{"ghost", 3, 1'900'000'000'000'000}},
+           sku_event{reservation_confirmed{"ghost"}});
+    append("order-kept",
+           order_event{order_placed{"kept", "k", {{"MUG", "product-mug",
+                                                   "seller-1", 1, 900}},
+                                    "EUR", 900, "tok_visa", "{}", false}},
+           order_event{order_stock_reserved{}},
+           order_event{order_cancelled{"requested", {}}},
+           order_event{order_stock_released{}});
+    append("sku-MUG", sku_event{stock_reserved{"kept", 1, 1'900'000'000'000'000}},
+           sku_event{reservation_confirmed{"kept"}});
+  }
+  auto broken = test::run_command(binary + " audit --data-dir " +
+                                  directory.path().string());
+  CHECK(broken.exit_code == 1);
+  auto findings = json::parse(broken.output);
+  CHECK(findings.at("ok") == false);
+  auto& mismatches = findings.at("line_mismatches").as_array();
+  CHECK(std::find(mismatches.begin(), mismatches.end(),
+                  json::value("ghost MUG")) != mismatches.end());
+  CHECK(std::find(mismatches.begin(), mismatches.end(),
+                  json::value("kept MUG")) != mismatches.end());
+  CHECK(mismatches.size() == 2);
+}

@@ -18,6 +18,7 @@
 #include <doctest/doctest.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 #include "temp_directory.hpp"
@@ -26,10 +27,14 @@ namespace tillroll::test {
 
 class node_fixture {
 public:
-  explicit node_fixture(const std::filesystem::path& directory) {
+  explicit node_fixture(
+      const std::filesystem::path& directory,
+      const std::function<void(node_options&)>& configure = {}) {
     node_options options;
     options.data_directory = directory;
     options.serve_http = false;
+    if (configure)
+      configure(options);
     auto opened = node::open(options);
     REQUIRE(opened);
     running = std::move(*opened);

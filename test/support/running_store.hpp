@@ -16,15 +16,31 @@ inline const std::string binary = TILLROLL_BINARY;
 inline const std::string admin_email = "admin@test.local";
 inline const std::string admin_password = "admin-password-1";
 
+inline std::vector<std::string>
+serve_arguments(const std::filesystem::path& directory,
+                std::vector<std::string> extra) {
+  std::vector<std::string> arguments{binary,
+                                     "serve",
+                                     "--data-dir",
+                                     directory.string(),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--admin-email",
+                                     admin_email,
+                                     "--admin-password",
+                                     admin_password};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  return arguments;
+}
+
 struct running_store {
   test::temp_directory directory;
-  test::server_process server{{binary, "serve", "--data-dir",
-                               directory.path().string(), "--listen",
-                               "127.0.0.1:0", "--admin-email", admin_email,
-                               "--admin-password", admin_password}};
+  test::server_process server;
   std::optional<test::api_client> client;
 
-  running_store() {
+  /// `extra`: more `serve` flags, e.g. {"--psp-latency-ms", "500"}.
+  explicit running_store(std::vector<std::string> extra = {})
+      : server{serve_arguments(directory.path(), std::move(extra))} {
     auto line = server.first_line(std::chrono::seconds{20});
     REQUIRE(line);
     auto colon = line->rfind(':', line->find(" (data"));

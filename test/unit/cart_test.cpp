@@ -51,10 +51,29 @@ TEST_CASE("cart limits are refused with invalid_argument") {
 
 TEST_CASE("a cart is cleared once per confirmed order") {
   auto cart = run({}, set_cart_item{"MUG", "p", 1});
-  cart = run(cart, clear_cart{"order-1"});
+  cart = run(cart, clear_cart{"order-1", {{"MUG", 1}}});
   CHECK(cart.lines.empty());
   cart = run(cart, set_cart_item{"HAT", "p", 1});
-  CHECK(decide(cart, clear_cart{"order-1"}, start_time)->empty());
+  CHECK(decide(cart, clear_cart{"order-1", {{"HAT", 1}}}, start_time)
+            ->empty());
+}
+
+TEST_CASE("a confirmed order takes only what it bought out of the cart") {
+  auto cart = run({}, set_cart_item{"MUG", "p", 2});
+  // Added, and raised, after the checkout began.
+  cart = run(cart, set_cart_item{"HAT", "p", 1});
+  cart = run(cart, set_cart_item{"MUG", "p", 5});
+  cart = run(cart, clear_cart{"order-1", {{"MUG", 2}}});
+  REQUIRE(cart.lines.size() == 2);
+  CHECK(cart.lines.at("MUG").quantity == 3);
+  CHECK(cart.lines.at("HAT").quantity == 1);
+}
+
+TEST_CASE("a cart remembers a bounded number of the orders that cleared it") {
+  cart_state cart;
+  for (size_t index = 0; index < 3 * cart_cleared_orders_max; ++index)
+    cart = run(cart, clear_cart{"order-" + std::to_string(index), {}});
+  CHECK(cart.cleared_by.size() == cart_cleared_orders_max);
 }
 
 TEST_CASE("an untouched cart expires by its timer, also across a restart") {

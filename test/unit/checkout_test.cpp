@@ -2,12 +2,15 @@
 // actors, the simulated PSP, the journal with fsync.
 #include "actors/payment/psp.hpp"
 #include "actors/recovery.hpp"
+#include "app/audit.hpp"
 #include "projections/ledger/ledger_balances.hpp"
 
 #include <fstream>
 #include <numeric>
+#include <thread>
 
 #include "../support/node_fixture.hpp"
+#include "../support/wait.hpp"
 
 using namespace tillroll;
 
@@ -260,7 +263,8 @@ TEST_CASE("a cart shows today's prices and checks out, then is cleared") {
   REQUIRE(cart);
   CHECK(cart->subtotal_cents == 2400);
   CHECK(cart->currency == "EUR");
-  REQUIRE(fixture.ask<sku_entity>("TEE", set_price{1000, "EUR"}));
+  REQUIRE(fixture.ask<sku_entity>(
+      "TEE", set_price{1000, "EUR", "product-TEE", "seller-1"}));
   cart = edit({"jo", "TEE", 3});
   CHECK(cart->subtotal_cents == 3000);
   CHECK(fixture.ask<sku_entity>("TEE", get_sku{})->reserved == 0);
@@ -275,4 +279,51 @@ TEST_CASE("a cart shows today's prices and checks out, then is cleared") {
   auto empty =
       fixture.checkout(checkout_request{"jo", "again", {}, "tok_visa", "{}"});
   CHECK(empty.error().code == errc::invalid_argument);
+}
+
+TEST_CASE("a hold that ends while the charge is out cancels the order: the "
+          "confirmed line comes back, the ended one is released, the money "
+          "is refunded") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path(), [](node_options& options) {
+                               options.psp_latency = std::chrono::seconds{1};
+                             }};
+  stock(fixture, "CUP", 4);
+  stock(fixture, "PLATE", 4);
+  checkout_request request{"lou",
+                           "partial",
+                           {{"CUP", 1}, {"PLATE", 1}},
+                           "tok_visa",
+                           "{}"};
+  std::optional<expected<order_view>> outcome;
+  std::thread buyer{[&] { outcome.emplace(fixture.checkout(request)); }};
+  // Once the charge is under way, PLATE's hold ends (as a TTL would) while
+  // CUP's stays: CUP will be confirmed, PLATE cannot be.
+  REQUIRE(test::wait_until(
+      [&] {
+        auto payment = fixture.ask<payment_entity>("lou-partial",
+                                                   payment_command{get_payment{}});
+        return payment.has_value();
+      },
+      std::chrono::seconds{10}));
+  auto order_id = order_id_for("lou", "partial");
+  REQUIRE(fixture.ask<sku_entity>("PLATE", release_reservation{order_id}));
+  buyer.join();
+  REQUIRE(outcome);
+  REQUIRE(*outcome);
+  CHECK((*outcome)->status == order_status::cancelled);
+  CHECK((*outcome)->cancel_reason == "reservation_expired");
+  REQUIRE(test::wait_until([&] {
+    auto order = fixture.ask<order_entity>(order_id, get_order{});
+    return order && order->refunded_cents == order->total_cents;
+  }));
+  for (auto sku : {"CUP", "PLATE"}) {
+    auto levels = fixture.ask<sku_entity>(sku, get_sku{});
+    CHECK_MESSAGE(levels->sold == 0, sku);
+    CHECK_MESSAGE(levels->reserved == 0, sku);
+    CHECK_MESSAGE(levels->available == 4, sku);
+  }
+  auto report = audit(fixture.running->log());
+  REQUIRE(report);
+  CHECK_MESSAGE(report->ok(), report->to_json());
 }

@@ -120,7 +120,7 @@ TEST_CASE("snapshot plus tail equals a full replay") {
     REQUIRE(harness.ask<sku_entity>(
         "SNAP", confirm_reservation{"order-" + std::to_string(index)}));
   // A tail after the last snapshot.
-  REQUIRE(harness.ask<sku_entity>("SNAP", adjust_stock{1}));
+  REQUIRE(harness.ask<sku_entity>("SNAP", adjust_stock{1, "seller-1"}));
   auto taken = harness.snapshots->load("sku-SNAP");
   REQUIRE(taken->has_value());
   CHECK((*taken)->sequence >= 10);

@@ -91,8 +91,8 @@ TEST_CASE("a short line cancels the order and releases what was held") {
   auto order = run(placed(), order_command{record_reservation{{"SKU"}}});
   CHECK(order.status == order_status::cancelled);
   CHECK(order.cancel_reason == "out_of_stock");
-  CHECK(std::holds_alternative<release_lines>(*next_step(order, now)));
-  order = run(order, order_command{record_stock_released{}});
+  CHECK(std::holds_alternative<restore_lines>(*next_step(order, now)));
+  order = run(order, order_command{record_stock_restored{}});
   CHECK_FALSE(next_step(order, now));
 }
 

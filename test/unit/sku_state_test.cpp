@@ -65,15 +65,31 @@ TEST_CASE("a reservation past its TTL gives its stock back") {
   CHECK_FALSE(next_deadline(state));
   CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(601))
             .error()
-            .code == errc::wrong_state);
+            .code == errc::reservation_expired);
+}
+
+TEST_CASE("a hold past its expiry is neither sold nor extended, even before "
+          "its timer ends it") {
+  auto state = registered(5);
+  state = run(state, reserve_stock{"order-1", 1, 10min}, at_seconds(0));
+  CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(600))
+            .error()
+            .code == errc::reservation_expired);
+  CHECK(decide(state, extend_reservation{"order-1", 10min}, at_seconds(600))
+            .error()
+            .code == errc::reservation_expired);
+  CHECK(decide(state, extend_reservation{"order-9", 10min}, at_seconds(1))
+            .error()
+            .code == errc::reservation_expired);
 }
 
 TEST_CASE("stock cannot be removed below what is sold and reserved") {
   auto state = registered(5);
   state = run(state, reserve_stock{"order-1", 3, 10min}, at_seconds(0));
-  CHECK(decide(state, adjust_stock{-3}, at_seconds(1)).error().code ==
-        errc::conflict);
-  state = run(state, adjust_stock{-2}, at_seconds(1));
+  CHECK(decide(state, adjust_stock{-3, "seller-1"}, at_seconds(1))
+            .error()
+            .code == errc::conflict);
+  state = run(state, adjust_stock{-2, "seller-1"}, at_seconds(1));
   CHECK(state.available() == 0);
   CHECK(state.received == 3);
 }
@@ -86,12 +102,21 @@ TEST_CASE("bad commands are refused with invalid_argument") {
   CHECK(
       decide(state, reserve_stock{"", 1, 10min}, at_seconds(0)).error().code ==
       errc::invalid_argument);
-  CHECK(decide(state, adjust_stock{0}, at_seconds(0)).error().code ==
-        errc::invalid_argument);
-  CHECK(decide(state, set_price{-1, "USD"}, at_seconds(0)).error().code ==
-        errc::invalid_argument);
-  CHECK(decide(state, set_price{100, "usd"}, at_seconds(0)).error().code ==
-        errc::invalid_argument);
+  CHECK(decide(state, adjust_stock{0, "seller-1"}, at_seconds(0))
+            .error()
+            .code == errc::invalid_argument);
+  for (auto [price, currency] :
+       {std::pair{int64_t{-1}, "USD"}, std::pair{int64_t{0}, "USD"},
+        std::pair{int64_t{100}, "usd"}, std::pair{int64_t{100}, "XYZ"},
+        std::pair{int64_t{100}, "EUR"}})
+    CHECK(decide(state, set_price{price, currency, "product-1", "seller-1"},
+                 at_seconds(0))
+              .error()
+              .code == errc::invalid_argument);
+  CHECK(decide({}, register_sku{"product-1", "seller-1", 0, "USD", 1},
+               at_seconds(0))
+            .error()
+            .code == errc::invalid_argument);
   CHECK(decide(sku_state{}, get_sku{}, at_seconds(0)).error().code ==
         errc::not_found);
 }
@@ -117,4 +142,90 @@ TEST_CASE("a timer tick expires a bounded number of reservations") {
   state = run(state, expire_reservations{}, at_seconds(61));
   CHECK(state.reserved == 0);
   CHECK_FALSE(sku_entity::on_deadline(state, at_seconds(61)));
+}
+
+TEST_CASE("only the sku's own product and seller change its price and stock") {
+  auto state = registered(5);
+  CHECK(decide(state, set_price{1, "USD", "product-2", "seller-2"},
+               at_seconds(1))
+            .error()
+            .code == errc::forbidden);
+  CHECK(decide(state, set_price{1, "USD", "product-1", "seller-2"},
+               at_seconds(1))
+            .error()
+            .code == errc::forbidden);
+  CHECK(decide(state, adjust_stock{100, "seller-2"}, at_seconds(1))
+            .error()
+            .code == errc::forbidden);
+  CHECK(decide(state, withdraw_sku{"product-2"}, at_seconds(1)).error().code ==
+        errc::forbidden);
+  state = run(state, set_price{1500, "USD", "product-1", "seller-1"},
+              at_seconds(1));
+  CHECK(state.price_cents == 1500);
+}
+
+TEST_CASE("a withdrawn sku takes no new reservation") {
+  auto state = registered(5);
+  state = run(state, reserve_stock{"order-1", 1, 10min}, at_seconds(0));
+  state = run(state, withdraw_sku{"product-1"}, at_seconds(1));
+  CHECK(decide(state, withdraw_sku{"product-1"}, at_seconds(1))->empty());
+  CHECK(decide(state, reserve_stock{"order-2", 1, 10min}, at_seconds(1))
+            .error()
+            .code == errc::delisted);
+  // What was held before the delisting may still be sold.
+  CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(2))
+            ->size() == 1);
+}
+
+TEST_CASE("a stock change with an idempotency key applies once, and the key "
+          "with another delta is refused") {
+  auto state = registered(5);
+  state = run(state, adjust_stock{3, "seller-1", "k-1"}, at_seconds(1));
+  CHECK(state.received == 8);
+  CHECK(decide(state, adjust_stock{3, "seller-1", "k-1"}, at_seconds(2))
+            ->empty());
+  CHECK(decide(state, adjust_stock{4, "seller-1", "k-1"}, at_seconds(2))
+            .error()
+            .code == errc::idempotency_conflict);
+  // A day later the key is forgotten once another keyed change comes.
+  state = run(state, adjust_stock{1, "seller-1", "k-2"},
+              at_seconds(2 + 24 * 3600));
+  CHECK_FALSE(state.stock_change_keys.contains("k-1"));
+  CHECK(state.stock_change_keys.size() == 1);
+}
+
+TEST_CASE("a cancelled order's sale comes back once, also after the sku "
+          "forgot the order") {
+  auto state = registered(5);
+  state = run(state, reserve_stock{"order-1", 2, 10min}, at_seconds(0));
+  state = run(state, confirm_reservation{"order-1"}, at_seconds(1));
+  state = run(state, return_sale{"order-1", 2}, at_seconds(2));
+  CHECK(state.sold == 0);
+  CHECK(decide(state, return_sale{"order-1", 2}, at_seconds(3))->empty());
+  // Sold, then forgotten as later holds move the sku's clock on.
+  state = run(state, reserve_stock{"order-2", 3, 10min}, at_seconds(10));
+  state = run(state, confirm_reservation{"order-2"}, at_seconds(11));
+  state = run(state, reserve_stock{"order-3", 1, 10min}, at_seconds(3 * 3600));
+  CHECK_FALSE(state.confirmed_orders.contains("order-2"));
+  CHECK(decide(state, return_sale{"order-2", 4}, at_seconds(3 * 3600))
+            .error()
+            .code == errc::not_found);
+  state = run(state, return_sale{"order-2", 3}, at_seconds(3 * 3600));
+  CHECK(state.sold == 0);
+  CHECK(decide(state, return_sale{"order-2", 3}, at_seconds(3 * 3600))
+            ->empty());
+}
+
+TEST_CASE("what a hot sku remembers is bounded by its recent orders") {
+  auto state = registered(stock_quantity_max);
+  // One order a second for three simulated hours: the sku remembers about
+  // the last half hour of them, not all 10,800.
+  for (int64_t second = 0; second < 10'800; ++second) {
+    auto order_id = "order-" + std::to_string(second);
+    state = run(state, reserve_stock{order_id, 1, 10min}, at_seconds(second));
+    state = run(state, confirm_reservation{order_id}, at_seconds(second));
+  }
+  CHECK(state.sold == 10'800);
+  CHECK(state.confirmed_orders.size() <= 1800 + 1);
+  CHECK(state.confirmed_orders.size() >= 1800 - 1);
 }
