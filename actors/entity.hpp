@@ -48,10 +48,9 @@ struct trace_ids {
   std::string causation_id;
 };
 
-/// Most requesters one entity keeps waiting for its outcome, and how long
-/// it keeps each: the checkout waits at most 30 s for its saga.
+/// Most requesters one entity keeps waiting for its outcome (how long it
+/// keeps each is `entity_settings::watcher_wait`).
 inline constexpr size_t watchers_max = 10'000;
-inline constexpr std::chrono::seconds watcher_wait{60};
 
 template <class Entity> struct entity_state {
   using state_type = typename Entity::state_type;
@@ -470,6 +469,7 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
       },
       [=](wake_atom, int64_t at_us) {
         auto& st = self->state;
+        detail::drop_stale_watchers<Entity>(self);
         if (st.timer_at_us == at_us)
           st.timer_at_us.reset();
         if (auto command = detail::on_deadline_of<Entity>(
@@ -490,8 +490,12 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
               true)));
           return;
         }
+        auto wait = st.context->settings.watcher_wait;
         st.watchers.push_back(
-            {std::move(promise), st.context->settings.clock() + watcher_wait});
+            {std::move(promise), st.context->settings.clock() + wait});
+        // Wakes the entity to drop the watcher if nothing answers it first;
+        // -1 matches no timer of its own.
+        self->delayed_send(self, wait, wake_atom::value, int64_t{-1});
         if (detail::settled<Entity>(self))
           detail::answer_watchers<Entity>(self);
       },

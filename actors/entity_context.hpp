@@ -36,6 +36,10 @@ struct entity_settings {
   /// command emits at most `journal_options::request_events_max` minus this
   /// (each decider bounds its output), so a batch always fits one append.
   size_t batch_events_max = 2048;
+  /// How long an entity keeps a requester waiting for its outcome (the
+  /// checkout waits at most 30 s for its saga); then it is answered
+  /// `timeout` and dropped, so it cannot keep the entity resident.
+  std::chrono::milliseconds watcher_wait = std::chrono::seconds{60};
   /// The wall clock entities put into commands and timers; tests replace it.
   std::function<timestamp()> clock = now_timestamp;
 };

@@ -327,3 +327,37 @@ TEST_CASE("a hold that ends while the charge is out cancels the order: the "
   REQUIRE(report);
   CHECK_MESSAGE(report->ok(), report->to_json());
 }
+
+TEST_CASE("a requester that gave up waiting on an order is dropped, and the "
+          "order passivates") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path(), [](node_options& options) {
+                               options.entities.idle_timeout =
+                                   std::chrono::milliseconds{200};
+                               options.entities.watcher_wait =
+                                   std::chrono::milliseconds{300};
+                             }};
+  stock(fixture, "SPOON", 1);
+  {
+    caf::scoped_actor self{fixture.running->system()};
+    for (int index = 0; index < 3; ++index) {
+      bool gave_up = false;
+      // An order nobody placed never settles: its watchers wait in vain.
+      self->request(fixture.running->registry(),
+                    std::chrono::milliseconds{50}, route_atom::value,
+                    std::string{order_entity::kind}, std::string{"nobody-k"},
+                    caf::make_message(await_atom::value))
+          .receive([](order_view&) {}, [&](caf::error&) { gave_up = true; });
+      CHECK(gave_up);
+    }
+  }
+  auto live = [&] {
+    caf::scoped_actor self{fixture.running->system()};
+    uint64_t count = 0;
+    self->request(fixture.running->registry(), std::chrono::seconds{5},
+                  live_atom::value)
+        .receive([&](uint64_t live) { count = live; }, [](caf::error&) {});
+    return count;
+  };
+  CHECK(test::wait_until([&] { return live() == 0; }, std::chrono::seconds{5}));
+}
