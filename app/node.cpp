@@ -207,6 +207,10 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     http_server_options http_options;
     http_options.host = options.listen_host;
     http_options.port = options.listen_port;
+    http_options.connections_max = options.connections_max;
+    http_options.connections_per_address_max =
+        options.connections_per_address_max;
+    http_options.header_timeout = options.header_timeout;
     auto* routes = result->api_.get();
     result->http_ = std::make_unique<http_server>(
         http_options, [routes](http_request request, http_responder respond) {

@@ -52,6 +52,11 @@ struct node_options {
   std::string admin_password;
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
+  /// HTTP connection limits and the header deadline, as
+  /// http_server_options documents them.
+  size_t connections_max = 10'000;
+  size_t connections_per_address_max = 512;
+  std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};
 };
 
 /// The read models `rebuild` may rebuild, by name.
