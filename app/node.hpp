@@ -93,6 +93,9 @@ public:
   uint16_t http_port() const { return http_port_; }
   /// Handles (checkout_request) -> order_view.
   const caf::actor& checkout() const { return checkout_; }
+  /// The id an account of this email gets on this node (keyed with the
+  /// node's secret, see http/auth.hpp).
+  std::string user_id_for_email(std::string_view email) const;
 
   /// The invariant report over the whole log.
   [[nodiscard]] expected<audit_report> audit() const;
@@ -130,6 +133,7 @@ private:
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;
   uint16_t http_port_ = 0;
+  std::string user_id_key_;
   bool stopped_ = false;
 };
 
