@@ -71,7 +71,7 @@ std::vector<route> api_routes() {
        a::anyone,
        read_sku,
        "A SKU's price and availability",
-       {404}},
+       {400, 404}},
       {"POST",
        "/v1/skus/{sku}/stock",
        a::seller,
@@ -114,7 +114,7 @@ std::vector<route> api_routes() {
        a::buyer,
        remove_cart_item_route,
        "Remove a cart line",
-       {404}},
+       {400, 404}},
       {"POST",
        "/v1/checkout",
        a::buyer,
@@ -345,6 +345,13 @@ bool allowed(access who, const principal& caller) {
 
 void api::handle(http_request request, http_responder respond) {
   auto& self = *impl_;
+  // A target is ASCII (RFC 3986): other bytes are percent-encoded, so raw
+  // ones can reach neither a route nor an answer that echoes the path.
+  for (unsigned char c : request.target)
+    if (c <= 0x20 || c >= 0x7f)
+      return respond(error_response(
+          400, "invalid_argument",
+          "the request target must be ASCII; percent-encode other bytes"));
   auto path = target_path(request.target);
   // Percent-encoded path segments are not ids here: refuse them plainly.
   auto parts = segments(path);
@@ -394,7 +401,8 @@ void api::handle(http_request request, http_responder respond) {
   auto query = query_parameters(request.target);
   if (!query)
     return current->fail(errc::invalid_argument,
-                         "the query string is not properly encoded");
+                         "the query string is not properly encoded: "
+                         "percent-encoded UTF-8");
   current->query = std::move(*query);
   current->parameters = std::move(parameters);
   auto authorization = request.header("Authorization");
