@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <stdexcept>
+
 namespace tillroll {
 
 std::vector<route> api_routes() {
@@ -281,6 +283,10 @@ api::impl::impl(api_dependencies dependencies, api_settings settings)
     route_segments.push_back(segments(routes[index].pattern));
   }
   openapi_document = build_openapi(routes);
+  // Checked here, at start, rather than at the first sign-up.
+  if (this->settings.user_id_key.size() < crypto_generichash_KEYBYTES_MIN ||
+      this->settings.user_id_key.size() > crypto_generichash_KEYBYTES_MAX)
+    throw std::invalid_argument{"the user id key has 16 to 64 bytes"};
   // Hashed once here (about 40 ms), so no sign-in ever compares the plain
   // password; the plain one is not kept.
   if (!this->settings.admin_password.empty()) {
