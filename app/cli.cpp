@@ -47,6 +47,8 @@ const std::vector<subcommand>& subcommands() {
        "               [--admin-email EMAIL --admin-password PASSWORD]\n"
        "               [--demo [--demo-products N]] [--checkout-wait-ms N]\n"
        "               [--reservation-ttl-ms N] [--idempotency-retention-s N]\n"
+       "               [--connections-max N] [--connections-per-address-max N]\n"
+       "               [--header-timeout-ms N]\n"
        "  Runs a node on DIR (created if missing) and serves HTTP on "
        "HOST:PORT\n"
        "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -72,11 +74,21 @@ const std::vector<subcommand>& subcommands() {
        "                extension of the hold (600000; at most 3600000)\n"
        "  --idempotency-retention-s  how long a checkout's Idempotency-Key\n"
        "                finds its order; later the key starts a new one "
-       "(86400)\n",
+       "(86400)\n"
+       "  --connections-max  open HTTP connections at most (10000, fewer if\n"
+       "                the open-file limit allows fewer); a new one past it\n"
+       "                is answered 503 with Retry-After and closed\n"
+       "  --connections-per-address-max  open HTTP connections from one client\n"
+       "                address at most (512); past it, 503 likewise\n"
+       "  --header-timeout-ms  time a connection has to send a request's\n"
+       "                headers, from connect or the request's first byte\n"
+       "                (10000); past it, 408 and close\n",
        {"--data-dir", "--listen", "--durability", "--snapshot-every",
         "--idle-timeout-ms", "--psp-latency-ms", "--admin-email",
         "--admin-password", "--demo-products", "--checkout-wait-ms",
-        "--reservation-ttl-ms", "--idempotency-retention-s"},
+        "--reservation-ttl-ms", "--idempotency-retention-s",
+        "--connections-max", "--connections-per-address-max",
+        "--header-timeout-ms"},
        {"--demo"},
        0},
       {"replay",
@@ -291,6 +303,25 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
     if (!parsed || *parsed == 0 || *parsed > 60'000)
       return usage_error(command, "--checkout-wait-ms takes 1 to 60000");
     options.checkout_wait = std::chrono::milliseconds{*parsed};
+  }
+  for (auto [flag, field] :
+       {std::pair{"--connections-max", &options.connections_max},
+        std::pair{"--connections-per-address-max",
+                  &options.connections_per_address_max}})
+    if (auto given = arguments.values.find(flag);
+        given != arguments.values.end()) {
+      auto parsed = parse_number<size_t>(given->second);
+      if (!parsed || *parsed == 0 || *parsed > 1'000'000)
+        return usage_error(command,
+                           fmt::format("{} takes 1 to 1000000", flag));
+      *field = *parsed;
+    }
+  if (auto deadline = arguments.values.find("--header-timeout-ms");
+      deadline != arguments.values.end()) {
+    auto parsed = parse_number<uint32_t>(deadline->second);
+    if (!parsed || *parsed == 0 || *parsed > 600'000)
+      return usage_error(command, "--header-timeout-ms takes 1 to 600000");
+    options.header_timeout = std::chrono::milliseconds{*parsed};
   }
   bool demo = arguments.switches.contains("--demo");
   demo_options demo_settings;

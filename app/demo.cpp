@@ -50,7 +50,7 @@ expected<void> seed_demo(node& running, const demo_options& options,
       auto hash = hash_password(account.password);
       if (!hash)
         return std::move(hash).error();
-      auto id = user_id_for_email(account.email);
+      auto id = running.user_id_for_email(account.email);
       auto made =
           ask<user_entity>(self, running.registry(), id,
                            register_user{account.email, *hash, account.role});

@@ -42,20 +42,21 @@ namespace tillroll {
 
 namespace {
 
-/// The key that signs session tokens: made once and kept in the log's
-/// metadata, so tokens outlive a restart.
-expected<std::string> token_key(event_log& log) {
-  constexpr std::string_view key_name = "auth/token_key";
-  auto stored = log.get(column_family::metadata, key_name);
+/// A secret made once and kept in the log's metadata under `name`, so
+/// what it signs or derives outlives a restart: the key that signs session
+/// tokens, and the one that derives user ids from emails.
+expected<std::string> stored_secret(event_log& log, std::string_view name,
+                                    std::string (*make)()) {
+  auto stored = log.get(column_family::metadata, name);
   if (!stored)
     return std::move(stored).error();
   if (*stored)
     return std::move(**stored);
   initialize_crypto();
-  auto key = random_token_key();
+  auto key = make();
   rocksdb::WriteBatch batch;
   batch.Put(log.family(column_family::metadata),
-            rocksdb::Slice{key_name.data(), key_name.size()}, key);
+            rocksdb::Slice{name.data(), name.size()}, key);
   if (auto written = log.write(batch, true); !written)
     return std::move(written).error();
   return key;
@@ -161,9 +162,15 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   add_user_kind(*kinds);
   spawn_entity_registry(*result->system_, &context, std::move(kinds));
   result->checkout_ = spawn_checkout(*result->system_, &context);
+  auto user_id_key =
+      stored_secret(*result->log_, "auth/user_id_key", random_user_id_key);
+  if (!user_id_key)
+    return std::move(user_id_key).error();
+  result->user_id_key_ = std::move(*user_id_key);
 
   if (options.serve_http) {
-    auto key = token_key(*result->log_);
+    auto key =
+        stored_secret(*result->log_, "auth/token_key", random_token_key);
     if (!key)
       return std::move(key).error();
     auto* self = result.get();
@@ -202,12 +209,17 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     settings.admin_email = options.admin_email;
     settings.admin_password = options.admin_password;
     settings.token_key = std::move(*key);
+    settings.user_id_key = result->user_id_key_;
     settings.checkout_wait = options.checkout_wait;
     result->api_ = std::make_unique<class api>(std::move(dependencies),
                                                std::move(settings));
     http_server_options http_options;
     http_options.host = options.listen_host;
     http_options.port = options.listen_port;
+    http_options.connections_max = options.connections_max;
+    http_options.connections_per_address_max =
+        options.connections_per_address_max;
+    http_options.header_timeout = options.header_timeout;
     auto* routes = result->api_.get();
     result->http_ = std::make_unique<http_server>(
         http_options, [routes](http_request request, http_responder respond) {
@@ -219,6 +231,10 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     result->http_port_ = *port;
   }
   return result;
+}
+
+std::string node::user_id_for_email(std::string_view email) const {
+  return tillroll::user_id_for_email(user_id_key_, email);
 }
 
 projection_runner* node::runner(std::string_view name) {

@@ -54,6 +54,11 @@ struct node_options {
   std::string admin_password;
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
+  /// HTTP connection limits and the header deadline, as
+  /// http_server_options documents them.
+  size_t connections_max = 10'000;
+  size_t connections_per_address_max = 512;
+  std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};
 };
 
 /// The read models `rebuild` may rebuild, by name.
@@ -90,6 +95,9 @@ public:
   uint16_t http_port() const { return http_port_; }
   /// Handles (checkout_request) -> order_view.
   const caf::actor& checkout() const { return checkout_; }
+  /// The id an account of this email gets on this node (keyed with the
+  /// node's secret, see http/auth.hpp).
+  std::string user_id_for_email(std::string_view email) const;
 
   /// The invariant report over the whole log.
   [[nodiscard]] expected<audit_report> audit() const;
@@ -127,6 +135,7 @@ private:
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;
   uint16_t http_port_ = 0;
+  std::string user_id_key_;
   bool stopped_ = false;
 };
 

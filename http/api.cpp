@@ -5,6 +5,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
+#include <sodium.h>
+
+#include <stdexcept>
 
 namespace tillroll {
 
@@ -16,13 +19,13 @@ std::vector<route> api_routes() {
        a::anyone,
        create_user,
        "Create a buyer or seller account",
-       {400, 409, 415}},
+       {400, 409, 415, 503}},
       {"POST",
        "/v1/sessions",
        a::anyone,
        create_session,
        "Sign in: a bearer token",
-       {400, 401, 415}},
+       {400, 401, 415, 503}},
       {"POST",
        "/v1/products",
        a::seller,
@@ -70,7 +73,7 @@ std::vector<route> api_routes() {
        a::anyone,
        read_sku,
        "A SKU's price and availability",
-       {404}},
+       {400, 404}},
       {"POST",
        "/v1/skus/{sku}/stock",
        a::seller,
@@ -113,7 +116,7 @@ std::vector<route> api_routes() {
        a::buyer,
        remove_cart_item_route,
        "Remove a cart line",
-       {404}},
+       {400, 404}},
       {"POST",
        "/v1/checkout",
        a::buyer,
@@ -236,43 +239,80 @@ std::vector<std::string_view> segments(std::string_view path) {
 
 } // namespace
 
+struct work_lane::threads {
+  explicit threads(size_t count) : pool(count) {}
+  boost::asio::thread_pool pool;
+};
+
+work_lane::work_lane(size_t thread_count, size_t waiting_max)
+    : threads_(std::make_unique<threads>(std::max<size_t>(1, thread_count))),
+      waiting_max_(waiting_max) {}
+
+work_lane::~work_lane() {
+  join();
+}
+
+void work_lane::run(const call_ptr& request, std::function<void()> work) {
+  if (waiting_.fetch_add(1) >= waiting_max_) {
+    waiting_.fetch_sub(1);
+    return request->fail(
+        failure{errc::overloaded, "too much work is waiting; retry", true});
+  }
+  boost::asio::post(threads_->pool, [this, work = std::move(work)] {
+    waiting_.fetch_sub(1);
+    work();
+  });
+}
+
+void work_lane::join() {
+  threads_->pool.join();
+}
+
+namespace {
+
+std::string hash_or_empty(std::string_view password) {
+  initialize_crypto();
+  auto hash = hash_password(password);
+  return hash ? std::move(*hash) : std::string{};
+}
+
+} // namespace
+
 api::impl::impl(api_dependencies dependencies, api_settings settings)
     : dependencies(std::move(dependencies)), settings(std::move(settings)),
-      tokens(this->settings.token_key), routes(api_routes()) {
+      tokens(this->settings.token_key), routes(api_routes()),
+      read_lane(this->settings.worker_threads, read_work_waiting_max),
+      password_lane(this->settings.password_hash_threads,
+                    password_work_waiting_max) {
   for (size_t index = 0; index < routes.size(); ++index) {
     metrics.push_back(std::make_unique<route_metrics>());
     route_segments.push_back(segments(routes[index].pattern));
   }
   openapi_document = build_openapi(routes);
-  auto workers = std::make_shared<boost::asio::thread_pool>(
-      std::max<size_t>(1, this->settings.worker_threads));
-  pool = workers;
-  post_slow = [workers](std::function<void()> work) {
-    boost::asio::post(*workers, std::move(work));
-  };
-}
-
-void api::impl::run_slow(const call_ptr& request, std::function<void()> work) {
-  if (slow_work_waiting.fetch_add(1) >= slow_work_max) {
-    slow_work_waiting.fetch_sub(1);
-    return request->fail(
-        failure{errc::overloaded, "too much work is waiting; retry", true});
+  // Checked here, at start, rather than at the first sign-up.
+  if (this->settings.user_id_key.size() < crypto_generichash_KEYBYTES_MIN ||
+      this->settings.user_id_key.size() > crypto_generichash_KEYBYTES_MAX)
+    throw std::invalid_argument{"the user id key has 16 to 64 bytes"};
+  // Hashed once here (about 40 ms), so no sign-in ever compares the plain
+  // password; the plain one is not kept.
+  if (!this->settings.admin_password.empty()) {
+    admin_password_hash = hash_or_empty(this->settings.admin_password);
+    sodium_memzero(this->settings.admin_password.data(),
+                   this->settings.admin_password.size());
+    this->settings.admin_password.clear();
   }
-  post_slow([this, work = std::move(work)] {
-    slow_work_waiting.fetch_sub(1);
-    work();
-  });
+  decoy_password_hash = hash_or_empty("not a password anyone has");
 }
 
 api::api(api_dependencies dependencies, api_settings settings)
     : impl_(std::make_unique<impl>(std::move(dependencies),
-                                   std::move(settings))) {
-  initialize_crypto();
-}
+                                   std::move(settings))) {}
 
 api::~api() {
-  if (impl_ && impl_->pool)
-    std::static_pointer_cast<boost::asio::thread_pool>(impl_->pool)->join();
+  if (impl_) {
+    impl_->password_lane.join();
+    impl_->read_lane.join();
+  }
 }
 
 namespace {
@@ -317,6 +357,13 @@ bool allowed(access who, const principal& caller) {
 
 void api::handle(http_request request, http_responder respond) {
   auto& self = *impl_;
+  // A target is ASCII (RFC 3986): other bytes are percent-encoded, so raw
+  // ones can reach neither a route nor an answer that echoes the path.
+  for (unsigned char c : request.target)
+    if (c <= 0x20 || c >= 0x7f)
+      return respond(error_response(
+          400, "invalid_argument",
+          "the request target must be ASCII; percent-encode other bytes"));
   auto path = target_path(request.target);
   // Percent-encoded path segments are not ids here: refuse them plainly.
   auto parts = segments(path);
@@ -366,7 +413,8 @@ void api::handle(http_request request, http_responder respond) {
   auto query = query_parameters(request.target);
   if (!query)
     return current->fail(errc::invalid_argument,
-                         "the query string is not properly encoded");
+                         "the query string is not properly encoded: "
+                         "percent-encoded UTF-8");
   current->query = std::move(*query);
   current->parameters = std::move(parameters);
   auto authorization = request.header("Authorization");

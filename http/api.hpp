@@ -1,7 +1,8 @@
 // tillroll's HTTP API (shared/API.md): routes, authentication and
 // authorization, in front of the entity actors and the read models.
-// Requests reach actors asynchronously; slow work (password hashing,
-// search, audit, replay) runs on a small pool, never on the io thread.
+// Requests reach actors asynchronously; slow work runs on bounded lanes,
+// never on the io thread: password hashing on its own, so a flood of
+// sign-ins cannot delay search, audit or replay on theirs.
 #pragma once
 
 #include "events/envelope.hpp"
@@ -29,16 +30,22 @@ class ledger_balances;
 struct reconciliation_difference;
 
 struct api_settings {
-  /// The configured admin; empty email: no admin can sign in.
+  /// The configured admin; empty email: no admin can sign in. The
+  /// password is hashed once at start and verified like any account's.
   std::string admin_email;
   std::string admin_password;
   /// Signs session tokens; random_token_key() bytes.
   std::string token_key;
+  /// Keys user ids (user_id_for_email); random_user_id_key() bytes.
+  std::string user_id_key;
   std::chrono::seconds token_ttl{std::chrono::hours{24}};
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
-  /// Threads for slow work.
+  /// Threads for slow reads (search, audit, replay).
   size_t worker_threads = 2;
+  /// Threads for password hashing: each argon2id hash takes one core for
+  /// about 40 ms and 64 MiB.
+  size_t password_hash_threads = 1;
 };
 
 /// What the API reads and calls; the node fills it in.

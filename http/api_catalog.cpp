@@ -66,7 +66,7 @@ expected<product_variant> variant_of(const json::value& value, bool listing) {
   if (!known)
     return std::move(known).error();
   product_variant variant;
-  auto sku = text_field(item, "sku", sku_size_max);
+  auto sku = sku_id_field(item, "sku");
   if (!sku)
     return std::move(sku).error();
   variant.sku = std::move(*sku);
@@ -350,6 +350,8 @@ void seller_products(api::impl& api, call_ptr request) {
 
 void read_sku(api::impl& api, call_ptr request) {
   auto sku = request->parameter(0);
+  if (auto valid = check_sku_id(sku); !valid)
+    return request->fail(valid.error());
   ask_entity<sku_entity>(
       api, sku, get_sku{}, [request, sku](expected<sku_view> view) {
         if (!view)
@@ -363,6 +365,8 @@ void read_sku(api::impl& api, call_ptr request) {
 }
 
 void adjust_sku_stock(api::impl& api, call_ptr request) {
+  if (auto valid = check_sku_id(request->parameter(0)); !valid)
+    return request->fail(valid.error());
   auto body = body_of(request, {"delta"});
   if (!body)
     return;

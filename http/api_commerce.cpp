@@ -209,6 +209,8 @@ void read_cart_route(api::impl& api, call_ptr request) {
 }
 
 void set_cart_item_route(api::impl& api, call_ptr request) {
+  if (auto sku = check_sku_id(request->parameter(0)); !sku)
+    return request->fail(sku.error());
   auto body = body_of(request, {"quantity"});
   if (!body)
     return;
@@ -220,12 +222,12 @@ void set_cart_item_route(api::impl& api, call_ptr request) {
                            "quantity must not be negative");
     return request->fail(quantity.error());
   }
-  if (request->parameter(0).size() > sku_size_max)
-    return request->fail(errc::invalid_argument, "sku is too long");
   change_cart(api, request, *quantity);
 }
 
 void remove_cart_item_route(api::impl& api, call_ptr request) {
+  if (auto sku = check_sku_id(request->parameter(0)); !sku)
+    return request->fail(sku.error());
   change_cart(api, request, 0);
 }
 
@@ -262,7 +264,7 @@ void checkout_route(api::impl& api, call_ptr request) {
       auto& line = item.as_object();
       if (auto known = only_fields(line, {"sku", "quantity"}); !known)
         return request->fail(known.error());
-      auto sku = text_field(line, "sku", sku_size_max);
+      auto sku = sku_id_field(line, "sku");
       auto quantity =
           integer_field(line, "quantity", 1, order_line_quantity_max);
       if (!sku)

@@ -29,8 +29,12 @@ namespace tillroll {
 
 enum class access { anyone, signed_in, buyer, seller, admin };
 
-/// Most slow tasks (hashing, search, audit, replay) waiting for the pool.
-inline constexpr size_t slow_work_max = 256;
+/// Most slow reads (search, audit, replay) waiting for the read lane.
+inline constexpr size_t read_work_waiting_max = 256;
+/// Most password hashes or checks waiting for the hashing lane: at about
+/// 40 ms each on one thread, 32 wait at most 1.3 s; past it a sign-in or
+/// sign-up gets 503 at once instead of a growing queue.
+inline constexpr size_t password_work_waiting_max = 32;
 
 /// One request in flight; handlers keep it alive across asynchronous steps.
 struct call {
@@ -62,6 +66,28 @@ struct call {
 using call_ptr = std::shared_ptr<call>;
 using route_handler = void (*)(api::impl&, call_ptr);
 
+/// Threads of their own behind a bounded queue: work past `waiting_max`
+/// is answered 503 `overloaded` (with Retry-After) at once, so one kind of
+/// slow work can neither delay another kind nor grow memory.
+class work_lane {
+public:
+  work_lane(size_t threads, size_t waiting_max);
+  ~work_lane();
+  work_lane(const work_lane&) = delete;
+  work_lane& operator=(const work_lane&) = delete;
+
+  /// Runs `work` on the lane, or answers `request` 503.
+  void run(const call_ptr& request, std::function<void()> work);
+  /// Waits for the work queued so far; no more may be queued after.
+  void join();
+
+private:
+  struct threads;
+  std::unique_ptr<threads> threads_;
+  std::atomic<size_t> waiting_{0};
+  size_t waiting_max_;
+};
+
 struct route {
   std::string_view method;
   /// Segments in braces are parameters: /v1/products/{id}
@@ -89,12 +115,21 @@ struct api::impl {
   std::vector<std::unique_ptr<route_metrics>> metrics;
   std::atomic<uint64_t> unrouted{0};
   std::string openapi_document;
-  /// Runs slow work on the pool, or answers 503 when `slow_work_max`
-  /// tasks already wait: a flood of sign-ins cannot grow the queue.
-  void run_slow(const call_ptr& request, std::function<void()> work);
-  std::function<void(std::function<void()>)> post_slow;
-  std::atomic<size_t> slow_work_waiting{0};
-  std::shared_ptr<void> pool;
+  /// argon2id of the configured admin password, made once at start, so
+  /// the admin's sign-in costs what everyone's does and its timing tells
+  /// nothing; empty without an admin.
+  std::string admin_password_hash;
+  /// Checked against when there is no account, so that sign-in costs the
+  /// same whether the email exists or not.
+  std::string decoy_password_hash;
+  /// Search, audit, replay and the like.
+  work_lane read_lane;
+  /// Hashing and checking passwords, on threads of their own.
+  work_lane password_lane;
+  /// Runs a slow read on the read lane, or answers 503.
+  void run_slow(const call_ptr& request, std::function<void()> work) {
+    read_lane.run(request, std::move(work));
+  }
 
   impl(api_dependencies dependencies, api_settings settings);
 };

@@ -93,13 +93,38 @@ std::string normalized_email(std::string_view email) {
   return out;
 }
 
-std::string user_id_for_email(std::string_view email) {
+namespace {
+
+/// Tells the keyed derivation's input from any other use of the key.
+constexpr std::string_view user_id_context = "tillroll user id v2\n";
+
+std::string user_id_of_digest(const unsigned char (&digest)[16]) {
+  return "u" + to_hex(digest, sizeof digest);
+}
+
+} // namespace
+
+std::string user_id_for_email(std::string_view key, std::string_view email) {
+  if (key.size() < crypto_generichash_KEYBYTES_MIN ||
+      key.size() > crypto_generichash_KEYBYTES_MAX)
+    throw std::invalid_argument{"a user id key has 16 to 64 bytes"};
+  auto input = std::string{user_id_context} + normalized_email(email);
+  unsigned char digest[16];
+  crypto_generichash(digest, sizeof digest,
+                     reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size(),
+                     reinterpret_cast<const unsigned char*>(key.data()),
+                     key.size());
+  return user_id_of_digest(digest);
+}
+
+std::string legacy_user_id_for_email(std::string_view email) {
   auto normal = normalized_email(email);
   unsigned char digest[16];
   crypto_generichash(digest, sizeof digest,
                      reinterpret_cast<const unsigned char*>(normal.data()),
                      normal.size(), nullptr, 0);
-  return "u" + to_hex(digest, sizeof digest);
+  return user_id_of_digest(digest);
 }
 
 std::string random_id(std::string_view prefix) {
@@ -111,6 +136,12 @@ std::string random_id(std::string_view prefix) {
 std::string random_token_key() {
   std::string key(crypto_auth_KEYBYTES, '\0');
   crypto_auth_keygen(reinterpret_cast<unsigned char*>(key.data()));
+  return key;
+}
+
+std::string random_user_id_key() {
+  std::string key(crypto_generichash_KEYBYTES, '\0');
+  randombytes_buf(key.data(), key.size());
   return key;
 }
 

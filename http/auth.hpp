@@ -31,14 +31,23 @@ bool verify_password(std::string_view hash, std::string_view password);
 bool same_secret(std::string_view a, std::string_view b);
 
 /// The account id of an email: stable, so the one actor of that id keeps
-/// the email unique. Emails compare case-insensitively.
-std::string user_id_for_email(std::string_view email);
+/// the email unique, and keyed with the node's `key` (random_user_id_key()
+/// bytes), so an id, which is public (a product's `seller_id`), cannot be
+/// checked against a guessed email by anyone without the key. Emails
+/// compare case-insensitively. "u" and 32 hex digits.
+std::string user_id_for_email(std::string_view key, std::string_view email);
+/// The id the first releases gave an email: an unkeyed hash of it, which
+/// confirms a guessed email offline. Accounts registered then keep it, so
+/// sign-up and sign-in still look it up; no new account gets one.
+std::string legacy_user_id_for_email(std::string_view email);
 std::string normalized_email(std::string_view email);
 
 /// A random id with a prefix, for products and the like.
 std::string random_id(std::string_view prefix);
 /// A fresh signing key.
 std::string random_token_key();
+/// A fresh key for user_id_for_email.
+std::string random_user_id_key();
 
 class token_signer {
 public:

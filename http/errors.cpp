@@ -49,7 +49,8 @@ http_response failure_response(const failure& problem,
     // error_response ends with "}}": put the details inside the error.
     response.body.resize(response.body.size() - 2);
     response.body += ",\"details\":";
-    response.body += details_json;
+    // Serialized JSON carries string bytes as they were: keep it UTF-8.
+    response.body += replace_invalid_utf8(details_json);
     response.body += "}}";
   }
   if (response.status == 503)

@@ -38,7 +38,8 @@ const char* status_text(unsigned status) {
   case 413:
     return "Body too large";
   case 415:
-    return "Body is not application/json";
+    return "Body is not application/json in UTF-8, or has a Content-Encoding "
+           "other than identity";
   case 503:
     return "Overloaded or not ready (Retry-After)";
   }
@@ -168,7 +169,7 @@ std::string build_openapi(const std::vector<route>& routes) {
                    "unauthorized","payment_declined","forbidden","not_found","conflict",
                    "out_of_stock","wrong_state","idempotency_conflict","too_large",
                    "unsupported_media_type","method_not_allowed","rate_limited",
-                   "unavailable","overloaded","timeout"]},
+                   "unavailable","overloaded","timeout","request_timeout"]},
                    "message":{"type":"string"},"details":{"type":"object"}}}}})")}}}}}};
   return json::serialize(document);
 }

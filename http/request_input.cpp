@@ -2,8 +2,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
-#include <cmath>
 
 namespace tillroll {
 
@@ -56,19 +57,36 @@ std::optional<int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
-/// A JSON number that is a whole number, as int64.
-std::optional<int64_t> whole_number(const json::value& value) {
+/// A JSON integer as int64: Boost.JSON keeps a number written without a
+/// fraction or an exponent as an integer, and anything else as a double.
+std::optional<int64_t> json_integer(const json::value& value) {
   if (value.is_int64())
     return value.as_int64();
   if (value.is_uint64() && value.as_uint64() <= INT64_MAX)
     return static_cast<int64_t>(value.as_uint64());
-  if (value.is_double()) {
-    auto number = value.as_double();
-    if (std::isfinite(number) && std::trunc(number) == number &&
-        std::fabs(number) < 9e15)
-      return static_cast<int64_t>(number);
-  }
   return std::nullopt;
+}
+
+bool same_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t at = 0; at < a.size(); ++at)
+    if (std::tolower(static_cast<unsigned char>(a[at])) !=
+        std::tolower(static_cast<unsigned char>(b[at])))
+      return false;
+  return true;
+}
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+    text.remove_suffix(1);
+  return text;
+}
+
+failure unsupported(std::string message) {
+  return failure{errc::unsupported_media_type, std::move(message), false};
 }
 
 } // namespace
@@ -96,21 +114,58 @@ query_parameters(std::string_view target) {
     auto value = percent_decode(equals == std::string_view::npos
                                     ? std::string_view{}
                                     : pair.substr(equals + 1));
-    if (!key || !value)
+    if (!key || !value || !is_valid_utf8(*key) || !is_valid_utf8(*value))
       return std::nullopt;
     out.emplace(std::move(*key), std::move(*value));
   }
   return out;
 }
 
+expected<void> check_json_media_type(std::string_view type) {
+  auto end = type.find(';');
+  if (!same_ascii(trimmed(type.substr(0, end)), "application/json"))
+    return unsupported("send the body as application/json");
+  // Parameters: JSON is UTF-8 (RFC 8259), so a charset must say so; others
+  // mean nothing for JSON and are let be.
+  while (end != std::string_view::npos) {
+    type.remove_prefix(end + 1);
+    end = type.find(';');
+    auto parameter = type.substr(0, end);
+    auto equals = parameter.find('=');
+    if (!same_ascii(trimmed(parameter.substr(0, equals)), "charset"))
+      continue;
+    auto value = equals == std::string_view::npos
+                     ? std::string_view{}
+                     : trimmed(parameter.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    if (!same_ascii(value, "utf-8"))
+      return unsupported("a JSON body is UTF-8: charset=utf-8 or none");
+  }
+  return {};
+}
+
+expected<void> check_identity_encoding(std::string_view coding) {
+  // A list of codings in the order applied; only identity reads as is.
+  while (!coding.empty()) {
+    auto end = coding.find(',');
+    auto one = trimmed(coding.substr(0, end));
+    if (!one.empty() && !same_ascii(one, "identity"))
+      return unsupported("a Content-Encoding other than identity is not "
+                         "taken; send the body unencoded");
+    coding = end == std::string_view::npos ? std::string_view{}
+                                           : coding.substr(end + 1);
+  }
+  return {};
+}
+
 expected<json::object> json_body(const http_request& request) {
-  auto type = request.header("Content-Type");
-  auto media = type.substr(0, type.find(';'));
-  while (!media.empty() && media.back() == ' ')
-    media.remove_suffix(1);
-  if (media != "application/json")
-    return failure{errc::unsupported_media_type,
-                   "send the body as application/json", false};
+  if (auto media = check_json_media_type(request.header("Content-Type"));
+      !media)
+    return std::move(media).error();
+  if (auto coding = check_identity_encoding(request.header("Content-Encoding"));
+      !coding)
+    return std::move(coding).error();
   json::error_code error;
   json::parse_options options;
   options.max_depth = 16;
@@ -152,6 +207,31 @@ expected<std::string> text_field(const json::object& body,
   return std::string{text};
 }
 
+expected<void> check_sku_id(std::string_view sku, std::string_view field) {
+  auto allowed = [](unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  };
+  if (sku.empty() || sku.size() > sku_id_size_max ||
+      !std::all_of(sku.begin(), sku.end(), allowed))
+    return invalid(std::string{field} + " must be 1 to " +
+                   std::to_string(sku_id_size_max) +
+                   " characters of A-Z, a-z, 0-9, '.', '_' and '-'");
+  return {};
+}
+
+expected<std::string> sku_id_field(const json::object& body,
+                                   std::string_view name) {
+  auto* value = body.if_contains(name);
+  if (value == nullptr || value->is_null())
+    return invalid(std::string{name} + " is required");
+  if (!value->is_string())
+    return invalid(std::string{name} + " must be a string");
+  if (auto valid = check_sku_id(value->as_string(), name); !valid)
+    return std::move(valid).error();
+  return std::string{value->as_string()};
+}
+
 expected<std::optional<std::string>>
 optional_text_field(const json::object& body, std::string_view name,
                     size_t size_max) {
@@ -168,10 +248,14 @@ expected<int64_t> integer_field(const json::object& body, std::string_view name,
   auto* value = body.if_contains(name);
   if (value == nullptr || value->is_null())
     return invalid(std::string{name} + " is required");
-  auto number = whole_number(*value);
-  if (!number)
+  if (value->is_double())
+    return invalid(std::string{name} +
+                   " must be an integer, written without a fraction or an "
+                   "exponent");
+  auto number = json_integer(*value);
+  if (!number && !value->is_uint64())
     return invalid(std::string{name} + " must be an integer");
-  if (*number < low || *number > high)
+  if (!number || *number < low || *number > high)
     return invalid(std::string{name} + " must be between " +
                    std::to_string(low) + " and " + std::to_string(high));
   return *number;

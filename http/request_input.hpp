@@ -19,18 +19,39 @@ namespace tillroll {
 /// Most elements of a list in a body (images, variants, attributes).
 inline constexpr size_t body_list_size_max = 100;
 inline constexpr size_t body_text_size_max = 10'000;
+/// A SKU id is 1 to `sku_id_size_max` bytes of `A-Z a-z 0-9 . _ -`: it is
+/// a path segment (/v1/skus/{sku}, /v1/cart/items/{sku}) and part of a
+/// stream name, so it must be addressable as it is, without encoding.
+inline constexpr size_t sku_id_size_max = 128;
 
 /// The path of a target, without its query.
 std::string_view target_path(std::string_view target);
 
-/// Percent-decoded query parameters; nullopt for malformed encoding.
+/// Percent-decoded query parameters; nullopt for malformed encoding or a
+/// value that is not UTF-8 once decoded.
 std::optional<std::map<std::string, std::string, std::less<>>>
 query_parameters(std::string_view target);
 
-/// The body as a JSON object: 415 unless the content type is JSON, 400 on
-/// malformed JSON (invalid UTF-8 included) or a non-object.
+/// The body as a JSON object: 415 unless the content type is
+/// application/json (any case, with at most a utf-8 charset parameter)
+/// and the body has no content coding but identity; 400 on malformed JSON
+/// (invalid UTF-8 included) or a non-object.
 [[nodiscard]] expected<boost::json::object>
 json_body(const http_request& request);
+
+/// Refuses a Content-Type other than JSON in UTF-8 (415).
+[[nodiscard]] expected<void> check_json_media_type(std::string_view type);
+/// Refuses a Content-Encoding other than identity (415): a gzip body is
+/// not read as if it were plain.
+[[nodiscard]] expected<void> check_identity_encoding(std::string_view coding);
+
+/// Refuses a SKU id outside the alphabet (see `sku_id_size_max`), naming
+/// `field`; the one check for every entry that takes a SKU id.
+[[nodiscard]] expected<void> check_sku_id(std::string_view sku,
+                                          std::string_view field = "sku");
+/// A required SKU id field of a body.
+[[nodiscard]] expected<std::string> sku_id_field(const boost::json::object& body,
+                                                 std::string_view name);
 
 /// Refuses fields other than `allowed`, naming the first: fields the server
 /// owns (ids, owners, prices in a cart, status, totals) are never taken.
@@ -44,6 +65,9 @@ text_field(const boost::json::object& body, std::string_view name,
 [[nodiscard]] expected<std::optional<std::string>>
 optional_text_field(const boost::json::object& body, std::string_view name,
                     size_t size_max = body_text_size_max);
+/// A JSON integer in [low, high]. A number with a fraction or an exponent
+/// (1.0, 1e1) is refused even when it is whole, as Stripe does: a client
+/// that sends one has a bug worth seeing.
 [[nodiscard]] expected<int64_t> integer_field(const boost::json::object& body,
                                               std::string_view name,
                                               int64_t low, int64_t high);
