@@ -39,6 +39,11 @@ struct order_books {
   /// Units per SKU the order's lines ask for (summed, should a line repeat).
   std::map<std::string, int64_t> units;
   bool total_matches = true;
+  bool cancelled = false;
+  int64_t total_cents = 0;
+  int64_t refunded_cents = 0;
+  /// Refunds requested and not yet done (parked ones included).
+  std::set<std::string> refunds_open;
   std::set<std::string> parked;
 };
 
@@ -63,6 +68,7 @@ std::string audit_report::to_json() const {
       {"unbalanced_transactions", to_array(unbalanced_transactions)},
       {"double_charges", to_array(double_charges)},
       {"line_mismatches", to_array(line_mismatches)},
+      {"unrefunded_cancellations", to_array(unrefunded_cancellations)},
       {"parked_refunds", to_array(parked_refunds)}});
 }
 
@@ -135,7 +141,11 @@ expected<audit_report> audit(const event_log& log) {
         case order_stock_returned::type_id:
           books.returned = true;
           break;
+        case order_cancelled::type_id:
+          books.cancelled = true;
+          break;
         case order_placed::type_id:
+        case order_refund_requested::type_id:
         case order_refund_parked::type_id:
         case order_refunds_unparked::type_id:
         case order_refunded::type_id: {
@@ -149,12 +159,19 @@ expected<audit_report> audit(const event_log& log) {
               total += line.quantity * line.unit_price_cents;
             }
             books.total_matches = total == placed->total_cents;
+            books.total_cents = placed->total_cents;
+          } else if (auto* requested =
+                         std::get_if<order_refund_requested>(&*event)) {
+            books.refunds_open.insert(requested->refund_id);
           } else if (auto* parked = std::get_if<order_refund_parked>(&*event))
             books.parked.insert(parked->refund_id);
           else if (std::holds_alternative<order_refunds_unparked>(*event))
             books.parked.clear();
-          else if (auto* refunded = std::get_if<order_refunded>(&*event))
+          else if (auto* refunded = std::get_if<order_refunded>(&*event)) {
             books.parked.erase(refunded->refund_id);
+            books.refunds_open.erase(refunded->refund_id);
+            books.refunded_cents += refunded->amount_cents;
+          }
           break;
         }
         case order_payment_captured::type_id:
@@ -210,6 +227,11 @@ expected<audit_report> audit(const event_log& log) {
       report.line_mismatches.push_back(order_id + " total");
     if (!books.parked.empty())
       report.parked_refunds.push_back(order_id);
+    // Charged and cancelled, with no refund under way for what is left:
+    // the buyer pays for nothing.
+    if (books.cancelled && books.captured &&
+        books.refunded_cents < books.total_cents && books.refunds_open.empty())
+      report.unrefunded_cancellations.push_back(order_id);
     if (!books.confirmed || books.returned)
       continue;
     for (auto& [sku, units] : books.units) {
@@ -242,6 +264,7 @@ expected<audit_report> audit(const event_log& log) {
   report.payments = captures.size();
   for (auto* list : {&report.oversold_skus, &report.orders_without_payment,
                      &report.double_charges, &report.line_mismatches,
+                     &report.unrefunded_cancellations,
                      &report.parked_refunds})
     std::sort(list->begin(), list->end());
   return report;

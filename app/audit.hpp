@@ -34,6 +34,9 @@ struct audit_report {
   /// the order's line (units charged but never taken, or taken unpaid),
   /// and "<order id> total" where the total is not the sum of the lines.
   std::vector<std::string> line_mismatches;
+  /// Cancelled orders that were charged, with less refunded than the
+  /// total and no refund under way.
+  std::vector<std::string> unrefunded_cancellations;
   /// Orders with a refund the PSP refused until it was parked for an
   /// operator. Not a broken invariant: money owed and known.
   std::vector<std::string> parked_refunds;
@@ -41,7 +44,7 @@ struct audit_report {
   bool ok() const {
     return oversold_skus.empty() && orders_without_payment.empty() &&
            unbalanced_transactions.empty() && double_charges.empty() &&
-           line_mismatches.empty();
+           line_mismatches.empty() && unrefunded_cancellations.empty();
   }
   std::string to_json() const;
 };

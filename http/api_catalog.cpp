@@ -12,6 +12,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <mutex>
+
 namespace tillroll {
 
 namespace json = boost::json;
@@ -229,14 +231,63 @@ void create_product(api::impl& api, call_ptr request) {
     return request->fail(variants.error());
   listing.variants = std::move(*variants);
   auto product_id = random_id("p");
-  ask_entity<product_entity>(
-      api, product_id, list_product{std::move(listing)},
-      [request, product_id](expected<product_view> view) {
-        if (!view)
-          return request->fail(view.error());
-        request->reply(201, written_page(product_id, *view),
-                       {{"Location", "/v1/products/" + product_id}});
-      });
+  // A SKU another product already has is refused up front, so the answer
+  // never shows a variant the listing cannot keep. (The product's saga
+  // still leaves out one taken in the meantime, and the SKU refuses every
+  // change from a product not its own.)
+  // The answers come in on several CAF threads at once.
+  struct probe {
+    std::mutex mutex;
+    size_t waiting = 0;
+    std::vector<std::string> taken;
+    std::optional<failure> failed;
+    product_listed listing;
+  };
+  auto probing = std::make_shared<probe>();
+  probing->waiting = listing.variants.size();
+  probing->listing = std::move(listing);
+  auto list_now = [&api, request, product_id, probing] {
+    ask_entity<product_entity>(
+        api, product_id, list_product{std::move(probing->listing)},
+        [request, product_id](expected<product_view> view) {
+          if (!view)
+            return request->fail(view.error());
+          request->reply(201, written_page(product_id, *view),
+                         {{"Location", "/v1/products/" + product_id}});
+        });
+  };
+  auto skus = std::vector<std::string>{};
+  for (auto& variant : probing->listing.variants)
+    skus.push_back(variant.sku);
+  if (skus.empty())
+    return list_now();
+  for (auto& sku : skus)
+    ask_entity<sku_entity>(
+        api, sku, get_sku{},
+        [request, probing, sku, list_now](expected<sku_view> found) {
+          std::unique_lock guard{probing->mutex};
+          if (found)
+            probing->taken.push_back(sku);
+          else if (found.error().code != errc::not_found)
+            probing->failed = found.error();
+          if (--probing->waiting > 0)
+            return;
+          guard.unlock();
+          if (probing->failed)
+            return request->fail(*probing->failed);
+          if (!probing->taken.empty()) {
+            json::array taken;
+            for (auto& sku : probing->taken)
+              taken.push_back(json::value(sku));
+            return request->fail(
+                failure{errc::conflict,
+                        "a sku belongs to another product: " +
+                            probing->taken.front(),
+                        false},
+                json::serialize(json::object{{"skus", std::move(taken)}}));
+          }
+          list_now();
+        });
 }
 
 void read_product(api::impl& api, call_ptr request) {

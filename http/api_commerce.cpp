@@ -303,6 +303,10 @@ void checkout_route(api::impl& api, call_ptr request) {
                 failure{errc::payment_declined, "the payment was declined",
                         false},
                 json::serialize(json::object{{"order_id", id}}));
+          if (order->cancel_reason == "requested")
+            return request->fail(
+                failure{errc::wrong_state, "the order was cancelled", false},
+                json::serialize(json::object{{"order_id", id}}));
           if (order->cancel_reason == "reservation_expired")
             return request->fail(
                 failure{errc::reservation_expired,

@@ -127,16 +127,16 @@ struct step_runner {
   }
 
   void operator()(const restore_lines&) {
-    // Line by line: what was sold comes back, what is held is released
-    // (and releasing what is not held changes nothing).
+    // Line by line: what was sold comes back, what is held is released,
+    // and a sale the order never recorded (a confirm that landed as it was
+    // cancelled) is returned too: the SKU knows what it holds and sold.
     auto id = order_id();
     auto* actor = self;
     for_each_line(
         self,
         [id, actor](const order_line& line) {
-          if (line_sold(actor->state.state, line.sku))
-            return sku_command{return_sale{id, line.quantity}};
-          return sku_command{release_reservation{id}};
+          return sku_command{restore_stock{
+              id, line.quantity, line_sold(actor->state.state, line.sku)}};
         },
         [](const order_line&, const expected<sku_view>& answer,
            std::vector<std::string>&) {
@@ -148,14 +148,10 @@ struct step_runner {
   }
 
   void operator()(const start_payment&) {
-    // The payment is about to go out: each line's hold is extended by a
-    // full TTL first, so a slow PSP cannot outlast the reservation; a hold
-    // that already ended cancels the order before anything is charged.
-    auto* actor = self;
-    extend_holds(self, [actor](bool live) {
-      finish(actor, live ? order_command{record_payment_started{}}
-                         : order_command{record_hold_lost{}});
-    });
+    // Recorded before anything goes to the PSP: from here on a restart
+    // asks the PSP what became of the charge. The charge step extends the
+    // holds first.
+    finish(self, record_payment_started{});
   }
 
   void operator()(const charge_payment&) {
@@ -255,6 +251,12 @@ struct step_runner {
                                static_cast<outcome>(psp_outcome.result);
                            order_outcome.psp_reference =
                                psp_outcome.psp_reference;
+                           // Checks come well within the hold, since each
+                           // extends it.
+                           order_outcome.check_after = std::min<
+                               std::chrono::microseconds>(
+                               payment_check_interval,
+                               self->state.context->saga.reservation_ttl / 2);
                            finish(self, order_outcome);
                          });
   }

@@ -203,7 +203,7 @@ struct decider {
     case outcome::failed:
     case outcome::pending:
       return events{
-          order_payment_check_scheduled{micros(now + payment_check_interval),
+          order_payment_check_scheduled{micros(now + command.check_after),
                                         command.result == outcome::failed}};
     }
     return events{};
@@ -376,6 +376,9 @@ struct decider {
     if (state.refunds_requested >= order_refunds_max)
       return make_failure(errc::conflict, "an order takes at most 100 refunds");
     auto remaining = refundable_cents();
+    if (remaining <= 0)
+      return make_failure(errc::wrong_state,
+                          "nothing of the order is left to refund");
     auto amount = command.amount_cents.value_or(remaining);
     if (amount <= 0 || amount > remaining)
       return make_failure(errc::invalid_argument,

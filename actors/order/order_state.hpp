@@ -144,6 +144,9 @@ struct record_payment_outcome {
   enum class outcome : uint8_t { captured, declined, failed, pending };
   outcome result = outcome::pending;
   std::string psp_reference;
+  /// When to ask the PSP again about a pending or failed charge: within
+  /// the hold, whose extension comes with each check.
+  std::chrono::microseconds check_after = payment_check_interval;
 };
 /// Every line confirmed, or `lost_skus` whose holds had ended.
 struct record_stock_confirmed {

@@ -203,6 +203,15 @@ struct decider {
     return events{sale_returned{command.order_id, command.quantity}};
   }
 
+  expected<events> operator()(const restore_stock& command) const {
+    if (state.reservations.contains(command.order_id))
+      return events{reservation_released{command.order_id}};
+    if (state.confirmed_orders.contains(command.order_id) || command.sold)
+      return (*this)(return_sale{command.order_id, command.quantity});
+    // Never held, or already ended: nothing to give back.
+    return events{};
+  }
+
   expected<events> operator()(const withdraw_sku& command) const {
     if (command.product_id != state.product_id)
       return make_failure(errc::forbidden, "the sku is another product's");

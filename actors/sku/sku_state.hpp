@@ -158,6 +158,17 @@ struct return_sale {
   int64_t quantity = 0;
 };
 
+/// A cancelled order's stock comes back, whatever became of it here: a
+/// hold is released, a sale returned (also one the order never learnt of,
+/// say a confirm that landed as the order was cancelled). `sold`: the
+/// order knows the line sold, so a sale the SKU no longer remembers is
+/// returned with the order's `quantity`.
+struct restore_stock {
+  std::string order_id;
+  int64_t quantity = 0;
+  bool sold = false;
+};
+
 /// The SKU's product was delisted.
 struct withdraw_sku {
   std::string product_id;
@@ -171,7 +182,8 @@ struct get_sku {};
 using sku_command =
     std::variant<register_sku, adjust_stock, set_price, reserve_stock,
                  confirm_reservation, release_reservation, extend_reservation,
-                 return_sale, expire_reservations, withdraw_sku, get_sku>;
+                 return_sale, restore_stock, expire_reservations, withdraw_sku,
+                 get_sku>;
 
 /// What a SKU command answers: the levels after it.
 struct sku_view {

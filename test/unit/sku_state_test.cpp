@@ -229,3 +229,20 @@ TEST_CASE("what a hot sku remembers is bounded by its recent orders") {
   CHECK(state.confirmed_orders.size() <= 1800 + 1);
   CHECK(state.confirmed_orders.size() >= 1800 - 1);
 }
+
+TEST_CASE("restoring a cancelled order's stock releases a hold and returns a "
+          "sale, also one the order never learnt of") {
+  auto state = registered(5);
+  state = run(state, reserve_stock{"held", 1, 10min}, at_seconds(0));
+  state = run(state, reserve_stock{"sold", 2, 10min}, at_seconds(0));
+  // The confirm landed as the order was cancelled: the order thinks the
+  // line is only held.
+  state = run(state, confirm_reservation{"sold"}, at_seconds(1));
+  state = run(state, restore_stock{"held", 1, false}, at_seconds(2));
+  state = run(state, restore_stock{"sold", 2, false}, at_seconds(2));
+  CHECK(state.available() == 5);
+  CHECK(state.sold == 0);
+  CHECK(state.reserved == 0);
+  CHECK(decide(state, restore_stock{"sold", 2, false}, at_seconds(3))->empty());
+  CHECK(decide(state, restore_stock{"never", 1, false}, at_seconds(3))->empty());
+}
