@@ -271,8 +271,9 @@ TEST_CASE("audit passes a healthy log and exits 1 naming an unbalanced ledger "
             .starts_with("amy-k1#"));
 }
 
-TEST_CASE("audit names an order charged for units its SKU never sold, and a "
-          "sale kept by a cancelled order") {
+TEST_CASE("audit names an order charged for units its SKU never sold, a "
+          "sale kept by a cancelled order, and a cancelled order charged "
+          "and never refunded") {
   test::temp_directory directory;
   {
     test::node_fixture fixture{directory.path()};
@@ -312,6 +313,15 @@ TEST_CASE("audit names an order charged for units its SKU never sold, and a "
            order_event{order_stock_released{}});
     append("sku-MUG", sku_event{stock_reserved{"kept", 1, 1'900'000'000'000'000}},
            sku_event{reservation_confirmed{"kept"}});
+    // Charged, cancelled, and nothing refunded nor on its way.
+    append("order-owed",
+           order_event{order_placed{"owed", "k", {{"MUG", "product-mug",
+                                                   "seller-1", 1, 900}},
+                                    "EUR", 900, "tok_visa", "{}", false}},
+           order_event{order_stock_reserved{}},
+           order_event{order_payment_captured{"sim"}},
+           order_event{order_cancelled{"requested", {}}},
+           order_event{order_stock_released{}});
   }
   auto broken = test::run_command(binary + " audit --data-dir " +
                                   directory.path().string());
@@ -324,4 +334,5 @@ TEST_CASE("audit names an order charged for units its SKU never sold, and a "
   CHECK(std::find(mismatches.begin(), mismatches.end(),
                   json::value("kept MUG")) != mismatches.end());
   CHECK(mismatches.size() == 2);
+  CHECK(findings.at("unrefunded_cancellations") == json::array{"owed"});
 }
