@@ -253,3 +253,24 @@ TEST_CASE("hundreds of reservations expiring at once all expire") {
   CHECK(view->reserved == 0);
   CHECK(view->available == 1000);
 }
+
+TEST_CASE("an entity activated from a snapshot knows the snapshot's size, so "
+          "a large state is not snapshotted again too soon") {
+  test::temp_directory directory;
+  entity_settings settings;
+  settings.idle_timeout = 1s;
+  test::actor_harness harness{directory.path(), start_time, settings};
+  register_sku_with(harness, "SIZED", 100);
+  for (int index = 0; index < 40; ++index)
+    REQUIRE(harness.ask<sku_entity>(
+        "SIZED", reserve_stock{"order-" + std::to_string(index), 1, 10min}));
+  harness.advance(2s);
+  auto taken = harness.snapshots->load("sku-SIZED");
+  REQUIRE(taken->has_value());
+  auto recovered = recover_state<sku_entity>(*harness.log,
+                                             harness.snapshots.get(),
+                                             "sku-SIZED");
+  REQUIRE(recovered);
+  CHECK(recovered->snapshot_bytes == (*taken)->state.size());
+  CHECK(recovered->snapshot_bytes > 0);
+}
