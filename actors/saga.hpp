@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <vector>
 
 namespace tillroll {
 
@@ -41,6 +43,41 @@ void saga_call(
                 caf::make_message(std::move(command)))
       .then([done](typename Target::reply_type& reply) { done(reply); },
             [done](caf::error& error) { done(from_caf_error(error)); });
+}
+
+inline bool final_code(errc code);
+
+/// Sends `command_of(id)` to every id at once. Once every answer is in,
+/// `done` gets the ids refused for good; if any call failed for a passing
+/// reason, the step is retried later instead.
+template <class Target, class Entity>
+void saga_call_all(
+    entity_actor_type<Entity>* self, const std::vector<std::string>& ids,
+    std::function<typename Target::command_type(const std::string&)> command_of,
+    std::function<void(std::vector<std::string>)> done) {
+  struct progress {
+    size_t waiting = 0;
+    bool passing_failure = false;
+    std::vector<std::string> refused;
+  };
+  auto tally = std::make_shared<progress>();
+  tally->waiting = ids.size();
+  for (auto& id : ids)
+    saga_call<Target>(
+        self, id, command_of(id),
+        [self, tally, id, done](expected<typename Target::reply_type> answer) {
+          if (!answer) {
+            if (final_code(answer.error().code))
+              tally->refused.push_back(id);
+            else
+              tally->passing_failure = true;
+          }
+          if (--tally->waiting > 0)
+            return;
+          if (tally->passing_failure)
+            return saga_retry_later<Entity>(self);
+          done(std::move(tally->refused));
+        });
 }
 
 /// Codes after which retrying the same call cannot succeed.

@@ -38,31 +38,20 @@ void sync_price(product_self* self) {
 /// Tells every SKU the product owns that it is no longer sold.
 void withdraw_skus(product_self* self) {
   auto& st = self->state;
-  struct progress {
-    size_t waiting = 0;
-    bool passing_failure = false;
-  };
-  auto tally = std::make_shared<progress>();
   std::vector<std::string> skus;
   for (auto& variant : st.state.listing.variants)
     if (product_entity::owns_sku(st.state, variant.sku))
       skus.push_back(variant.sku);
   if (skus.empty())
     return saga_finish<product_entity>(self, record_skus_withdrawn{});
-  tally->waiting = skus.size();
-  for (auto& sku : skus)
-    saga_call<sku_entity>(self, sku, withdraw_sku{st.id},
-                          [self, tally](expected<sku_view> withdrawn) {
-                            if (!withdrawn &&
-                                !final_code(withdrawn.error().code))
-                              tally->passing_failure = true;
-                            if (--tally->waiting > 0)
-                              return;
-                            if (tally->passing_failure)
-                              return saga_retry_later<product_entity>(self);
-                            saga_finish<product_entity>(
-                                self, record_skus_withdrawn{});
-                          });
+  saga_call_all<sku_entity>(
+      self, skus,
+      [product_id = st.id](const std::string&) {
+        return sku_command{withdraw_sku{product_id}};
+      },
+      [self](std::vector<std::string>) {
+        saga_finish<product_entity>(self, record_skus_withdrawn{});
+      });
 }
 
 struct product_driver {
@@ -77,34 +66,24 @@ struct product_driver {
     if (st.state.variants_ready)
       return sync_price(self);
     auto& listing = st.state.listing;
-    struct progress {
-      size_t waiting = 0;
-      bool passing_failure = false;
-      std::vector<std::string> rejected;
-    };
-    auto tally = std::make_shared<progress>();
-    tally->waiting = listing.variants.size();
-    for (auto& variant : listing.variants) {
-      auto sku = variant.sku;
-      saga_call<sku_entity>(
-          self, sku,
-          register_sku{st.id, listing.seller_id, variant.price_cents,
-                       variant.currency, variant.initial_stock},
-          [self, tally, sku](expected<sku_view> registered) {
-            if (!registered) {
-              if (final_code(registered.error().code))
-                tally->rejected.push_back(sku);
-              else
-                tally->passing_failure = true;
-            }
-            if (--tally->waiting > 0)
-              return;
-            if (tally->passing_failure)
-              return saga_retry_later<product_entity>(self);
-            saga_finish<product_entity>(
-                self, record_variants_registered{std::move(tally->rejected)});
-          });
-    }
+    std::vector<std::string> skus;
+    for (auto& variant : listing.variants)
+      skus.push_back(variant.sku);
+    saga_call_all<sku_entity>(
+        self, skus,
+        [self](const std::string& sku) {
+          auto& st = self->state;
+          for (auto& variant : st.state.listing.variants)
+            if (variant.sku == sku)
+              return sku_command{register_sku{
+                  st.id, st.state.listing.seller_id, variant.price_cents,
+                  variant.currency, variant.initial_stock}};
+          return sku_command{get_sku{}};
+        },
+        [self](std::vector<std::string> rejected) {
+          saga_finish<product_entity>(
+              self, record_variants_registered{std::move(rejected)});
+        });
   }
 };
 

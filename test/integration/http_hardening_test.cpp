@@ -133,16 +133,6 @@ bool complete_response(const std::string& received) {
   return received.size() >= split + 4 + length;
 }
 
-std::optional<http_reply> parse_reply(const std::string& received) {
-  auto split = received.find("\r\n\r\n");
-  if (split == std::string::npos || received.size() < 12)
-    return std::nullopt;
-  http_reply reply;
-  reply.status = std::stoi(received.substr(9, 3));
-  reply.head = received.substr(0, split);
-  reply.body = received.substr(split + 4);
-  return reply;
-}
 
 /// Reads one response from `fd` within `cap`: whole, or what came before
 /// the peer closed; nullopt on silence or a reset.

@@ -42,6 +42,11 @@ json::object line(const std::string& sku, int64_t quantity) {
   return {{"sku", sku}, {"quantity", quantity}};
 }
 
+/// The order a refused checkout names in its error's details.
+std::string refused_order_id(const api_reply& reply) {
+  return text(reply.json().at("error").at("details"), "order_id");
+}
+
 int64_t number(const json::value& value, std::string_view key) {
   return value.at(key).as_int64();
 }
@@ -217,11 +222,7 @@ TEST_CASE("a hold that ended before the charge cancels the checkout with 409 "
                          buyer, {{"Idempotency-Key", "late"}});
   CHECK_MESSAGE(placed.status == 409, placed.body);
   CHECK(placed.error_code() == "reservation_expired");
-  auto order_id = std::string{placed.json()
-                                  .at("error")
-                                  .at("details")
-                                  .at("order_id")
-                                  .as_string()};
+  auto order_id = refused_order_id(placed);
   auto order = settled_order(api, order_id, buyer, [](auto& order) {
     return text(order, "status") == "cancelled" &&
            !order.contains("refunds_pending");
@@ -247,11 +248,7 @@ TEST_CASE("a hold that ends while a slow PSP charges is refunded: the buyer "
                          buyer, {{"Idempotency-Key", "slow"}});
   CHECK_MESSAGE(placed.status == 409, placed.body);
   CHECK(placed.error_code() == "reservation_expired");
-  auto order_id = std::string{placed.json()
-                                  .at("error")
-                                  .at("details")
-                                  .at("order_id")
-                                  .as_string()};
+  auto order_id = refused_order_id(placed);
   auto order = settled_order(api, order_id, buyer, [](auto& order) {
     return number(order, "refunded_cents") == 3000;
   });

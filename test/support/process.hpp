@@ -118,6 +118,19 @@ struct http_reply {
   std::string body;
 };
 
+/// One HTTP response in `received` (status line, head, body), or nullopt
+/// when its head is not complete.
+inline std::optional<http_reply> parse_reply(const std::string& received) {
+  auto split = received.find("\r\n\r\n");
+  if (split == std::string::npos || received.size() < 12)
+    return std::nullopt;
+  http_reply reply;
+  reply.status = std::stoi(received.substr(9, 3));
+  reply.head = received.substr(0, split);
+  reply.body = received.substr(split + 4);
+  return reply;
+}
+
 /// Sends raw bytes to 127.0.0.1:port and reads one response (the server is
 /// asked to close), with a 5 s cap.
 inline std::optional<http_reply> send_raw(uint16_t port,
@@ -144,14 +157,7 @@ inline std::optional<http_reply> send_raw(uint16_t port,
   while ((got = recv(fd, buffer, sizeof(buffer), 0)) > 0)
     received.append(buffer, static_cast<size_t>(got));
   close(fd);
-  auto split = received.find("\r\n\r\n");
-  if (split == std::string::npos || received.size() < 12)
-    return std::nullopt;
-  http_reply reply;
-  reply.status = std::stoi(received.substr(9, 3));
-  reply.head = received.substr(0, split);
-  reply.body = received.substr(split + 4);
-  return reply;
+  return parse_reply(received);
 }
 
 /// The bytes of one request that asks the server to close afterwards; a
