@@ -4,6 +4,7 @@
 #include "events/keys.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -41,6 +42,8 @@ event_log::open(const event_log_options& options) {
   // The journal is the only writer of events; RocksDB's own write grouping
   // still helps projections and snapshots that write beside it.
   db_options.enable_pipelined_write = false;
+  if (options.env)
+    db_options.env = options.env.get();
 
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -59,6 +62,7 @@ event_log::open(const event_log_options& options) {
     std::filesystem::create_directories(options.directory, ignored);
   std::unique_ptr<event_log> log{new event_log};
   log->directory_ = options.directory;
+  log->env_ = options.env;
   rocksdb::DB* raw = nullptr;
   if (!options.create_if_missing &&
       !std::filesystem::exists(options.directory / "CURRENT"))

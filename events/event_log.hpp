@@ -18,6 +18,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Env;
 class Status;
 class WriteBatch;
 } // namespace rocksdb
@@ -38,6 +39,9 @@ struct event_log_options {
   bool read_only = false;
   /// RocksDB block cache shared by all column families.
   size_t block_cache_bytes = size_t{256} << 20;
+  /// The file system underneath; none: the default (POSIX). Tests pass a
+  /// fault-injecting one (events/storage_faults.hpp).
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 class event_log {
@@ -96,6 +100,8 @@ private:
   event_log() = default;
 
   std::filesystem::path directory_;
+  // Declared first, so it outlives the database.
+  std::shared_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> database_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
 };

@@ -46,6 +46,7 @@ expected<void> journal::start() {
     return std::move(last).error();
   next_position_ = *last + 1;
   committed_position_.store(*last, std::memory_order_release);
+  written_position_.store(*last, std::memory_order_release);
   if (!options_.write_inline) {
     writer_ = std::thread{[this] { run_writer(); }};
     if (options_.mode != durability::off)
@@ -79,6 +80,7 @@ void journal::append(append_request request) {
       write_batch(single, written, options_.mode == durability::always);
     }
     acknowledge(written);
+    report_failure();
     return;
   }
   bool notify = false;
@@ -111,8 +113,18 @@ expected<append_receipt> journal::append_and_wait(append_request request) {
 bool journal::wait_for_commit(uint64_t position,
                               std::chrono::milliseconds timeout) {
   std::unique_lock lock{commit_mutex_};
-  return committed_.wait_for(lock, timeout,
-                             [&] { return committed_position() >= position; });
+  committed_.wait_for(lock, timeout, [&] {
+    return committed_position() >= position ||
+           failed_.load(std::memory_order_acquire);
+  });
+  return committed_position() >= position;
+}
+
+std::optional<failure> journal::failed() const {
+  if (!failed_.load(std::memory_order_acquire))
+    return std::nullopt;
+  std::lock_guard guard{mutex_};
+  return poisoned_;
 }
 
 void journal::stop() {
@@ -137,12 +149,36 @@ journal::statistics journal::stats() const noexcept {
           conflicts_.load()};
 }
 
-void journal::poison(const failure& why) {
-  std::lock_guard guard{mutex_};
-  if (!poisoned_)
-    poisoned_ =
-        failure{errc::storage_failure,
-                "the log failed and needs a restart: " + why.message, false};
+bool journal::poison(const failure& why, bool locked) {
+  std::unique_lock guard{mutex_, std::defer_lock};
+  if (!locked)
+    guard.lock();
+  if (poisoned_)
+    return false;
+  poisoned_ =
+      failure{errc::storage_failure,
+              "the log failed and needs a restart: " + why.message, false};
+  failed_.store(true, std::memory_order_release);
+  {
+    // Under the commit mutex, so no waiter misses the wake-up.
+    std::lock_guard commit_guard{commit_mutex_};
+  }
+  committed_.notify_all();
+  return true;
+}
+
+void journal::report_failure() {
+  std::optional<failure> why;
+  {
+    std::lock_guard guard{mutex_};
+    if (!poisoned_ || failure_reported_)
+      return;
+    failure_reported_ = true;
+    why = poisoned_;
+  }
+  std::fprintf(stderr, "tillroll: %s\n", why->message.c_str());
+  if (options_.on_failure)
+    options_.on_failure(*why);
 }
 
 void journal::run_writer() {
@@ -167,6 +203,7 @@ void journal::run_writer() {
     written_batch written;
     write_batch(taken, written, false);
     taken.clear();
+    report_failure();
     bool more_queued = false;
     {
       std::lock_guard guard{mutex_};
@@ -220,27 +257,43 @@ void journal::run_syncer() {
                               : events_.load() > synced_events;
     synced_events = events_.load();
     if (pending_writes) {
-      auto started = std::chrono::steady_clock::now();
-      auto synced = log_.sync_wal();
-      write_latency_.record(std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - started)
-                                .count());
-      syncs_.fetch_add(1, std::memory_order_relaxed);
+      // After a failure nothing is fsync'd again: Linux may report a
+      // second fsync as fine after dropping the pages the first one could
+      // not write, so a batch written before the failure is never
+      // acknowledged on a later fsync's word.
+      std::optional<failure> poisoned;
+      {
+        std::lock_guard guard{mutex_};
+        poisoned = poisoned_;
+      }
+      expected<void> synced;
+      if (poisoned) {
+        synced = *poisoned;
+      } else {
+        auto started = std::chrono::steady_clock::now();
+        synced = log_.sync_wal();
+        write_latency_.record(std::chrono::duration<double>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count());
+        syncs_.fetch_add(1, std::memory_order_relaxed);
+      }
       size_t events = 0;
       for (auto& written : taken) {
         events += written.event_count;
         if (!synced) {
+          // Not durable: neither answered as such nor published.
+          written.last_position = 0;
           for (auto& outcome : written.outcomes)
             if (outcome && outcome->has_value())
               outcome = synced.error();
         }
       }
-      if (!synced) {
+      if (!synced && !poisoned) {
         std::fprintf(stderr, "tillroll: fsync of the log failed: %s\n",
                      synced.error().message.c_str());
         poison(synced.error());
       }
-      if (options_.mode == durability::always)
+      if (options_.mode == durability::always && synced)
         batch_events_.record(static_cast<double>(events));
     }
     {
@@ -255,6 +308,7 @@ void journal::run_syncer() {
     }
     wake_.notify_one();
     taken.clear();
+    report_failure();
     if (options_.mode == durability::batch) {
       std::lock_guard guard{sync_mutex_};
       if (writer_done_)
@@ -285,8 +339,10 @@ void journal::write_batch(std::vector<append_request>& requests,
   auto position = next_position_;
   size_t event_count = 0;
   std::optional<failure> poisoned;
-  // Inline writes already hold mutex_ and never poison.
-  if (!options_.write_inline) {
+  // Inline writes already hold mutex_.
+  if (options_.write_inline) {
+    poisoned = poisoned_;
+  } else {
     std::lock_guard guard{mutex_};
     poisoned = poisoned_;
   }
@@ -357,10 +413,10 @@ void journal::write_batch(std::vector<append_request>& requests,
           outcome = result.error();
       std::fprintf(stderr, "tillroll: write to the log failed: %s\n",
                    result.error().message.c_str());
-      if (!options_.write_inline)
-        poison(result.error());
+      poison(result.error(), options_.write_inline);
     } else {
       next_position_ = position;
+      written_position_.store(position - 1, std::memory_order_release);
       for (auto& [stream_id, head] : staged_heads)
         stream_heads_[std::string{stream_id}] = head;
       if (sync || options_.mode == durability::off) {

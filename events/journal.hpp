@@ -57,6 +57,11 @@ struct journal_options {
   bool write_inline = false;
   /// Most cached stream heads; past it the cache is dropped and reloaded.
   size_t stream_heads_max = 1'000'000;
+  /// Called once, from a journal thread, when a write or fsync fails: the
+  /// journal has failed every append not yet acknowledged and refuses all
+  /// later ones, and the node must stop (fail-stop: after a failed fsync
+  /// the kernel may have dropped the pages, so no retry can be trusted).
+  std::function<void(const failure&)> on_failure;
 };
 
 struct append_receipt {
@@ -109,8 +114,18 @@ public:
   }
 
   /// Blocks until the committed position passes `position` or `timeout`
-  /// elapses; returns whether it passed.
+  /// elapses; returns whether it passed. Returns false at once when the
+  /// journal has failed.
   bool wait_for_commit(uint64_t position, std::chrono::milliseconds timeout);
+
+  /// The last global position written to RocksDB (visible to readers),
+  /// durable or not.
+  uint64_t written_position() const noexcept {
+    return written_position_.load(std::memory_order_acquire);
+  }
+
+  /// Why the journal stopped accepting appends, if it did.
+  std::optional<failure> failed() const;
 
   /// Finishes queued appends, then stops the writer thread.
   void stop();
@@ -146,13 +161,17 @@ private:
   void write_batch(std::vector<append_request>& requests,
                    written_batch& written, bool sync);
   void acknowledge(written_batch& written);
-  void poison(const failure& why);
+  /// Records the first failure (caller holds mutex_ when `locked`) and
+  /// wakes commit waiters; returns whether it was the first.
+  bool poison(const failure& why, bool locked = false);
+  /// Calls `options_.on_failure` once, outside every lock.
+  void report_failure();
   expected<uint64_t> head_of(const std::string& stream_id);
 
   event_log& log_;
   journal_options options_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<append_request> queue_;
   bool stopping_ = false;
@@ -162,6 +181,8 @@ private:
   /// Set when a write or fsync failed: the log's state is unknown, so
   /// every later append fails until the node restarts and recovers.
   std::optional<failure> poisoned_;
+  /// `options_.on_failure` has been called.
+  bool failure_reported_ = false;
 
   // Written batches handed from the writer to the syncer.
   std::mutex sync_mutex_;
@@ -181,6 +202,9 @@ private:
   uint64_t next_position_ = 1;
 
   std::atomic<uint64_t> committed_position_{0};
+  std::atomic<uint64_t> written_position_{0};
+  /// Mirrors `poisoned_` for lock-free readers (readiness, waiters).
+  std::atomic<bool> failed_{false};
   std::mutex commit_mutex_;
   std::condition_variable committed_;
 

@@ -1,0 +1,266 @@
+// The journal against a file system that loses what was not fsync'd
+// (events/storage_faults.hpp): power loss at seeded random points, torn
+// tails, failed fsyncs and failed writes. Each round checks, from the
+// files left on disk, that every acknowledged append is there and that
+// each stream is a prefix of what was sent.
+#include "events/event_log.hpp"
+#include "events/journal.hpp"
+#include "events/storage_faults.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "../support/temp_directory.hpp"
+
+using namespace tillroll;
+
+namespace {
+
+/// The seed of a randomized test: TILLROLL_FAULT_SEED replays one.
+uint64_t fault_seed() {
+  uint64_t seed = std::random_device{}();
+  if (auto* given = std::getenv("TILLROLL_FAULT_SEED"))
+    seed = std::stoull(given);
+  MESSAGE("fault seed " << seed << " (TILLROLL_FAULT_SEED replays it)");
+  return seed;
+}
+
+std::unique_ptr<event_log> open_log(const std::filesystem::path& path,
+                                    std::shared_ptr<rocksdb::Env> env = {}) {
+  event_log_options options{path};
+  options.env = std::move(env);
+  auto log = event_log::open(options);
+  REQUIRE(log);
+  return std::move(*log);
+}
+
+/// What the appenders sent and what the journal acknowledged.
+struct ledger_of_appends {
+  std::mutex mutex;
+  /// Per stream, every payload sent, in sequence order.
+  std::map<std::string, std::vector<std::string>> sent;
+  /// Per stream, the last sequence acknowledged as durable.
+  std::map<std::string, uint64_t> acknowledged;
+  /// The highest global position acknowledged.
+  uint64_t acknowledged_position = 0;
+  std::atomic<uint64_t> acknowledgements{0};
+  /// Successes delivered after the journal reported its failure.
+  std::atomic<uint64_t> successes_after_failure{0};
+  std::atomic<bool> failure_reported{false};
+  std::atomic<uint64_t> failure_reports{0};
+};
+
+/// `writers` threads, each appending 1 to 3 events at a time to streams of
+/// its own, until `stop` or the journal refuses.
+void append_until_refused(journal& writer, ledger_of_appends& books,
+                          size_t writers, uint64_t seed,
+                          std::atomic<bool>& stop) {
+  std::vector<std::thread> threads;
+  for (size_t index = 0; index < writers; ++index)
+    threads.emplace_back([&, index] {
+      std::mt19937_64 random{seed + index};
+      std::vector<uint64_t> heads(4, 0);
+      while (!stop) {
+        auto which = random() % heads.size();
+        auto stream =
+            "test-w" + std::to_string(index) + "s" + std::to_string(which);
+        auto count = 1 + random() % 3;
+        std::vector<new_event> events;
+        std::vector<std::string> payloads;
+        for (uint64_t event = 0; event < count; ++event) {
+          payloads.push_back(stream + "#" +
+                             std::to_string(heads[which] + event + 1));
+          events.push_back({1, 1, payloads.back(), now_timestamp(), "", ""});
+        }
+        {
+          std::lock_guard guard{books.mutex};
+          auto& sent = books.sent[stream];
+          sent.insert(sent.end(), payloads.begin(), payloads.end());
+        }
+        std::promise<expected<append_receipt>> outcome;
+        auto answered = outcome.get_future();
+        writer.append({stream, heads[which], std::move(events), {},
+                       [&](expected<append_receipt> receipt) {
+                         // Judged when delivered, not when the thread
+                         // gets to look.
+                         if (receipt && books.failure_reported)
+                           ++books.successes_after_failure;
+                         outcome.set_value(std::move(receipt));
+                       }});
+        auto appended = answered.get();
+        if (!appended)
+          return;
+        heads[which] = appended->last_sequence;
+        std::lock_guard guard{books.mutex};
+        books.acknowledged[stream] = appended->last_sequence;
+        books.acknowledged_position =
+            std::max(books.acknowledged_position, appended->last_position);
+        ++books.acknowledgements;
+      }
+    });
+  for (auto& thread : threads)
+    thread.join();
+}
+
+/// Reopens the log as it is on disk and checks it against `books`.
+void check_recovered(const std::filesystem::path& path,
+                     ledger_of_appends& books) {
+  auto log = open_log(path);
+  for (auto& [stream, payloads] : books.sent) {
+    auto head = log->stream_head(stream);
+    REQUIRE(head);
+    auto acknowledged = books.acknowledged[stream];
+    CHECK_MESSAGE(*head >= acknowledged,
+                  stream << " lost acknowledged events: head " << *head
+                         << ", acknowledged " << acknowledged);
+    REQUIRE(*head <= payloads.size());
+    uint64_t sequence = 0;
+    auto read = log->read_stream(stream, 1, UINT64_MAX,
+                                 [&](const recorded_event& event) {
+                                   CHECK(event.payload == payloads[sequence]);
+                                   ++sequence;
+                                   return true;
+                                 });
+    CHECK_MESSAGE(read, stream << ": " << read.error().message);
+    CHECK(sequence == *head);
+  }
+  // The global order has no hole and names only events that exist.
+  auto last = log->last_position();
+  REQUIRE(last);
+  CHECK(*last >= books.acknowledged_position);
+  auto all = log->read_global(1, *last + 1);
+  REQUIRE(all);
+  REQUIRE(all->size() == *last);
+  for (uint64_t index = 0; index < all->size(); ++index)
+    CHECK((*all)[index].position == index + 1);
+}
+
+journal_options reporting(ledger_of_appends& books) {
+  journal_options options;
+  options.on_failure = [&books](const failure&) {
+    books.failure_reported = true;
+    ++books.failure_reports;
+  };
+  return options;
+}
+
+} // namespace
+
+TEST_CASE("power loss at random points: every acknowledged append survives "
+          "and each stream is a prefix of what was sent") {
+  auto seed = fault_seed();
+  std::mt19937_64 random{seed};
+  constexpr int rounds = 12;
+  uint64_t acknowledged_total = 0;
+  uint64_t dropped_bytes = 0;
+  for (int round = 0; round < rounds; ++round) {
+    CAPTURE(round);
+    test::temp_directory directory;
+    storage_faults faults;
+    ledger_of_appends books;
+    {
+      auto log = open_log(directory.path(), faults.env());
+      journal writer{*log, reporting(books)};
+      REQUIRE(writer.start());
+      std::atomic<bool> stop{false};
+      // Spread over the run: the cut comes after 1 to 2000 acknowledgements.
+      auto cut_after = 1 + random() % 2000;
+      std::thread cutter{[&] {
+        for (int tries = 0; tries < 20'000 && books.acknowledgements < cut_after;
+             ++tries)
+          std::this_thread::sleep_for(std::chrono::microseconds{200});
+        faults.power_loss();
+      }};
+      append_until_refused(writer, books, 8, random(), stop);
+      cutter.join();
+      stop = true;
+      REQUIRE_MESSAGE(books.acknowledgements > 0,
+                      "a round that acknowledged nothing proves nothing");
+      CHECK(writer.failed());
+      writer.stop();
+      // Reported from the journal's thread, by the time it has stopped.
+      CHECK(books.failure_reports == 1);
+    }
+    // Odd rounds tear the unsynced tails instead of dropping them.
+    auto dropped =
+        round % 2 == 0 ? faults.drop_unsynced() : faults.drop_unsynced(&random);
+    REQUIRE(dropped);
+    dropped_bytes += faults.stats().dropped_bytes;
+    acknowledged_total += books.acknowledgements;
+    check_recovered(directory.path(), books);
+  }
+  MESSAGE(rounds << " power losses, " << acknowledged_total
+                 << " acknowledged appends checked, " << dropped_bytes
+                 << " unsynced bytes dropped or torn");
+}
+
+TEST_CASE("a failed fsync fails every unacknowledged append, never advances "
+          "the committed position, and stops the journal") {
+  auto seed = fault_seed();
+  std::mt19937_64 random{seed};
+  for (int round = 0; round < 8; ++round) {
+    CAPTURE(round);
+    test::temp_directory directory;
+    storage_faults faults;
+    ledger_of_appends books;
+    uint64_t committed = 0;
+    {
+      auto log = open_log(directory.path(), faults.env());
+      journal writer{*log, reporting(books)};
+      REQUIRE(writer.start());
+      faults.fail_sync_after(random() % 200, fault_target::wal);
+      std::atomic<bool> stop{false};
+      append_until_refused(writer, books, 16, random(), stop);
+      REQUIRE(writer.failed());
+      CHECK(books.successes_after_failure == 0);
+      committed = writer.committed_position();
+      CHECK(committed == books.acknowledged_position);
+      // A refused append stays refused: no retry of a failed fsync.
+      auto late = writer.append_and_wait(
+          {"test-late", 0, {{1, 1, "late", now_timestamp(), "", ""}}, {}, {}});
+      CHECK_FALSE(late);
+      CHECK(writer.committed_position() == committed);
+      CHECK_FALSE(writer.wait_for_commit(committed + 1,
+                                         std::chrono::milliseconds{1}));
+      writer.stop();
+      CHECK(books.failure_reports == 1);
+    }
+    CHECK(faults.stats().failed_syncs == 1);
+    // The machine then loses power: the pages of the failed fsync are gone.
+    faults.power_loss();
+    REQUIRE(faults.drop_unsynced());
+    check_recovered(directory.path(), books);
+  }
+}
+
+TEST_CASE("a failed write fails its appends and stops the journal") {
+  auto seed = fault_seed();
+  std::mt19937_64 random{seed};
+  test::temp_directory directory;
+  storage_faults faults;
+  ledger_of_appends books;
+  {
+    auto log = open_log(directory.path(), faults.env());
+    journal writer{*log, reporting(books)};
+    REQUIRE(writer.start());
+    faults.fail_write_after(random() % 300, fault_target::wal);
+    std::atomic<bool> stop{false};
+    append_until_refused(writer, books, 8, random(), stop);
+    REQUIRE(writer.failed());
+    CHECK(books.successes_after_failure == 0);
+    CHECK(writer.committed_position() == books.acknowledged_position);
+    writer.stop();
+    CHECK(books.failure_reports == 1);
+  }
+  CHECK(faults.stats().failed_appends >= 1);
+  faults.power_loss();
+  REQUIRE(faults.drop_unsynced());
+  check_recovered(directory.path(), books);
+}
