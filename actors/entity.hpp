@@ -31,6 +31,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <deque>
@@ -52,6 +53,17 @@ struct trace_ids {
 /// keeps each is `entity_settings::watcher_wait`).
 inline constexpr size_t watchers_max = 10'000;
 
+/// How often one command is decided again after its append met a sequence
+/// conflict (the stream moved under the entity, which one live actor per
+/// stream should make impossible): each time on the state rebuilt from the
+/// log. Past it the caller gets a retryable `unavailable`, never the
+/// conflict, whose sequence numbers mean nothing to a client.
+inline constexpr uint8_t conflict_retries_max = 3;
+
+/// Longest an activating entity waits for the events it replayed to become
+/// durable (they are visible in RocksDB once written, before their fsync).
+inline constexpr std::chrono::seconds durable_wait_max{5};
+
 template <class Entity> struct entity_state {
   using state_type = typename Entity::state_type;
   using command_type = typename Entity::command_type;
@@ -63,6 +75,8 @@ template <class Entity> struct entity_state {
     trace_ids trace;
     /// Not pending for commands the entity issues itself (timers).
     caf::response_promise promise;
+    /// Times decided again after a sequence conflict.
+    uint8_t conflicts = 0;
   };
 
   entity_context* context = nullptr;
@@ -92,6 +106,11 @@ template <class Entity> struct entity_state {
   /// The stream's last sequence including appends in flight.
   uint64_t written_sequence = 0;
   bool retiring = false;
+  /// Set when an append failed: the state in memory is ahead of the log.
+  /// Nothing is decided until every append in flight has answered; then
+  /// the state is rebuilt from the log (or the actor stops, if the journal
+  /// has failed).
+  std::optional<failure> broken;
   /// The timer deadline as the last append sent writes it to the timer
   /// index (microseconds since the epoch; none when no timer).
   std::optional<int64_t> written_deadline_us;
@@ -118,6 +137,9 @@ template <class Entity> struct entity_state {
 
 template <class Entity>
 using entity_actor_type = caf::stateful_actor<entity_state<Entity>>;
+
+template <class Entity>
+using pending_command_of = typename entity_state<Entity>::pending_command;
 
 namespace detail {
 
@@ -154,6 +176,20 @@ expected<void> recover(entity_actor_type<Entity>* self) {
       recover_state<Entity>(*context.log, context.snapshots, st.stream_id);
   if (!recovered)
     return std::move(recovered).error();
+  // Written but not yet fsync'd events are visible to this read: never
+  // serve a state a crash could take back (or one the journal has failed
+  // to make durable).
+  if (context.journal != nullptr &&
+      recovered->last_position > context.journal->committed_position() &&
+      !context.journal->wait_for_commit(recovered->last_position,
+                                        durable_wait_max)) {
+    if (auto failed = context.journal->failed())
+      return std::move(*failed);
+    return make_failure(errc::unavailable,
+                        "the log is slow to make " + st.stream_id +
+                            " durable",
+                        true);
+  }
   st.state = std::move(recovered->state);
   st.sequence = st.written_sequence = recovered->sequence;
   st.snapshot_sequence = recovered->snapshot_sequence;
@@ -174,7 +210,8 @@ expected<void> recover(entity_actor_type<Entity>* self) {
 
 template <class Entity> void take_snapshot(entity_actor_type<Entity>* self) {
   auto& st = self->state;
-  if (st.sequence == st.snapshot_sequence)
+  // A broken state is ahead of the log; only the durable one is kept.
+  if (st.sequence == st.snapshot_sequence || st.broken)
     return;
   auto bytes = encode_payload(st.state);
   auto size = bytes.size();
@@ -233,18 +270,78 @@ template <class Entity> void deliver_durable(entity_actor_type<Entity>* self) {
   }
 }
 
+/// Answers every queued command with `why`.
 template <class Entity>
-void fail_all(entity_actor_type<Entity>* self, const failure& why) {
+void fail_queue(entity_actor_type<Entity>* self, const failure& why) {
   auto& st = self->state;
-  for (auto& pending : st.in_flight)
-    for (auto& command : pending.commands)
-      if (command.promise.pending())
-        command.promise.deliver(to_caf_error(why));
   for (auto& pending : st.queue)
     if (pending.promise.pending())
       pending.promise.deliver(to_caf_error(why));
-  st.in_flight.clear();
   st.queue.clear();
+}
+
+/// The append that would have left the stream at `planned_last_sequence`
+/// failed. Its batch and every batch decided after it (on a state that
+/// included it) are taken back: their commands are answered with the
+/// failure, or, after a sequence conflict, decided again once the state is
+/// rebuilt. Batches before it stay: their appends may still succeed.
+template <class Entity>
+void take_back(entity_actor_type<Entity>* self, uint64_t planned_last_sequence,
+               const failure& why) {
+  auto& st = self->state;
+  auto first = std::find_if(st.in_flight.begin(), st.in_flight.end(),
+                            [&](auto& decided) {
+                              return decided.appended &&
+                                     decided.last_sequence ==
+                                         planned_last_sequence;
+                            });
+  if (st.broken && first == st.in_flight.end())
+    return; // a later append of a batch already taken back
+  if (!st.broken)
+    st.broken = why;
+  std::vector<pending_command_of<Entity>> again;
+  for (auto decided = first; decided != st.in_flight.end(); ++decided)
+    for (auto& command : decided->commands) {
+      if (why.code == errc::conflict &&
+          command.conflicts < conflict_retries_max) {
+        ++command.conflicts;
+        again.push_back(std::move(command));
+      } else if (command.promise.pending()) {
+        command.promise.deliver(to_caf_error(
+            why.code == errc::conflict
+                ? make_failure(errc::unavailable,
+                               "the entity was busy; try again", true)
+                : why));
+      }
+    }
+  st.in_flight.erase(first, st.in_flight.end());
+  // Decided again in their first order, ahead of what came later.
+  for (auto command = again.rbegin(); command != again.rend(); ++command)
+    if (command->promise.pending())
+      st.queue.push_front(std::move(*command));
+}
+
+/// Once every append in flight has answered, rebuilds a broken entity's
+/// state from the log; when the journal has failed, stops it instead.
+/// Returns whether the entity may go on deciding.
+template <class Entity> bool repair(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  if (!st.broken)
+    return true;
+  if (st.appends_in_flight > 0)
+    return false;
+  std::optional<failure> fatal = st.context->journal->failed();
+  if (!fatal) {
+    if (auto rebuilt = recover<Entity>(self); !rebuilt)
+      fatal = std::move(rebuilt).error();
+  }
+  if (fatal) {
+    fail_queue<Entity>(self, *fatal);
+    self->quit(to_caf_error(*fatal));
+    return false;
+  }
+  st.broken.reset();
+  return true;
 }
 
 template <class Entity> void answer_watchers(entity_actor_type<Entity>* self) {
@@ -299,6 +396,8 @@ template <class Entity> void maybe_retire(entity_actor_type<Entity>* self) {
 template <class Entity> void drain(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   auto& settings = st.context->settings;
+  if (!repair<Entity>(self))
+    return;
   while (st.appends_in_flight < settings.appends_in_flight_max &&
          !st.queue.empty()) {
     auto now = settings.clock();
@@ -355,6 +454,12 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
       }
       request.metadata_changes.push_back(
           metadata_change{timer_key(st.stream_id), std::move(value)});
+      if (st.written_deadline_us)
+        request.metadata_changes.push_back(metadata_change{
+            due_key(*st.written_deadline_us, st.stream_id), std::nullopt});
+      if (deadline)
+        request.metadata_changes.push_back(metadata_change{
+            due_key(*deadline, st.stream_id), std::string{}});
       st.written_deadline_us = deadline;
     }
     // An entity with work left (a saga mid-way) is listed, so the registry
@@ -368,10 +473,11 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
         st.written_resume = resume;
       }
     }
-    request.done = [handle = caf::actor_cast<caf::actor>(self)](
+    request.done = [handle = caf::actor_cast<caf::actor>(self),
+                    planned = st.written_sequence](
                        expected<append_receipt> receipt) {
       caf::anon_send(handle, persisted_atom::value,
-                     append_outcome{std::move(receipt)});
+                     append_outcome{std::move(receipt), planned});
     };
     ++st.appends_in_flight;
     st.context->journal->append(std::move(request));
@@ -384,8 +490,7 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
     if (st.on_settled != nullptr && !st.retiring)
       st.on_settled(self);
     if (never_written<Entity>(self))
-      self->send(st.context->registry, passivate_atom::value, st.stream_id,
-                 int64_t{0});
+      self->send(st.context->registry, passivate_atom::value, st.stream_id);
   }
   maybe_retire<Entity>(self);
 }
@@ -446,9 +551,9 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
         auto& st = self->state;
         --st.appends_in_flight;
         if (!outcome.receipt) {
-          auto why = std::move(outcome.receipt).error();
-          detail::fail_all<Entity>(self, why);
-          self->quit(to_caf_error(why));
+          detail::take_back<Entity>(self, outcome.planned_last_sequence,
+                                    outcome.receipt.error());
+          detail::drain<Entity>(self);
           return;
         }
         // The journal acknowledges one stream's appends in order.
@@ -517,11 +622,10 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
             if (!detail::settled<Entity>(self) || !st.queue.empty() ||
                 st.retiring || st.step_in_flight || !st.watchers.empty())
               return;
+            // The registry reads the timer from the index once the actor
+            // is gone: a command between this and the retire may set one.
             self->send(st.context->registry, passivate_atom::value,
-                       st.stream_id,
-                       detail::to_microseconds(
-                           detail::next_deadline_of<Entity>(st.state))
-                           .value_or(0));
+                       st.stream_id);
           },
   };
 }

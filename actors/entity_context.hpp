@@ -72,6 +72,13 @@ struct entity_context {
 std::string timer_key(std::string_view stream_id);
 inline constexpr std::string_view timer_key_prefix = "timer/";
 
+/// The metadata key of a timer in due order (`due/`, the deadline as 8
+/// big-endian bytes of microseconds since the epoch, the stream id), so the
+/// registry reads only the timers due soon, page by page, however many
+/// entities have timers far ahead (a 30-day cart expiry each).
+std::string due_key(int64_t at_us, std::string_view stream_id);
+inline constexpr std::string_view due_key_prefix = "due/";
+
 /// The metadata key that lists a stream whose entity has work left (a saga
 /// step), so the registry wakes it when the node starts.
 std::string resume_key(std::string_view stream_id);

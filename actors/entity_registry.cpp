@@ -4,6 +4,7 @@
 #include "actors/messages.hpp"
 #include "events/byte_order.hpp"
 #include "events/event_log.hpp"
+#include "events/journal.hpp"
 #include "events/keys.hpp"
 
 #include <caf/actor_system.hpp>
@@ -13,6 +14,8 @@
 #include <caf/spawn_options.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
+
+#include <rocksdb/write_batch.h>
 
 #include <cstdio>
 #include <vector>
@@ -26,12 +29,18 @@ struct held_message {
   caf::message content;
 };
 
+/// Reads the next page of the due index.
+using timers_atom = caf::atom_constant<caf::atom("duetimers")>;
+/// Wakes the next page of unfinished entities.
+using resumes_atom = caf::atom_constant<caf::atom("resumes")>;
+
+/// Marks a log whose due index was built from the timer index (logs
+/// written before the due index existed have only the latter).
+constexpr std::string_view due_index_marker = "index/due-v1";
+
 struct registry_entry {
   caf::actor handle;
   bool retiring = false;
-  /// Microseconds since the epoch of the entity's next timer when it
-  /// retired; 0 when none.
-  int64_t retired_deadline_us = 0;
   std::vector<held_message> held;
 };
 
@@ -43,6 +52,13 @@ struct registry_state {
   std::unordered_map<caf::actor_id, std::string> streams_by_actor;
   bool shutting_down = false;
   caf::response_promise shutdown_done;
+  /// Where the next read of the due index starts.
+  std::string timers_from{due_key_prefix};
+  /// Every timer due at or before this (microseconds since the epoch) has
+  /// a wake-up scheduled; a later one is left to the due index.
+  int64_t timers_scheduled_until_us = 0;
+  /// Where the next page of unfinished entities starts.
+  std::string resumes_from{resume_key_prefix};
 
   static inline const char* name = "tillroll.entity_registry";
 };
@@ -75,30 +91,119 @@ void schedule_wake(registry_actor* self, const std::string& stream_id,
     self->delayed_send(self, delay, wake_atom::value, stream_id);
 }
 
-void load_timers(registry_actor* self) {
-  auto& st = self->state;
-  size_t loaded = 0;
-  auto scanned = st.context->log->scan(
+int64_t now_us(registry_actor* self) {
+  return self->state.context->settings.clock().time_since_epoch().count();
+}
+
+/// Builds the due index from the timer index, once, for a log written
+/// before the due index existed.
+void build_due_index(registry_actor* self) {
+  auto& log = *self->state.context->log;
+  auto marked = log.get(column_family::metadata, due_index_marker);
+  if (!marked || *marked)
+    return;
+  rocksdb::WriteBatch batch;
+  auto* family = log.family(column_family::metadata);
+  auto scanned = log.scan(
       column_family::metadata, timer_key_prefix,
       [&](std::string_view key, std::string_view value) {
         if (value.size() == 8)
-          schedule_wake(self, std::string{key.substr(timer_key_prefix.size())},
-                        static_cast<int64_t>(read_big_endian(value)));
-        return ++loaded < st.settings.timers_loaded_max;
+          batch.Put(family,
+                    due_key(static_cast<int64_t>(read_big_endian(value)),
+                            key.substr(timer_key_prefix.size())),
+                    "");
+        return true;
+      });
+  batch.Put(family, due_index_marker, "1");
+  if (!scanned || !log.write(batch, true))
+    std::fprintf(stderr, "tillroll: building the due index failed\n");
+}
+
+/// Schedules wake-ups for the next page of timers due within the
+/// lookahead, and the next read of the index.
+void read_due_timers(registry_actor* self) {
+  auto& st = self->state;
+  auto horizon_us =
+      now_us(self) +
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          st.settings.timers_lookahead)
+          .count();
+  size_t count = 0;
+  std::string last;
+  int64_t last_us = 0;
+  auto scanned = st.context->log->scan_from(
+      column_family::metadata, due_key_prefix, st.timers_from,
+      [&](std::string_view key, std::string_view) {
+        if (key.size() <= due_key_prefix.size() + 8)
+          return true;
+        auto at_us = static_cast<int64_t>(
+            read_big_endian(key.substr(due_key_prefix.size(), 8)));
+        if (at_us > horizon_us)
+          return false;
+        schedule_wake(self, std::string{key.substr(due_key_prefix.size() + 8)},
+                      at_us);
+        last = key;
+        last_us = at_us;
+        return ++count < st.settings.timers_page_max;
       });
   if (!scanned)
-    std::fprintf(stderr, "tillroll: loading timers failed: %s\n",
+    std::fprintf(stderr, "tillroll: reading timers failed: %s\n",
                  scanned.error().message.c_str());
-  auto resumed = st.context->log->scan(
-      column_family::metadata, resume_key_prefix,
+  if (count >= st.settings.timers_page_max) {
+    // A full page: more may be due at once; read on right away.
+    st.timers_from = last + '\0';
+    st.timers_scheduled_until_us = last_us - 1;
+    self->send(self, timers_atom::value);
+    return;
+  }
+  st.timers_from = due_key(horizon_us + 1, "");
+  st.timers_scheduled_until_us = horizon_us;
+  self->delayed_send(self, st.settings.timers_lookahead / 2,
+                     timers_atom::value);
+}
+
+/// Wakes the next page of entities listed as having work left.
+void resume_unfinished(registry_actor* self) {
+  auto& st = self->state;
+  size_t count = 0;
+  std::string last;
+  auto scanned = st.context->log->scan_from(
+      column_family::metadata, resume_key_prefix, st.resumes_from,
       [&](std::string_view key, std::string_view) {
         self->send(self, wake_atom::value,
                    std::string{key.substr(resume_key_prefix.size())});
-        return ++loaded < st.settings.timers_loaded_max;
+        last = key;
+        return ++count < st.settings.resumes_page_max;
       });
-  if (!resumed)
+  if (!scanned)
     std::fprintf(stderr, "tillroll: loading unfinished entities failed: %s\n",
-                 resumed.error().message.c_str());
+                 scanned.error().message.c_str());
+  if (count >= st.settings.resumes_page_max) {
+    st.resumes_from = last + '\0';
+    self->delayed_send(self, st.settings.resumes_page_interval,
+                       resumes_atom::value);
+  }
+}
+
+/// After an entity is gone, however it went: its next timer, read from the
+/// index its last durable append wrote (not from what it said when it
+/// asked to passivate, which a later command may have changed), and its
+/// unfinished work if it stopped on an error.
+void rearm(registry_actor* self, const std::string& stream_id, bool failed) {
+  auto& st = self->state;
+  auto& log = *st.context->log;
+  auto deadline = log.get(column_family::metadata, timer_key(stream_id));
+  if (deadline && *deadline && (*deadline)->size() == 8) {
+    auto at_us = static_cast<int64_t>(read_big_endian(**deadline));
+    if (at_us <= st.timers_scheduled_until_us)
+      schedule_wake(self, stream_id, at_us);
+  }
+  if (!failed || (st.context->journal && st.context->journal->failed()))
+    return;
+  auto resume = log.get(column_family::metadata, resume_key(stream_id));
+  if (resume && *resume)
+    self->delayed_send(self, st.settings.resumes_page_interval,
+                       wake_atom::value, stream_id);
 }
 
 void on_entity_down(registry_actor* self, caf::down_msg& down) {
@@ -114,8 +219,8 @@ void on_entity_down(registry_actor* self, caf::down_msg& down) {
   if (down.reason && !entry->second.retiring)
     std::fprintf(stderr, "tillroll: entity %s stopped: %s\n", stream_id.c_str(),
                  self->system().render(down.reason).c_str());
+  bool failed = down.reason && !entry->second.retiring;
   auto held = std::move(entry->second.held);
-  auto deadline_us = entry->second.retired_deadline_us;
   st.entries.erase(entry);
   st.context->live_entities.store(st.entries.size());
   if (st.shutting_down) {
@@ -136,8 +241,8 @@ void on_entity_down(registry_actor* self, caf::down_msg& down) {
       else
         message.promise.deliver(to_caf_error(successor.error()));
     }
-  } else if (deadline_us != 0) {
-    schedule_wake(self, stream_id, deadline_us);
+  } else {
+    rearm(self, stream_id, failed);
   }
 }
 
@@ -149,7 +254,9 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
   self->state.settings = settings;
   self->set_down_handler(
       [self](caf::down_msg& down) { on_entity_down(self, down); });
-  load_timers(self);
+  build_due_index(self);
+  resume_unfinished(self);
+  read_due_timers(self);
   return {
       [=](route_atom, const std::string& kind, const std::string& id,
           caf::message& content) {
@@ -190,13 +297,20 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
         }
         promise.delegate(entry->second.handle, std::move(content));
       },
-      [=](passivate_atom, const std::string& stream_id, int64_t deadline_us) {
+      [=](passivate_atom, const std::string& stream_id) {
         auto entry = self->state.entries.find(stream_id);
         if (entry == self->state.entries.end() || entry->second.retiring)
           return;
         entry->second.retiring = true;
-        entry->second.retired_deadline_us = deadline_us;
         self->send(entry->second.handle, retire_atom::value);
+      },
+      [=](timers_atom) {
+        if (!self->state.shutting_down)
+          read_due_timers(self);
+      },
+      [=](resumes_atom) {
+        if (!self->state.shutting_down)
+          resume_unfinished(self);
       },
       [=](wake_atom, const std::string& stream_id) {
         auto& st = self->state;

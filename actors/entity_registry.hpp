@@ -9,6 +9,7 @@
 
 #include <caf/fwd.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,8 +27,18 @@ using entity_kinds = std::unordered_map<std::string, entity_spawner>;
 struct registry_settings {
   /// Most messages held for one retiring entity.
   size_t retiring_messages_max = 10'000;
-  /// Most timers loaded from the timer index at start.
-  size_t timers_loaded_max = 10'000'000;
+  /// Most timers read from the due index at once; a backlog of overdue
+  /// timers (after a long stop) is read page after page.
+  size_t timers_page_max = 10'000;
+  /// How far ahead the registry schedules wake-ups: a timer further out is
+  /// read from the due index when it comes this close, so memory follows
+  /// the timers due soon, not all there are.
+  std::chrono::milliseconds timers_lookahead{std::chrono::minutes{1}};
+  /// Most unfinished entities (sagas mid-way) woken at once after a start;
+  /// the rest follow, a page every `resumes_page_interval`. A cap of its
+  /// own: no number of timers delays a saga's resumption.
+  size_t resumes_page_max = 10'000;
+  std::chrono::milliseconds resumes_page_interval{std::chrono::seconds{1}};
 };
 
 /// Spawns the registry and stores its handle in `context->registry` before

@@ -32,6 +32,9 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 struct append_outcome {
   expected<append_receipt> receipt;
+  /// The stream's last sequence the append would have left: which batch
+  /// of the entity this answers.
+  uint64_t planned_last_sequence = 0;
 };
 
 } // namespace tillroll

@@ -8,6 +8,7 @@
 #include "events/event_log.hpp"
 #include "snapshots/snapshot_store.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -21,6 +22,9 @@ template <class Entity> struct recovered_state {
   uint64_t snapshot_sequence = 0;
   /// The size of the snapshot used, which spaces out the next one.
   size_t snapshot_bytes = 0;
+  /// The highest global position among the events replayed (0: none):
+  /// the caller can tell whether all of them are durable yet.
+  uint64_t last_position = 0;
 };
 
 /// The state of `stream_id`. With `snapshots` null, a full replay. A
@@ -35,7 +39,11 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
     if (loaded && *loaded && (*loaded)->version == Entity::snapshot_version) {
       auto decoded =
           decode_payload<typename Entity::state_type>((*loaded)->state);
-      if (decoded) {
+      // A snapshot can outlive the events it covers (with `durability
+      // off` events skip the write-ahead log and a crash loses them); one
+      // past the stream's head describes a state the log never reached.
+      auto head = decoded ? log.stream_head(stream_id) : expected<uint64_t>{0};
+      if (decoded && head && (*loaded)->sequence <= *head) {
         result.state = std::move(*decoded);
         result.sequence = result.snapshot_sequence = (*loaded)->sequence;
         result.snapshot_bytes = (*loaded)->state.size();
@@ -54,6 +62,8 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
                         }
                         apply_event(result.state, *event);
                         result.sequence = record.sequence;
+                        result.last_position =
+                            std::max(result.last_position, record.position);
                         return true;
                       });
   if (!replayed)

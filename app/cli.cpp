@@ -6,6 +6,7 @@
 #include "app/replay.hpp"
 #include "actors/sku/sku_state.hpp"
 #include "events/event_log.hpp"
+#include "events/storage_faults.hpp"
 #include "projections/projection_runner.hpp"
 #include "projections/stream_counts/stream_counts.hpp"
 
@@ -20,6 +21,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -48,7 +51,7 @@ const std::vector<subcommand>& subcommands() {
        "               [--demo [--demo-products N]] [--checkout-wait-ms N]\n"
        "               [--reservation-ttl-ms N] [--idempotency-retention-s N]\n"
        "               [--connections-max N] [--connections-per-address-max N]\n"
-       "               [--header-timeout-ms N]\n"
+       "               [--header-timeout-ms N] [--inject-fault fsync|write:N]\n"
        "  Runs a node on DIR (created if missing) and serves HTTP on "
        "HOST:PORT\n"
        "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -82,13 +85,18 @@ const std::vector<subcommand>& subcommands() {
        "                address at most (512); past it, 503 likewise\n"
        "  --header-timeout-ms  time a connection has to send a request's\n"
        "                headers, from connect or the request's first byte\n"
-       "                (10000); past it, 408 and close\n",
+       "                (10000); past it, 408 and close\n"
+       "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
+       "                write) of its write-ahead log fails\n"
+       "  When a write or fsync of the log fails the node answers 503 (also\n"
+       "  /healthz and /readyz), stops within 1 s and exits with status 74;\n"
+       "  a restart recovers what was durable.\n",
        {"--data-dir", "--listen", "--durability", "--snapshot-every",
         "--idle-timeout-ms", "--psp-latency-ms", "--admin-email",
         "--admin-password", "--demo-products", "--checkout-wait-ms",
         "--reservation-ttl-ms", "--idempotency-retention-s",
         "--connections-max", "--connections-per-address-max",
-        "--header-timeout-ms"},
+        "--header-timeout-ms", "--inject-fault"},
        {"--demo"},
        0},
       {"replay",
@@ -221,6 +229,11 @@ expected<std::unique_ptr<event_log>> open_existing(const std::string& path,
   return event_log::open(options);
 }
 
+/// The exit status after a failed write or fsync of the log (EX_IOERR).
+constexpr int exit_storage_failure = 74;
+/// How long a failed node keeps answering 503 before it exits.
+constexpr std::chrono::seconds fail_stop_grace{1};
+
 int serve(const subcommand& command, const parsed_arguments& arguments) {
   auto data_dir = arguments.values.find("--data-dir");
   if (data_dir == arguments.values.end())
@@ -336,12 +349,34 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
     options.admin_email = "admin@demo.tillroll";
     options.admin_password = "demo-admin-password";
   }
+  std::unique_ptr<storage_faults> faults;
+  if (auto fault = arguments.values.find("--inject-fault");
+      fault != arguments.values.end()) {
+    auto colon = fault->second.find(':');
+    auto kind = fault->second.substr(0, colon);
+    auto passing =
+        colon == std::string::npos
+            ? std::nullopt
+            : parse_number<uint64_t>(
+                  std::string_view{fault->second}.substr(colon + 1));
+    if (!passing || (kind != "fsync" && kind != "write"))
+      return usage_error(command, "--inject-fault takes fsync:N or write:N");
+    faults = std::make_unique<storage_faults>();
+    if (kind == "fsync")
+      faults->fail_sync_after(*passing, fault_target::wal);
+    else
+      faults->fail_write_after(*passing, fault_target::wal);
+    options.storage_env = faults->env();
+  }
   // Signals are taken synchronously by sigwait below, not by a handler.
+  // SIGUSR1 is the journal's word that the log failed (fail-stop).
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  options.on_storage_failure = [](const failure&) { kill(getpid(), SIGUSR1); };
   auto running = node::open(options);
   if (!running)
     return failed("cannot start", running.error());
@@ -358,6 +393,15 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
   std::fflush(stdout);
   int received = 0;
   sigwait(&signals, &received);
+  if (received == SIGUSR1) {
+    // Nothing is written again: no retirement, no snapshots, no read
+    // model commits. The grace lets health checks see the 503 first.
+    std::fprintf(stderr, "tillroll: stopping: %s\n",
+                 (*running)->unready_reason().c_str());
+    std::this_thread::sleep_for(fail_stop_grace);
+    std::fflush(nullptr);
+    std::_Exit(exit_storage_failure);
+  }
   std::printf("tillroll: stopping on signal %d\n", received);
   std::fflush(stdout);
   auto stopped = std::move(*running);

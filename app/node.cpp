@@ -98,12 +98,15 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   result->options_ = options;
   event_log_options log_options;
   log_options.directory = options.data_directory;
+  log_options.env = options.storage_env;
   auto log = event_log::open(log_options);
   if (!log)
     return std::move(log).error();
   result->log_ = std::move(*log);
+  auto journal_settings = options.journal;
+  journal_settings.on_failure = options.on_storage_failure;
   result->journal_ =
-      std::make_unique<class journal>(*result->log_, options.journal);
+      std::make_unique<class journal>(*result->log_, journal_settings);
   if (auto started = result->journal_->start(); !started)
     return std::move(started).error();
   result->snapshots_ = std::make_unique<snapshot_store>(*result->log_);
@@ -183,7 +186,11 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
     dependencies.orders = result->orders_;
     dependencies.recommend = result->recommendations_;
     dependencies.ledger = result->ledger_;
-    dependencies.ready = [self] { return self->ready(); };
+    dependencies.unready_reason = [self] { return self->unready_reason(); };
+    dependencies.dead_reason = [self] {
+      auto failed = self->journal_->failed();
+      return failed ? failed->message : std::string{};
+    };
     dependencies.metrics = [self] {
       return self->render_metrics() + self->api_->render_metrics();
     };
@@ -205,6 +212,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
       return report->to_json();
     };
     dependencies.reconcile = [self] { return self->reconcile(); };
+    dependencies.psp_charges = [self] { return self->psp_charges(); };
     api_settings settings;
     settings.admin_email = options.admin_email;
     settings.admin_password = options.admin_password;
@@ -245,10 +253,19 @@ projection_runner* node::runner(std::string_view name) {
 }
 
 bool node::ready() const {
+  return unready_reason().empty();
+}
+
+std::string node::unready_reason() const {
+  if (auto failed = journal_->failed())
+    return failed->message;
+  std::string behind;
   for (auto& runner : runners_)
     if (runner->lag_events() > 0)
-      return false;
-  return true;
+      behind += (behind.empty() ? "" : ", ") + std::string{runner->name()};
+  if (!behind.empty())
+    return "read models catching up or failing: " + behind;
+  return {};
 }
 
 std::string node::render_metrics() const {
@@ -298,7 +315,7 @@ expected<audit_report> node::audit() const {
   return tillroll::audit(*log_);
 }
 
-expected<std::vector<reconciliation_difference>> node::reconcile() {
+expected<std::vector<settlement_line>> node::psp_charges() {
   std::optional<failure> failed;
   std::vector<settlement_line> report;
   caf::scoped_actor self{*system_};
@@ -307,7 +324,14 @@ expected<std::vector<reconciliation_difference>> node::reconcile() {
                [&](caf::error& error) { failed = from_caf_error(error); });
   if (failed)
     return std::move(*failed);
-  return tillroll::reconcile(ledger_->payments(), report);
+  return report;
+}
+
+expected<std::vector<reconciliation_difference>> node::reconcile() {
+  auto report = psp_charges();
+  if (!report)
+    return std::move(report).error();
+  return tillroll::reconcile(ledger_->payments(), *report);
 }
 
 void node::stop() {

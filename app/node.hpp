@@ -8,9 +8,14 @@
 #include "events/journal.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace rocksdb {
+class Env;
+} // namespace rocksdb
 
 namespace caf {
 class actor_system;
@@ -34,6 +39,7 @@ class order_history;
 class recommendations;
 class projection;
 struct reconciliation_difference;
+struct settlement_line;
 
 struct node_options {
   std::filesystem::path data_directory;
@@ -59,6 +65,12 @@ struct node_options {
   size_t connections_max = 10'000;
   size_t connections_per_address_max = 512;
   std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};
+  /// The file system under the log; none: the default. Tests and `serve
+  /// --inject-fault` pass a fault-injecting one (events/storage_faults).
+  std::shared_ptr<rocksdb::Env> storage_env;
+  /// Called once, from a journal thread, when a write or fsync of the log
+  /// fails: the node refuses every command from then on and must stop.
+  std::function<void(const failure&)> on_storage_failure;
 };
 
 /// The read models `rebuild` may rebuild, by name.
@@ -92,6 +104,8 @@ public:
   projection_runner* runner(std::string_view name);
   /// Compares the ledger with the PSP's settlement report.
   [[nodiscard]] expected<std::vector<reconciliation_difference>> reconcile();
+  /// The PSP's own books (its settlement report).
+  [[nodiscard]] expected<std::vector<settlement_line>> psp_charges();
   uint16_t http_port() const { return http_port_; }
   /// Handles (checkout_request) -> order_view.
   const caf::actor& checkout() const { return checkout_; }
@@ -104,6 +118,8 @@ public:
 
   /// Recovered and every projection caught up.
   bool ready() const;
+  /// Why not ready; empty when ready.
+  std::string unready_reason() const;
   /// Prometheus text of the node's metrics.
   std::string render_metrics() const;
 

@@ -234,10 +234,18 @@ expected<void>
 event_log::scan(column_family which, std::string_view prefix,
                 const std::function<bool(std::string_view, std::string_view)>&
                     visit) const {
+  return scan_from(which, prefix, prefix, visit);
+}
+
+expected<void> event_log::scan_from(
+    column_family which, std::string_view prefix, std::string_view from,
+    const std::function<bool(std::string_view, std::string_view)>& visit)
+    const {
   std::unique_ptr<rocksdb::Iterator> iterator{
       database_->NewIterator(rocksdb::ReadOptions{}, family(which))};
   rocksdb::Slice prefix_slice{prefix.data(), prefix.size()};
-  for (iterator->Seek(prefix_slice);
+  auto start = std::max(from, prefix);
+  for (iterator->Seek(rocksdb::Slice{start.data(), start.size()});
        iterator->Valid() && iterator->key().starts_with(prefix_slice);
        iterator->Next()) {
     auto key = iterator->key();
@@ -262,11 +270,28 @@ expected<void> event_log::write(rocksdb::WriteBatch& batch, bool sync,
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   write_options.disableWAL = disable_wal;
-  return from_status(database_->Write(write_options, &batch));
+  std::lock_guard guard{io_mutex_};
+  if (io_failed_)
+    return *io_failed_;
+  auto written = from_status(database_->Write(write_options, &batch));
+  if (!written && !written.error().retryable)
+    io_failed_ = written.error();
+  return written;
 }
 
 expected<void> event_log::sync_wal() {
-  return from_status(database_->SyncWAL());
+  std::lock_guard guard{io_mutex_};
+  if (io_failed_)
+    return *io_failed_;
+  auto synced = from_status(database_->SyncWAL());
+  if (!synced && !synced.error().retryable)
+    io_failed_ = synced.error();
+  return synced;
+}
+
+std::optional<failure> event_log::io_failure() const {
+  std::lock_guard guard{io_mutex_};
+  return io_failed_;
 }
 
 } // namespace tillroll

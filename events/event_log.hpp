@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,14 @@ public:
        const std::function<bool(std::string_view key, std::string_view value)>&
            visit) const;
 
+  /// As scan, starting at the first key at or after `from` (which starts
+  /// with `prefix`): where a paged reader left off.
+  [[nodiscard]] expected<void>
+  scan_from(column_family family, std::string_view prefix,
+            std::string_view from,
+            const std::function<bool(std::string_view key,
+                                     std::string_view value)>& visit) const;
+
   /// Adds a delete of every key starting with `prefix` to `batch`.
   [[nodiscard]] expected<void> erase_prefix(rocksdb::WriteBatch& batch,
                                             column_family family,
@@ -91,6 +100,12 @@ public:
 
   /// Forces the write-ahead log to disk (the `batch` durability mode).
   [[nodiscard]] expected<void> sync_wal();
+
+  /// The first write or fsync that failed, if one did: from then on every
+  /// write and fsync fails with it without reaching RocksDB, whose log
+  /// writer must not be used again after an error (its assertions stop the
+  /// process when a write and an fsync race past one).
+  std::optional<failure> io_failure() const;
 
   rocksdb::ColumnFamilyHandle* family(column_family which) const;
   rocksdb::DB& database() const { return *database_; }
@@ -104,6 +119,10 @@ private:
   std::shared_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> database_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  // Writes and fsyncs of the write-ahead log take turns, so none starts
+  // after another has failed.
+  mutable std::mutex io_mutex_;
+  std::optional<failure> io_failed_;
 };
 
 } // namespace tillroll

@@ -201,6 +201,12 @@ std::vector<route> api_routes() {
        reconcile_route,
        "Compare the ledger with the PSP",
        {}},
+      {"GET",
+       "/v1/admin/psp/charges",
+       a::admin,
+       psp_charges_route,
+       "The PSP's own books, per charge key",
+       {}},
       {"GET", "/healthz", a::anyone, health_route, "Liveness", {}},
       {"GET",
        "/readyz",
@@ -469,14 +475,21 @@ std::string api::render_metrics() const {
   return out;
 }
 
-void health_route(api::impl&, call_ptr request) {
-  request->reply(200, "{\"status\":\"ok\"}");
+void health_route(api::impl& api, call_ptr request) {
+  auto dead = api.dependencies.dead_reason ? api.dependencies.dead_reason()
+                                           : std::string{};
+  if (dead.empty())
+    return request->reply(200, "{\"status\":\"ok\"}");
+  request->fail(errc::unavailable, dead);
 }
 
 void ready_route(api::impl& api, call_ptr request) {
-  if (api.dependencies.ready && api.dependencies.ready())
+  auto why = api.dependencies.unready_reason
+                 ? api.dependencies.unready_reason()
+                 : std::string{"starting"};
+  if (why.empty())
     return request->reply(200, "{\"status\":\"ready\"}");
-  request->fail(errc::unavailable, "recovering or projections catching up");
+  request->fail(errc::unavailable, why);
 }
 
 void metrics_route(api::impl& api, call_ptr request) {

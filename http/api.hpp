@@ -28,6 +28,7 @@ class order_history;
 class recommendations;
 class ledger_balances;
 struct reconciliation_difference;
+struct settlement_line;
 
 struct api_settings {
   /// The configured admin; empty email: no admin can sign in. The
@@ -58,7 +59,12 @@ struct api_dependencies {
   const order_history* orders = nullptr;
   const recommendations* recommend = nullptr;
   const ledger_balances* ledger = nullptr;
-  std::function<bool()> ready;
+  /// Why the node is not ready (recovering, a read model behind or
+  /// failing, the log failed); empty when it is.
+  std::function<std::string()> unready_reason;
+  /// Why the node is not alive (the log failed and it is stopping); empty
+  /// when it is.
+  std::function<std::string()> dead_reason;
   /// The node's own metrics in Prometheus text.
   std::function<std::string()> metrics;
   std::function<expected<std::string>(std::string_view stream,
@@ -71,6 +77,9 @@ struct api_dependencies {
       stream_state;
   std::function<expected<std::string>()> audit;
   std::function<expected<std::vector<reconciliation_difference>>()> reconcile;
+  /// The PSP's own books: every captured key with its order reference,
+  /// charge attempts and captures.
+  std::function<expected<std::vector<settlement_line>>()> psp_charges;
 };
 
 class api {

@@ -101,6 +101,24 @@ void ledger_route(api::impl& api, call_ptr request) {
                                                     : json::value(nullptr)}});
 }
 
+void psp_charges_route(api::impl& api, call_ptr request) {
+  api.run_slow(request, [&api, request] {
+    auto charges = api.dependencies.psp_charges();
+    if (!charges)
+      return request->fail(charges.error());
+    json::array items;
+    for (auto& line : *charges)
+      items.push_back(json::object{{"key", line.key},
+                                   {"reference", line.reference},
+                                   {"currency", line.currency},
+                                   {"captured_cents", line.captured_cents},
+                                   {"refunded_cents", line.refunded_cents},
+                                   {"attempts", line.attempts},
+                                   {"captures", line.captures}});
+    request->json(200, json::object{{"items", std::move(items)}});
+  });
+}
+
 void reconcile_route(api::impl& api, call_ptr request) {
   api.run_slow(request, [&api, request] {
     auto differences = api.dependencies.reconcile();

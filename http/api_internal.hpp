@@ -229,6 +229,7 @@ void stream_state_route(api::impl&, call_ptr);
 void audit_route(api::impl&, call_ptr);
 void ledger_route(api::impl&, call_ptr);
 void reconcile_route(api::impl&, call_ptr);
+void psp_charges_route(api::impl&, call_ptr);
 void health_route(api::impl&, call_ptr);
 void ready_route(api::impl&, call_ptr);
 void metrics_route(api::impl&, call_ptr);

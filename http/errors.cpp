@@ -32,9 +32,11 @@ unsigned http_status_of(errc code) noexcept {
   case errc::overloaded:
   case errc::unavailable:
   case errc::timeout:
+  // The log failed: the node is stopping (fail-stop); another node, or
+  // this one restarted, will answer.
+  case errc::storage_failure:
     return 503;
   case errc::none:
-  case errc::storage_failure:
   case errc::corrupt_record:
     break;
   }

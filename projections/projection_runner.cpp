@@ -49,6 +49,10 @@ std::string projection_runner::data_prefix() const {
 
 expected<void> projection_runner::load() {
   std::lock_guard guard{running_};
+  return load_locked();
+}
+
+expected<void> projection_runner::load_locked() {
   auto stored = log_.get(column_family::projections, offset_key());
   if (!stored)
     return std::move(stored).error();
@@ -102,6 +106,24 @@ projection_runner::apply_locked(const std::vector<recorded_event>& events) {
     ++first;
   if (first == events.size())
     return size_t{0};
+  auto applied = stage_and_write(events, first);
+  if (!applied) {
+    // The model in memory took events whose write failed (a full disk is
+    // enough): it is put back to what is persisted, so retrying the batch
+    // cannot count them twice.
+    model_->reset();
+    if (auto reloaded = load_locked(); !reloaded)
+      std::fprintf(stderr, "tillroll: projection %s cannot reload: %s\n",
+                   std::string{name()}.c_str(),
+                   reloaded.error().message.c_str());
+  }
+  return applied;
+}
+
+expected<size_t>
+projection_runner::stage_and_write(const std::vector<recorded_event>& events,
+                                   size_t first) {
+  auto offset = offset_.load();
   rocksdb::WriteBatch batch;
   projection_writer changes{log_, batch, data_prefix()};
   for (size_t index = first; index < events.size(); ++index) {

@@ -68,6 +68,9 @@ public:
 private:
   void run();
   expected<size_t> apply_locked(const std::vector<recorded_event>& events);
+  expected<size_t> stage_and_write(const std::vector<recorded_event>& events,
+                                   size_t first);
+  expected<void> load_locked();
   std::string offset_key() const;
   std::string data_prefix() const;
 

@@ -28,7 +28,17 @@ public:
   void stop();
 
 private:
+  /// How a read model fares: a failing one is retried alone.
+  struct health {
+    uint32_t failures = 0;
+    std::chrono::steady_clock::time_point retry_at{};
+  };
+  /// Longest pause between retries of a failing read model.
+  static constexpr std::chrono::milliseconds failing_retry_max{5000};
+
   void run();
+  void retry_failing();
+  void report(size_t index, const failure& why);
 
   event_log& log_;
   journal& tail_;
@@ -36,6 +46,8 @@ private:
   projection_runner_options options_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  /// Per runner, touched only by the tail's thread.
+  std::vector<health> health_;
 };
 
 } // namespace tillroll

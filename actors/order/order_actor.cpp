@@ -207,7 +207,8 @@ struct step_runner {
                   known.status == psp_status::declined)
                 return record(self, payment_id, known);
               psp_charge charge{payment_id, payment.amount_cents,
-                                payment.currency, payment.payment_token};
+                                payment.currency, payment.payment_token,
+                                self->state.id};
               self->request(psp, saga_call_timeout, std::move(charge))
                   .then(
                       [=](psp_answer& answer) {

@@ -44,6 +44,13 @@ simulated_psp::load(const std::string& key) {
   int refuses = 0;
   if (fields >> refuses)
     books.refuses_refunds = refuses != 0;
+  // Nor the reference and capture count, added later still.
+  if (fields >> books.reference >> books.captures) {
+    if (books.reference == "-")
+      books.reference.clear();
+  } else {
+    books.captures = books.status == "captured" ? 1 : 0;
+  }
   return std::optional<account>{std::move(books)};
 }
 
@@ -54,7 +61,9 @@ bool simulated_psp::store(const std::string& key, const account& books) {
          << books.refund_ids.size();
   for (auto& id : books.refund_ids)
     fields << ' ' << id;
-  fields << ' ' << (books.refuses_refunds ? 1 : 0);
+  fields << ' ' << (books.refuses_refunds ? 1 : 0) << ' '
+         << (books.reference.empty() ? std::string{"-"} : books.reference)
+         << ' ' << books.captures;
   rocksdb::WriteBatch batch;
   batch.Put(log_.family(column_family::metadata), books_key(key), fields.str());
   // Not fsync'd: the simulated PSP runs in our process, and what it wrote
@@ -68,11 +77,19 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
   if (!loaded)
     return {psp_status::failed, "", "psp storage unavailable"};
   auto books = loaded->value_or(account{"new", charge.currency, 0, 0, 0, {}});
-  if (books.status == "captured")
-    return {psp_status::captured, reference_of(charge.key), ""};
-  if (books.status == "declined")
-    return {psp_status::declined, "", "card declined"};
+  // Every call is counted, a repeat of a settled key too: the books show
+  // how often we asked, not only what it cost.
   ++books.attempts;
+  if (books.reference.empty() &&
+      charge.reference.find_first_of(" \t\n") == std::string::npos)
+    books.reference = charge.reference;
+  if (books.status == "captured" || books.status == "declined") {
+    if (!store(charge.key, books))
+      return {psp_status::failed, "", "psp storage unavailable"};
+    return books.status == "captured"
+               ? psp_answer{psp_status::captured, reference_of(charge.key), ""}
+               : psp_answer{psp_status::declined, "", "card declined"};
+  }
   psp_answer answer;
   if (charge.token == "tok_declined") {
     books.status = "declined";
@@ -84,6 +101,7 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
              charge.token == "tok_timeout" ||
              charge.token == "tok_refund_declined") {
     books.status = "captured";
+    ++books.captures;
     books.captured_cents = charge.amount_cents;
     books.refuses_refunds = charge.token == "tok_refund_declined";
     answer =
@@ -147,9 +165,11 @@ std::vector<settlement_line> simulated_psp::settlement_report() {
                       std::string{key.substr(books_prefix.size())};
                   auto loaded = load(charge_key);
                   if (loaded && *loaded && (*loaded)->status == "captured")
-                    report.push_back({charge_key, (*loaded)->currency,
-                                      (*loaded)->captured_cents,
-                                      (*loaded)->refunded_cents});
+                    report.push_back(
+                        {charge_key, (*loaded)->currency,
+                         (*loaded)->captured_cents, (*loaded)->refunded_cents,
+                         (*loaded)->reference, (*loaded)->attempts,
+                         (*loaded)->captures});
                   return true;
                 });
   (void)scanned;

@@ -36,13 +36,23 @@ struct psp_charge {
   int64_t amount_cents = 0;
   std::string currency;
   std::string token;
+  /// The merchant's reference (our order id), kept in the PSP's books so
+  /// charges can be counted per order on the PSP's side.
+  std::string reference;
 };
 
+/// One charge key as the PSP's own books have it: what "one charge per
+/// order" is checked against, never our log.
 struct settlement_line {
   std::string key;
   std::string currency;
   int64_t captured_cents = 0;
   int64_t refunded_cents = 0;
+  std::string reference;
+  /// Charge calls made with this key (retries included).
+  uint32_t attempts = 0;
+  /// Times money was taken with this key.
+  uint32_t captures = 0;
 };
 
 class psp_adapter {
@@ -84,6 +94,8 @@ private:
     uint32_t attempts = 0;
     std::vector<std::string> refund_ids;
     bool refuses_refunds = false;
+    std::string reference;
+    uint32_t captures = 0;
   };
   expected<std::optional<account>> load(const std::string& key);
   bool store(const std::string& key, const account& books);

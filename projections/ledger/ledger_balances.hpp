@@ -25,7 +25,9 @@ struct payment_totals {
 /// One difference between our ledger and the PSP's books.
 struct reconciliation_difference {
   std::string payment_id;
-  /// missing_at_psp, missing_in_ledger, captured_differs, refunded_differs
+  /// missing_at_psp, missing_in_ledger, captured_differs, refunded_differs,
+  /// and from the PSP's books alone captured_twice (one key),
+  /// order_charged_twice (one order under two keys)
   std::string kind;
   int64_t ledger_cents = 0;
   int64_t psp_cents = 0;

@@ -4,6 +4,7 @@
 // has exactly one capture, every cancelled one has its money and stock
 // back, every ledger transaction balances, and every acknowledged checkout
 // is still there. TILLROLL_CRASH_SEED replays a run.
+#include "actors/payment/psp.hpp"
 #include "actors/order/order_actor.hpp"
 #include "actors/payment/payment_actor.hpp"
 #include "actors/recovery.hpp"
@@ -102,6 +103,15 @@ void recover_and_audit(const std::string& data_dir, const std::string& acks,
     shop.journal().wait_for_commit(shop.journal().committed_position() + 1,
                                    std::chrono::milliseconds{50});
   }
+  // The PSP's own books, not our log: captures per order reference.
+  auto books = shop.psp_charges();
+  REQUIRE(books);
+  std::map<std::string, uint32_t> psp_captures;
+  for (auto& charge : *books) {
+    CHECK_MESSAGE(charge.captures == 1, charge.key << " captured "
+                                                   << charge.captures);
+    psp_captures[charge.reference] += charge.captures;
+  }
   std::map<std::string, int64_t> sold_by_orders;
   for (auto& [stream, order] : settled) {
     INFO("round " << round << ", " << stream);
@@ -109,8 +119,12 @@ void recover_and_audit(const std::string& data_dir, const std::string& acks,
     auto payment =
         audit_payment(log, make_stream_id("payment", payment_id_of(order)));
     CHECK(payment.captures <= 1);
+    auto charged = psp_captures[std::string{stream_entity_id(stream)}];
+    CHECK(charged <= 1);
+    CHECK(charged == payment.captures);
     if (order.status == order_status::fulfillment_processing) {
       CHECK(payment.captures == 1);
+      CHECK(charged == 1);
       CHECK(payment.refunded_cents == 0);
       for (auto& line : order.lines)
         sold_by_orders[line.sku] += line.quantity;
@@ -155,7 +169,7 @@ TEST_CASE("checkouts survive kill -9: no oversell, one charge per paid order") {
   auto acks = (directory.path() / "acks").string();
   for (int round = 0; round < 20; ++round) {
     test::run_and_kill(TILLROLL_CHECKOUT_WRITER, data_dir, acks,
-                       std::to_string(round), random, 200);
+                       std::to_string(round), random, 1500);
     recover_and_audit(data_dir, acks, round);
   }
 }

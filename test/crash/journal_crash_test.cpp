@@ -54,7 +54,7 @@ TEST_CASE("every acknowledged append survives kill -9, with no holes") {
   uint64_t total_acked = 0;
   for (int round = 0; round < rounds; ++round) {
     test::run_and_kill(TILLROLL_CRASH_WRITER, data_dir, acks,
-                       std::to_string(writers), random, 150);
+                       std::to_string(writers), random, 1000);
 
     auto acked = read_acks(acks);
     auto log = event_log::open({data_dir});

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -55,6 +56,18 @@ TEST_CASE("200 concurrent checkouts over HTTP for 50 units give exactly 50 "
   CHECK(other == 0);
   CHECK(orders.size() == 50);
   CHECK(api.get("/v1/skus/DROP-1").json().at("available").as_int64() == 0);
+  // Counted on the PSP's side: one capture for each order, none for the
+  // 150 refused.
+  auto books = api.get("/v1/admin/psp/charges", store.admin());
+  REQUIRE(books.status == 200);
+  std::map<std::string, int64_t> charged;
+  for (auto& item : books.json().at("items").as_array()) {
+    CHECK(item.at("captures").as_int64() == 1);
+    charged[text(item, "reference")] += item.at("captures").as_int64();
+  }
+  CHECK(charged.size() == 50);
+  for (auto& order : orders)
+    CHECK_MESSAGE(charged[order] == 1, order);
 
   // The same key five times at once: one order, the same answer each time.
   std::set<std::string> retried;

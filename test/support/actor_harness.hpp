@@ -28,7 +28,8 @@ namespace tillroll::test {
 class actor_harness {
 public:
   actor_harness(const std::filesystem::path& directory, timestamp start,
-                entity_settings settings = {}) {
+                entity_settings settings = {},
+                registry_settings registry_options = {}) {
     now = std::make_shared<timestamp>(start);
     auto opened = event_log::open({directory});
     REQUIRE(opened);
@@ -52,7 +53,7 @@ public:
     auto kinds = std::make_shared<entity_kinds>();
     add_sku_kind(*kinds);
     add_cart_kind(*kinds);
-    registry = spawn_entity_registry(*system, &context, kinds);
+    registry = spawn_entity_registry(*system, &context, kinds, registry_options);
     run();
   }
 

@@ -33,7 +33,9 @@ inline uint64_t crash_seed() {
 
 /// Runs `writer DATA_DIR ACK_FILE ARGUMENT` until it has acknowledged
 /// something new, then for a random 1 to `kill_after_ms_max` ms more, and
-/// kills it with SIGKILL.
+/// kills it with SIGKILL. The kill falls anywhere in the writer's run (a
+/// long range, not just after its first answer); a round in which the
+/// writer acknowledged nothing fails, since it would prove nothing.
 inline void run_and_kill(const char* writer, const std::string& data_dir,
                          const std::string& acks, const std::string& argument,
                          std::mt19937_64& random, int kill_after_ms_max) {
@@ -48,6 +50,11 @@ inline void run_and_kill(const char* writer, const std::string& data_dir,
   // Bounded wait until this round has acknowledged something.
   for (int tries = 0; tries < 2000 && file_size(acks) <= before; ++tries)
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  if (file_size(acks) <= before) {
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    FAIL("the writer acknowledged nothing in 10 s: the round proves nothing");
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds{
       std::uniform_int_distribution<int>{1, kill_after_ms_max}(random)});
   kill(child, SIGKILL);

@@ -91,18 +91,41 @@ public:
 
   /// Sends SIGTERM and waits (bounded) for the exit code.
   std::optional<int> stop(std::chrono::milliseconds timeout) {
+    if (stopped_)
+      return exit_code_;
     kill(pid_, SIGTERM);
+    return wait_exit(timeout);
+  }
+
+  /// Waits (bounded) for the process to exit by itself; its exit code, or
+  /// -1 when a signal ended it.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+    if (stopped_)
+      return exit_code_;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         stopped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return exit_code_;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds{10});
     }
     return std::nullopt;
   }
+
+  /// Kills the process with SIGKILL and reaps it.
+  void kill_now() {
+    if (stopped_)
+      return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    stopped_ = true;
+    exit_code_ = -1;
+  }
+
+  bool exited() const { return stopped_; }
 
   pid_t pid() const { return pid_; }
 
@@ -110,6 +133,7 @@ private:
   pid_t pid_ = -1;
   int output_ = -1;
   bool stopped_ = false;
+  int exit_code_ = -1;
 };
 
 struct http_reply {

@@ -40,13 +40,22 @@ struct running_store {
 
   /// `extra`: more `serve` flags, e.g. {"--psp-latency-ms", "500"}.
   explicit running_store(std::vector<std::string> extra = {})
-      : server{serve_arguments(directory.path(), std::move(extra))} {
+      : running_store(std::nullopt, std::move(extra)) {}
+
+  /// Serves `data` (a store kept across restarts) instead of a fresh one.
+  running_store(std::optional<std::filesystem::path> data,
+                std::vector<std::string> extra)
+      : server{serve_arguments(data ? *data : directory.path(),
+                               std::move(extra))} {
     auto line = server.first_line(std::chrono::seconds{20});
     REQUIRE(line);
     auto colon = line->rfind(':', line->find(" (data"));
     client.emplace(static_cast<uint16_t>(std::stoi(line->substr(colon + 1))));
   }
-  ~running_store() { CHECK(server.stop(std::chrono::seconds{20}) == 0); }
+  ~running_store() {
+    if (!server.exited())
+      CHECK(server.stop(std::chrono::seconds{20}) == 0);
+  }
 
   test::api_client& api() { return *client; }
   std::string admin() {

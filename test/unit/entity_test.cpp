@@ -1,5 +1,8 @@
 #include "actors/recovery.hpp"
+#include "events/byte_order.hpp"
 #include "events/codec.hpp"
+
+#include <rocksdb/write_batch.h>
 
 #include "../support/actor_harness.hpp"
 #include "../support/temp_directory.hpp"
@@ -273,4 +276,87 @@ TEST_CASE("an entity activated from a snapshot knows the snapshot's size, so "
   REQUIRE(recovered);
   CHECK(recovered->snapshot_bytes == (*taken)->state.size());
   CHECK(recovered->snapshot_bytes > 0);
+}
+
+TEST_CASE("a sequence conflict is retried on the state rebuilt from the log, "
+          "never answered as a conflict") {
+  test::temp_directory directory;
+  test::actor_harness harness{directory.path(), start_time};
+  register_sku_with(harness, "MOVED", 10);
+  // The stream moves under the live actor (as when a successor rebuilt
+  // before its predecessor's last append landed).
+  auto head = harness.log->stream_head("sku-MOVED");
+  REQUIRE(head);
+  sku_event received = stock_received{5};
+  REQUIRE(harness.writer->append_and_wait(
+      {"sku-MOVED", *head, {to_new_event(received, {start_time, "", ""})},
+       {}, {}}));
+  auto reserved =
+      harness.ask<sku_entity>("MOVED", reserve_stock{"order-1", 12, 10min});
+  REQUIRE_MESSAGE(reserved, reserved.error().message);
+  CHECK(reserved->available == 3);
+  CHECK(event_names(*harness.log, "sku-MOVED").back() == "stock_reserved");
+}
+
+TEST_CASE("unfinished entities are resumed after a start however many timers "
+          "wait") {
+  test::temp_directory directory;
+  {
+    test::actor_harness harness{directory.path(), start_time};
+    register_sku_with(harness, "RESUMED", 1);
+    for (int index = 0; index < 50; ++index)
+      register_sku_with(harness, "TIMED" + std::to_string(index), 1);
+  }
+  {
+    // 50 timers far ahead and one entity with work left, written as the
+    // entity shell writes them.
+    auto log = std::move(*event_log::open({directory.path()}));
+    rocksdb::WriteBatch batch;
+    auto* metadata = log->family(column_family::metadata);
+    auto far = (start_time + std::chrono::hours{24 * 30})
+                   .time_since_epoch()
+                   .count();
+    for (int index = 0; index < 50; ++index) {
+      std::string value;
+      append_big_endian(value, static_cast<uint64_t>(far));
+      auto stream = "sku-TIMED" + std::to_string(index);
+      batch.Put(metadata, timer_key(stream), value);
+    }
+    batch.Put(metadata, resume_key("sku-RESUMED"), "1");
+    REQUIRE(log->write(batch, true));
+  }
+  registry_settings small;
+  small.timers_page_max = 10;
+  small.resumes_page_max = 10;
+  test::actor_harness harness{directory.path(), start_time, {}, small};
+  // The resumed entity is live; the timers a month ahead wake nobody yet.
+  CHECK(harness.live() == 1);
+}
+
+TEST_CASE("a timer set between an entity's passivation and its retirement "
+          "still wakes it") {
+  test::temp_directory directory;
+  entity_settings settings;
+  settings.idle_timeout = 1s;
+  test::actor_harness harness{directory.path(), start_time, settings};
+  register_sku_with(harness, "BETWEEN", 3);
+  // A reservation is on its way to the registry when the idle timeout
+  // fires: the registry hands it over, then takes the passivation.
+  auto target = harness.registry;
+  harness.system->spawn(
+      [=](caf::event_based_actor* self, caf::actor target) {
+        self->request(target, caf::infinite, route_atom::value,
+                      std::string{"sku"}, std::string{"BETWEEN"},
+                      caf::make_message(
+                          sku_command{reserve_stock{"order-1", 2, 30s}}))
+            .then([](sku_view&) {}, [](caf::error&) {});
+      },
+      target);
+  *harness.now += 2s;
+  harness.scheduler->advance_time(std::chrono::seconds{2});
+  harness.run();
+  CHECK(harness.live() == 0);
+  harness.advance(31s);
+  CHECK(event_names(*harness.log, "sku-BETWEEN").back() ==
+        "reservation_expired");
 }

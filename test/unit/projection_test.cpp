@@ -1,9 +1,13 @@
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 #include "projections/projection_runner.hpp"
+#include "projections/projection_tail.hpp"
 #include "projections/stream_counts/stream_counts.hpp"
 
 #include <doctest/doctest.h>
+
+#include <map>
+#include <thread>
 
 #include "../support/temp_directory.hpp"
 
@@ -102,4 +106,98 @@ TEST_CASE("the runner thread tails new events as they commit") {
   runner.stop();
   CHECK(runner.offset() == 10);
   CHECK(counts_of(runner).counts()["sku"] == kind_counts{1, 10});
+}
+
+namespace {
+
+/// Stream counts that refuse an event whose payload is "poison" the first
+/// `refusals` times it is applied, like a read model whose write or
+/// commit fails for a while (a full disk).
+class flaky_counts final : public projection {
+public:
+  explicit flaky_counts(int refusals, std::string name = "flaky")
+      : refusals_(refusals), name_(std::move(name)) {}
+
+  std::string_view name() const override { return name_; }
+  expected<void> load_entry(std::string_view key,
+                            std::string_view value) override {
+    counts_[std::string{key}] = std::stoll(std::string{value});
+    return {};
+  }
+  expected<void> apply(const recorded_event& event,
+                       projection_writer& changes) override {
+    if (event.payload == "poison" && refusals_ > 0) {
+      --refusals_;
+      return make_failure(errc::storage_failure, "no space left");
+    }
+    auto& count = counts_[event.stream_id];
+    ++count;
+    changes.put(event.stream_id, std::to_string(count));
+    return {};
+  }
+  void reset() override { counts_.clear(); }
+
+  int64_t count(const std::string& stream) const {
+    auto found = counts_.find(stream);
+    return found == counts_.end() ? 0 : found->second;
+  }
+
+private:
+  int refusals_;
+  std::string name_;
+  std::map<std::string, int64_t> counts_;
+};
+
+} // namespace
+
+TEST_CASE("a batch that fails part way is not counted twice when retried") {
+  test::temp_directory directory;
+  auto log = std::move(*event_log::open({directory.path()}));
+  journal writer{*log, {}};
+  REQUIRE(writer.start());
+  append_events(writer, "ledger-a", 0, 5);
+  REQUIRE(writer.append_and_wait(
+      {"ledger-a", 5, {new_event{1, 1, "poison", now_timestamp(), "", ""}},
+       {}, {}}));
+  projection_runner runner{*log, &writer, std::make_unique<flaky_counts>(3)};
+  REQUIRE(runner.load());
+  auto& model = static_cast<flaky_counts&>(runner.model());
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    CHECK_FALSE(runner.run_once());
+    // What the failed batch applied is taken back with it.
+    CHECK(model.count("ledger-a") == 0);
+  }
+  REQUIRE(runner.run_once());
+  CHECK(model.count("ledger-a") == 6);
+  CHECK(runner.lag_events() == 0);
+}
+
+TEST_CASE("a failing read model falls behind alone; the others go on") {
+  test::temp_directory directory;
+  auto log = std::move(*event_log::open({directory.path()}));
+  journal writer{*log, {}};
+  REQUIRE(writer.start());
+  projection_runner failing{*log, &writer,
+                            std::make_unique<flaky_counts>(1'000'000, "stuck")};
+  projection_runner healthy{*log, &writer,
+                            std::make_unique<flaky_counts>(0, "healthy")};
+  REQUIRE(failing.load());
+  REQUIRE(healthy.load());
+  projection_runner_options options;
+  options.batch_events_max = 16;
+  options.idle_wait = std::chrono::milliseconds{5};
+  projection_tail tail{*log, writer, {&failing, &healthy}, options};
+  tail.start();
+  REQUIRE(writer.append_and_wait(
+      {"ledger-p", 0, {new_event{1, 1, "poison", now_timestamp(), "", ""}},
+       {}, {}}));
+  // Many batches past the stuck one.
+  append_events(writer, "ledger-b", 0, 200);
+  auto& model = static_cast<flaky_counts&>(healthy.model());
+  for (int tries = 0; tries < 1000 && healthy.lag_events() > 0; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  tail.stop();
+  CHECK(healthy.lag_events() == 0);
+  CHECK(model.count("ledger-b") == 200);
+  CHECK(failing.lag_events() == 201);
 }

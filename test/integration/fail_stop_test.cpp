@@ -1,0 +1,118 @@
+// The binary's fail-stop, from outside: a failed fsync of the log (armed
+// with --inject-fault) is answered 503, /healthz and /readyz say so, the
+// process exits with status 74, and the restart has every order that was
+// answered 201. With --durability off, a snapshot that outlived its
+// events after a kill -9 does not wedge its entity.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "../support/process.hpp"
+#include "../support/running_store.hpp"
+#include "../support/wait.hpp"
+
+using namespace tillroll;
+using namespace tillroll::test;
+namespace json = boost::json;
+
+TEST_CASE("a failed fsync is answered 503, stops the binary with status 74, "
+          "and the restart has every acknowledged order") {
+  test::temp_directory data;
+  std::set<std::string> acknowledged;
+  int refused = 0;
+  std::string seller;
+  std::string buyer;
+  {
+    // The node's own start and the listing take some fsyncs; the 150th
+    // fails in the middle of the checkouts.
+    running_store store{data.path(), {"--inject-fault", "fsync:150"}};
+    auto& api = store.api();
+    seller = api.account("seller@test.local", "seller").first;
+    buyer = api.account("buyer@test.local", "buyer").first;
+    store.list_product(seller, "Fragile Vase", "VASE-1", 500);
+    for (int attempt = 0; attempt < 400 && refused == 0; ++attempt) {
+      auto body = checkout_body();
+      body["items"] =
+          json::array{json::object{{"sku", "VASE-1"}, {"quantity", 1}}};
+      auto reply = api.post("/v1/checkout", body, buyer,
+                            {{"Idempotency-Key", "k" + std::to_string(attempt)}});
+      if (reply.status == 201) {
+        acknowledged.insert(text(reply.json(), "order_id"));
+      } else {
+        // Never a 5xx other than 503, never a business answer.
+        CHECK_MESSAGE(reply.status == 503, reply.status << " " << reply.body);
+        ++refused;
+      }
+    }
+    REQUIRE_MESSAGE(refused > 0, "the fault never fired");
+    REQUIRE_MESSAGE(!acknowledged.empty(), "nothing acknowledged before it");
+    // Within the grace before it exits, health checks see it.
+    auto ready = api.get("/readyz");
+    if (ready.status != 0) {
+      CHECK(ready.status == 503);
+      CHECK(api.get("/healthz").status == 503);
+    }
+    auto exited = store.server.wait_exit(std::chrono::seconds{10});
+    REQUIRE(exited);
+    CHECK(*exited == 74);
+  }
+  running_store restarted{data.path(), {}};
+  auto& api = restarted.api();
+  auto buyer_again = api.sign_in("buyer@test.local", "password-buyer").first;
+  for (auto& order : acknowledged) {
+    auto read = api.get("/v1/orders/" + order, buyer_again);
+    CHECK_MESSAGE(read.status == 200, order << " " << read.body);
+  }
+  auto audit = api.get("/v1/admin/audit", restarted.admin());
+  REQUIRE(audit.status == 200);
+  CHECK_MESSAGE(audit.json().at("ok").as_bool(), audit.body);
+}
+
+TEST_CASE("with durability off, a snapshot that outlived its events after "
+          "kill -9 does not wedge its entity") {
+  test::temp_directory data;
+  std::string seller;
+  {
+    running_store store{data.path(),
+                        {"--durability", "off", "--snapshot-every", "1"}};
+    auto& api = store.api();
+    seller = api.account("seller@test.local", "seller").first;
+    store.list_product(seller, "Loose Thread", "THREAD-1", 5);
+    for (int change = 0; change < 5; ++change) {
+      auto stock = api.post("/v1/skus/THREAD-1/stock",
+                            json::object{{"delta", 1}}, seller);
+      REQUIRE_MESSAGE(stock.status == 200, stock.body);
+    }
+    // The snapshots went through the write-ahead log, the events did not.
+    store.server.kill_now();
+  }
+  running_store restarted{data.path(), {"--durability", "off"}};
+  auto& api = restarted.api();
+  // The account may be gone with the rest of what was never flushed.
+  auto session = api.post("/v1/sessions", {{"email", "seller@test.local"},
+                                           {"password", "password-seller"}});
+  auto seller_again =
+      session.status == 200
+          ? text(session.json(), "token")
+          : api.account("seller@test.local", "seller").first;
+  // Whatever survived, the SKU takes commands again: no endless conflict.
+  auto stock = api.post("/v1/skus/THREAD-1/stock", json::object{{"delta", 1}},
+                        seller_again);
+  CHECK_MESSAGE((stock.status == 200 || stock.status == 404 ||
+                 stock.status == 403),
+                stock.status << " " << stock.body);
+  auto created = api.post(
+      "/v1/products",
+      json::object{
+          {"title", "Loose Thread"},
+          {"description", "again"},
+          {"brand", "Acme"},
+          {"category", "Tools"},
+          {"variants",
+           json::array{json::object{{"sku", "THREAD-2"},
+                                    {"price_cents", 100},
+                                    {"currency", "USD"},
+                                    {"stock", 1}}}}},
+      seller_again);
+  CHECK_MESSAGE(created.status == 201, created.body);
+}
