@@ -4,8 +4,11 @@ SANITIZE_DIR ?= build-sanitize
 JOBS ?= 2
 DATA_DIR ?= var/demo
 LISTEN ?= 127.0.0.1:8080
+# Seeds and steps per seed of `make simulate` (make test runs 500 seeds).
+SEEDS ?= 10000
+STEPS ?= 2000
 
-.PHONY: deps build run test bench sanitize format clean
+.PHONY: deps build run test simulate bench sanitize format clean
 
 deps:
 	@scripts/install-deps
@@ -22,6 +25,10 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+
+simulate: deps $(BUILD_DIR)/Makefile
+	cmake --build $(BUILD_DIR) --target tillroll_simulator -j$(JOBS)
+	$(BUILD_DIR)/test/simulation/tillroll_simulator --seeds $(SEEDS) --steps $(STEPS)
 
 bench: build
 	@scripts/install-deps --bench

@@ -272,9 +272,17 @@ struct decider {
     for (auto& refund : state.refunds_pending)
       if (refund.refund_id == command.refund_id) {
         events result{order_refunded{refund.refund_id, refund.amount_cents}};
-        if (state.status != order_status::cancelled &&
-            state.refunded_cents + refund.amount_cents == state.total_cents)
+        bool whole =
+            state.refunded_cents + refund.amount_cents == state.total_cents;
+        // Refunded in full before fulfilment began: nothing of it will
+        // ship, so it is cancelled and its stock comes back; otherwise the
+        // units stay sold (or held) to an order that never moves again.
+        if (whole && state.status == order_status::payment_confirmed) {
+          result.emplace_back(order_cancelled{"refunded", {}});
+          result.emplace_back(notify(order_status::cancelled));
+        } else if (whole && state.status != order_status::cancelled) {
           result.emplace_back(notify(order_status::refunded));
+        }
         return result;
       }
     return events{};

@@ -96,8 +96,17 @@ TEST_CASE("a short line cancels the order and releases what was held") {
   CHECK_FALSE(next_step(order, now));
 }
 
+namespace {
+
+order_state fulfilled() {
+  auto order = run(paid(), order_command{record_stock_confirmed{}});
+  return run(order, order_command{begin_fulfillment{}});
+}
+
+} // namespace
+
 TEST_CASE("refunds are bounded by what was charged") {
-  auto order = paid();
+  auto order = fulfilled();
   CHECK(decide(order, order_command{refund_order{1001}}, now).error().code ==
         errc::invalid_argument);
   order = run(order, order_command{refund_order{400}});
@@ -109,6 +118,42 @@ TEST_CASE("refunds are bounded by what was charged") {
   order = run(order, order_command{refund_order{}});
   order = run(order, order_command{record_refund_done{"refund-2"}});
   CHECK(order.status == order_status::refunded);
+}
+
+// Found by the simulator (seed 3 of test/simulation/ before the fix): an
+// admin's full refund landed between the stock's confirmation and the
+// start of fulfilment; the order stopped as `refunded` with its units sold.
+TEST_CASE("a full refund before fulfilment cancels the order and gives its "
+          "stock back") {
+  for (bool confirmed : {false, true}) {
+    CAPTURE(confirmed);
+    auto order = paid();
+    if (confirmed)
+      order = run(order, order_command{record_stock_confirmed{}});
+    order = run(order, order_command{refund_order{}});
+    CHECK(std::holds_alternative<refund_payment>(*next_step(order, now)));
+    order = run(order, order_command{record_refund_done{"refund-1"}});
+    CHECK(order.status == order_status::cancelled);
+    CHECK(order.cancel_reason == "refunded");
+    CHECK(order.refunded_cents == 1000);
+    CHECK(order.refunds_pending.empty());
+    auto step = next_step(order, now);
+    REQUIRE(step);
+    CHECK(std::holds_alternative<restore_lines>(*step));
+    CHECK(line_sold(order, "SKU") == confirmed);
+    order = run(order, order_command{record_stock_restored{}});
+    CHECK_FALSE(order.stock_held);
+    CHECK_FALSE(order.stock_sold);
+    CHECK_FALSE(next_step(order, now));
+    CHECK(checkout_settled(order));
+  }
+}
+
+TEST_CASE("a part refund before fulfilment leaves the order going") {
+  auto order = run(paid(), order_command{refund_order{400}});
+  order = run(order, order_command{record_refund_done{"refund-1"}});
+  CHECK(order.status == order_status::payment_confirmed);
+  CHECK(std::holds_alternative<confirm_lines>(*next_step(order, now)));
 }
 
 TEST_CASE("a payment in progress cannot be cancelled; a captured one refunds") {
