@@ -23,6 +23,19 @@ template <class Entity> struct recovered_state {
   size_t snapshot_bytes = 0;
 };
 
+/// The state a stored snapshot holds; nullopt when it is of another
+/// version or does not decode, which costs only a longer replay.
+template <class Entity>
+std::optional<typename Entity::state_type>
+snapshot_state(const snapshot& stored) {
+  if (stored.version != Entity::snapshot_version)
+    return std::nullopt;
+  auto decoded = decode_payload<typename Entity::state_type>(stored.state);
+  if (!decoded)
+    return std::nullopt;
+  return std::move(*decoded);
+}
+
 /// The state of `stream_id`. With `snapshots` null, a full replay. A
 /// damaged or outdated snapshot only costs a longer replay.
 template <class Entity>
@@ -32,11 +45,9 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
   recovered_state<Entity> result;
   if (snapshots != nullptr) {
     auto loaded = snapshots->load(stream_id);
-    if (loaded && *loaded && (*loaded)->version == Entity::snapshot_version) {
-      auto decoded =
-          decode_payload<typename Entity::state_type>((*loaded)->state);
-      if (decoded) {
-        result.state = std::move(*decoded);
+    if (loaded && *loaded) {
+      if (auto state = snapshot_state<Entity>(**loaded)) {
+        result.state = std::move(*state);
         result.sequence = result.snapshot_sequence = (*loaded)->sequence;
         result.snapshot_bytes = (*loaded)->state.size();
       }
