@@ -1,6 +1,8 @@
 # The README's commands. Each installs what is missing, then builds.
 BUILD_DIR ?= build
 SANITIZE_DIR ?= build-sanitize
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= 2
 DATA_DIR ?= var/demo
 LISTEN ?= 127.0.0.1:8080
@@ -8,7 +10,7 @@ LISTEN ?= 127.0.0.1:8080
 SEEDS ?= 10000
 STEPS ?= 2000
 
-.PHONY: deps build run test simulate bench sanitize format clean
+.PHONY: deps build run test simulate bench sanitize fuzz format clean
 
 deps:
 	@scripts/install-deps
@@ -39,8 +41,17 @@ sanitize: deps
 	cmake --build $(SANITIZE_DIR) -j$(JOBS)
 	cd $(SANITIZE_DIR) && ctest --output-on-failure --timeout 1200
 
+# libFuzzer over every harness of test/fuzz for FUZZ_SECONDS each, from a
+# copy of its corpus; findings are left in $(FUZZ_DIR)/findings.
+fuzz: deps
+	@scripts/install-deps --fuzz
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTILLROLL_FUZZ=ON
+	cmake --build $(FUZZ_DIR) --target tillroll_fuzzers -j$(JOBS)
+	scripts/run-fuzzers $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 format:
 	find actors app bench events http projections snapshots test -name '*.[ch]pp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

@@ -27,6 +27,19 @@ template <class Entity> struct recovered_state {
   uint64_t last_position = 0;
 };
 
+/// The state a stored snapshot holds; nullopt when it is of another
+/// version or does not decode, which costs only a longer replay.
+template <class Entity>
+std::optional<typename Entity::state_type>
+snapshot_state(const snapshot& stored) {
+  if (stored.version != Entity::snapshot_version)
+    return std::nullopt;
+  auto decoded = decode_payload<typename Entity::state_type>(stored.state);
+  if (!decoded)
+    return std::nullopt;
+  return std::move(*decoded);
+}
+
 /// The state of `stream_id`. With `snapshots` null, a full replay. A
 /// damaged or outdated snapshot only costs a longer replay.
 template <class Entity>
@@ -36,15 +49,14 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
   recovered_state<Entity> result;
   if (snapshots != nullptr) {
     auto loaded = snapshots->load(stream_id);
-    if (loaded && *loaded && (*loaded)->version == Entity::snapshot_version) {
-      auto decoded =
-          decode_payload<typename Entity::state_type>((*loaded)->state);
+    if (loaded && *loaded) {
       // A snapshot can outlive the events it covers (with `durability
       // off` events skip the write-ahead log and a crash loses them); one
       // past the stream's head describes a state the log never reached.
-      auto head = decoded ? log.stream_head(stream_id) : expected<uint64_t>{0};
-      if (decoded && head && (*loaded)->sequence <= *head) {
-        result.state = std::move(*decoded);
+      auto state = snapshot_state<Entity>(**loaded);
+      auto head = state ? log.stream_head(stream_id) : expected<uint64_t>{0};
+      if (state && head && (*loaded)->sequence <= *head) {
+        result.state = std::move(*state);
         result.sequence = result.snapshot_sequence = (*loaded)->sequence;
         result.snapshot_bytes = (*loaded)->state.size();
       }

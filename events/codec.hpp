@@ -36,9 +36,51 @@ public:
     auto* begin = const_cast<char*>(bytes.data());
     setg(begin, begin, begin + bytes.size());
   }
+  /// Bytes not read yet.
+  size_t remaining() const noexcept {
+    return static_cast<size_t>(egptr() - gptr());
+  }
 };
 
+/// The payload this thread is decoding, if any: the sizes read from it are
+/// checked against what is left of it (see the size tag loader below).
+inline thread_local const view_buffer* payload_being_decoded = nullptr;
+
 } // namespace detail
+
+} // namespace tillroll
+
+namespace cereal {
+
+/// A stored size is checked before cereal allocates for it: a flipped bit
+/// in a string's size would otherwise ask for up to 2^64 bytes (the
+/// fuzzer's first finding). Every element of tillroll's payloads takes at
+/// least one byte, so a count past the bytes left is damage. Overload
+/// resolution picks this over cereal's template for the input archive.
+inline void CEREAL_SERIALIZE_FUNCTION_NAME(PortableBinaryInputArchive& archive,
+                                           SizeTag<size_type&>& tag) {
+  archive(tag.size);
+  auto* payload = tillroll::detail::payload_being_decoded;
+  if (payload != nullptr && tag.size > payload->remaining())
+    throw Exception("a size of " + std::to_string(tag.size) +
+                    " is past the end of the payload");
+}
+
+/// A bool is stored as one byte, 0 or 1. Cereal copies the byte into the
+/// bool as it is, and any other value makes reading that bool undefined
+/// (UBSan's second finding, an optional's flag): it is damage.
+inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& archive,
+                                      bool& value) {
+  uint8_t stored = 0;
+  archive(stored);
+  if (stored > 1)
+    throw Exception("a bool stored as " + std::to_string(stored));
+  value = stored == 1;
+}
+
+} // namespace cereal
+
+namespace tillroll {
 
 template <class T> std::string encode_payload(const T& value) {
   std::ostringstream stream;
@@ -58,12 +100,15 @@ template <class T> expected<T> decode_payload(std::string_view bytes) {
     thread_local std::istream stream{&buffer};
     buffer.reset(bytes);
     stream.clear();
+    detail::payload_being_decoded = &buffer;
     cereal::PortableBinaryInputArchive archive{stream};
     archive(value);
   } catch (const std::exception& error) {
+    detail::payload_being_decoded = nullptr;
     return make_failure(errc::corrupt_record,
                         std::string{"undecodable payload: "} + error.what());
   }
+  detail::payload_being_decoded = nullptr;
   return value;
 }
 

@@ -5,6 +5,7 @@
 #include "actors/product/product_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
 #include "http/api_internal.hpp"
+#include "http/body_input.hpp"
 #include "projections/catalog/catalog.hpp"
 #include "projections/orders/order_history.hpp"
 #include "projections/recommendations/recommendations.hpp"
@@ -20,10 +21,6 @@ namespace json = boost::json;
 
 namespace {
 
-failure invalid(std::string message) {
-  return failure{errc::invalid_argument, std::move(message), false};
-}
-
 /// The page of a product as a write answers it, before the catalog has it.
 std::string written_page(const std::string& product_id,
                          const product_view& view) {
@@ -38,79 +35,6 @@ std::string written_page(const std::string& product_id,
                           return stock[variant.sku] > 0;
                         })
       .json;
-}
-
-expected<std::vector<std::string>>
-string_list(const json::object& body, std::string_view name, size_t size_max) {
-  std::vector<std::string> out;
-  auto* value = body.if_contains(name);
-  if (value == nullptr || value->is_null())
-    return out;
-  if (!value->is_array() || value->as_array().size() > body_list_size_max)
-    return invalid(std::string{name} +
-                   " must be a list of at most 100 strings");
-  for (auto& item : value->as_array()) {
-    if (!item.is_string() || item.as_string().size() > size_max)
-      return invalid(std::string{name} + " must hold strings of at most " +
-                     std::to_string(size_max) + " bytes");
-    out.emplace_back(item.as_string());
-  }
-  return out;
-}
-
-expected<product_variant> variant_of(const json::value& value, bool listing) {
-  if (!value.is_object())
-    return invalid("each variant must be an object");
-  auto& item = value.as_object();
-  auto known = listing ? only_fields(item, {"sku", "price_cents", "currency",
-                                            "attributes", "stock"})
-                       : only_fields(item, {"sku", "price_cents", "currency"});
-  if (!known)
-    return std::move(known).error();
-  product_variant variant;
-  auto sku = sku_id_field(item, "sku");
-  if (!sku)
-    return std::move(sku).error();
-  variant.sku = std::move(*sku);
-  auto price = integer_field(item, "price_cents", 0, price_cents_max);
-  if (!price)
-    return std::move(price).error();
-  variant.price_cents = *price;
-  auto currency = text_field(item, "currency", 3);
-  if (!currency)
-    return std::move(currency).error();
-  variant.currency = std::move(*currency);
-  if (listing) {
-    auto attributes = string_map_field(item, "attributes");
-    if (!attributes)
-      return std::move(attributes).error();
-    variant.attributes = std::move(*attributes);
-    auto stock = optional_integer_field(item, "stock", 0, stock_quantity_max);
-    if (!stock)
-      return std::move(stock).error();
-    variant.initial_stock = stock->value_or(0);
-  }
-  return variant;
-}
-
-expected<std::vector<product_variant>> variants_of(const json::object& body,
-                                                   bool listing) {
-  std::vector<product_variant> out;
-  auto* value = body.if_contains("variants");
-  if (value == nullptr || value->is_null()) {
-    if (listing)
-      return invalid("variants is required");
-    return out;
-  }
-  if (!value->is_array() || value->as_array().size() > product_variants_max)
-    return invalid("variants must be a list of at most 100 variants");
-  for (auto& item : value->as_array()) {
-    auto variant = variant_of(item, listing);
-    if (!variant)
-      return std::move(variant).error();
-    out.push_back(std::move(*variant));
-  }
-  return out;
 }
 
 std::string page_of_items(const std::vector<std::string>& items,
@@ -200,36 +124,14 @@ json::array recommendation_items(api::impl& api,
 } // namespace
 
 void create_product(api::impl& api, call_ptr request) {
-  auto body = body_of(request, {"title", "description", "brand", "category",
-                                "attributes", "images", "variants"});
+  auto body = json_body(request->request);
   if (!body)
-    return;
-  product_listed listing;
+    return request->fail(body.error());
+  auto read = product_listing_body(*body);
+  if (!read)
+    return request->fail(read.error());
+  auto listing = std::move(*read);
   listing.seller_id = request->who.user_id;
-  for (auto [name, field, size_max, required] :
-       {std::tuple{"title", &listing.title, product_title_size_max, true},
-        std::tuple{"description", &listing.description,
-                   product_description_size_max, false},
-        std::tuple{"brand", &listing.brand, product_title_size_max, false},
-        std::tuple{"category", &listing.category, product_title_size_max,
-                   true}}) {
-    auto text = text_field(*body, name, size_max, required);
-    if (!text)
-      return request->fail(text.error());
-    *field = std::move(*text);
-  }
-  auto attributes = string_map_field(*body, "attributes");
-  if (!attributes)
-    return request->fail(attributes.error());
-  listing.attributes = std::move(*attributes);
-  auto images = string_list(*body, "images", product_image_url_size_max);
-  if (!images)
-    return request->fail(images.error());
-  listing.images = std::move(*images);
-  auto variants = variants_of(*body, true);
-  if (!variants)
-    return request->fail(variants.error());
-  listing.variants = std::move(*variants);
   auto product_id = random_id("p");
   // A SKU another product already has is refused up front, so the answer
   // never shows a variant the listing cannot keep. (The product's saga
@@ -305,41 +207,18 @@ void read_product(api::impl& api, call_ptr request) {
 }
 
 void change_product_route(api::impl& api, call_ptr request) {
-  auto body = body_of(request, {"title", "description", "brand", "category",
-                                "attributes", "images", "variants"});
+  auto body = json_body(request->request);
   if (!body)
-    return;
-  product_changed changes;
-  for (auto [name, field, size_max] :
-       {std::tuple{"title", &changes.title, product_title_size_max},
-        std::tuple{"description", &changes.description,
-                   product_description_size_max},
-        std::tuple{"brand", &changes.brand, product_title_size_max},
-        std::tuple{"category", &changes.category, product_title_size_max}}) {
-    auto text = optional_text_field(*body, name, size_max);
-    if (!text)
-      return request->fail(text.error());
-    *field = std::move(*text);
-  }
-  if (body->contains("attributes")) {
-    auto attributes = string_map_field(*body, "attributes", true);
-    if (!attributes)
-      return request->fail(attributes.error());
-    changes.attributes = std::move(*attributes);
-  }
-  if (body->contains("images")) {
-    auto images = string_list(*body, "images", product_image_url_size_max);
-    if (!images)
-      return request->fail(images.error());
-    changes.images = std::move(*images);
-  }
-  auto prices = variants_of(*body, false);
-  if (!prices)
-    return request->fail(prices.error());
+    return request->fail(body.error());
+  auto read = product_changes_body(*body);
+  if (!read)
+    return request->fail(read.error());
+  auto changes = std::move(read->listing);
+  auto prices = std::move(read->prices);
   bool listing_changes = changes.title || changes.description ||
                          changes.brand || changes.category ||
                          changes.attributes || changes.images;
-  if (!listing_changes && prices->empty())
+  if (!listing_changes && prices.empty())
     return request->fail(errc::invalid_argument, "nothing to change");
   auto product_id = request->parameter(0);
   auto seller = request->who.user_id;
@@ -352,7 +231,7 @@ void change_product_route(api::impl& api, call_ptr request) {
   auto plan = std::make_shared<steps>();
   if (listing_changes)
     plan->commands.push_back(change_product{seller, std::move(changes)});
-  for (auto& price : *prices)
+  for (auto& price : prices)
     plan->commands.push_back(change_variant_price{
         seller, price.sku, price.price_cents, price.currency});
   auto run = std::make_shared<std::function<void()>>();

@@ -5,6 +5,7 @@
 #include "actors/order/checkout.hpp"
 #include "actors/order/order_actor.hpp"
 #include "http/api_internal.hpp"
+#include "http/body_input.hpp"
 #include "projections/catalog/catalog.hpp"
 #include "projections/orders/order_history.hpp"
 
@@ -236,44 +237,15 @@ void checkout_route(api::impl& api, call_ptr request) {
   if (key.empty())
     return request->fail(errc::invalid_argument,
                          "the Idempotency-Key header is required");
-  auto body = body_of(request, {"payment_token", "shipping_address", "items"});
+  auto body = json_body(request->request);
   if (!body)
-    return;
-  auto token = text_field(*body, "payment_token", 128);
-  if (!token)
-    return request->fail(token.error());
-  auto* address = body->if_contains("shipping_address");
-  if (address == nullptr || !address->is_object())
-    return request->fail(errc::invalid_argument,
-                         "shipping_address must be an object");
-  auto shipping = json::serialize(*address);
-  if (shipping.size() > shipping_address_size_max)
-    return request->fail(errc::invalid_argument,
-                         "shipping_address is too large");
-  checkout_request checkout{request->who.user_id, key, {}, *token, shipping};
-  // Optional lines: buying straight from a product page, without the cart.
-  if (auto* items = body->if_contains("items"); items != nullptr) {
-    if (!items->is_array() || items->as_array().empty() ||
-        items->as_array().size() > order_lines_max)
-      return request->fail(errc::invalid_argument,
-                           "items must be a list of 1 to 100 lines");
-    for (auto& item : items->as_array()) {
-      if (!item.is_object())
-        return request->fail(errc::invalid_argument,
-                             "each item is {sku, quantity}");
-      auto& line = item.as_object();
-      if (auto known = only_fields(line, {"sku", "quantity"}); !known)
-        return request->fail(known.error());
-      auto sku = sku_id_field(line, "sku");
-      auto quantity =
-          integer_field(line, "quantity", 1, order_line_quantity_max);
-      if (!sku)
-        return request->fail(sku.error());
-      if (!quantity)
-        return request->fail(quantity.error());
-      checkout.lines.push_back({*sku, *quantity});
-    }
-  }
+    return request->fail(body.error());
+  auto read = checkout_body_of(*body);
+  if (!read)
+    return request->fail(read.error());
+  checkout_request checkout{request->who.user_id, key, std::move(read->lines),
+                            std::move(read->payment_token),
+                            std::move(read->shipping_address)};
   auto order_id = order_id_for(request->who.user_id, key);
   ask_actor<order_view>(
       api, api.dependencies.checkout, api.settings.checkout_wait,

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include "http/request_reading.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -275,9 +277,7 @@ private:
   /// request's first byte, so only a request being sent has a deadline.
   void read_request(bool fresh) {
     parser_.emplace();
-    parser_->header_limit(
-        static_cast<std::uint32_t>(server_->options.header_size_max));
-    parser_->body_limit(server_->options.body_size_max);
+    limit_request(*parser_, server_->options);
     if (fresh || buffer_.size() > 0)
       return read_header();
     stream_.expires_after(server_->options.idle_timeout);
@@ -331,37 +331,17 @@ private:
   }
 
   void on_read(beast::error_code error) {
-    if (error == bhttp::error::body_limit) {
-      keep_alive_ = false;
-      return write(error_response(413, "too_large", "the body is too large"));
-    }
-    if (error == bhttp::error::header_limit) {
-      keep_alive_ = false;
-      return write(
-          error_response(413, "too_large", "the headers are too large"));
-    }
     if (error) {
-      if (error != bhttp::error::end_of_stream && error != asio::error::eof &&
-          error != beast::error::timeout &&
-          error != asio::error::operation_aborted &&
-          error != asio::error::connection_reset &&
-          error != asio::error::bad_descriptor) {
-        keep_alive_ = false;
-        return write(
-            error_response(400, "invalid_argument", "malformed HTTP request"));
-      }
-      return close();
+      auto answer = unreadable_request_response(error);
+      if (!answer)
+        return close();
+      keep_alive_ = false;
+      return write(std::move(*answer));
     }
     auto message = parser_->release();
     keep_alive_ = message.keep_alive() && !server_->stopping;
     head_request_ = message.method() == bhttp::verb::head;
-    http_request request;
-    request.method = std::string{message.method_string()};
-    request.target = std::string{message.target()};
-    for (auto& field : message)
-      request.headers.emplace_back(std::string{field.name_string()},
-                                   std::string{field.value()});
-    request.body = std::move(message.body());
+    auto request = to_http_request(std::move(message));
     busy_ = true;
     server_->in_flight.fetch_add(1);
     stream_.expires_never();
@@ -457,7 +437,7 @@ private:
   bool in_handler_ = false;
   bool head_request_ = false;
   std::optional<http_response> immediate_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<request_parser> parser_;
   std::weak_ptr<asio::steady_timer> timer_;
   bool keep_alive_ = true;
   bool busy_ = false;

@@ -22,6 +22,14 @@ struct snapshot {
   std::string state;
 };
 
+/// A snapshot as stored: crc32c(u32) | version(u16) | sequence(u64) |
+/// state bytes, little-endian; the checksum covers everything after it.
+std::string encode_snapshot(const snapshot& taken);
+/// A snapshot from its stored bytes; `corrupt_record`, naming `stream_id`,
+/// when they are damaged. The state bytes are not looked into here.
+[[nodiscard]] expected<snapshot> decode_snapshot(std::string_view stream_id,
+                                                 std::string_view bytes);
+
 class snapshot_store {
 public:
   explicit snapshot_store(event_log& log) : log_(log) {}

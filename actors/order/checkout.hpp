@@ -17,11 +17,6 @@ namespace tillroll {
 /// Longest checkout idempotency key; letters, digits, '-' and '_'.
 inline constexpr size_t checkout_key_size_max = 64;
 
-struct checkout_line {
-  std::string sku;
-  int64_t quantity = 0;
-};
-
 struct checkout_request {
   std::string buyer_id;
   std::string idempotency_key;

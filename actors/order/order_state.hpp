@@ -120,6 +120,12 @@ struct order_state {
   }
 };
 
+/// A line a buyer asks for at checkout, before it has a price.
+struct checkout_line {
+  std::string sku;
+  int64_t quantity = 0;
+};
+
 struct place_order {
   std::string buyer_id;
   std::string checkout_key;

@@ -1,0 +1,46 @@
+// The bodies of the routes that take more than a field or two, read into
+// domain values with no actor in sight: the routes and the fuzz harness
+// read them with the same functions. Each checks its allowed fields first.
+#pragma once
+
+#include "actors/order/order_state.hpp"
+#include "events/expected.hpp"
+#include "events/product_events.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tillroll {
+
+/// POST /v1/products: the listing, without its seller (the caller).
+[[nodiscard]] expected<product_listed>
+product_listing_body(const boost::json::object& body);
+
+struct product_changes {
+  /// Fields left out of the body stay unset.
+  product_changed listing;
+  /// Variants whose price changes: sku, price_cents and currency only.
+  std::vector<product_variant> prices;
+};
+
+/// PATCH /v1/products/{id}. A body that changes nothing is not refused
+/// here; the route answers it.
+[[nodiscard]] expected<product_changes>
+product_changes_body(const boost::json::object& body);
+
+struct checkout_body {
+  std::string payment_token;
+  /// The shipping address object, serialized (at most
+  /// `shipping_address_size_max` bytes).
+  std::string shipping_address;
+  /// Lines bought straight from a product page; empty to buy the cart.
+  std::vector<checkout_line> lines;
+};
+
+/// POST /v1/checkout.
+[[nodiscard]] expected<checkout_body>
+checkout_body_of(const boost::json::object& body);
+
+} // namespace tillroll
