@@ -186,8 +186,7 @@ expected<void> recover(entity_actor_type<Entity>* self) {
     if (auto failed = context.journal->failed())
       return std::move(*failed);
     return make_failure(errc::unavailable,
-                        "the log is slow to make " + st.stream_id +
-                            " durable",
+                        "the log is slow to make " + st.stream_id + " durable",
                         true);
   }
   st.state = std::move(recovered->state);
@@ -289,12 +288,11 @@ template <class Entity>
 void take_back(entity_actor_type<Entity>* self, uint64_t planned_last_sequence,
                const failure& why) {
   auto& st = self->state;
-  auto first = std::find_if(st.in_flight.begin(), st.in_flight.end(),
-                            [&](auto& decided) {
-                              return decided.appended &&
-                                     decided.last_sequence ==
-                                         planned_last_sequence;
-                            });
+  auto first = std::find_if(
+      st.in_flight.begin(), st.in_flight.end(), [&](auto& decided) {
+        return decided.appended &&
+               decided.last_sequence == planned_last_sequence;
+      });
   if (st.broken && first == st.in_flight.end())
     return; // a later append of a batch already taken back
   if (!st.broken)
@@ -359,7 +357,8 @@ template <class Entity> void answer_watchers(entity_actor_type<Entity>* self) {
 }
 
 /// Drops the watchers whose requesters have given up waiting.
-template <class Entity> void drop_stale_watchers(entity_actor_type<Entity>* self) {
+template <class Entity>
+void drop_stale_watchers(entity_actor_type<Entity>* self) {
   auto& st = self->state;
   auto now = st.context->settings.clock();
   std::erase_if(st.watchers, [&](auto& watcher) {
@@ -375,9 +374,8 @@ template <class Entity> void drop_stale_watchers(entity_actor_type<Entity>* self
 /// nothing worth keeping: it leaves at once instead of staying resident.
 template <class Entity> bool never_written(entity_actor_type<Entity>* self) {
   auto& st = self->state;
-  return st.written_sequence == 0 && st.queue.empty() &&
-         st.in_flight.empty() && st.watchers.empty() && !st.step_in_flight &&
-         !st.retiring;
+  return st.written_sequence == 0 && st.queue.empty() && st.in_flight.empty() &&
+         st.watchers.empty() && !st.step_in_flight && !st.retiring;
 }
 
 /// Whether the state is exactly the durable state: nothing in flight.
@@ -458,8 +456,8 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
         request.metadata_changes.push_back(metadata_change{
             due_key(*st.written_deadline_us, st.stream_id), std::nullopt});
       if (deadline)
-        request.metadata_changes.push_back(metadata_change{
-            due_key(*deadline, st.stream_id), std::string{}});
+        request.metadata_changes.push_back(
+            metadata_change{due_key(*deadline, st.stream_id), std::string{}});
       st.written_deadline_us = deadline;
     }
     // An entity with work left (a saga mid-way) is listed, so the registry
@@ -474,8 +472,8 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
       }
     }
     request.done = [handle = caf::actor_cast<caf::actor>(self),
-                    planned = st.written_sequence](
-                       expected<append_receipt> receipt) {
+                    planned =
+                        st.written_sequence](expected<append_receipt> receipt) {
       caf::anon_send(handle, persisted_atom::value,
                      append_outcome{std::move(receipt), planned});
     };
@@ -531,8 +529,15 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
   st.id = std::move(id);
   st.stream_id = make_stream_id(Entity::kind, st.id);
   if (auto recovered = detail::recover<Entity>(self); !recovered) {
-    self->quit(to_caf_error(recovered.error()));
-    return {};
+    // Every request the registry already handed over is answered with
+    // why (a damaged record, a failed log), not left to find the actor
+    // gone; after an idle while it stops, and the next request tries again.
+    auto why = to_caf_error(recovered.error());
+    self->set_default_handler(
+        [why](caf::scheduled_actor*,
+              caf::message_view&) -> caf::result<caf::message> { return why; });
+    return {caf::after(context->settings.idle_timeout) >>
+            [=] { self->quit(why); }};
   }
   detail::schedule_timer<Entity>(self);
   // A saga resumes where its log says it stopped.
@@ -590,9 +595,9 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
         auto promise = self->make_response_promise();
         detail::drop_stale_watchers<Entity>(self);
         if (st.watchers.size() >= watchers_max) {
-          promise.deliver(to_caf_error(make_failure(
-              errc::overloaded, "too many requesters wait on this entity",
-              true)));
+          promise.deliver(to_caf_error(
+              make_failure(errc::overloaded,
+                           "too many requesters wait on this entity", true)));
           return;
         }
         auto wait = st.context->settings.watcher_wait;

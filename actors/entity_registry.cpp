@@ -124,10 +124,9 @@ void build_due_index(registry_actor* self) {
 void read_due_timers(registry_actor* self) {
   auto& st = self->state;
   auto horizon_us =
-      now_us(self) +
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          st.settings.timers_lookahead)
-          .count();
+      now_us(self) + std::chrono::duration_cast<std::chrono::microseconds>(
+                         st.settings.timers_lookahead)
+                         .count();
   size_t count = 0;
   std::string last;
   int64_t last_us = 0;

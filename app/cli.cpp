@@ -1,10 +1,10 @@
 #include "app/cli.hpp"
 
+#include "actors/sku/sku_state.hpp"
 #include "app/audit.hpp"
 #include "app/demo.hpp"
 #include "app/node.hpp"
 #include "app/replay.hpp"
-#include "actors/sku/sku_state.hpp"
 #include "events/event_log.hpp"
 #include "events/storage_faults.hpp"
 #include "projections/projection_runner.hpp"
@@ -21,9 +21,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <unistd.h>
-#include <string>
 #include <vector>
 
 namespace tillroll {
@@ -50,7 +50,8 @@ const std::vector<subcommand>& subcommands() {
        "               [--admin-email EMAIL --admin-password PASSWORD]\n"
        "               [--demo [--demo-products N]] [--checkout-wait-ms N]\n"
        "               [--reservation-ttl-ms N] [--idempotency-retention-s N]\n"
-       "               [--connections-max N] [--connections-per-address-max N]\n"
+       "               [--connections-max N] [--connections-per-address-max "
+       "N]\n"
        "               [--header-timeout-ms N] [--inject-fault fsync|write:N]\n"
        "  Runs a node on DIR (created if missing) and serves HTTP on "
        "HOST:PORT\n"
@@ -81,7 +82,8 @@ const std::vector<subcommand>& subcommands() {
        "  --connections-max  open HTTP connections at most (10000, fewer if\n"
        "                the open-file limit allows fewer); a new one past it\n"
        "                is answered 503 with Retry-After and closed\n"
-       "  --connections-per-address-max  open HTTP connections from one client\n"
+       "  --connections-per-address-max  open HTTP connections from one "
+       "client\n"
        "                address at most (512); past it, 503 likewise\n"
        "  --header-timeout-ms  time a connection has to send a request's\n"
        "                headers, from connect or the request's first byte\n"
@@ -325,8 +327,7 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
         given != arguments.values.end()) {
       auto parsed = parse_number<size_t>(given->second);
       if (!parsed || *parsed == 0 || *parsed > 1'000'000)
-        return usage_error(command,
-                           fmt::format("{} takes 1 to 1000000", flag));
+        return usage_error(command, fmt::format("{} takes 1 to 1000000", flag));
       *field = *parsed;
     }
   if (auto deadline = arguments.values.find("--header-timeout-ms");
@@ -354,11 +355,10 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
       fault != arguments.values.end()) {
     auto colon = fault->second.find(':');
     auto kind = fault->second.substr(0, colon);
-    auto passing =
-        colon == std::string::npos
-            ? std::nullopt
-            : parse_number<uint64_t>(
-                  std::string_view{fault->second}.substr(colon + 1));
+    auto passing = colon == std::string::npos
+                       ? std::nullopt
+                       : parse_number<uint64_t>(
+                             std::string_view{fault->second}.substr(colon + 1));
     if (!passing || (kind != "fsync" && kind != "write"))
       return usage_error(command, "--inject-fault takes fsync:N or write:N");
     faults = std::make_unique<storage_faults>();

@@ -172,8 +172,7 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   result->user_id_key_ = std::move(*user_id_key);
 
   if (options.serve_http) {
-    auto key =
-        stored_secret(*result->log_, "auth/token_key", random_token_key);
+    auto key = stored_secret(*result->log_, "auth/token_key", random_token_key);
     if (!key)
       return std::move(key).error();
     auto* self = result.get();

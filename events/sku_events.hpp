@@ -127,7 +127,8 @@ struct reservation_extended {
 };
 
 /// A sold order was cancelled: its units are back on hand.
-struct sale_returned {
+/// Version 1, before a return carried when it was decided.
+struct sale_returned_v1 {
   static constexpr uint32_t type_id = 109;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "sale_returned";
@@ -135,6 +136,22 @@ struct sale_returned {
   int64_t quantity = 0;
   template <class Archive> void serialize(Archive& archive) {
     archive(order_id, quantity);
+  }
+};
+
+struct sale_returned {
+  static constexpr uint32_t type_id = 109;
+  static constexpr uint16_t version = 2;
+  static constexpr std::string_view name = "sale_returned";
+  std::string order_id;
+  int64_t quantity = 0;
+  /// When it was decided (microseconds since the epoch): the SKU remembers
+  /// the return from then, not from its last hold, which may be long past,
+  /// so a retried restore soon after finds it and returns nothing twice.
+  /// 0 in version 1.
+  int64_t at_us = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(order_id, quantity, at_us);
   }
 };
 

@@ -211,8 +211,7 @@ private:
       std::lock_guard guard{state_->mutex};
       ++state_->totals.directory_syncs;
       for (auto& path : covered)
-        if (auto found = state_->files.find(path);
-            found != state_->files.end())
+        if (auto found = state_->files.find(path); found != state_->files.end())
           found->second.named = true;
     }
     return status;
@@ -332,8 +331,7 @@ private:
       }
       state_->files[name] = tracked;
     }
-    *result =
-        std::make_unique<faulty_file>(std::move(*result), state_, name);
+    *result = std::make_unique<faulty_file>(std::move(*result), state_, name);
   }
   void forget(const std::string& path) {
     std::lock_guard guard{state_->mutex};
@@ -410,8 +408,8 @@ expected<void> storage_faults::drop_unsynced(std::mt19937_64* torn) {
     if (garbage) {
       // A sector written halfway: the last bytes kept are noise.
       auto length = std::min<uint64_t>(keep - durable, 1 + (*torn)() % 16);
-      std::fstream stream{path, std::ios::in | std::ios::out |
-                                    std::ios::binary};
+      std::fstream stream{path,
+                          std::ios::in | std::ios::out | std::ios::binary};
       stream.seekp(static_cast<std::streamoff>(keep - length));
       for (uint64_t index = 0; index < length; ++index)
         stream.put(static_cast<char>((*torn)() & 0xff));

@@ -4,8 +4,8 @@
 #include "events/journal.hpp"
 
 #include <algorithm>
-#include <string>
 #include <cstdio>
+#include <string>
 
 namespace tillroll {
 
@@ -48,11 +48,11 @@ void projection_tail::retry_failing() {
 void projection_tail::report(size_t index, const failure& why) {
   auto& health = health_[index];
   ++health.failures;
-  auto backoff = options_.idle_wait * (1 << std::min<uint32_t>(
-                                           health.failures - 1, 6));
-  health.retry_at = std::chrono::steady_clock::now() +
-                    std::min<std::chrono::milliseconds>(backoff,
-                                                        failing_retry_max);
+  auto backoff =
+      options_.idle_wait * (1 << std::min<uint32_t>(health.failures - 1, 6));
+  health.retry_at =
+      std::chrono::steady_clock::now() +
+      std::min<std::chrono::milliseconds>(backoff, failing_retry_max);
   // Said once when it starts failing, then every 64th retry.
   if (health.failures == 1 || health.failures % 64 == 0)
     std::fprintf(stderr, "tillroll: projection %s: %s\n",

@@ -71,11 +71,15 @@ bool simulated_psp::store(const std::string& key, const account& books) {
   return log_.write(batch, false).has_value();
 }
 
+// A PSP that cannot read or write its books gives no answer (pending),
+// never `failed`: the charge may have landed, and only a definite answer
+// may cancel an order.
+
 psp_answer simulated_psp::charge(const psp_charge& charge) {
   std::lock_guard guard{mutex_};
   auto loaded = load(charge.key);
   if (!loaded)
-    return {psp_status::failed, "", "psp storage unavailable"};
+    return {psp_status::pending, "", "psp storage unavailable: no answer"};
   auto books = loaded->value_or(account{"new", charge.currency, 0, 0, 0, {}});
   // Every call is counted, a repeat of a settled key too: the books show
   // how often we asked, not only what it cost.
@@ -85,7 +89,7 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
     books.reference = charge.reference;
   if (books.status == "captured" || books.status == "declined") {
     if (!store(charge.key, books))
-      return {psp_status::failed, "", "psp storage unavailable"};
+      return {psp_status::pending, "", "psp storage unavailable: no answer"};
     return books.status == "captured"
                ? psp_answer{psp_status::captured, reference_of(charge.key), ""}
                : psp_answer{psp_status::declined, "", "card declined"};
@@ -113,7 +117,7 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
     answer = {psp_status::declined, "", "unknown token"};
   }
   if (!store(charge.key, books))
-    return {psp_status::failed, "", "psp storage unavailable"};
+    return {psp_status::pending, "", "psp storage unavailable: no answer"};
   return answer;
 }
 
@@ -136,7 +140,7 @@ psp_answer simulated_psp::refund(const std::string& key,
   books.refunded_cents += amount_cents;
   books.refund_ids.push_back(refund_id);
   if (!store(key, books))
-    return {psp_status::failed, "", "psp storage unavailable"};
+    return {psp_status::pending, "", "psp storage unavailable: no answer"};
   return {psp_status::captured, reference_of(key) + "_" + refund_id, ""};
 }
 
@@ -144,7 +148,7 @@ psp_answer simulated_psp::status(const std::string& key) {
   std::lock_guard guard{mutex_};
   auto loaded = load(key);
   if (!loaded)
-    return {psp_status::failed, "", "psp storage unavailable"};
+    return {psp_status::pending, "", "psp storage unavailable: no answer"};
   if (!*loaded)
     return {psp_status::unknown, "", "no such charge"};
   auto& books = **loaded;
@@ -158,20 +162,18 @@ psp_answer simulated_psp::status(const std::string& key) {
 std::vector<settlement_line> simulated_psp::settlement_report() {
   std::lock_guard guard{mutex_};
   std::vector<settlement_line> report;
-  auto scanned =
-      log_.scan(column_family::metadata, books_prefix,
-                [&](std::string_view key, std::string_view) {
-                  auto charge_key =
-                      std::string{key.substr(books_prefix.size())};
-                  auto loaded = load(charge_key);
-                  if (loaded && *loaded && (*loaded)->status == "captured")
-                    report.push_back(
-                        {charge_key, (*loaded)->currency,
-                         (*loaded)->captured_cents, (*loaded)->refunded_cents,
-                         (*loaded)->reference, (*loaded)->attempts,
-                         (*loaded)->captures});
-                  return true;
-                });
+  auto scanned = log_.scan(
+      column_family::metadata, books_prefix,
+      [&](std::string_view key, std::string_view) {
+        auto charge_key = std::string{key.substr(books_prefix.size())};
+        auto loaded = load(charge_key);
+        if (loaded && *loaded && (*loaded)->status == "captured")
+          report.push_back({charge_key, (*loaded)->currency,
+                            (*loaded)->captured_cents,
+                            (*loaded)->refunded_cents, (*loaded)->reference,
+                            (*loaded)->attempts, (*loaded)->captures});
+        return true;
+      });
   (void)scanned;
   return report;
 }

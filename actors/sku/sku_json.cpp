@@ -46,6 +46,7 @@ struct event_fields {
   void operator()(const sale_returned& event) {
     out["order_id"] = event.order_id;
     out["quantity"] = event.quantity;
+    out["at_us"] = event.at_us;
   }
   void operator()(const reservation_extended& event) {
     out["order_id"] = event.order_id;

@@ -95,8 +95,8 @@ struct decider {
       result.emplace_back(stock_removed{-command.delta});
     }
     if (!key.empty())
-      result.emplace_back(stock_change_keyed{
-          key, command.delta, now.time_since_epoch().count()});
+      result.emplace_back(stock_change_keyed{key, command.delta,
+                                             now.time_since_epoch().count()});
     return result;
   }
 
@@ -190,7 +190,8 @@ struct decider {
   expected<events> operator()(const return_sale& command) const {
     auto sold = state.confirmed_orders.find(command.order_id);
     if (sold != state.confirmed_orders.end())
-      return events{sale_returned{command.order_id, sold->second.quantity}};
+      return events{sale_returned{command.order_id, sold->second.quantity,
+                                  now.time_since_epoch().count()}};
     if (state.ended_orders.contains(command.order_id))
       return events{};
     if (state.reservations.contains(command.order_id))
@@ -200,7 +201,8 @@ struct decider {
     // quantity comes back, at most what is sold.
     if (command.quantity < 1 || command.quantity > state.sold)
       return make_failure(errc::not_found, "the order bought nothing here");
-    return events{sale_returned{command.order_id, command.quantity}};
+    return events{sale_returned{command.order_id, command.quantity,
+                                now.time_since_epoch().count()}};
   }
 
   expected<events> operator()(const restore_stock& command) const {
@@ -252,8 +254,8 @@ void end_reservation(sku_state& state, const std::string& order_id) {
 
 /// Forgets the orders remembered from before the memory's horizon.
 void forget_old_orders(sku_state& state) {
-  auto horizon = state.clock_us -
-                 std::chrono::microseconds{sku_order_memory}.count();
+  auto horizon =
+      state.clock_us - std::chrono::microseconds{sku_order_memory}.count();
   while (!state.remembered.empty() &&
          state.remembered.begin()->first < horizon) {
     auto node = state.remembered.extract(state.remembered.begin());
@@ -286,6 +288,7 @@ struct applier {
     } else {
       state.sold -= event.quantity;
     }
+    advance_clock(state, event.at_us);
     remember_ended(state, event.order_id, state.clock_us);
   }
   void operator()(const sku_withdrawn&) { state.withdrawn = true; }

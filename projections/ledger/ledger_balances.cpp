@@ -127,14 +127,14 @@ reconcile(const std::map<std::string, payment_totals>& ledger,
   std::map<std::string, std::pair<std::string, uint32_t>> by_order;
   for (auto& line : report) {
     if (line.captures > 1)
-      differences.push_back({line.key, "captured_twice", 0,
-                             static_cast<int64_t>(line.captures)});
+      differences.push_back(
+          {line.key, "captured_twice", 0, static_cast<int64_t>(line.captures)});
     if (line.reference.empty())
       continue;
     auto& [first_key, captures] = by_order[line.reference];
     if (captures > 0)
-      differences.push_back({line.key, "order_charged_twice", 0,
-                             line.captured_cents});
+      differences.push_back(
+          {line.key, "order_charged_twice", 0, line.captured_cents});
     if (first_key.empty())
       first_key = line.key;
     captures += line.captures;

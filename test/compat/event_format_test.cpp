@@ -97,7 +97,9 @@ TEST_CASE("every stored SKU event version still loads") {
   check_fixture(reservation_released{"order-9"},
                 reservation_released{"order-9"});
   check_fixture(reservation_expired{"order-9"}, reservation_expired{"order-9"});
-  check_fixture(sale_returned{"order-9", 2}, sale_returned{"order-9", 2});
+  check_fixture(sale_returned_v1{"order-9", 2}, sale_returned{"order-9", 2, 0});
+  check_fixture(sale_returned{"order-9", 2, 1'790'000'000'000'000},
+                sale_returned{"order-9", 2, 1'790'000'000'000'000});
   check_fixture(reservation_extended{"order-9", 1'790'000'900'000'000},
                 reservation_extended{"order-9", 1'790'000'900'000'000});
   check_fixture(sku_withdrawn{}, sku_withdrawn{});

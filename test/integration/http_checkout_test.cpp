@@ -59,9 +59,10 @@ TEST_CASE("200 concurrent checkouts over HTTP for 50 units give exactly 50 "
   // Counted on the PSP's side: one capture for each order, none for the
   // 150 refused.
   auto books = api.get("/v1/admin/psp/charges", store.admin());
-  REQUIRE(books.status == 200);
+  REQUIRE_MESSAGE(books.status == 200, books.body);
   std::map<std::string, int64_t> charged;
-  for (auto& item : books.json().at("items").as_array()) {
+  auto parsed = books.json();
+  for (auto& item : parsed.at("items").as_array()) {
     CHECK(item.at("captures").as_int64() == 1);
     charged[text(item, "reference")] += item.at("captures").as_int64();
   }

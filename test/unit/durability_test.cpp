@@ -6,12 +6,11 @@
 #include "actors/recovery.hpp"
 #include "app/audit.hpp"
 #include "events/event_log.hpp"
-#include "events/keys.hpp"
 #include "events/journal.hpp"
+#include "events/keys.hpp"
 #include "events/storage_faults.hpp"
 
 #include <doctest/doctest.h>
-
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -94,7 +93,10 @@ void append_until_refused(journal& writer, ledger_of_appends& books,
         }
         std::promise<expected<append_receipt>> outcome;
         auto answered = outcome.get_future();
-        writer.append({stream, heads[which], std::move(events), {},
+        writer.append({stream,
+                       heads[which],
+                       std::move(events),
+                       {},
                        [&](expected<append_receipt> receipt) {
                          // Judged when delivered, not when the thread
                          // gets to look.
@@ -181,8 +183,8 @@ TEST_CASE("power loss at random points: every acknowledged append survives "
       // Spread over the run: the cut comes after 1 to 2000 acknowledgements.
       auto cut_after = 1 + random() % 2000;
       std::thread cutter{[&] {
-        for (int tries = 0; tries < 20'000 && books.acknowledgements < cut_after;
-             ++tries)
+        for (int tries = 0;
+             tries < 20'000 && books.acknowledgements < cut_after; ++tries)
           std::this_thread::sleep_for(std::chrono::microseconds{200});
         faults.power_loss();
       }};
@@ -235,8 +237,8 @@ TEST_CASE("a failed fsync fails every unacknowledged append, never advances "
           {"test-late", 0, {{1, 1, "late", now_timestamp(), "", ""}}, {}, {}});
       CHECK_FALSE(late);
       CHECK(writer.committed_position() == committed);
-      CHECK_FALSE(writer.wait_for_commit(committed + 1,
-                                         std::chrono::milliseconds{1}));
+      CHECK_FALSE(
+          writer.wait_for_commit(committed + 1, std::chrono::milliseconds{1}));
       writer.stop();
       CHECK(books.failure_reports == 1);
     }
@@ -282,15 +284,15 @@ TEST_CASE("after a failed fsync the node answers nothing from unsynced "
   std::atomic<int> reported{0};
   test::node_fixture shop{directory.path(), [&](node_options& options) {
                             options.storage_env = faults.env();
-                            options.on_storage_failure =
-                                [&](const failure&) { ++reported; };
+                            options.on_storage_failure = [&](const failure&) {
+                              ++reported;
+                            };
                           }};
   REQUIRE(shop.ask<sku_entity>(
       "FSYNC", register_sku{"product-1", "seller-1", 1999, "USD", 10}));
   REQUIRE(test::wait_until([&] { return shop.running->ready(); }));
   faults.fail_sync_after(0, fault_target::wal);
-  auto changed =
-      shop.ask<sku_entity>("FSYNC", adjust_stock{5, "seller-1", ""});
+  auto changed = shop.ask<sku_entity>("FSYNC", adjust_stock{5, "seller-1", ""});
   REQUIRE_FALSE(changed);
   CHECK(changed.error().code == errc::storage_failure);
   // The five units are in RocksDB's memtable, never durable: a successor
@@ -299,7 +301,8 @@ TEST_CASE("after a failed fsync the node answers nothing from unsynced "
   if (view)
     CHECK(view->received == 10);
   else
-    CHECK(view.error().code == errc::storage_failure);
+    CHECK_MESSAGE(view.error().code == errc::storage_failure,
+                  view.error().message);
   auto again = shop.ask<sku_entity>("FSYNC", adjust_stock{1, "seller-1", ""});
   CHECK_FALSE(again);
   CHECK_FALSE(shop.running->ready());
@@ -401,8 +404,7 @@ TEST_CASE("a bit flipped in a snapshot costs a replay, never a wrong state") {
     REQUIRE(shop.ask<sku_entity>(
         "SNAPPED", register_sku{"product-1", "seller-1", 1999, "USD", 10}));
     for (int change = 0; change < 5; ++change)
-      REQUIRE(shop.ask<sku_entity>("SNAPPED",
-                                   adjust_stock{1, "seller-1", ""}));
+      REQUIRE(shop.ask<sku_entity>("SNAPPED", adjust_stock{1, "seller-1", ""}));
   }
   auto log = open_log(directory.path());
   snapshot_store snapshots{*log};

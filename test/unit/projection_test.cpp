@@ -157,8 +157,11 @@ TEST_CASE("a batch that fails part way is not counted twice when retried") {
   REQUIRE(writer.start());
   append_events(writer, "ledger-a", 0, 5);
   REQUIRE(writer.append_and_wait(
-      {"ledger-a", 5, {new_event{1, 1, "poison", now_timestamp(), "", ""}},
-       {}, {}}));
+      {"ledger-a",
+       5,
+       {new_event{1, 1, "poison", now_timestamp(), "", ""}},
+       {},
+       {}}));
   projection_runner runner{*log, &writer, std::make_unique<flaky_counts>(3)};
   REQUIRE(runner.load());
   auto& model = static_cast<flaky_counts&>(runner.model());
@@ -189,8 +192,11 @@ TEST_CASE("a failing read model falls behind alone; the others go on") {
   projection_tail tail{*log, writer, {&failing, &healthy}, options};
   tail.start();
   REQUIRE(writer.append_and_wait(
-      {"ledger-p", 0, {new_event{1, 1, "poison", now_timestamp(), "", ""}},
-       {}, {}}));
+      {"ledger-p",
+       0,
+       {new_event{1, 1, "poison", now_timestamp(), "", ""}},
+       {},
+       {}}));
   // Many batches past the stuck one.
   append_events(writer, "ledger-b", 0, 200);
   auto& model = static_cast<flaky_counts&>(healthy.model());

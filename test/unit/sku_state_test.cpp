@@ -252,11 +252,9 @@ TEST_CASE("restoring a cancelled order's stock releases a hold and returns a "
 // which stands still while the SKU sees no holds. After a quiet hour the
 // next hold moves the clock past the return's memory at once, and the
 // cancelled order's retried restore (a crash between the SKU's append and
-// the order's, seconds apart) returns the units a second time. Expected
-// to fail until sale_returned carries the time it was decided (a v2 with
-// an upcaster); then drop `should_fail`.
-TEST_CASE("a retried restore after a quiet hour returns a sale once" *
-          doctest::should_fail()) {
+// the order's, seconds apart) returned the units a second time. Fixed by
+// sale_returned v2, which carries the time it was decided.
+TEST_CASE("a retried restore after a quiet hour returns a sale once") {
   auto state = registered(10);
   for (auto order_id : {"order-0", "order-1"}) {
     state = run(state, reserve_stock{order_id, 4, 2min}, at_seconds(0));
