@@ -64,6 +64,11 @@ inline constexpr uint8_t conflict_retries_max = 3;
 /// durable (they are visible in RocksDB once written, before their fsync).
 inline constexpr std::chrono::seconds durable_wait_max{5};
 
+/// How long an entity whose recovery failed answers requests with why
+/// before it stops, however often it is asked; the next request then
+/// tries the recovery again.
+inline constexpr std::chrono::seconds failed_recovery_linger{1};
+
 template <class Entity> struct entity_state {
   using state_type = typename Entity::state_type;
   using command_type = typename Entity::command_type;
@@ -189,6 +194,10 @@ expected<void> recover(entity_actor_type<Entity>* self) {
                         "the log is slow to make " + st.stream_id + " durable",
                         true);
   }
+  if (recovered->stale_snapshot) {
+    if (auto erased = context.snapshots->erase(st.stream_id); !erased)
+      return std::move(erased).error();
+  }
   st.state = std::move(recovered->state);
   st.sequence = st.written_sequence = recovered->sequence;
   st.snapshot_sequence = recovered->snapshot_sequence;
@@ -313,7 +322,11 @@ void take_back(entity_actor_type<Entity>* self, uint64_t planned_last_sequence,
       }
     }
   st.in_flight.erase(first, st.in_flight.end());
-  // Decided again in their first order, ahead of what came later.
+  // Decided again in their first order, ahead of what came later. Only
+  // requests with a requester waiting come back; a saga's own outcome or a
+  // timer's command is dropped, and the step or the timer runs again from
+  // the rebuilt state (a payment step asks the PSP first, so it never
+  // charges twice).
   for (auto command = again.rbegin(); command != again.rend(); ++command)
     if (command->promise.pending())
       st.queue.push_front(std::move(*command));
@@ -328,13 +341,18 @@ template <class Entity> bool repair(entity_actor_type<Entity>* self) {
     return true;
   if (st.appends_in_flight > 0)
     return false;
-  std::optional<failure> fatal = st.context->journal->failed();
+  std::optional<failure> fatal;
+  if (st.context->journal != nullptr)
+    fatal = st.context->journal->failed();
   if (!fatal) {
     if (auto rebuilt = recover<Entity>(self); !rebuilt)
       fatal = std::move(rebuilt).error();
   }
   if (fatal) {
     fail_queue<Entity>(self, *fatal);
+    for (auto& watcher : st.watchers)
+      watcher.promise.deliver(to_caf_error(*fatal));
+    st.watchers.clear();
     self->quit(to_caf_error(*fatal));
     return false;
   }
@@ -536,8 +554,10 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
     self->set_default_handler(
         [why](caf::scheduled_actor*,
               caf::message_view&) -> caf::result<caf::message> { return why; });
-    return {caf::after(context->settings.idle_timeout) >>
-            [=] { self->quit(why); }};
+    self->delayed_send(self, failed_recovery_linger, wake_atom::value,
+                       int64_t{-2});
+    return {[=](wake_atom, int64_t) { self->quit(why); },
+            [=](retire_atom) { self->quit(why); }};
   }
   detail::schedule_timer<Entity>(self);
   // A saga resumes where its log says it stopped.

@@ -149,10 +149,13 @@ void read_due_timers(registry_actor* self) {
     std::fprintf(stderr, "tillroll: reading timers failed: %s\n",
                  scanned.error().message.c_str());
   if (count >= st.settings.timers_page_max) {
-    // A full page: more may be due at once; read on right away.
+    // A full page: more are due; the next page follows at the pace of
+    // resumption, so a long stop's backlog does not spawn every entity at
+    // once.
     st.timers_from = last + '\0';
     st.timers_scheduled_until_us = last_us - 1;
-    self->send(self, timers_atom::value);
+    self->delayed_send(self, st.settings.resumes_page_interval,
+                       timers_atom::value);
     return;
   }
   st.timers_from = due_key(horizon_us + 1, "");
@@ -191,13 +194,17 @@ void resume_unfinished(registry_actor* self) {
 void rearm(registry_actor* self, const std::string& stream_id, bool failed) {
   auto& st = self->state;
   auto& log = *st.context->log;
+  // A failed log wakes nobody: each would fail its first append and stop
+  // again, over and over, while the node stops.
+  if (st.context->journal && st.context->journal->failed())
+    return;
   auto deadline = log.get(column_family::metadata, timer_key(stream_id));
   if (deadline && *deadline && (*deadline)->size() == 8) {
     auto at_us = static_cast<int64_t>(read_big_endian(**deadline));
     if (at_us <= st.timers_scheduled_until_us)
       schedule_wake(self, stream_id, at_us);
   }
-  if (!failed || (st.context->journal && st.context->journal->failed()))
+  if (!failed)
     return;
   auto resume = log.get(column_family::metadata, resume_key(stream_id));
   if (resume && *resume)
@@ -218,7 +225,7 @@ void on_entity_down(registry_actor* self, caf::down_msg& down) {
   if (down.reason && !entry->second.retiring)
     std::fprintf(stderr, "tillroll: entity %s stopped: %s\n", stream_id.c_str(),
                  self->system().render(down.reason).c_str());
-  bool failed = down.reason && !entry->second.retiring;
+  bool failed = static_cast<bool>(down.reason);
   auto held = std::move(entry->second.held);
   st.entries.erase(entry);
   st.context->live_entities.store(st.entries.size());
@@ -313,7 +320,8 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
       },
       [=](wake_atom, const std::string& stream_id) {
         auto& st = self->state;
-        if (st.shutting_down || st.entries.count(stream_id) > 0)
+        if (st.shutting_down || st.entries.count(stream_id) > 0 ||
+            (st.context->journal && st.context->journal->failed()))
           return;
         // On recovery the entity schedules its own overdue timers.
         if (auto spawned = spawn_entity(self, stream_id); !spawned)

@@ -25,6 +25,9 @@ template <class Entity> struct recovered_state {
   /// The highest global position among the events replayed (0: none):
   /// the caller can tell whether all of them are durable yet.
   uint64_t last_position = 0;
+  /// A snapshot past the stream's head was found and ignored; the caller
+  /// deletes it, or it would be used once the stream grows past it again.
+  bool stale_snapshot = false;
 };
 
 /// The state a stored snapshot holds; nullopt when it is of another
@@ -55,6 +58,7 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
       // past the stream's head describes a state the log never reached.
       auto state = snapshot_state<Entity>(**loaded);
       auto head = state ? log.stream_head(stream_id) : expected<uint64_t>{0};
+      result.stale_snapshot = state && head && (*loaded)->sequence > *head;
       if (state && head && (*loaded)->sequence <= *head) {
         result.state = std::move(*state);
         result.sequence = result.snapshot_sequence = (*loaded)->sequence;

@@ -66,6 +66,9 @@ expected<void> decode_record_into(std::string_view bytes,
   event.payload.assign(reader.read_bytes(reader.read_integer<uint32_t>()));
   if (!reader.good() || !reader.at_end())
     return make_failure(errc::corrupt_record, "event record truncated");
+  // Nothing larger is ever written; a record claiming more is damaged.
+  if (event.payload.size() > payload_size_max)
+    return make_failure(errc::corrupt_record, "event payload too large");
   return {};
 }
 

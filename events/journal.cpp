@@ -121,8 +121,16 @@ bool journal::wait_for_commit(uint64_t position,
 }
 
 std::optional<failure> journal::failed() const {
-  if (!failed_.load(std::memory_order_acquire))
+  if (!failed_.load(std::memory_order_acquire)) {
+    // A write of someone else's (a read model, a snapshot, the PSP) may
+    // have failed first: the log refuses every write since, so the node
+    // is as good as failed before its next append says so.
+    if (auto io = log_.io_failure())
+      return failure{errc::storage_failure,
+                     "the log failed and needs a restart: " + io->message,
+                     false};
     return std::nullopt;
+  }
   std::lock_guard guard{mutex_};
   return poisoned_;
 }

@@ -53,6 +53,7 @@ expected<void> projection_runner::load() {
 }
 
 expected<void> projection_runner::load_locked() {
+  loaded_ = false;
   auto stored = log_.get(column_family::projections, offset_key());
   if (!stored)
     return std::move(stored).error();
@@ -71,7 +72,10 @@ expected<void> projection_runner::load_locked() {
     return scanned;
   if (broken)
     return std::move(*broken);
-  return model_->commit();
+  if (auto committed = model_->commit(); !committed)
+    return committed;
+  loaded_ = true;
+  return {};
 }
 
 expected<size_t> projection_runner::run_once() {
@@ -106,6 +110,13 @@ projection_runner::apply_locked(const std::vector<recorded_event>& events) {
     ++first;
   if (first == events.size())
     return size_t{0};
+  // A model whose reload failed is partial: applying to it would write
+  // values computed from nothing over the persisted ones.
+  if (!loaded_) {
+    model_->reset();
+    if (auto reloaded = load_locked(); !reloaded)
+      return reloaded.error();
+  }
   auto applied = stage_and_write(events, first);
   if (!applied) {
     // The model in memory took events whose write failed (a full disk is
@@ -161,6 +172,7 @@ expected<void> projection_runner::reset() {
     return written;
   model_->reset();
   offset_ = 0;
+  loaded_ = true;
   return {};
 }
 
@@ -186,8 +198,10 @@ void projection_runner::run() {
       std::this_thread::sleep_for(options_.idle_wait);
       continue;
     }
-    if (*applied == 0 && tail_ != nullptr)
-      tail_->wait_for_commit(offset_ + 1, options_.idle_wait);
+    if (*applied == 0 && tail_ != nullptr &&
+        !tail_->wait_for_commit(offset_ + 1, options_.idle_wait) &&
+        tail_->failed())
+      std::this_thread::sleep_for(options_.idle_wait);
   }
 }
 

@@ -81,6 +81,9 @@ private:
   // Serializes run_once between the runner's thread and callers.
   std::mutex running_;
   std::atomic<uint64_t> offset_{0};
+  /// The model in memory is all that is persisted (false after a reload
+  /// failed part way: nothing is applied until one succeeds).
+  bool loaded_ = false;
   std::atomic<int64_t> next_event_at_us_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;

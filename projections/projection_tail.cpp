@@ -74,6 +74,11 @@ void projection_tail::run() {
     // Only what is fsync'd: a read model must not run ahead of what a
     // crash would keep.
     auto committed = tail_.committed_position();
+    if (tail_.failed()) {
+      // Nothing will commit again; the node is stopping.
+      std::this_thread::sleep_for(options_.idle_wait);
+      continue;
+    }
     if (lowest == UINT64_MAX || committed <= lowest) {
       tail_.wait_for_commit(lowest == UINT64_MAX ? committed + 1 : lowest + 1,
                             options_.idle_wait);

@@ -64,4 +64,11 @@ expected<void> snapshot_store::save(std::string_view stream_id,
   return log_.write(batch, false);
 }
 
+expected<void> snapshot_store::erase(std::string_view stream_id) {
+  rocksdb::WriteBatch batch;
+  batch.Delete(log_.family(column_family::snapshots),
+               rocksdb::Slice{stream_id.data(), stream_id.size()});
+  return log_.write(batch, false);
+}
+
 } // namespace tillroll

@@ -42,6 +42,10 @@ public:
   [[nodiscard]] expected<void> save(std::string_view stream_id,
                                     const snapshot& taken);
 
+  /// Deletes the stream's snapshot (one found to describe a state its
+  /// stream never reached).
+  [[nodiscard]] expected<void> erase(std::string_view stream_id);
+
 private:
   event_log& log_;
 };
