@@ -53,39 +53,54 @@ expected<recovered_state<Entity>> recover_state(const event_log& log,
   if (snapshots != nullptr) {
     auto loaded = snapshots->load(stream_id);
     if (loaded && *loaded) {
-      // A snapshot can outlive the events it covers (with `durability
-      // off` events skip the write-ahead log and a crash loses them); one
-      // past the stream's head describes a state the log never reached.
-      auto state = snapshot_state<Entity>(**loaded);
-      auto head = state ? log.stream_head(stream_id) : expected<uint64_t>{0};
-      result.stale_snapshot = state && head && (*loaded)->sequence > *head;
-      if (state && head && (*loaded)->sequence <= *head) {
+      if (auto state = snapshot_state<Entity>(**loaded)) {
         result.state = std::move(*state);
         result.sequence = result.snapshot_sequence = (*loaded)->sequence;
         result.snapshot_bytes = (*loaded)->state.size();
       }
     }
   }
-  std::optional<failure> broken;
-  auto replayed =
-      log.read_stream(stream_id, result.sequence + 1, UINT64_MAX,
-                      [&](const recorded_event& record) {
-                        auto event =
-                            decode_event<typename Entity::event_type>(record);
-                        if (!event) {
-                          broken = std::move(event).error();
-                          return false;
-                        }
-                        apply_event(result.state, *event);
-                        result.sequence = record.sequence;
-                        result.last_position =
-                            std::max(result.last_position, record.position);
-                        return true;
-                      });
-  if (!replayed)
+  // The replay starts at the snapshot's own last event, which must exist:
+  // a snapshot can outlive the events it covers (with `durability off`
+  // events skip the write-ahead log and a crash loses them), and one past
+  // the stream's head describes a state the log never reached. One read
+  // checks that and replays the tail.
+  auto replay = [&](uint64_t covered) {
+    std::optional<failure> broken;
+    bool found_covered = covered == 0;
+    auto replayed = log.read_stream(
+        stream_id, std::max<uint64_t>(covered, 1), UINT64_MAX,
+        [&](const recorded_event& record) {
+          if (record.sequence == covered) {
+            found_covered = true;
+            return true;
+          }
+          auto event = decode_event<typename Entity::event_type>(record);
+          if (!event) {
+            broken = std::move(event).error();
+            return false;
+          }
+          apply_event(result.state, *event);
+          result.sequence = record.sequence;
+          result.last_position =
+              std::max(result.last_position, record.position);
+          return true;
+        });
+    if (!replayed)
+      return replayed;
+    if (broken)
+      return expected<void>{std::move(*broken)};
+    if (!found_covered) {
+      result = recovered_state<Entity>{};
+      result.stale_snapshot = true;
+    }
+    return expected<void>{};
+  };
+  if (auto replayed = replay(result.sequence); !replayed)
     return std::move(replayed).error();
-  if (broken)
-    return std::move(*broken);
+  if (result.stale_snapshot)
+    if (auto replayed = replay(0); !replayed)
+      return std::move(replayed).error();
   return result;
 }
 

@@ -46,7 +46,6 @@ expected<void> journal::start() {
     return std::move(last).error();
   next_position_ = *last + 1;
   committed_position_.store(*last, std::memory_order_release);
-  written_position_.store(*last, std::memory_order_release);
   if (!options_.write_inline) {
     writer_ = std::thread{[this] { run_writer(); }};
     if (options_.mode != durability::off)
@@ -424,7 +423,6 @@ void journal::write_batch(std::vector<append_request>& requests,
       poison(result.error(), options_.write_inline);
     } else {
       next_position_ = position;
-      written_position_.store(position - 1, std::memory_order_release);
       for (auto& [stream_id, head] : staged_heads)
         stream_heads_[std::string{stream_id}] = head;
       if (sync || options_.mode == durability::off) {

@@ -118,12 +118,6 @@ public:
   /// journal has failed.
   bool wait_for_commit(uint64_t position, std::chrono::milliseconds timeout);
 
-  /// The last global position written to RocksDB (visible to readers),
-  /// durable or not.
-  uint64_t written_position() const noexcept {
-    return written_position_.load(std::memory_order_acquire);
-  }
-
   /// Why the journal stopped accepting appends, if it did.
   std::optional<failure> failed() const;
 
@@ -202,7 +196,6 @@ private:
   uint64_t next_position_ = 1;
 
   std::atomic<uint64_t> committed_position_{0};
-  std::atomic<uint64_t> written_position_{0};
   /// Mirrors `poisoned_` for lock-free readers (readiness, waiters).
   std::atomic<bool> failed_{false};
   std::mutex commit_mutex_;
