@@ -10,7 +10,7 @@ LISTEN ?= 127.0.0.1:8080
 SEEDS ?= 10000
 STEPS ?= 2000
 
-.PHONY: deps build run test simulate bench sanitize fuzz format clean
+.PHONY: deps build run test simulate bench sanitize fuzz tidy format clean
 
 deps:
 	@scripts/install-deps
@@ -49,6 +49,12 @@ fuzz: deps
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTILLROLL_FUZZ=ON
 	cmake --build $(FUZZ_DIR) --target tillroll_fuzzers -j$(JOBS)
 	scripts/run-fuzzers $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# clang-tidy (.clang-tidy: bugprone-*, functions of at most 70 lines) over
+# the product's sources; any finding fails.
+tidy: deps $(BUILD_DIR)/Makefile
+	@scripts/install-deps --tidy
+	JOBS=$(JOBS) scripts/run-tidy $(BUILD_DIR)
 
 format:
 	find actors app bench events http projections snapshots test -name '*.[ch]pp' | xargs clang-format -i

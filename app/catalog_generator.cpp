@@ -223,7 +223,9 @@ expected<size_t> list_catalog(caf::actor_system& system,
     self->send(
         registry, route_atom::value, std::string{product_entity::kind},
         product.product_id,
-        caf::make_message(product_command{list_product{product.listing}}));
+        caf::make_message(product_command{list_product{
+            caller{product.listing.seller_id, role::seller},
+            product.listing}}));
   };
   while (sent < products.size() && sent - answered < in_flight)
     send_next();

@@ -8,32 +8,57 @@
 
 namespace tillroll {
 
+/// Each code's HTTP status is in http/errors.cpp; its name (to_string) is
+/// the `code` of the JSON error a client reads.
 enum class errc : uint8_t {
+  /// Success; never the code of a failure.
   none = 0,
+  /// 400: a field, parameter or command is malformed or out of its range.
   invalid_argument = 1,
+  /// 404: no such entity (product, SKU, order, stream) or route.
   not_found = 2,
+  /// 409: the state forbids it for good (an id or email taken, a review
+  /// already given, a SKU of another product).
   conflict = 3,
+  /// 409: fewer units available than asked; nothing was reserved.
   out_of_stock = 4,
+  /// 403: the caller may not do this to this entity (another seller's
+  /// SKU, another buyer's order): decided by the entity's decider.
   forbidden = 5,
+  /// 401: no valid session (missing, malformed, expired token; wrong
+  /// password).
   unauthorized = 6,
+  /// 409: not in this state (cancel after shipping, change a delisted
+  /// product).
   wrong_state = 7,
+  /// 402: the PSP declined the charge; the order is cancelled.
   payment_declined = 8,
+  /// 503 with Retry-After: a bounded queue is full; retry later.
   overloaded = 9,
+  /// 503: the log failed a write or fsync; the node stops (fail-stop).
   storage_failure = 10,
+  /// A stored record fails its checksum or does not decode; the entity
+  /// does not start. 500 if it ever reaches a client.
   corrupt_record = 11,
+  /// 503: an answer did not come in time; the command may still happen.
   timeout = 12,
+  /// 413: a body, list or header is past its limit.
   too_large = 13,
+  /// 429: the caller sent too many requests; Retry-After says when.
   rate_limited = 14,
+  /// 409: an idempotency key was used with a different request.
   idempotency_conflict = 15,
+  /// 503: not ready (recovering, stopping) or retried past its limit.
   unavailable = 16,
+  /// 415: a body that is not JSON in UTF-8, or has a content coding.
   unsupported_media_type = 17,
-  /// The order's hold on its stock ended before it was paid.
+  /// 409: the order's hold on its stock ended before it was paid.
   reservation_expired = 18,
-  /// The product is delisted: its SKUs are no longer sold.
+  /// 409: the product is delisted: its SKUs are no longer sold.
   delisted = 19,
-  /// A cart or an order holds one currency.
+  /// 409: a cart or an order holds one currency.
   currency_mismatch = 20,
-  /// The idempotency key is older than its retention: it starts anew.
+  /// 409: the idempotency key is older than its retention: it starts anew.
   key_expired = 21,
 };
 

@@ -11,219 +11,6 @@
 
 namespace tillroll {
 
-std::vector<route> api_routes() {
-  using a = access;
-  return {
-      {"POST",
-       "/v1/users",
-       a::anyone,
-       create_user,
-       "Create a buyer or seller account",
-       {400, 409, 415, 503}},
-      {"POST",
-       "/v1/sessions",
-       a::anyone,
-       create_session,
-       "Sign in: a bearer token",
-       {400, 401, 415, 503}},
-      {"POST",
-       "/v1/products",
-       a::seller,
-       create_product,
-       "List a product with its variants",
-       {400, 409, 415}},
-      {"GET",
-       "/v1/products",
-       a::anyone,
-       browse_products,
-       "Browse listed products",
-       {400}},
-      {"GET",
-       "/v1/products/{id}",
-       a::anyone,
-       read_product,
-       "A product page (ETag, 304)",
-       {404}},
-      {"PATCH",
-       "/v1/products/{id}",
-       a::seller,
-       change_product_route,
-       "Change a product or its prices",
-       {400, 404, 415}},
-      {"DELETE",
-       "/v1/products/{id}",
-       a::seller,
-       delist_product_route,
-       "Delist a product",
-       {404}},
-      {"POST",
-       "/v1/products/{id}/reviews",
-       a::buyer,
-       add_review_route,
-       "Review a received product",
-       {400, 404, 409, 415}},
-      {"GET",
-       "/v1/products/{id}/related",
-       a::anyone,
-       related_products,
-       "Bought together and similar products",
-       {400, 404}},
-      {"GET",
-       "/v1/skus/{sku}",
-       a::anyone,
-       read_sku,
-       "A SKU's price and availability",
-       {400, 404}},
-      {"POST",
-       "/v1/skus/{sku}/stock",
-       a::seller,
-       adjust_sku_stock,
-       "Receive or remove stock",
-       {400, 404, 409, 415}},
-      {"GET",
-       "/v1/sellers/me/products",
-       a::seller,
-       seller_products,
-       "The seller's listings",
-       {400}},
-      {"GET",
-       "/v1/sellers/me/orders",
-       a::seller,
-       seller_orders,
-       "Order lines of the seller's products",
-       {400}},
-      {"GET",
-       "/v1/search",
-       a::anyone,
-       search_route,
-       "Full-text search with filters and facets",
-       {400}},
-      {"GET",
-       "/v1/autocomplete",
-       a::anyone,
-       autocomplete_route,
-       "Completions of a prefix",
-       {400}},
-      {"GET", "/v1/cart", a::buyer, read_cart_route, "The caller's cart", {}},
-      {"PUT",
-       "/v1/cart/items/{sku}",
-       a::buyer,
-       set_cart_item_route,
-       "Set a cart line (0 removes)",
-       {400, 404, 415}},
-      {"DELETE",
-       "/v1/cart/items/{sku}",
-       a::buyer,
-       remove_cart_item_route,
-       "Remove a cart line",
-       {400, 404}},
-      {"POST",
-       "/v1/checkout",
-       a::buyer,
-       checkout_route,
-       "Check out the cart (Idempotency-Key)",
-       {400, 402, 409, 415}},
-      {"GET",
-       "/v1/orders",
-       a::buyer,
-       list_orders,
-       "The caller's orders, newest first",
-       {400}},
-      {"GET",
-       "/v1/orders/{id}",
-       a::signed_in,
-       read_order,
-       "An order with its history",
-       {404}},
-      {"POST",
-       "/v1/orders/{id}/cancel",
-       a::signed_in,
-       cancel_order_route,
-       "Cancel before shipping",
-       {404, 409}},
-      {"POST",
-       "/v1/orders/{id}/ship",
-       a::signed_in,
-       ship_order_route,
-       "Mark shipped (admin or selling seller)",
-       {404, 409}},
-      {"POST",
-       "/v1/orders/{id}/deliver",
-       a::signed_in,
-       deliver_order_route,
-       "Mark delivered (admin or selling seller)",
-       {404, 409}},
-      {"POST",
-       "/v1/orders/{id}/refund",
-       a::admin,
-       refund_order_route,
-       "Refund in full or in part (Idempotency-Key)",
-       {400, 404, 409}},
-      {"POST",
-       "/v1/admin/orders/{id}/refunds/retry",
-       a::admin,
-       retry_refunds_route,
-       "Send an order's parked refunds to the PSP again",
-       {404, 409}},
-      {"GET",
-       "/v1/recommendations",
-       a::buyer,
-       buyer_recommendations,
-       "Products for the caller",
-       {400}},
-      {"GET",
-       "/v1/admin/streams/{stream}/events",
-       a::admin,
-       stream_events_route,
-       "A stream's events",
-       {400, 404}},
-      {"GET",
-       "/v1/admin/streams/{stream}/state",
-       a::admin,
-       stream_state_route,
-       "A stream's state at a sequence or time",
-       {400, 404}},
-      {"GET",
-       "/v1/admin/audit",
-       a::admin,
-       audit_route,
-       "The invariant report",
-       {}},
-      {"GET",
-       "/v1/admin/ledger",
-       a::admin,
-       ledger_route,
-       "Ledger balances per account",
-       {400}},
-      {"POST",
-       "/v1/admin/reconcile",
-       a::admin,
-       reconcile_route,
-       "Compare the ledger with the PSP",
-       {}},
-      {"GET",
-       "/v1/admin/psp/charges",
-       a::admin,
-       psp_charges_route,
-       "The PSP's own books, per charge key",
-       {}},
-      {"GET", "/healthz", a::anyone, health_route, "Liveness", {}},
-      {"GET",
-       "/readyz",
-       a::anyone,
-       ready_route,
-       "Readiness: recovered and caught up",
-       {503}},
-      {"GET", "/metrics", a::anyone, metrics_route, "Prometheus metrics", {}},
-      {"GET",
-       "/openapi.json",
-       a::anyone,
-       openapi_route,
-       "This API as OpenAPI 3",
-       {}},
-  };
-}
-
 namespace {
 
 /// Splits "/a/b/c" into its segments.
@@ -274,40 +61,75 @@ void work_lane::join() {
   threads_->pool.join();
 }
 
+struct api::impl {
+  api_dependencies dependencies;
+  api_settings settings;
+  token_signer tokens;
+  work_lane read_lane;
+  work_lane password_lane;
+  std::vector<route> routes;
+  /// Each route's pattern split into segments, once.
+  std::vector<std::vector<std::string_view>> route_segments;
+  std::vector<std::unique_ptr<route_metrics>> metrics;
+  std::atomic<uint64_t> unrouted{0};
+
+  impl(api_dependencies dependencies, api_settings settings);
+};
+
 namespace {
 
-std::string hash_or_empty(std::string_view password) {
-  initialize_crypto();
-  auto hash = hash_password(password);
-  return hash ? std::move(*hash) : std::string{};
+struct openapi_context {
+  std::string document;
+};
+
+void openapi_route(const openapi_context& context, call_ptr request) {
+  request->reply(200, context.document);
+}
+
+/// Every resource's routes, then this API's own description of them.
+std::vector<route> all_routes(const route_sources& sources) {
+  std::vector<route> routes;
+  for (auto* resource :
+       {account_routes, product_routes, sku_routes, search_routes, cart_routes,
+        checkout_routes, order_routes, admin_routes})
+    for (auto& entry : resource(sources))
+      routes.push_back(std::move(entry));
+  auto description = std::make_shared<openapi_context>();
+  routes.push_back({"GET",
+                    "/openapi.json",
+                    access::anyone,
+                    bound<openapi_context>(description, openapi_route),
+                    "This API as OpenAPI 3",
+                    {}});
+  description->document = build_openapi(routes);
+  return routes;
 }
 
 } // namespace
 
 api::impl::impl(api_dependencies dependencies, api_settings settings)
     : dependencies(std::move(dependencies)), settings(std::move(settings)),
-      tokens(this->settings.token_key), routes(api_routes()),
+      tokens(this->settings.token_key),
       read_lane(this->settings.worker_threads, read_work_waiting_max),
       password_lane(this->settings.password_hash_threads,
                     password_work_waiting_max) {
-  for (size_t index = 0; index < routes.size(); ++index) {
-    metrics.push_back(std::make_unique<route_metrics>());
-    route_segments.push_back(segments(routes[index].pattern));
-  }
-  openapi_document = build_openapi(routes);
   // Checked here, at start, rather than at the first sign-up.
   if (this->settings.user_id_key.size() < crypto_generichash_KEYBYTES_MIN ||
       this->settings.user_id_key.size() > crypto_generichash_KEYBYTES_MAX)
     throw std::invalid_argument{"the user id key has 16 to 64 bytes"};
-  // Hashed once here (about 40 ms), so no sign-in ever compares the plain
-  // password; the plain one is not kept.
-  if (!this->settings.admin_password.empty()) {
-    admin_password_hash = hash_or_empty(this->settings.admin_password);
-    sodium_memzero(this->settings.admin_password.data(),
-                   this->settings.admin_password.size());
-    this->settings.admin_password.clear();
+  routes = all_routes(route_sources{
+      this->dependencies, this->settings,
+      actor_gateway{this->dependencies.system, this->dependencies.registry},
+      read_lane, password_lane, tokens});
+  // The accounts' routes hashed it (about 40 ms), so no sign-in ever
+  // compares the plain password; the plain one is not kept.
+  sodium_memzero(this->settings.admin_password.data(),
+                 this->settings.admin_password.size());
+  this->settings.admin_password.clear();
+  for (size_t index = 0; index < routes.size(); ++index) {
+    metrics.push_back(std::make_unique<route_metrics>());
+    route_segments.push_back(segments(routes[index].pattern));
   }
-  decoy_password_hash = hash_or_empty("not a password anyone has");
 }
 
 api::api(api_dependencies dependencies, api_settings settings)
@@ -344,17 +166,20 @@ bool match(const std::vector<std::string_view>& expected_segments,
 }
 
 bool allowed(access who, const principal& caller) {
+  if (who == access::anyone)
+    return true;
+  if (caller.user_id.empty())
+    return false;
   switch (who) {
   case access::anyone:
-    return true;
   case access::signed_in:
-    return !caller.user_id.empty();
+    return true;
   case access::buyer:
-    return caller.role == "buyer";
+    return caller.role == role::buyer;
   case access::seller:
-    return caller.role == "seller";
+    return caller.role == role::seller;
   case access::admin:
-    return caller.role == "admin";
+    return caller.role == role::admin;
   }
   return false;
 }
@@ -437,10 +262,11 @@ void api::handle(http_request request, http_responder respond) {
     if (current->who.user_id.empty())
       return current->fail(errc::unauthorized, "sign in first");
     return current->fail(errc::forbidden,
-                         "this route is not for a " + current->who.role);
+                         "this route is not for a " +
+                               std::string{role_name(current->who.role)});
   }
   current->request = std::move(request);
-  chosen->handle(self, std::move(current));
+  chosen->handle(std::move(current));
 }
 
 std::string api::render_metrics() const {
@@ -473,33 +299,6 @@ std::string api::render_metrics() const {
         fmt::format("method=\"{}\",route=\"{}\"", route.method, route.pattern));
   }
   return out;
-}
-
-void health_route(api::impl& api, call_ptr request) {
-  auto dead = api.dependencies.dead_reason ? api.dependencies.dead_reason()
-                                           : std::string{};
-  if (dead.empty())
-    return request->reply(200, "{\"status\":\"ok\"}");
-  request->fail(errc::unavailable, dead);
-}
-
-void ready_route(api::impl& api, call_ptr request) {
-  auto why = api.dependencies.unready_reason
-                 ? api.dependencies.unready_reason()
-                 : std::string{"starting"};
-  if (why.empty())
-    return request->reply(200, "{\"status\":\"ready\"}");
-  request->fail(errc::unavailable, why);
-}
-
-void metrics_route(api::impl& api, call_ptr request) {
-  auto text = api.dependencies.metrics ? api.dependencies.metrics() : "";
-  request->respond(
-      http_response{200, "text/plain; version=0.0.4", {}, std::move(text)});
-}
-
-void openapi_route(api::impl& api, call_ptr request) {
-  request->reply(200, api.openapi_document);
 }
 
 } // namespace tillroll

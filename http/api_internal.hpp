@@ -1,9 +1,10 @@
 // What the API's route files share: a request in flight (`call`), the
-// route table's shape, and asking actors without blocking a thread.
-// Private to http/api*.cpp.
+// route table's shape, the bounded lanes for slow work, and asking actors
+// without blocking a thread. Private to http/.
 #pragma once
 
 #include "actors/caf_error.hpp"
+#include "actors/caller.hpp"
 #include "actors/messages.hpp"
 #include "events/histogram.hpp"
 #include "events/time_text.hpp"
@@ -64,7 +65,7 @@ struct call {
 };
 
 using call_ptr = std::shared_ptr<call>;
-using route_handler = void (*)(api::impl&, call_ptr);
+using route_handler = std::function<void(call_ptr)>;
 
 /// Threads of their own behind a bounded queue: work past `waiting_max`
 /// is answered 503 `overloaded` (with Retry-After) at once, so one kind of
@@ -105,38 +106,8 @@ struct route_metrics {
                      0.5, 1, 2.5, 5, 10}};
 };
 
-struct api::impl {
-  api_dependencies dependencies;
-  api_settings settings;
-  token_signer tokens;
-  std::vector<route> routes;
-  /// Each route's pattern split into segments, once.
-  std::vector<std::vector<std::string_view>> route_segments;
-  std::vector<std::unique_ptr<route_metrics>> metrics;
-  std::atomic<uint64_t> unrouted{0};
-  std::string openapi_document;
-  /// argon2id of the configured admin password, made once at start, so
-  /// the admin's sign-in costs what everyone's does and its timing tells
-  /// nothing; empty without an admin.
-  std::string admin_password_hash;
-  /// Checked against when there is no account, so that sign-in costs the
-  /// same whether the email exists or not.
-  std::string decoy_password_hash;
-  /// Search, audit, replay and the like.
-  work_lane read_lane;
-  /// Hashing and checking passwords, on threads of their own.
-  work_lane password_lane;
-  /// Runs a slow read on the read lane, or answers 503.
-  void run_slow(const call_ptr& request, std::function<void()> work) {
-    read_lane.run(request, std::move(work));
-  }
-
-  impl(api_dependencies dependencies, api_settings settings);
-};
-
-/// Every route, in the order they are matched and documented.
-std::vector<route> api_routes();
-std::string build_openapi(const std::vector<route>& routes);
+inline constexpr std::chrono::milliseconds entity_timeout{
+    std::chrono::seconds{15}};
 
 namespace detail {
 
@@ -151,30 +122,71 @@ void ask_behavior(caf::event_based_actor* self, caf::actor destination,
 
 } // namespace detail
 
-/// Sends `message` to `destination` from a short-lived actor and hands the
-/// reply or error to `done` (on a CAF thread).
-template <class Reply, class... Ts>
-void ask_actor(api::impl& api, const caf::actor& destination,
-               std::chrono::milliseconds timeout,
-               std::function<void(expected<Reply>)> done, Ts... message) {
-  api.dependencies.system->spawn(detail::ask_behavior<Reply, Ts...>,
-                                 destination, timeout, std::move(done),
-                                 std::move(message)...);
+/// How a route reaches actors: asks without blocking a thread, from a
+/// short-lived actor, and hands the reply or error to `done` (on a CAF
+/// thread). Routes that change state hold this, not the whole API.
+struct actor_gateway {
+  caf::actor_system* system = nullptr;
+  caf::actor registry;
+
+  template <class Reply, class... Ts>
+  void ask(const caf::actor& destination, std::chrono::milliseconds timeout,
+           std::function<void(expected<Reply>)> done, Ts... message) const {
+    system->spawn(detail::ask_behavior<Reply, Ts...>, destination, timeout,
+                  std::move(done), std::move(message)...);
+  }
+
+  /// Sends `command` to the entity `id` of its kind, activating it.
+  template <class Entity>
+  void ask_entity(
+      const std::string& id, typename Entity::command_type command,
+      std::function<void(expected<typename Entity::reply_type>)> done) const {
+    ask<typename Entity::reply_type>(
+        registry, entity_timeout, std::move(done), route_atom::value,
+        std::string{Entity::kind}, id, caf::make_message(std::move(command)));
+  }
+};
+
+/// The command's caller: the signed-in user of the request.
+inline caller caller_of(const call& request) {
+  return caller{request.who.user_id, request.who.role};
 }
 
-inline constexpr std::chrono::milliseconds entity_timeout{
-    std::chrono::seconds{15}};
-
-template <class Entity>
-void ask_entity(
-    api::impl& api, const std::string& id,
-    typename Entity::command_type command,
-    std::function<void(expected<typename Entity::reply_type>)> done) {
-  ask_actor<typename Entity::reply_type>(
-      api, api.dependencies.registry, entity_timeout, std::move(done),
-      route_atom::value, std::string{Entity::kind}, id,
-      caf::make_message(std::move(command)));
+/// A handler bound to the one context its resource's routes share: a
+/// handler reaches what its context holds and nothing else of the node.
+template <class Context>
+route_handler bound(std::shared_ptr<const Context> context,
+                    void (*handle)(const Context&, call_ptr)) {
+  return [context = std::move(context), handle](call_ptr request) {
+    handle(*context, std::move(request));
+  };
 }
+
+/// What the resource files build their contexts from: each takes only
+/// what its own routes need.
+struct route_sources {
+  const api_dependencies& dependencies;
+  const api_settings& settings;
+  actor_gateway actors;
+  /// Search, audit, replay and the like.
+  work_lane& read_lane;
+  /// Hashing and checking passwords, on threads of their own.
+  work_lane& password_lane;
+  const token_signer& tokens;
+};
+
+// The routes of each resource, one file each, in the order they are
+// matched and documented.
+std::vector<route> account_routes(const route_sources&);
+std::vector<route> product_routes(const route_sources&);
+std::vector<route> sku_routes(const route_sources&);
+std::vector<route> search_routes(const route_sources&);
+std::vector<route> cart_routes(const route_sources&);
+std::vector<route> checkout_routes(const route_sources&);
+std::vector<route> order_routes(const route_sources&);
+std::vector<route> admin_routes(const route_sources&);
+
+std::string build_openapi(const std::vector<route>& routes);
 
 /// Reads the JSON body with only the `allowed` fields, or answers the
 /// error; nullopt when answered.
@@ -192,47 +204,5 @@ body_of(const call_ptr& request,
   }
   return std::move(*body);
 }
-
-// Route handlers, by file.
-void create_user(api::impl&, call_ptr);
-void create_session(api::impl&, call_ptr);
-
-void create_product(api::impl&, call_ptr);
-void read_product(api::impl&, call_ptr);
-void change_product_route(api::impl&, call_ptr);
-void delist_product_route(api::impl&, call_ptr);
-void browse_products(api::impl&, call_ptr);
-void read_sku(api::impl&, call_ptr);
-void adjust_sku_stock(api::impl&, call_ptr);
-void add_review_route(api::impl&, call_ptr);
-void seller_products(api::impl&, call_ptr);
-void seller_orders(api::impl&, call_ptr);
-void search_route(api::impl&, call_ptr);
-void autocomplete_route(api::impl&, call_ptr);
-void related_products(api::impl&, call_ptr);
-void buyer_recommendations(api::impl&, call_ptr);
-
-void read_cart_route(api::impl&, call_ptr);
-void set_cart_item_route(api::impl&, call_ptr);
-void remove_cart_item_route(api::impl&, call_ptr);
-void checkout_route(api::impl&, call_ptr);
-void read_order(api::impl&, call_ptr);
-void list_orders(api::impl&, call_ptr);
-void cancel_order_route(api::impl&, call_ptr);
-void ship_order_route(api::impl&, call_ptr);
-void deliver_order_route(api::impl&, call_ptr);
-void refund_order_route(api::impl&, call_ptr);
-void retry_refunds_route(api::impl&, call_ptr);
-
-void stream_events_route(api::impl&, call_ptr);
-void stream_state_route(api::impl&, call_ptr);
-void audit_route(api::impl&, call_ptr);
-void ledger_route(api::impl&, call_ptr);
-void reconcile_route(api::impl&, call_ptr);
-void psp_charges_route(api::impl&, call_ptr);
-void health_route(api::impl&, call_ptr);
-void ready_route(api::impl&, call_ptr);
-void metrics_route(api::impl&, call_ptr);
-void openapi_route(api::impl&, call_ptr);
 
 } // namespace tillroll

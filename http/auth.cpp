@@ -153,7 +153,7 @@ token_signer::token_signer(std::string key) : key_(std::move(key)) {
 std::string token_signer::issue(const principal& who,
                                 timestamp expires_at) const {
   auto payload = std::string{token_version} + "|" + who.user_id + "|" +
-                 who.role + "|" +
+                 std::string{role_name(who.role)} + "|" +
                  std::to_string(expires_at.time_since_epoch().count());
   unsigned char mac[crypto_auth_BYTES];
   crypto_auth(mac, reinterpret_cast<const unsigned char*>(payload.data()),
@@ -191,7 +191,11 @@ expected<principal> token_signer::verify(std::string_view token,
   };
   if (next() != token_version)
     return unauthorized("the token's version is unknown");
-  principal who{std::string{next()}, std::string{next()}};
+  std::string user_id{next()};
+  auto role = role_named(next());
+  if (user_id.empty() || !role)
+    return unauthorized("the token is malformed");
+  principal who{std::move(user_id), *role};
   auto expiry_text = next();
   int64_t expires_us = 0;
   std::from_chars(expiry_text.data(), expiry_text.data() + expiry_text.size(),

@@ -2,6 +2,7 @@
 // sessions as signed, expiring bearer tokens (libsodium's HMAC-SHA-512-256).
 #pragma once
 
+#include "actors/caller.hpp"
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 
@@ -14,11 +15,8 @@ namespace tillroll {
 inline constexpr size_t password_size_min = 8;
 inline constexpr size_t password_size_max = 128;
 
-struct principal {
-  std::string user_id;
-  /// buyer, seller or admin
-  std::string role;
-};
+/// A signed-in caller; an empty `user_id` is no one (not signed in).
+using principal = caller;
 
 /// Makes libsodium ready; safe to call more than once.
 void initialize_crypto();

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tillroll {
 
@@ -88,9 +89,41 @@ text_parameter(const std::map<std::string, std::string, std::less<>>& query,
 [[nodiscard]] expected<std::optional<int64_t>>
 integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
                   std::string_view name, int64_t low, int64_t high);
-/// `limit`: default 20, at most 100.
+/// A page's length when `limit` is absent.
+inline constexpr size_t page_size_default = 20;
+/// Most items of one page of any list.
+inline constexpr size_t page_size_max = 100;
+
+/// `limit`: default `page_size_default`, at most `page_size_max`.
 [[nodiscard]] expected<size_t>
 limit_parameter(const std::map<std::string, std::string, std::less<>>& query);
+/// A query parameter naming one of `choices` (a sort order, a status);
+/// nullopt if absent. The refusal lists every name, so browse, search and
+/// the order list answer a wrong choice alike.
+template <class Choice>
+[[nodiscard]] expected<std::optional<Choice>> choice_parameter(
+    const std::map<std::string, std::string, std::less<>>& query,
+    std::string_view name,
+    std::initializer_list<std::pair<std::string_view, Choice>> choices) {
+  auto found = query.find(name);
+  if (found == query.end())
+    return std::optional<Choice>{};
+  std::vector<std::string_view> names;
+  for (auto& [text, choice] : choices) {
+    if (found->second == text)
+      return std::optional<Choice>{choice};
+    names.push_back(text);
+  }
+  std::string list;
+  for (size_t index = 0; index < names.size(); ++index) {
+    if (index > 0)
+      list += index + 1 == names.size() ? " or " : ", ";
+    list += names[index];
+  }
+  return make_failure(errc::invalid_argument,
+                      std::string{name} + " must be " + list);
+}
+
 /// true/false/1/0; nullopt if absent.
 [[nodiscard]] expected<std::optional<bool>>
 bool_parameter(const std::map<std::string, std::string, std::less<>>& query,

@@ -57,23 +57,25 @@ struct decider {
   const product_state& state;
   timestamp now;
 
-  expected<void> owner(const std::string& requested_by) const {
-    if (requested_by != state.listing.seller_id)
+  expected<void> owner(const caller& requested_by) const {
+    if (!requested_by.is(role::seller, state.listing.seller_id))
       return make_failure(errc::forbidden, "only the product's seller may "
                                            "change it");
     return {};
   }
 
   expected<events> operator()(const list_product& command) const {
-    auto& listing = command.listing;
+    if (command.requested_by.role != role::seller ||
+        command.requested_by.user_id.empty())
+      return make_failure(errc::forbidden, "only a seller lists products");
+    auto listing = command.listing;
+    listing.seller_id = command.requested_by.user_id;
     if (state.listed) {
       if (state.listing.seller_id == listing.seller_id &&
           state.listing.title == listing.title)
         return events{};
       return make_failure(errc::conflict, "the product id is taken");
     }
-    if (listing.seller_id.empty())
-      return invalid("a seller is required");
     if (listing.title.empty())
       return invalid("title is required");
     for (auto ok :
@@ -104,9 +106,8 @@ struct decider {
       if (variant.currency != listing.variants.front().currency)
         return invalid("a product's variants share one currency");
     }
-    auto listed = listing;
-    listed.listed_at_us = now.time_since_epoch().count();
-    return events{std::move(listed)};
+    listing.listed_at_us = now.time_since_epoch().count();
+    return events{std::move(listing)};
   }
 
   expected<events> operator()(const change_product& command) const {
@@ -159,16 +160,18 @@ struct decider {
   }
 
   expected<events> operator()(const add_review& command) const {
-    if (!command.received)
+    if (command.requested_by.role != role::buyer ||
+        !command.delivered)
       return make_failure(errc::forbidden,
                           "only a buyer who received the product reviews it");
     if (command.rating < 1 || command.rating > 5)
       return invalid("rating must be 1 to 5");
     if (command.text.size() > review_text_size_max)
       return invalid("a review has up to 2000 bytes");
-    if (state.reviews.contains(command.buyer_id))
+    auto& buyer = command.requested_by.user_id;
+    if (state.reviews.contains(buyer))
       return make_failure(errc::conflict, "one review per buyer");
-    return events{review_added{command.buyer_id, command.rating, command.text,
+    return events{review_added{buyer, command.rating, command.text,
                                now.time_since_epoch().count()}};
   }
 

@@ -3,6 +3,7 @@
 // owning seller changes it: the check is here, not only in http/.
 #pragma once
 
+#include "actors/caller.hpp"
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 #include "events/product_events.hpp"
@@ -59,27 +60,34 @@ struct product_state {
   }
 };
 
+/// Commands from outside carry their caller; the decider answers
+/// `forbidden` to anyone but the product's seller (and a review to anyone
+/// but a buyer who received it).
 struct list_product {
+  caller requested_by;
+  /// Its `seller_id` is the caller's, whatever it says.
   product_listed listing;
 };
 struct change_product {
-  std::string requested_by;
+  caller requested_by;
   product_changed changes;
 };
 struct change_variant_price {
-  std::string requested_by;
+  caller requested_by;
   std::string sku;
   int64_t price_cents = 0;
   std::string currency;
 };
 struct delist_product {
-  std::string requested_by;
+  caller requested_by;
 };
-/// `received`: the buyer has a delivered order of it (checked by the
-/// caller from the order history).
+/// `delivered`: the order history has a delivered order of this product
+/// for the caller. It is a fact given to the decider, as the time is (a
+/// decider reads no other entity); whether it allows a review is decided
+/// here.
 struct add_review {
-  std::string buyer_id;
-  bool received = false;
+  caller requested_by;
+  bool delivered = false;
   int32_t rating = 0;
   std::string text;
 };

@@ -65,7 +65,7 @@ struct decider {
   }
 
   expected<events> operator()(const adjust_stock& command) const {
-    if (command.requested_by != state.seller_id)
+    if (!command.requested_by.is(role::seller, state.seller_id))
       return make_failure(errc::forbidden, "the sku is another seller's");
     if (command.delta == 0 || command.delta > stock_quantity_max ||
         command.delta < -stock_quantity_max)
@@ -389,9 +389,16 @@ void apply_event(sku_state& state, const sku_event& event) {
 }
 
 sku_view view(const sku_state& state, const sku_command& command) {
-  sku_view result{state.product_id,  state.seller_id, state.received,
-                  state.sold,        state.reserved,  state.available(),
-                  state.price_cents, state.currency,  state.withdrawn,
+  sku_view result{state.product_id,
+                  state.seller_id,
+                  state.received,
+                  state.sold,
+                  state.reserved,
+                  state.available(),
+                  state.received - state.sold,
+                  state.price_cents,
+                  state.currency,
+                  state.withdrawn,
                   std::nullopt};
   auto order_id = std::visit(
       [](const auto& alternative) -> std::string {

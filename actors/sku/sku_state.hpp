@@ -4,6 +4,7 @@
 // No CAF or RocksDB here; time comes in as a parameter.
 #pragma once
 
+#include "actors/caller.hpp"
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 #include "events/sku_events.hpp"
@@ -119,7 +120,7 @@ struct register_sku {
 /// seller may. With an idempotency key, a retry changes stock once.
 struct adjust_stock {
   int64_t delta = 0;
-  std::string requested_by;
+  caller requested_by;
   std::string idempotency_key;
 };
 
@@ -193,6 +194,8 @@ struct sku_view {
   int64_t sold = 0;
   int64_t reserved = 0;
   int64_t available = 0;
+  /// Received and not sold: what the seller holds, reserved or not.
+  int64_t on_hand = 0;
   int64_t price_cents = 0;
   std::string currency;
   bool withdrawn = false;

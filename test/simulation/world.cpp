@@ -1083,7 +1083,7 @@ void world::user_command() {
     if (random_.chance(50))
       key = "c" + std::to_string(++stock_keys_used_);
     send(listed.id,
-         sku_command{adjust_stock{delta, listed.seller_id, std::move(key)}});
+         sku_command{adjust_stock{delta, caller{listed.seller_id, role::seller}, std::move(key)}});
   } else if (roll < 90) {
     auto& listed = pick(listed_);
     send(listed.id, sku_command{set_price{random_.between(100, 5000), "USD",

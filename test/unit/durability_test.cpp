@@ -26,7 +26,11 @@
 #include "../support/temp_directory.hpp"
 #include "../support/wait.hpp"
 
+#include "../support/callers.hpp"
+
 using namespace tillroll;
+using tillroll::testing::buyer;
+using tillroll::testing::seller;
 
 namespace {
 
@@ -292,7 +296,7 @@ TEST_CASE("after a failed fsync the node answers nothing from unsynced "
       "FSYNC", register_sku{"product-1", "seller-1", 1999, "USD", 10}));
   REQUIRE(test::wait_until([&] { return shop.running->ready(); }));
   faults.fail_sync_after(0, fault_target::wal);
-  auto changed = shop.ask<sku_entity>("FSYNC", adjust_stock{5, "seller-1", ""});
+  auto changed = shop.ask<sku_entity>("FSYNC", adjust_stock{5, seller("seller-1"), ""});
   REQUIRE_FALSE(changed);
   CHECK(changed.error().code == errc::storage_failure);
   // The five units are in RocksDB's memtable, never durable: a successor
@@ -303,7 +307,7 @@ TEST_CASE("after a failed fsync the node answers nothing from unsynced "
   else
     CHECK_MESSAGE(view.error().code == errc::storage_failure,
                   view.error().message);
-  auto again = shop.ask<sku_entity>("FSYNC", adjust_stock{1, "seller-1", ""});
+  auto again = shop.ask<sku_entity>("FSYNC", adjust_stock{1, seller("seller-1"), ""});
   CHECK_FALSE(again);
   CHECK_FALSE(shop.running->ready());
   CHECK(shop.running->unready_reason().find("fsync failed") !=
@@ -331,7 +335,7 @@ TEST_CASE("a refused append fails only its own batch and those after it: "
       caf::scoped_actor self{shop.running->system()};
       for (int round = 0; round < 60; ++round) {
         auto answer = ask<sku_entity>(self, shop.running->registry(), "FLOOD",
-                                      adjust_stock{1, "seller-1", ""});
+                                      adjust_stock{1, seller("seller-1"), ""});
         if (answer)
           ++successes;
         else if (answer.error().code == errc::conflict)
@@ -404,7 +408,7 @@ TEST_CASE("a bit flipped in a snapshot costs a replay, never a wrong state") {
     REQUIRE(shop.ask<sku_entity>(
         "SNAPPED", register_sku{"product-1", "seller-1", 1999, "USD", 10}));
     for (int change = 0; change < 5; ++change)
-      REQUIRE(shop.ask<sku_entity>("SNAPPED", adjust_stock{1, "seller-1", ""}));
+      REQUIRE(shop.ask<sku_entity>("SNAPPED", adjust_stock{1, seller("seller-1"), ""}));
   }
   auto log = open_log(directory.path());
   snapshot_store snapshots{*log};

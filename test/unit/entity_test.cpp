@@ -7,7 +7,11 @@
 #include "../support/actor_harness.hpp"
 #include "../support/temp_directory.hpp"
 
+#include "../support/callers.hpp"
+
 using namespace tillroll;
+using tillroll::testing::buyer;
+using tillroll::testing::seller;
 using namespace std::chrono_literals;
 
 namespace {
@@ -123,7 +127,7 @@ TEST_CASE("snapshot plus tail equals a full replay") {
     REQUIRE(harness.ask<sku_entity>(
         "SNAP", confirm_reservation{"order-" + std::to_string(index)}));
   // A tail after the last snapshot.
-  REQUIRE(harness.ask<sku_entity>("SNAP", adjust_stock{1, "seller-1"}));
+  REQUIRE(harness.ask<sku_entity>("SNAP", adjust_stock{1, seller("seller-1")}));
   auto taken = harness.snapshots->load("sku-SNAP");
   REQUIRE(taken->has_value());
   CHECK((*taken)->sequence >= 10);

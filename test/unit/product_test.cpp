@@ -4,7 +4,11 @@
 
 #include "../support/node_fixture.hpp"
 
+#include "../support/callers.hpp"
+
 using namespace tillroll;
+using tillroll::testing::buyer;
+using tillroll::testing::seller;
 
 namespace {
 
@@ -34,60 +38,76 @@ product_state run(product_state state, const product_command& command) {
 } // namespace
 
 TEST_CASE("only the owning seller changes, reprices or delists a product") {
-  auto product = run({}, list_product{tee()});
+  auto product = run({}, list_product{seller("seller-1"), tee()});
   product_changed rename;
   rename.title = "Tee";
-  CHECK(decide(product, change_product{"seller-2", rename}, now).error().code ==
+  CHECK(decide(product, change_product{seller("seller-2"), rename}, now).error().code ==
         errc::forbidden);
   CHECK(
-      decide(product, change_variant_price{"seller-2", "TEE-S", 1, "EUR"}, now)
+      decide(product, change_variant_price{seller("seller-2"), "TEE-S", 1, "EUR"}, now)
           .error()
           .code == errc::forbidden);
-  CHECK(decide(product, delist_product{"seller-2"}, now).error().code ==
+  CHECK(decide(product, delist_product{seller("seller-2")}, now).error().code ==
         errc::forbidden);
-  product = run(product, change_product{"seller-1", rename});
+  product = run(product, change_product{seller("seller-1"), rename});
   CHECK(product.listing.title == "Tee");
   product =
-      run(product, change_variant_price{"seller-1", "TEE-M", 1800, "EUR"});
+      run(product, change_variant_price{seller("seller-1"), "TEE-M", 1800, "EUR"});
   CHECK(product.listing.variants[1].price_cents == 1800);
-  product = run(product, delist_product{"seller-1"});
+  product = run(product, delist_product{seller("seller-1")});
   CHECK(product.delisted);
-  CHECK(decide(product, change_product{"seller-1", rename}, now).error().code ==
+  CHECK(decide(product, change_product{seller("seller-1"), rename}, now).error().code ==
         errc::wrong_state);
+}
+
+TEST_CASE("a caller in another role with the seller's id changes nothing") {
+  auto product = run({}, list_product{seller("seller-1"), tee()});
+  product_changed rename;
+  rename.title = "Tee";
+  for (auto who : {buyer("seller-1"), caller{"seller-1", role::admin}})
+    CHECK(decide(product, change_product{who, rename}, now).error().code ==
+          errc::forbidden);
+  CHECK(decide({}, list_product{buyer("seller-1"), tee()}, now).error().code ==
+        errc::forbidden);
+}
+
+TEST_CASE("a listing is the caller's whatever seller it names") {
+  auto product = run({}, list_product{seller("seller-1"), tee("seller-2")});
+  CHECK(product.listing.seller_id == "seller-1");
 }
 
 TEST_CASE("a listing is validated field by field") {
   auto no_title = tee();
   no_title.title.clear();
-  CHECK(decide({}, list_product{no_title}, now).error().code ==
+  CHECK(decide({}, list_product{seller("seller-1"), no_title}, now).error().code ==
         errc::invalid_argument);
   auto duplicate = tee();
   duplicate.variants[1].sku = "TEE-S";
-  CHECK_FALSE(decide({}, list_product{duplicate}, now));
+  CHECK_FALSE(decide({}, list_product{seller("seller-1"), duplicate}, now));
   auto negative = tee();
   negative.variants[0].price_cents = -5;
-  CHECK_FALSE(decide({}, list_product{negative}, now));
+  CHECK_FALSE(decide({}, list_product{seller("seller-1"), negative}, now));
   auto script = tee();
   script.images = {"javascript:alert(1)"};
-  CHECK_FALSE(decide({}, list_product{script}, now));
+  CHECK_FALSE(decide({}, list_product{seller("seller-1"), script}, now));
   auto none = tee();
   none.variants.clear();
-  CHECK_FALSE(decide({}, list_product{none}, now));
+  CHECK_FALSE(decide({}, list_product{seller("seller-1"), none}, now));
   CHECK(decide({}, get_product{}, now).error().code == errc::not_found);
 }
 
 TEST_CASE("reviews come from buyers who received it, one each, and average") {
-  auto product = run({}, list_product{tee()});
+  auto product = run({}, list_product{seller("seller-1"), tee()});
   CHECK(
-      decide(product, add_review{"ann", false, 5, "great"}, now).error().code ==
+      decide(product, add_review{buyer("ann"), false, 5, "great"}, now).error().code ==
       errc::forbidden);
-  CHECK(decide(product, add_review{"ann", true, 6, ""}, now).error().code ==
+  CHECK(decide(product, add_review{buyer("ann"), true, 6, ""}, now).error().code ==
         errc::invalid_argument);
-  product = run(product, add_review{"ann", true, 5, "great"});
-  product = run(product, add_review{"ben", true, 2, "meh"});
+  product = run(product, add_review{buyer("ann"), true, 5, "great"});
+  product = run(product, add_review{buyer("ben"), true, 2, "meh"});
   CHECK(product.rating() == doctest::Approx(3.5));
   CHECK(
-      decide(product, add_review{"ann", true, 1, "again"}, now).error().code ==
+      decide(product, add_review{buyer("ann"), true, 1, "again"}, now).error().code ==
       errc::conflict);
 }
 
@@ -98,7 +118,7 @@ TEST_CASE("listing a product registers the SKU of every variant") {
       "TAKEN", register_sku{"product-other", "seller-9", 100, "EUR", 1}));
   auto listing = tee();
   listing.variants.push_back({"TAKEN", 900, "EUR", {}, 3});
-  REQUIRE(fixture.ask<product_entity>("tee-1", list_product{listing}));
+  REQUIRE(fixture.ask<product_entity>("tee-1", list_product{seller("seller-1"), listing}));
   std::optional<expected<product_view>> ready;
   for (int tries = 0; tries < 200; ++tries) {
     auto small = fixture.ask<sku_entity>("TEE-S", get_sku{});

@@ -15,7 +15,11 @@
 #include "../support/node_fixture.hpp"
 #include "../support/wait.hpp"
 
+#include "../support/callers.hpp"
+
 using namespace tillroll;
+using tillroll::testing::buyer;
+using tillroll::testing::seller;
 
 namespace {
 
@@ -43,7 +47,7 @@ struct shop : test::node_fixture {
   using test::node_fixture::node_fixture;
 
   void list(const std::string& id, product_listed product) {
-    REQUIRE(ask<product_entity>(id, list_product{std::move(product)}));
+    REQUIRE(ask<product_entity>(id, list_product{seller(product.seller_id), std::move(product)}));
   }
   void caught_up() {
     REQUIRE(test::wait_until([&] { return running->ready(); }));
@@ -131,7 +135,7 @@ TEST_CASE("search ranks title matches first, stems, filters, sorts and "
   CHECK_FALSE(all->price_counts.back().max_cents);
 
   // A minimum rating filter: only the knife has a review.
-  REQUIRE(store.ask<product_entity>("kn1", add_review{"b1", true, 5, "sharp"}));
+  REQUIRE(store.ask<product_entity>("kn1", add_review{buyer("b1"), true, 5, "sharp"}));
   store.caught_up();
   CHECK(store.ids({.text = "", .rating_min = 4.0}) ==
         std::vector<std::string>{"kn1"});
@@ -179,7 +183,7 @@ TEST_CASE("a price change, a delisting and a stock-out are searchable within "
   };
 
   REQUIRE(store.ask<product_entity>(
-      "hp1", change_variant_price{"s1", "hp1-black", 2900, "USD"}));
+      "hp1", change_variant_price{seller("s1"), "hp1-black", 2900, "USD"}));
   within_a_second([&] {
     auto cheap = search.search({.text = "headphones", .price_max_cents = 3000});
     return cheap && cheap->total == 1;
@@ -201,7 +205,7 @@ TEST_CASE("a price change, a delisting and a stock-out are searchable within "
   for (auto& item : in_stock->items)
     CHECK(item->json.find("\"id\":\"sp1\"") == std::string::npos);
 
-  REQUIRE(store.ask<product_entity>("kn1", delist_product{"s3"}));
+  REQUIRE(store.ask<product_entity>("kn1", delist_product{seller("s3")}));
   within_a_second([&] {
     auto knives = search.search({.text = "knife"});
     return knives && knives->total == 0;
@@ -412,7 +416,7 @@ TEST_CASE("every read model rebuilt from zero equals the incrementally built "
                            n % 5 == 4 ? "tok_declined" : "tok_visa",
                            "{}"}));
     REQUIRE(store.ask<product_entity>(
-        products[5].product_id, delist_product{products[5].listing.seller_id}));
+        products[5].product_id, delist_product{seller(products[5].listing.seller_id)}));
     store.caught_up();
     store.running->stop();
   }

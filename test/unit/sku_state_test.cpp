@@ -2,7 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/callers.hpp"
+
 using namespace tillroll;
+using tillroll::testing::buyer;
+using tillroll::testing::seller;
 using namespace std::chrono_literals;
 
 namespace {
@@ -86,10 +90,10 @@ TEST_CASE("a hold past its expiry is neither sold nor extended, even before "
 TEST_CASE("stock cannot be removed below what is sold and reserved") {
   auto state = registered(5);
   state = run(state, reserve_stock{"order-1", 3, 10min}, at_seconds(0));
-  CHECK(decide(state, adjust_stock{-3, "seller-1"}, at_seconds(1))
+  CHECK(decide(state, adjust_stock{-3, seller("seller-1")}, at_seconds(1))
             .error()
             .code == errc::conflict);
-  state = run(state, adjust_stock{-2, "seller-1"}, at_seconds(1));
+  state = run(state, adjust_stock{-2, seller("seller-1")}, at_seconds(1));
   CHECK(state.available() == 0);
   CHECK(state.received == 3);
 }
@@ -102,7 +106,7 @@ TEST_CASE("bad commands are refused with invalid_argument") {
   CHECK(
       decide(state, reserve_stock{"", 1, 10min}, at_seconds(0)).error().code ==
       errc::invalid_argument);
-  CHECK(decide(state, adjust_stock{0, "seller-1"}, at_seconds(0))
+  CHECK(decide(state, adjust_stock{0, seller("seller-1")}, at_seconds(0))
             .error()
             .code == errc::invalid_argument);
   for (auto [price, currency] :
@@ -154,7 +158,11 @@ TEST_CASE("only the sku's own product and seller change its price and stock") {
                at_seconds(1))
             .error()
             .code == errc::forbidden);
-  CHECK(decide(state, adjust_stock{100, "seller-2"}, at_seconds(1))
+  CHECK(decide(state, adjust_stock{100, seller("seller-2")}, at_seconds(1))
+            .error()
+            .code == errc::forbidden);
+  // The seller's id in another role is not the seller.
+  CHECK(decide(state, adjust_stock{100, buyer("seller-1")}, at_seconds(1))
             .error()
             .code == errc::forbidden);
   CHECK(decide(state, withdraw_sku{"product-2"}, at_seconds(1)).error().code ==
@@ -180,15 +188,15 @@ TEST_CASE("a withdrawn sku takes no new reservation") {
 TEST_CASE("a stock change with an idempotency key applies once, and the key "
           "with another delta is refused") {
   auto state = registered(5);
-  state = run(state, adjust_stock{3, "seller-1", "k-1"}, at_seconds(1));
+  state = run(state, adjust_stock{3, seller("seller-1"), "k-1"}, at_seconds(1));
   CHECK(state.received == 8);
-  CHECK(decide(state, adjust_stock{3, "seller-1", "k-1"}, at_seconds(2))
+  CHECK(decide(state, adjust_stock{3, seller("seller-1"), "k-1"}, at_seconds(2))
             ->empty());
-  CHECK(decide(state, adjust_stock{4, "seller-1", "k-1"}, at_seconds(2))
+  CHECK(decide(state, adjust_stock{4, seller("seller-1"), "k-1"}, at_seconds(2))
             .error()
             .code == errc::idempotency_conflict);
   // A day later the key is forgotten once another keyed change comes.
-  state = run(state, adjust_stock{1, "seller-1", "k-2"},
+  state = run(state, adjust_stock{1, seller("seller-1"), "k-2"},
               at_seconds(2 + 24 * 3600));
   CHECK_FALSE(state.stock_change_keys.contains("k-1"));
   CHECK(state.stock_change_keys.size() == 1);

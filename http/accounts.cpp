@@ -9,6 +9,25 @@ namespace json = boost::json;
 
 namespace {
 
+struct account_context {
+  actor_gateway actors;
+  work_lane& password_lane;
+  const token_signer& tokens;
+  std::string admin_email;
+  std::string user_id_key;
+  std::chrono::seconds token_ttl;
+  /// argon2id of the configured admin password, made once at start, so
+  /// the admin's sign-in costs what everyone's does and its timing tells
+  /// nothing; empty without an admin.
+  std::string admin_password_hash;
+  /// Checked against when there is no account, so that sign-in costs the
+  /// same whether the email exists or not.
+  std::string decoy_password_hash;
+};
+
+/// Most bytes of the role a sign-up names.
+constexpr size_t role_size_max = 16;
+
 const failure wrong_credentials{errc::unauthorized, "wrong email or password",
                                 false};
 
@@ -16,39 +35,38 @@ const failure wrong_credentials{errc::unauthorized, "wrong email or password",
 using issue_token = std::function<void(principal)>;
 
 /// Checks `password` against the account's hash on the hashing lane.
-void check_account_password(api::impl& api, const call_ptr& request,
+void check_account_password(const account_context& context, const call_ptr& request,
                             issue_token issue, std::string user_id,
                             std::string password, user_view user) {
-  api.password_lane.run(request, [request, issue = std::move(issue),
+  context.password_lane.run(request, [request, issue = std::move(issue),
                                   user_id = std::move(user_id),
                                   password = std::move(password),
                                   user = std::move(user)] {
     if (!verify_password(user.password_hash, password))
       return request->fail(wrong_credentials);
-    issue(principal{user_id, user.role});
+    // An account's role is buyer or seller, checked when it registered.
+    issue(principal{user_id, role_named(user.role).value_or(role::buyer)});
   });
 }
 
 /// No such account: as slow as a wrong password, so the answer's time
 /// does not tell whether the account exists.
-void refuse_unknown_account(api::impl& api, const call_ptr& request,
+void refuse_unknown_account(const account_context& context, const call_ptr& request,
                             std::string password) {
-  api.password_lane.run(request, [&api, request,
+  context.password_lane.run(request, [&context, request,
                                   password = std::move(password)] {
-    verify_password(api.decoy_password_hash, password);
+    verify_password(context.decoy_password_hash, password);
     request->fail(wrong_credentials);
   });
 }
 
-} // namespace
-
-void create_user(api::impl& api, call_ptr request) {
+void create_user(const account_context& context, call_ptr request) {
   auto body = body_of(request, {"email", "password", "role"});
   if (!body)
     return;
   auto email = text_field(*body, "email", email_size_max);
   auto password = text_field(*body, "password", password_size_max);
-  auto role = text_field(*body, "role", 16);
+  auto role = text_field(*body, "role", role_size_max);
   for (auto* field : {&email, &password, &role})
     if (!*field)
       return request->fail(field->error());
@@ -62,28 +80,28 @@ void create_user(api::impl& api, call_ptr request) {
   if (password->size() < password_size_min)
     return request->fail(errc::invalid_argument,
                          "password must have at least 8 characters");
-  if (!api.settings.admin_email.empty() &&
-      same_secret(address, normalized_email(api.settings.admin_email)))
+  if (!context.admin_email.empty() &&
+      same_secret(address, normalized_email(context.admin_email)))
     return request->fail(errc::conflict, "the email is taken");
   // An account of the first releases keeps its old id: the address is
   // taken if that one exists. No account gets an old id any more, so the
   // new id's actor alone keeps the address unique from here on.
-  ask_entity<user_entity>(
-      api, legacy_user_id_for_email(address), get_user{},
-      [&api, request, address, password = std::move(*password),
+  context.actors.ask_entity<user_entity>(
+      legacy_user_id_for_email(address), get_user{},
+      [&context, request, address, password = std::move(*password),
        role = std::move(*role)](expected<user_view> old_account) {
         if (old_account)
           return request->fail(errc::conflict, "the email is taken");
         if (old_account.error().code != errc::not_found)
           return request->fail(old_account.error());
-        api.password_lane.run(request, [&api, request, address, password,
+        context.password_lane.run(request, [&context, request, address, password,
                                         role] {
           auto hash = hash_password(password);
           if (!hash)
             return request->fail(hash.error());
-          auto user_id = user_id_for_email(api.settings.user_id_key, address);
-          ask_entity<user_entity>(
-              api, user_id, register_user{address, std::move(*hash), role},
+          auto user_id = user_id_for_email(context.user_id_key, address);
+          context.actors.ask_entity<user_entity>(
+              user_id, register_user{address, std::move(*hash), role},
               [request, user_id](expected<user_view> user) {
                 if (!user)
                   return request->fail(user.error());
@@ -95,7 +113,7 @@ void create_user(api::impl& api, call_ptr request) {
       });
 }
 
-void create_session(api::impl& api, call_ptr request) {
+void create_session(const account_context& context, call_ptr request) {
   auto body = body_of(request, {"email", "password"});
   if (!body)
     return;
@@ -105,51 +123,81 @@ void create_session(api::impl& api, call_ptr request) {
     if (!*field)
       return request->fail(field->error());
   auto address = normalized_email(*email);
-  issue_token issue = [&api, request](principal who) {
-    auto expires_at = now_timestamp() + api.settings.token_ttl;
-    auto token = api.tokens.issue(who, expires_at);
+  issue_token issue = [&context, request](principal who) {
+    auto expires_at = now_timestamp() + context.token_ttl;
+    auto token = context.tokens.issue(who, expires_at);
     request->json(
         200, json::object{{"token", token},
                           {"user_id", who.user_id},
-                          {"role", who.role},
+                          {"role", role_name(who.role)},
                           {"expires_at",
                            iso_time(expires_at.time_since_epoch().count())}});
   };
-  if (!api.settings.admin_email.empty() &&
-      same_secret(address, normalized_email(api.settings.admin_email))) {
+  if (!context.admin_email.empty() &&
+      same_secret(address, normalized_email(context.admin_email))) {
     // The admin is checked like everyone, against an argon2id hash.
-    if (api.admin_password_hash.empty())
-      return refuse_unknown_account(api, request, std::move(*password));
-    return check_account_password(api, request, std::move(issue), "admin",
+    if (context.admin_password_hash.empty())
+      return refuse_unknown_account(context, request, std::move(*password));
+    return check_account_password(context, request, std::move(issue), "admin",
                                   std::move(*password),
                                   user_view{address, "admin",
-                                            api.admin_password_hash});
+                                            context.admin_password_hash});
   }
-  auto user_id = user_id_for_email(api.settings.user_id_key, address);
-  ask_entity<user_entity>(
-      api, user_id, get_user{},
-      [&api, request, issue, user_id, address,
+  auto user_id = user_id_for_email(context.user_id_key, address);
+  context.actors.ask_entity<user_entity>(
+      user_id, get_user{},
+      [&context, request, issue, user_id, address,
        password = std::move(*password)](expected<user_view> user) {
         if (user)
-          return check_account_password(api, request, issue, user_id,
+          return check_account_password(context, request, issue, user_id,
                                         password, std::move(*user));
         if (user.error().code != errc::not_found)
           return request->fail(user.error());
         // Registered by the first releases, under the old id?
         auto old_id = legacy_user_id_for_email(address);
-        ask_entity<user_entity>(
-            api, old_id, get_user{},
-            [&api, request, issue, old_id,
+        context.actors.ask_entity<user_entity>(
+            old_id, get_user{},
+            [&context, request, issue, old_id,
              password](expected<user_view> old_account) {
               if (old_account)
-                return check_account_password(api, request, issue, old_id,
+                return check_account_password(context, request, issue, old_id,
                                               password,
                                               std::move(*old_account));
               if (old_account.error().code != errc::not_found)
                 return request->fail(old_account.error());
-              refuse_unknown_account(api, request, password);
+              refuse_unknown_account(context, request, password);
             });
       });
+}
+
+std::string hash_or_empty(std::string_view password) {
+  initialize_crypto();
+  auto hash = hash_password(password);
+  return hash ? std::move(*hash) : std::string{};
+}
+
+} // namespace
+
+std::vector<route> account_routes(const route_sources& sources) {
+  auto& settings = sources.settings;
+  auto context = std::make_shared<const account_context>(account_context{
+      sources.actors, sources.password_lane, sources.tokens,
+      settings.admin_email, settings.user_id_key, settings.token_ttl,
+      settings.admin_password.empty() ? std::string{}
+                                      : hash_or_empty(settings.admin_password),
+      hash_or_empty("not a password anyone has")});
+  return {{"POST",
+           "/v1/users",
+           access::anyone,
+           bound<account_context>(context, create_user),
+           "Create a buyer or seller account",
+           {400, 409, 415, 503}},
+          {"POST",
+           "/v1/sessions",
+           access::anyone,
+           bound<account_context>(context, create_session),
+           "Sign in: a bearer token",
+           {400, 401, 415, 503}}};
 }
 
 } // namespace tillroll

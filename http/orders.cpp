@@ -1,12 +1,9 @@
-// Cart, checkout and orders: every change goes to the buyer's cart, the
-// checkout coordinator or the order's actor; who may do what is checked
-// here against the order's own buyer and sellers.
-#include "actors/cart/cart_state.hpp"
-#include "actors/order/checkout.hpp"
+// Orders: one order with its history, the buyer's and the seller's lists,
+// cancelling, fulfilment and refunds. Reads of one order and every change
+// go to the order's actor; lists come from the order history.
 #include "actors/order/order_actor.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
-#include "projections/catalog/catalog.hpp"
 #include "projections/orders/order_history.hpp"
 
 #include <boost/json/parse.hpp>
@@ -19,26 +16,10 @@ namespace json = boost::json;
 
 namespace {
 
-json::value cart_json(api::impl& api, const priced_cart& cart) {
-  json::array items;
-  for (auto& line : cart.lines) {
-    auto features = api.dependencies.products->features(line.product_id);
-    items.push_back(
-        json::object{{"sku", line.sku},
-                     {"product_id", line.product_id},
-                     {"title", features ? features->title : std::string{}},
-                     {"quantity", line.quantity},
-                     {"unit_price_cents", line.unit_price_cents},
-                     {"line_total_cents", line.line_total_cents}});
-  }
-  return json::object{
-      {"items", std::move(items)},
-      {"subtotal_cents", cart.subtotal_cents},
-      {"currency", cart.currency},
-      {"expires_at", cart.expires_at_us == 0
-                         ? json::value(nullptr)
-                         : json::value(iso_time(cart.expires_at_us))}};
-}
+struct order_context {
+  actor_gateway actors;
+  const order_history& orders;
+};
 
 /// A line's own status: its fulfilment once that began, else the order's.
 std::string_view line_status_of(const order_view& order,
@@ -101,25 +82,6 @@ json::value order_json(const order_view& order,
   return out;
 }
 
-/// Answers the cart the checkout coordinator gives back for `message`.
-template <class Message>
-void answer_cart(api::impl& api, const call_ptr& request, Message message) {
-  ask_actor<priced_cart>(
-      api, api.dependencies.checkout, entity_timeout,
-      [&api, request](expected<priced_cart> cart) {
-        if (!cart)
-          return request->fail(cart.error());
-        request->json(200, cart_json(api, *cart));
-      },
-      std::move(message));
-}
-
-void change_cart(api::impl& api, const call_ptr& request, int64_t quantity) {
-  answer_cart(
-      api, request,
-      cart_item_request{request->who.user_id, request->parameter(0), quantity});
-}
-
 /// A page of order summaries; a seller sees only their lines, no totals.
 json::value summaries_json(const list_page<order_summary>& page,
                            bool for_seller) {
@@ -164,30 +126,30 @@ bool sells_in(const order_view& order, const std::string& seller) {
 std::function<bool(const order_view&)>
 admin_or_selling_seller(const principal& who) {
   return [who](const order_view& order) {
-    return who.role == "admin" ||
-           (who.role == "seller" && sells_in(order, who.user_id));
+    return who.role == role::admin ||
+           (who.role == role::seller && sells_in(order, who.user_id));
   };
 }
 
 /// Reads the order, lets `may` decide whether the caller may act on it,
 /// then sends `command` and answers the order after it: a seller's answer
 /// shows only their lines.
-void act_on_order(api::impl& api, const call_ptr& request,
+void act_on_order(const order_context& context, const call_ptr& request,
                   std::function<bool(const order_view&)> may,
                   order_command command) {
   auto order_id = request->parameter(0);
-  auto seller = request->who.role == "seller" ? request->who.user_id
+  auto seller = request->who.role == role::seller ? request->who.user_id
                                               : std::string{};
-  ask_entity<order_entity>(
-      api, order_id, get_order{},
-      [&api, request, order_id, seller, may = std::move(may),
+  context.actors.ask_entity<order_entity>(
+      order_id, get_order{},
+      [&context, request, order_id, seller, may = std::move(may),
        command = std::move(command)](expected<order_view> order) {
         if (!order)
           return request->fail(order.error());
         if (!may(*order))
           return request->fail(errc::forbidden, "not your order");
-        ask_entity<order_entity>(
-            api, order_id, command,
+        context.actors.ask_entity<order_entity>(
+            order_id, command,
             [request, order_id, seller](expected<order_view> after) {
               if (!after)
                 return request->fail(after.error());
@@ -200,108 +162,16 @@ void act_on_order(api::impl& api, const call_ptr& request,
 /// The seller a fulfilment step is for: the caller's own lines, or every
 /// line for the admin.
 std::string fulfilment_seller(const principal& who) {
-  return who.role == "admin" ? std::string{} : who.user_id;
+  return who.role == role::admin ? std::string{} : who.user_id;
 }
 
-} // namespace
-
-void read_cart_route(api::impl& api, call_ptr request) {
-  answer_cart(api, request, cart_read_request{request->who.user_id});
-}
-
-void set_cart_item_route(api::impl& api, call_ptr request) {
-  if (auto sku = check_sku_id(request->parameter(0)); !sku)
-    return request->fail(sku.error());
-  auto body = body_of(request, {"quantity"});
-  if (!body)
-    return;
-  auto quantity = integer_field(*body, "quantity", 0, cart_line_quantity_max);
-  if (!quantity) {
-    auto* value = body->if_contains("quantity");
-    if (value != nullptr && value->is_int64() && value->as_int64() < 0)
-      return request->fail(errc::invalid_argument,
-                           "quantity must not be negative");
-    return request->fail(quantity.error());
-  }
-  change_cart(api, request, *quantity);
-}
-
-void remove_cart_item_route(api::impl& api, call_ptr request) {
-  if (auto sku = check_sku_id(request->parameter(0)); !sku)
-    return request->fail(sku.error());
-  change_cart(api, request, 0);
-}
-
-void checkout_route(api::impl& api, call_ptr request) {
-  auto key = std::string{request->request.header("Idempotency-Key")};
-  if (key.empty())
-    return request->fail(errc::invalid_argument,
-                         "the Idempotency-Key header is required");
-  auto body = json_body(request->request);
-  if (!body)
-    return request->fail(body.error());
-  auto read = checkout_body_of(*body);
-  if (!read)
-    return request->fail(read.error());
-  checkout_request checkout{request->who.user_id, key, std::move(read->lines),
-                            std::move(read->payment_token),
-                            std::move(read->shipping_address)};
-  auto order_id = order_id_for(request->who.user_id, key);
-  ask_actor<order_view>(
-      api, api.dependencies.checkout, api.settings.checkout_wait,
-      [request, order_id](expected<order_view> order) {
-        if (!order) {
-          // Not settled in time: the saga goes on; the client polls.
-          if (order.error().code == errc::timeout)
-            return request->json(202, json::object{{"order_id", order_id},
-                                                   {"status", "queued"}});
-          return request->fail(order.error());
-        }
-        // A key past its retention placed a new order under a new id.
-        auto id = order->order_id.empty() ? order_id : order->order_id;
-        if (order->status == order_status::cancelled) {
-          if (order->cancel_reason == "out_of_stock") {
-            json::array skus;
-            for (auto& sku : order->short_skus)
-              skus.push_back(json::value(sku));
-            return request->fail(
-                failure{errc::out_of_stock, "some items are out of stock",
-                        false},
-                json::serialize(json::object{{"order_id", id},
-                                             {"skus", std::move(skus)}}));
-          }
-          if (order->cancel_reason == "payment_declined")
-            return request->fail(
-                failure{errc::payment_declined, "the payment was declined",
-                        false},
-                json::serialize(json::object{{"order_id", id}}));
-          if (order->cancel_reason == "requested")
-            return request->fail(
-                failure{errc::wrong_state, "the order was cancelled", false},
-                json::serialize(json::object{{"order_id", id}}));
-          if (order->cancel_reason == "reservation_expired")
-            return request->fail(
-                failure{errc::reservation_expired,
-                        "the hold on the stock ended before the payment "
-                        "settled; nothing is owed",
-                        false},
-                json::serialize(json::object{{"order_id", id}}));
-        }
-        request->json(201, json::object{{"order_id", id},
-                                        {"status", to_string(order->status)},
-                                        {"total_cents", order->total_cents},
-                                        {"currency", order->currency}});
-      },
-      std::move(checkout));
-}
-
-void read_order(api::impl& api, call_ptr request) {
+void read_order(const order_context& context, call_ptr request) {
   auto order_id = request->parameter(0);
-  ask_entity<order_entity>(api, order_id, get_order{},
+  context.actors.ask_entity<order_entity>(order_id, get_order{},
                            [request, order_id](expected<order_view> order) {
                              if (!order)
                                return request->fail(order.error());
-                             if (request->who.role != "admin" &&
+                             if (request->who.role != role::admin &&
                                  order->buyer_id != request->who.user_id)
                                return request->fail(errc::forbidden,
                                                     "not your order");
@@ -310,7 +180,7 @@ void read_order(api::impl& api, call_ptr request) {
                            });
 }
 
-void list_orders(api::impl& api, call_ptr request) {
+void list_orders(const order_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
@@ -327,7 +197,7 @@ void list_orders(api::impl& api, call_ptr request) {
                            "status is not an order status");
     status = found->second;
   }
-  auto page = api.dependencies.orders->buyer_orders(
+  auto page = context.orders.buyer_orders(
       request->who.user_id, status, text_parameter(request->query, "cursor"),
       *limit);
   if (!page)
@@ -335,41 +205,41 @@ void list_orders(api::impl& api, call_ptr request) {
   request->json(200, summaries_json(*page, false));
 }
 
-void seller_orders(api::impl& api, call_ptr request) {
+void seller_orders(const order_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
-  auto page = api.dependencies.orders->seller_orders(
+  auto page = context.orders.seller_orders(
       request->who.user_id, text_parameter(request->query, "cursor"), *limit);
   if (!page)
     return request->fail(page.error());
   request->json(200, summaries_json(*page, true));
 }
 
-void cancel_order_route(api::impl& api, call_ptr request) {
+void cancel_order_route(const order_context& context, call_ptr request) {
   auto who = request->who;
   act_on_order(
-      api, request,
+      context, request,
       [who](const order_view& order) {
-        return who.role == "admin" ||
-               (who.role == "buyer" && order.buyer_id == who.user_id);
+        return who.role == role::admin ||
+               (who.role == role::buyer && order.buyer_id == who.user_id);
       },
-      cancel_order{who.role == "admin"});
+      cancel_order{who.role == role::admin});
 }
 
-void ship_order_route(api::impl& api, call_ptr request) {
+void ship_order_route(const order_context& context, call_ptr request) {
   auto who = request->who;
-  act_on_order(api, request, admin_or_selling_seller(who),
+  act_on_order(context, request, admin_or_selling_seller(who),
                ship_order{fulfilment_seller(who)});
 }
 
-void deliver_order_route(api::impl& api, call_ptr request) {
+void deliver_order_route(const order_context& context, call_ptr request) {
   auto who = request->who;
-  act_on_order(api, request, admin_or_selling_seller(who),
+  act_on_order(context, request, admin_or_selling_seller(who),
                deliver_order{fulfilment_seller(who)});
 }
 
-void refund_order_route(api::impl& api, call_ptr request) {
+void refund_order_route(const order_context& context, call_ptr request) {
   std::optional<int64_t> amount;
   if (!request->request.body.empty()) {
     auto body = body_of(request, {"amount_cents"});
@@ -386,13 +256,73 @@ void refund_order_route(api::impl& api, call_ptr request) {
     return request->fail(errc::invalid_argument,
                          "Idempotency-Key has at most 64 bytes");
   act_on_order(
-      api, request, [](const order_view&) { return true; },
+      context, request, [](const order_view&) { return true; },
       refund_order{amount, std::move(key)});
 }
 
-void retry_refunds_route(api::impl& api, call_ptr request) {
+void retry_refunds_route(const order_context& context, call_ptr request) {
   act_on_order(
-      api, request, [](const order_view&) { return true; }, unpark_refunds{});
+      context, request, [](const order_view&) { return true; }, unpark_refunds{});
+}
+
+} // namespace
+
+std::vector<route> order_routes(const route_sources& sources) {
+  auto context = std::make_shared<const order_context>(
+      order_context{sources.actors, *sources.dependencies.orders});
+  auto on = [&context](void (*handle)(const order_context&, call_ptr)) {
+    return bound<order_context>(context, handle);
+  };
+  return {
+      {"GET",
+       "/v1/orders",
+       access::buyer,
+       on(list_orders),
+       "The caller's orders, newest first",
+       {400}},
+      {"GET",
+       "/v1/orders/{id}",
+       access::signed_in,
+       on(read_order),
+       "An order with its history",
+       {404}},
+      {"POST",
+       "/v1/orders/{id}/cancel",
+       access::signed_in,
+       on(cancel_order_route),
+       "Cancel before shipping",
+       {404, 409}},
+      {"POST",
+       "/v1/orders/{id}/ship",
+       access::signed_in,
+       on(ship_order_route),
+       "Mark shipped (admin or selling seller)",
+       {404, 409}},
+      {"POST",
+       "/v1/orders/{id}/deliver",
+       access::signed_in,
+       on(deliver_order_route),
+       "Mark delivered (admin or selling seller)",
+       {404, 409}},
+      {"POST",
+       "/v1/orders/{id}/refund",
+       access::admin,
+       on(refund_order_route),
+       "Refund in full or in part (Idempotency-Key)",
+       {400, 404, 409}},
+      {"POST",
+       "/v1/admin/orders/{id}/refunds/retry",
+       access::admin,
+       on(retry_refunds_route),
+       "Send an order's parked refunds to the PSP again",
+       {404, 409}},
+      {"GET",
+       "/v1/sellers/me/orders",
+       access::seller,
+       on(seller_orders),
+       "Order lines of the seller's products",
+       {400}},
+  };
 }
 
 } // namespace tillroll

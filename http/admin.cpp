@@ -1,5 +1,6 @@
-// Admin routes: time travel over any stream, the audit, the ledger and
-// reconciliation with the PSP. Each reads the log on the worker pool.
+// Admin and operations routes: time travel over any stream, the audit,
+// the ledger, reconciliation with the PSP and its books; liveness,
+// readiness and metrics. Slow reads run on the read lane.
 #include "events/keys.hpp"
 #include "http/api_internal.hpp"
 #include "projections/ledger/ledger_balances.hpp"
@@ -12,9 +13,20 @@ namespace {
 
 constexpr size_t stream_events_max = 1000;
 
-} // namespace
+struct admin_context {
+  work_lane& read_lane;
+  const ledger_balances& ledger;
+  decltype(api_dependencies::stream_events) stream_events;
+  decltype(api_dependencies::stream_state) stream_state;
+  decltype(api_dependencies::audit) audit;
+  decltype(api_dependencies::reconcile) reconcile;
+  decltype(api_dependencies::psp_charges) psp_charges;
+  decltype(api_dependencies::unready_reason) unready_reason;
+  decltype(api_dependencies::dead_reason) dead_reason;
+  decltype(api_dependencies::metrics) metrics;
+};
 
-void stream_events_route(api::impl& api, call_ptr request) {
+void stream_events_route(const admin_context& context, call_ptr request) {
   auto stream = request->parameter(0);
   if (auto valid = validate_stream_id(stream); !valid)
     return request->fail(valid.error());
@@ -26,10 +38,10 @@ void stream_events_route(api::impl& api, call_ptr request) {
         limit ? nullptr : &limit.error()})
     if (problem != nullptr)
       return request->fail(*problem);
-  api.run_slow(request, [&api, request, stream, from = from->value_or(1),
+  context.read_lane.run(request, [&context, request, stream, from = from->value_or(1),
                          to = to->value_or(INT64_MAX),
                          limit = limit->value_or(stream_events_max)] {
-    auto events = api.dependencies.stream_events(
+    auto events = context.stream_events(
         stream, static_cast<uint64_t>(from), static_cast<uint64_t>(to),
         static_cast<size_t>(limit));
     if (!events)
@@ -38,7 +50,7 @@ void stream_events_route(api::impl& api, call_ptr request) {
   });
 }
 
-void stream_state_route(api::impl& api, call_ptr request) {
+void stream_state_route(const admin_context& context, call_ptr request) {
   auto stream = request->parameter(0);
   if (auto valid = validate_stream_id(stream); !valid)
     return request->fail(valid.error());
@@ -56,24 +68,24 @@ void stream_state_route(api::impl& api, call_ptr request) {
   std::optional<uint64_t> sequence;
   if (*at_sequence)
     sequence = static_cast<uint64_t>(**at_sequence);
-  api.run_slow(request, [&api, request, stream, sequence, at_time] {
-    auto state = api.dependencies.stream_state(stream, sequence, at_time);
+  context.read_lane.run(request, [&context, request, stream, sequence, at_time] {
+    auto state = context.stream_state(stream, sequence, at_time);
     if (!state)
       return request->fail(state.error());
     request->reply(200, std::move(*state));
   });
 }
 
-void audit_route(api::impl& api, call_ptr request) {
-  api.run_slow(request, [&api, request] {
-    auto report = api.dependencies.audit();
+void audit_route(const admin_context& context, call_ptr request) {
+  context.read_lane.run(request, [&context, request] {
+    auto report = context.audit();
     if (!report)
       return request->fail(report.error());
     request->reply(200, std::move(*report));
   });
 }
 
-void ledger_route(api::impl& api, call_ptr request) {
+void ledger_route(const admin_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
@@ -81,7 +93,7 @@ void ledger_route(api::impl& api, call_ptr request) {
   auto after = text_parameter(request->query, "cursor");
   json::array items;
   std::optional<std::string> next_cursor;
-  for (auto& [key, balance] : api.dependencies.ledger->balances()) {
+  for (auto& [key, balance] : context.ledger.balances()) {
     if (!after.empty() && key <= after)
       continue;
     if (items.size() == *limit) {
@@ -101,9 +113,9 @@ void ledger_route(api::impl& api, call_ptr request) {
                                                     : json::value(nullptr)}});
 }
 
-void psp_charges_route(api::impl& api, call_ptr request) {
-  api.run_slow(request, [&api, request] {
-    auto charges = api.dependencies.psp_charges();
+void psp_charges_route(const admin_context& context, call_ptr request) {
+  context.read_lane.run(request, [&context, request] {
+    auto charges = context.psp_charges();
     if (!charges)
       return request->fail(charges.error());
     json::array items;
@@ -119,9 +131,9 @@ void psp_charges_route(api::impl& api, call_ptr request) {
   });
 }
 
-void reconcile_route(api::impl& api, call_ptr request) {
-  api.run_slow(request, [&api, request] {
-    auto differences = api.dependencies.reconcile();
+void reconcile_route(const admin_context& context, call_ptr request) {
+  context.read_lane.run(request, [&context, request] {
+    auto differences = context.reconcile();
     if (!differences)
       return request->fail(differences.error());
     json::array items;
@@ -133,6 +145,90 @@ void reconcile_route(api::impl& api, call_ptr request) {
     request->json(200, json::object{{"ok", items.empty()},
                                     {"differences", std::move(items)}});
   });
+}
+
+void health_route(const admin_context& context, call_ptr request) {
+  auto dead = context.dead_reason ? context.dead_reason() : std::string{};
+  if (dead.empty())
+    return request->reply(200, "{\"status\":\"ok\"}");
+  request->fail(errc::unavailable, dead);
+}
+
+void ready_route(const admin_context& context, call_ptr request) {
+  auto why = context.unready_reason ? context.unready_reason() : std::string{"starting"};
+  if (why.empty())
+    return request->reply(200, "{\"status\":\"ready\"}");
+  request->fail(errc::unavailable, why);
+}
+
+void metrics_route(const admin_context& context, call_ptr request) {
+  auto text = context.metrics ? context.metrics() : "";
+  request->respond(
+      http_response{200, "text/plain; version=0.0.4", {}, std::move(text)});
+}
+
+} // namespace
+
+std::vector<route> admin_routes(const route_sources& sources) {
+  auto& from = sources.dependencies;
+  auto context = std::make_shared<const admin_context>(admin_context{
+      sources.read_lane, *from.ledger, from.stream_events, from.stream_state,
+      from.audit, from.reconcile, from.psp_charges, from.unready_reason,
+      from.dead_reason, from.metrics});
+  auto on = [&context](void (*handle)(const admin_context&, call_ptr)) {
+    return bound<admin_context>(context, handle);
+  };
+  return {
+      {"GET",
+       "/v1/admin/streams/{stream}/events",
+       access::admin,
+       on(stream_events_route),
+       "A stream's events",
+       {400, 404}},
+      {"GET",
+       "/v1/admin/streams/{stream}/state",
+       access::admin,
+       on(stream_state_route),
+       "A stream's state at a sequence or time",
+       {400, 404}},
+      {"GET",
+       "/v1/admin/audit",
+       access::admin,
+       on(audit_route),
+       "The invariant report",
+       {}},
+      {"GET",
+       "/v1/admin/ledger",
+       access::admin,
+       on(ledger_route),
+       "Ledger balances per account",
+       {400}},
+      {"POST",
+       "/v1/admin/reconcile",
+       access::admin,
+       on(reconcile_route),
+       "Compare the ledger with the PSP",
+       {}},
+      {"GET",
+       "/v1/admin/psp/charges",
+       access::admin,
+       on(psp_charges_route),
+       "The PSP's own books, per charge key",
+       {}},
+      {"GET", "/healthz", access::anyone, on(health_route), "Liveness", {}},
+      {"GET",
+       "/readyz",
+       access::anyone,
+       on(ready_route),
+       "Readiness: recovered and caught up",
+       {503}},
+      {"GET",
+       "/metrics",
+       access::anyone,
+       on(metrics_route),
+       "Prometheus metrics",
+       {}},
+  };
 }
 
 } // namespace tillroll

@@ -1,6 +1,7 @@
-// Catalog, SKUs, sellers, search and recommendations: reads come from the
-// read models (product pages are rendered once per change), writes go to
-// the product and SKU actors.
+// Products: listing, pages, changes, delisting, reviews, sellers' own
+// listings and recommendations. Reads come from the read models (a page is
+// rendered once per change); writes go to the product actor, whose decider
+// says who may make them.
 #include "actors/cart/cart_state.hpp"
 #include "actors/product/product_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
@@ -9,7 +10,6 @@
 #include "projections/catalog/catalog.hpp"
 #include "projections/orders/order_history.hpp"
 #include "projections/recommendations/recommendations.hpp"
-#include "projections/search/search_index.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -20,6 +20,16 @@ namespace tillroll {
 namespace json = boost::json;
 
 namespace {
+
+/// Most related or recommended products in one answer.
+constexpr size_t recommendations_max = 50;
+
+struct product_context {
+  actor_gateway actors;
+  const catalog& products;
+  const order_history& orders;
+  const recommendations& recommend;
+};
 
 /// The page of a product as a write answers it, before the catalog has it.
 std::string written_page(const std::string& product_id,
@@ -74,28 +84,24 @@ std::optional<browse_query> browse_parameters(const call_ptr& request) {
   browse.price_max_cents = *high;
   browse.in_stock_only = stocked->value_or(false);
   browse.limit = *limit;
-  if (auto sort = query.find("sort"); sort != query.end()) {
-    if (sort->second == "newest")
-      browse.order = browse_order::newest;
-    else if (sort->second == "price_asc")
-      browse.order = browse_order::price_ascending;
-    else if (sort->second == "price_desc")
-      browse.order = browse_order::price_descending;
-    else if (sort->second == "rating")
-      browse.order = browse_order::rating;
-    else {
-      request->fail(errc::invalid_argument,
-                    "sort must be newest, price_asc, price_desc or rating");
-      return std::nullopt;
-    }
+  auto order = choice_parameter<browse_order>(
+      query, "sort",
+      {{"newest", browse_order::newest},
+       {"price_asc", browse_order::price_ascending},
+       {"price_desc", browse_order::price_descending},
+       {"rating", browse_order::rating}});
+  if (!order) {
+    request->fail(order.error());
+    return std::nullopt;
   }
+  browse.order = order->value_or(browse.order);
   browse.cursor = text_parameter(query, "cursor");
   return browse;
 }
 
-void answer_browse(api::impl& api, const call_ptr& request,
+void answer_browse(const product_context& context, const call_ptr& request,
                    const browse_query& browse) {
-  auto page = api.dependencies.products->browse(browse);
+  auto page = context.products.browse(browse);
   if (!page)
     return request->fail(page.error());
   std::vector<std::string> items;
@@ -104,11 +110,11 @@ void answer_browse(api::impl& api, const call_ptr& request,
   request->reply(200, page_of_items(items, page->next_cursor));
 }
 
-json::array recommendation_items(api::impl& api,
+json::array recommendation_items(const product_context& context,
                                  const std::vector<recommendation>& found) {
   json::array items;
   for (auto& item : found) {
-    auto features = api.dependencies.products->features(item.product_id);
+    auto features = context.products.features(item.product_id);
     if (!features)
       continue;
     items.push_back(json::object{{"product_id", item.product_id},
@@ -121,9 +127,7 @@ json::array recommendation_items(api::impl& api,
   return items;
 }
 
-} // namespace
-
-void create_product(api::impl& api, call_ptr request) {
+void create_product(const product_context& context, call_ptr request) {
   auto body = json_body(request->request);
   if (!body)
     return request->fail(body.error());
@@ -131,7 +135,6 @@ void create_product(api::impl& api, call_ptr request) {
   if (!read)
     return request->fail(read.error());
   auto listing = std::move(*read);
-  listing.seller_id = request->who.user_id;
   auto product_id = random_id("p");
   // A SKU another product already has is refused up front, so the answer
   // never shows a variant the listing cannot keep. (The product's saga
@@ -148,9 +151,10 @@ void create_product(api::impl& api, call_ptr request) {
   auto probing = std::make_shared<probe>();
   probing->waiting = listing.variants.size();
   probing->listing = std::move(listing);
-  auto list_now = [&api, request, product_id, probing] {
-    ask_entity<product_entity>(
-        api, product_id, list_product{std::move(probing->listing)},
+  auto list_now = [&context, request, product_id, probing] {
+    context.actors.ask_entity<product_entity>(
+        product_id,
+        list_product{caller_of(*request), std::move(probing->listing)},
         [request, product_id](expected<product_view> view) {
           if (!view)
             return request->fail(view.error());
@@ -164,8 +168,8 @@ void create_product(api::impl& api, call_ptr request) {
   if (skus.empty())
     return list_now();
   for (auto& sku : skus)
-    ask_entity<sku_entity>(
-        api, sku, get_sku{},
+    context.actors.ask_entity<sku_entity>(
+        sku, get_sku{},
         [request, probing, sku, list_now](expected<sku_view> found) {
           std::unique_lock guard{probing->mutex};
           if (found)
@@ -192,8 +196,8 @@ void create_product(api::impl& api, call_ptr request) {
         });
 }
 
-void read_product(api::impl& api, call_ptr request) {
-  auto page = api.dependencies.products->product(request->parameter(0));
+void read_product(const product_context& context, call_ptr request) {
+  auto page = context.products.product(request->parameter(0));
   if (!page)
     return request->fail(errc::not_found, "no such product");
   std::vector<std::pair<std::string, std::string>> headers{
@@ -206,7 +210,7 @@ void read_product(api::impl& api, call_ptr request) {
   request->reply(200, page->json, std::move(headers));
 }
 
-void change_product_route(api::impl& api, call_ptr request) {
+void change_product_route(const product_context& context, call_ptr request) {
   auto body = json_body(request->request);
   if (!body)
     return request->fail(body.error());
@@ -221,7 +225,7 @@ void change_product_route(api::impl& api, call_ptr request) {
   if (!listing_changes && prices.empty())
     return request->fail(errc::invalid_argument, "nothing to change");
   auto product_id = request->parameter(0);
-  auto seller = request->who.user_id;
+  auto seller = caller_of(*request);
   // One command after the other: the product actor checks ownership on
   // each, and the first refusal is the answer.
   struct steps {
@@ -235,10 +239,10 @@ void change_product_route(api::impl& api, call_ptr request) {
     plan->commands.push_back(change_variant_price{
         seller, price.sku, price.price_cents, price.currency});
   auto run = std::make_shared<std::function<void()>>();
-  *run = [&api, request, plan, product_id, run] {
+  *run = [&context, request, plan, product_id, run] {
     auto command = plan->commands[plan->next++];
-    ask_entity<product_entity>(
-        api, product_id, std::move(command),
+    context.actors.ask_entity<product_entity>(
+        product_id, std::move(command),
         [request, plan, product_id, run](expected<product_view> view) {
           if (!view) {
             *run = nullptr;
@@ -253,10 +257,10 @@ void change_product_route(api::impl& api, call_ptr request) {
   (*run)();
 }
 
-void delist_product_route(api::impl& api, call_ptr request) {
+void delist_product_route(const product_context& context, call_ptr request) {
   auto product_id = request->parameter(0);
-  ask_entity<product_entity>(
-      api, product_id, delist_product{request->who.user_id},
+  context.actors.ask_entity<product_entity>(
+      product_id, delist_product{caller_of(*request)},
       [request, product_id](expected<product_view> view) {
         if (!view)
           return request->fail(view.error());
@@ -264,69 +268,21 @@ void delist_product_route(api::impl& api, call_ptr request) {
       });
 }
 
-void browse_products(api::impl& api, call_ptr request) {
+void browse_products(const product_context& context, call_ptr request) {
   auto browse = browse_parameters(request);
   if (browse)
-    answer_browse(api, request, *browse);
+    answer_browse(context, request, *browse);
 }
 
-void seller_products(api::impl& api, call_ptr request) {
+void seller_products(const product_context& context, call_ptr request) {
   auto browse = browse_parameters(request);
   if (!browse)
     return;
   browse->seller_id = request->who.user_id;
-  answer_browse(api, request, *browse);
+  answer_browse(context, request, *browse);
 }
 
-void read_sku(api::impl& api, call_ptr request) {
-  auto sku = request->parameter(0);
-  if (auto valid = check_sku_id(sku); !valid)
-    return request->fail(valid.error());
-  ask_entity<sku_entity>(
-      api, sku, get_sku{}, [request, sku](expected<sku_view> view) {
-        if (!view)
-          return request->fail(view.error());
-        request->json(200, json::object{{"sku", sku},
-                                        {"product_id", view->product_id},
-                                        {"price_cents", view->price_cents},
-                                        {"currency", view->currency},
-                                        {"available", view->available}});
-      });
-}
-
-void adjust_sku_stock(api::impl& api, call_ptr request) {
-  if (auto valid = check_sku_id(request->parameter(0)); !valid)
-    return request->fail(valid.error());
-  auto body = body_of(request, {"delta"});
-  if (!body)
-    return;
-  auto delta =
-      integer_field(*body, "delta", -stock_quantity_max, stock_quantity_max);
-  if (!delta)
-    return request->fail(delta.error());
-  if (*delta == 0)
-    return request->fail(errc::invalid_argument, "delta must not be 0");
-  auto sku = request->parameter(0);
-  auto key = std::string{request->request.header("Idempotency-Key")};
-  if (key.size() > stock_change_key_size_max)
-    return request->fail(errc::invalid_argument,
-                         "Idempotency-Key has at most 64 bytes");
-  // The SKU checks that the caller is its seller, where the stock changes.
-  ask_entity<sku_entity>(
-      api, sku, adjust_stock{*delta, request->who.user_id, std::move(key)},
-      [request, sku](expected<sku_view> after) {
-        if (!after)
-          return request->fail(after.error());
-        request->json(200,
-                      json::object{{"sku", sku},
-                                   {"on_hand", after->received - after->sold},
-                                   {"reserved", after->reserved},
-                                   {"sold", after->sold},
-                                   {"available", after->available}});
-      });
-}
-
-void add_review_route(api::impl& api, call_ptr request) {
+void add_review_route(const product_context& context, call_ptr request) {
   auto body = body_of(request, {"rating", "text"});
   if (!body)
     return;
@@ -337,13 +293,13 @@ void add_review_route(api::impl& api, call_ptr request) {
   if (!text)
     return request->fail(text.error());
   auto product_id = request->parameter(0);
-  if (!api.dependencies.products->product(product_id))
+  if (!context.products.product(product_id))
     return request->fail(errc::not_found, "no such product");
-  auto buyer = request->who.user_id;
-  bool received = api.dependencies.orders->received(buyer, product_id);
-  ask_entity<product_entity>(
-      api, product_id,
-      add_review{buyer, received, static_cast<int32_t>(*rating), *text},
+  auto who = caller_of(*request);
+  bool delivered = context.orders.received(who.user_id, product_id);
+  context.actors.ask_entity<product_entity>(
+      product_id,
+      add_review{who, delivered, static_cast<int32_t>(*rating), *text},
       [request, product_id, rating = *rating,
        text = *text](expected<product_view> view) {
         if (!view)
@@ -356,127 +312,95 @@ void add_review_route(api::impl& api, call_ptr request) {
       });
 }
 
-void search_route(api::impl& api, call_ptr request) {
-  auto& query = request->query;
-  search_query search;
-  if (auto text = query.find("q"); text != query.end())
-    search.text = text->second;
-  for (auto [name, field] : {std::pair{"category", &search.category},
-                             std::pair{"brand", &search.brand}})
-    if (auto found = query.find(name); found != query.end())
-      *field = found->second;
-  auto low = integer_parameter(query, "min_price", 0, price_cents_max);
-  auto high = integer_parameter(query, "max_price", 0, price_cents_max);
-  auto rating = integer_parameter(query, "min_rating", 0, 5);
-  auto stocked = bool_parameter(query, "in_stock");
-  auto limit = limit_parameter(query);
-  auto offset = integer_parameter(query, "offset", 0, search_offset_max);
-  for (auto* problem :
-       {low ? nullptr : &low.error(), high ? nullptr : &high.error(),
-        rating ? nullptr : &rating.error(),
-        stocked ? nullptr : &stocked.error(), limit ? nullptr : &limit.error(),
-        offset ? nullptr : &offset.error()})
-    if (problem != nullptr)
-      return request->fail(*problem);
-  search.price_min_cents = *low;
-  search.price_max_cents = *high;
-  if (*rating)
-    search.rating_min = static_cast<double>(**rating);
-  search.in_stock_only = stocked->value_or(false);
-  search.limit = *limit;
-  search.offset = static_cast<size_t>(offset->value_or(0));
-  if (auto sort = query.find("sort"); sort != query.end()) {
-    if (sort->second == "relevance")
-      search.order = search_order::relevance;
-    else if (sort->second == "price_asc")
-      search.order = search_order::price_ascending;
-    else if (sort->second == "price_desc")
-      search.order = search_order::price_descending;
-    else if (sort->second == "newest")
-      search.order = search_order::newest;
-    else
-      return request->fail(
-          errc::invalid_argument,
-          "sort must be relevance, price_asc, price_desc or newest");
-  }
-  api.run_slow(request, [&api, request, search = std::move(search)] {
-    auto found = api.dependencies.search->search(search);
-    if (!found)
-      return request->fail(found.error());
-    json::array items;
-    for (auto& hit : found->items)
-      items.push_back(json::object{{"product_id", hit.product_id},
-                                   {"title", hit.title},
-                                   {"price_cents", hit.price_cents},
-                                   {"currency", hit.currency},
-                                   {"rating", hit.rating},
-                                   {"in_stock", hit.in_stock},
-                                   {"score", hit.score}});
-    json::object categories, brands;
-    for (auto& [name, count] : found->category_counts)
-      categories[name] = count;
-    for (auto& [name, count] : found->brand_counts)
-      brands[name] = count;
-    json::array prices;
-    for (auto& bucket : found->price_counts)
-      prices.push_back(
-          json::object{{"min", bucket.min_cents},
-                       {"max", bucket.max_cents ? json::value(*bucket.max_cents)
-                                                : json::value(nullptr)},
-                       {"count", bucket.count}});
-    json::object out{
-        {"total", found->total},
-        {"items", std::move(items)},
-        {"facets", json::object{{"category", std::move(categories)},
-                                {"brand", std::move(brands)},
-                                {"price", std::move(prices)}}}};
-    if (found->did_you_mean) {
-      out["did_you_mean"] = *found->did_you_mean;
-      out["corrected"] = found->corrected;
-    }
-    request->json(200, out);
-  });
-}
-
-void autocomplete_route(api::impl& api, call_ptr request) {
-  auto prefix = request->query.find("prefix");
-  if (prefix == request->query.end() || prefix->second.empty())
-    return request->fail(errc::invalid_argument, "prefix is required");
-  if (prefix->second.size() > 100)
-    return request->fail(errc::invalid_argument, "prefix is too long");
-  auto limit = integer_parameter(request->query, "limit", 1,
-                                 autocomplete_suggestions_max);
-  if (!limit)
-    return request->fail(limit.error());
-  json::array suggestions;
-  for (auto& text : api.dependencies.search->autocomplete(
-           prefix->second, static_cast<size_t>(limit->value_or(10))))
-    suggestions.push_back(json::value(text));
-  request->json(200, json::object{{"suggestions", std::move(suggestions)}});
-}
-
-void related_products(api::impl& api, call_ptr request) {
+void related_products(const product_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
   auto product_id = request->parameter(0);
-  if (!api.dependencies.products->features(product_id))
+  if (!context.products.features(product_id))
     return request->fail(errc::not_found, "no such product");
-  auto found = api.dependencies.recommend->related(
-      product_id, *api.dependencies.products, std::min<size_t>(*limit, 50));
-  request->json(200, json::object{{"items", recommendation_items(api, found)},
+  auto found = context.recommend.related(
+      product_id, context.products, std::min(*limit, recommendations_max));
+  request->json(200, json::object{{"items", recommendation_items(context, found)},
                                   {"next_cursor", nullptr}});
 }
 
-void buyer_recommendations(api::impl& api, call_ptr request) {
+void buyer_recommendations(const product_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
-  auto found = api.dependencies.recommend->for_buyer(
-      request->who.user_id, *api.dependencies.products,
-      std::min<size_t>(*limit, 50));
-  request->json(200, json::object{{"items", recommendation_items(api, found)},
+  auto found = context.recommend.for_buyer(
+      request->who.user_id, context.products,
+      std::min(*limit, recommendations_max));
+  request->json(200, json::object{{"items", recommendation_items(context, found)},
                                   {"next_cursor", nullptr}});
+}
+
+} // namespace
+
+std::vector<route> product_routes(const route_sources& sources) {
+  auto& from = sources.dependencies;
+  auto context = std::make_shared<const product_context>(product_context{
+      sources.actors, *from.products, *from.orders, *from.recommend});
+  auto on = [&context](void (*handle)(const product_context&, call_ptr)) {
+    return bound<product_context>(context, handle);
+  };
+  return {
+      {"POST",
+       "/v1/products",
+       access::seller,
+       on(create_product),
+       "List a product with its variants",
+       {400, 409, 415}},
+      {"GET",
+       "/v1/products",
+       access::anyone,
+       on(browse_products),
+       "Browse listed products",
+       {400}},
+      {"GET",
+       "/v1/products/{id}",
+       access::anyone,
+       on(read_product),
+       "A product page (ETag, 304)",
+       {404}},
+      {"PATCH",
+       "/v1/products/{id}",
+       access::seller,
+       on(change_product_route),
+       "Change a product or its prices",
+       {400, 404, 415}},
+      {"DELETE",
+       "/v1/products/{id}",
+       access::seller,
+       on(delist_product_route),
+       "Delist a product",
+       {404}},
+      {"POST",
+       "/v1/products/{id}/reviews",
+       access::buyer,
+       on(add_review_route),
+       "Review a received product",
+       {400, 404, 409, 415}},
+      {"GET",
+       "/v1/products/{id}/related",
+       access::anyone,
+       on(related_products),
+       "Bought together and similar products",
+       {400, 404}},
+      {"GET",
+       "/v1/sellers/me/products",
+       access::seller,
+       on(seller_products),
+       "The seller's listings",
+       {400}},
+      {"GET",
+       "/v1/recommendations",
+       access::buyer,
+       on(buyer_recommendations),
+       "Products for the caller",
+       {400}},
+  };
 }
 
 } // namespace tillroll
