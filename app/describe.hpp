@@ -1,7 +1,7 @@
 // Every event and state as JSON for replay and the admin API, through the
-// field lists beside the events (events/*_events.hpp) and, for states,
-// below, and events/described_json.hpp. A field added to a state that the
-// admin API shows is added to its list here too.
+// field lists beside their structs (events/*_events.hpp, actors/*/
+// *_state.hpp) and events/described_json.hpp: a field added to a struct
+// is added to its list there, and nowhere else.
 #pragma once
 
 #include "actors/cart/cart_state.hpp"
@@ -32,23 +32,5 @@ BOOST_DESCRIBE_STRUCT(order_state, (),
                        placed_at_us, line_status, sold_skus, refund_keys,
                        refund_attempts, refund_retry_at_us, refund_failure,
                        refunds_parked))
-
-BOOST_DESCRIBE_ENUM(payment_status, none, pending, captured, declined)
-BOOST_DESCRIBE_STRUCT(payment_state, (),
-                      (status, order_id, amount_cents, currency, payment_token,
-                       fingerprint, requested_at_us, psp_reference,
-                       decline_reason, failed_attempts, refunded_cents,
-                       refund_ids, ledger_transactions))
-
-BOOST_DESCRIBE_STRUCT(cart_line, (), (product_id, quantity))
-BOOST_DESCRIBE_STRUCT(cart_state, (), (lines, expires_at_us, cleared_by))
-
-BOOST_DESCRIBE_STRUCT(user_state, (),
-                      (registered, email, role, registered_at_us))
-
-BOOST_DESCRIBE_STRUCT(product_review, (), (rating, text, at_us))
-BOOST_DESCRIBE_STRUCT(product_state, (),
-                      (listed, delisted, variants_ready, listing, rejected_skus,
-                       reviews, rating_sum))
 
 } // namespace tillroll

@@ -7,6 +7,8 @@
 #include "events/expected.hpp"
 #include "events/product_events.hpp"
 
+#include <boost/describe/class.hpp>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -33,6 +35,7 @@ struct product_review {
     archive(rating, text, at_us);
   }
 };
+BOOST_DESCRIBE_STRUCT(product_review, (), (rating, text, at_us))
 
 struct product_state {
   bool listed = false;
@@ -58,6 +61,11 @@ struct product_state {
             rejected_skus, prices_unsynced, reviews, rating_sum);
   }
 };
+/// What the admin API shows; the saga's bookkeeping (skus_withdrawn,
+/// prices_unsynced) stays in the snapshot only.
+BOOST_DESCRIBE_STRUCT(product_state, (),
+                      (listed, delisted, variants_ready, listing, rejected_skus,
+                       reviews, rating_sum))
 
 struct list_product {
   product_listed listing;
