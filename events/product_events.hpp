@@ -120,4 +120,30 @@ using product_event =
                  product_delisted, review_added, variants_registered,
                  variant_price_synced, skus_withdrawn>;
 
+/// The edits of a listing, folded into whatever holds one: the product's
+/// state and the read side's record (projections/catalog/) change alike,
+/// or browse would show what the product no longer says.
+template <class Listing>
+void apply_product_edit(Listing& listing, const product_changed& edit) {
+  auto take = [](auto& field, const auto& changed) {
+    if (changed)
+      field = *changed;
+  };
+  take(listing.title, edit.title);
+  take(listing.description, edit.description);
+  take(listing.brand, edit.brand);
+  take(listing.category, edit.category);
+  take(listing.attributes, edit.attributes);
+  take(listing.images, edit.images);
+}
+
+template <class Listing>
+void apply_product_edit(Listing& listing, const variant_price_changed& edit) {
+  for (auto& variant : listing.variants)
+    if (variant.sku == edit.sku) {
+      variant.price_cents = edit.price_cents;
+      variant.currency = edit.currency;
+    }
+}
+
 } // namespace tillroll
