@@ -4,7 +4,9 @@
 //
 // An event type declares `static constexpr uint32_t type_id`,
 // `static constexpr uint16_t version` and `static constexpr
-// std::string_view name`, and a cereal `serialize`. Type ids are forever.
+// std::string_view name`, and lists its fields once, in a
+// BOOST_DESCRIBE_STRUCT beside it (see events/described.hpp). Type ids are
+// forever.
 #pragma once
 
 #include "events/envelope.hpp"

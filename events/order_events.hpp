@@ -3,6 +3,8 @@
 // resumes or compensates from here. Type ids 400-499 belong to orders.
 #pragma once
 
+#include "events/described.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,10 +22,9 @@ struct order_line {
   int64_t quantity = 0;
   /// Captured at placement; later price changes do not touch the order.
   int64_t unit_price_cents = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(sku, product_id, seller_id, quantity, unit_price_cents);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_line, (),
+                      (sku, product_id, seller_id, quantity, unit_price_cents))
 
 /// Version 1, before orders knew whether their lines came from the cart
 /// (every order cleared the cart then).
@@ -38,11 +39,10 @@ struct order_placed_v1 {
   int64_t total_cents = 0;
   std::string payment_token;
   std::string shipping_address;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(buyer_id, checkout_key, lines, currency, total_cents, payment_token,
-            shipping_address);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_placed_v1, (),
+                      (buyer_id, checkout_key, lines, currency, total_cents,
+                       payment_token, shipping_address))
 
 struct order_placed {
   static constexpr uint32_t type_id = 400;
@@ -58,19 +58,18 @@ struct order_placed {
   /// The lines are the buyer's cart, which the saga clears once paid; a
   /// "buy now" of given items leaves the cart alone.
   bool from_cart = true;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(buyer_id, checkout_key, lines, currency, total_cents, payment_token,
-            shipping_address, from_cart);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_placed, (),
+                      (buyer_id, checkout_key, lines, currency, total_cents,
+                       payment_token, shipping_address, from_cart))
 
 /// Every line's stock is held for the order.
 struct order_stock_reserved {
   static constexpr uint32_t type_id = 401;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_stock_reserved";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_stock_reserved, (), ())
 
 struct order_cancelled {
   static constexpr uint32_t type_id = 402;
@@ -79,10 +78,8 @@ struct order_cancelled {
   /// out_of_stock, payment_declined, requested
   std::string reason;
   std::vector<std::string> short_skus;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(reason, short_skus);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_cancelled, (), (reason, short_skus))
 
 /// The charge is about to be sent to the PSP: after a crash from here on,
 /// the saga asks the PSP for the status instead of charging again.
@@ -91,20 +88,16 @@ struct order_payment_started {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_payment_started";
   std::string payment_id;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(payment_id);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_payment_started, (), (payment_id))
 
 struct order_payment_captured {
   static constexpr uint32_t type_id = 404;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_payment_captured";
   std::string psp_reference;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(psp_reference);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_payment_captured, (), (psp_reference))
 
 /// The PSP gave no final answer: ask again at the given time.
 struct order_payment_check_scheduled {
@@ -114,55 +107,54 @@ struct order_payment_check_scheduled {
   int64_t check_at_us = 0;
   /// Retry the charge (a transient failure) rather than ask its status.
   bool retry_charge = false;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(check_at_us, retry_charge);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_payment_check_scheduled, (),
+                      (check_at_us, retry_charge))
 
 /// The held stock became sales.
 struct order_stock_confirmed {
   static constexpr uint32_t type_id = 406;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_stock_confirmed";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_stock_confirmed, (), ())
 
 /// Held stock went back (cancellation before confirmation).
 struct order_stock_released {
   static constexpr uint32_t type_id = 407;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_stock_released";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_stock_released, (), ())
 
 /// Sold stock went back (cancellation after confirmation).
 struct order_stock_returned {
   static constexpr uint32_t type_id = 408;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_stock_returned";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_stock_returned, (), ())
 
 struct order_fulfillment_started {
   static constexpr uint32_t type_id = 409;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_fulfillment_started";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_fulfillment_started, (), ())
 
 struct order_shipped {
   static constexpr uint32_t type_id = 410;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_shipped";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_shipped, (), ())
 
 struct order_delivered {
   static constexpr uint32_t type_id = 411;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_delivered";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_delivered, (), ())
 
 /// Version 1, before refunds carried the admin's idempotency key.
 struct order_refund_requested_v1 {
@@ -171,10 +163,8 @@ struct order_refund_requested_v1 {
   static constexpr std::string_view name = "order_refund_requested";
   std::string refund_id;
   int64_t amount_cents = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(refund_id, amount_cents);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_refund_requested_v1, (), (refund_id, amount_cents))
 
 struct order_refund_requested {
   static constexpr uint32_t type_id = 412;
@@ -185,10 +175,9 @@ struct order_refund_requested {
   /// The refund request's Idempotency-Key; empty for the refunds a
   /// cancellation makes.
   std::string idempotency_key;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(refund_id, amount_cents, idempotency_key);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_refund_requested, (),
+                      (refund_id, amount_cents, idempotency_key))
 
 struct order_refunded {
   static constexpr uint32_t type_id = 413;
@@ -196,10 +185,8 @@ struct order_refunded {
   static constexpr std::string_view name = "order_refunded";
   std::string refund_id;
   int64_t amount_cents = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(refund_id, amount_cents);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_refunded, (), (refund_id, amount_cents))
 
 /// The order's status changed; the notifier delivers it to the buyer.
 struct order_notification {
@@ -209,10 +196,8 @@ struct order_notification {
   std::string status;
   std::string buyer_id;
   int64_t at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(status, buyer_id, at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_notification, (), (status, buyer_id, at_us))
 
 /// Some lines shipped: those of one seller, or every line left (admin).
 /// The order is `shipped` (order_shipped) once every line is.
@@ -221,16 +206,16 @@ struct order_lines_shipped {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_lines_shipped";
   std::vector<std::string> skus;
-  template <class Archive> void serialize(Archive& archive) { archive(skus); }
 };
+BOOST_DESCRIBE_STRUCT(order_lines_shipped, (), (skus))
 
 struct order_lines_delivered {
   static constexpr uint32_t type_id = 416;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_lines_delivered";
   std::vector<std::string> skus;
-  template <class Archive> void serialize(Archive& archive) { archive(skus); }
 };
+BOOST_DESCRIBE_STRUCT(order_lines_delivered, (), (skus))
 
 /// The PSP refused a refund: it is tried again at `retry_at_us` (0: now).
 struct order_refund_retry_scheduled {
@@ -241,10 +226,9 @@ struct order_refund_retry_scheduled {
   std::string reason;
   uint32_t attempts = 0;
   int64_t retry_at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(refund_id, reason, attempts, retry_at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_refund_retry_scheduled, (),
+                      (refund_id, reason, attempts, retry_at_us))
 
 /// The PSP refused a refund too often: it waits for an operator.
 struct order_refund_parked {
@@ -253,18 +237,16 @@ struct order_refund_parked {
   static constexpr std::string_view name = "order_refund_parked";
   std::string refund_id;
   std::string reason;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(refund_id, reason);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_refund_parked, (), (refund_id, reason))
 
 /// An operator sent the parked refunds to the PSP again.
 struct order_refunds_unparked {
   static constexpr uint32_t type_id = 419;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_refunds_unparked";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(order_refunds_unparked, (), ())
 
 /// Paid, but the holds of some lines had ended: only `sold_skus` became
 /// sales. The order is cancelled with it; the sold lines go back.
@@ -273,10 +255,8 @@ struct order_stock_partly_confirmed {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_stock_partly_confirmed";
   std::vector<std::string> sold_skus;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(sold_skus);
-  }
 };
+BOOST_DESCRIBE_STRUCT(order_stock_partly_confirmed, (), (sold_skus))
 
 using order_event = std::variant<
     order_placed, order_stock_reserved, order_cancelled, order_payment_started,

@@ -4,6 +4,8 @@
 // Type ids 300-399 belong to payments and never change.
 #pragma once
 
+#include "events/described.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,29 +26,26 @@ struct payment_requested {
   /// Identifies the parameters; the same key with others is refused.
   std::string fingerprint;
   int64_t requested_at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id, amount_cents, currency, payment_token, fingerprint,
-            requested_at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(payment_requested, (),
+                      (order_id, amount_cents, currency, payment_token,
+                       fingerprint, requested_at_us))
 
 struct payment_captured {
   static constexpr uint32_t type_id = 301;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "payment_captured";
   std::string psp_reference;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(psp_reference);
-  }
 };
+BOOST_DESCRIBE_STRUCT(payment_captured, (), (psp_reference))
 
 struct payment_declined {
   static constexpr uint32_t type_id = 302;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "payment_declined";
   std::string reason;
-  template <class Archive> void serialize(Archive& archive) { archive(reason); }
 };
+BOOST_DESCRIBE_STRUCT(payment_declined, (), (reason))
 
 /// A transient PSP failure; the charge is retried with the same key.
 struct payment_attempt_failed {
@@ -54,8 +53,8 @@ struct payment_attempt_failed {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "payment_attempt_failed";
   std::string reason;
-  template <class Archive> void serialize(Archive& archive) { archive(reason); }
 };
+BOOST_DESCRIBE_STRUCT(payment_attempt_failed, (), (reason))
 
 struct refund_recorded {
   static constexpr uint32_t type_id = 304;
@@ -64,19 +63,16 @@ struct refund_recorded {
   std::string refund_id;
   int64_t amount_cents = 0;
   std::string psp_reference;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(refund_id, amount_cents, psp_reference);
-  }
 };
+BOOST_DESCRIBE_STRUCT(refund_recorded, (),
+                      (refund_id, amount_cents, psp_reference))
 
 struct ledger_posting {
   std::string account;
   /// Debits positive, credits negative; a transaction's postings sum to 0.
   int64_t amount_cents = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(account, amount_cents);
-  }
 };
+BOOST_DESCRIBE_STRUCT(ledger_posting, (), (account, amount_cents))
 
 struct ledger_transaction_recorded {
   static constexpr uint32_t type_id = 305;
@@ -85,10 +81,9 @@ struct ledger_transaction_recorded {
   std::string transaction_id;
   std::string currency;
   std::vector<ledger_posting> postings;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(transaction_id, currency, postings);
-  }
 };
+BOOST_DESCRIBE_STRUCT(ledger_transaction_recorded, (),
+                      (transaction_id, currency, postings))
 
 using payment_event =
     std::variant<payment_requested, payment_captured, payment_declined,

@@ -3,6 +3,8 @@
 // never change; a new version of an event comes with an upcaster below.
 #pragma once
 
+#include "events/described.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,30 +23,25 @@ struct sku_registered {
   std::string seller_id;
   int64_t price_cents = 0;
   std::string currency;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(product_id, seller_id, price_cents, currency);
-  }
 };
+BOOST_DESCRIBE_STRUCT(sku_registered, (),
+                      (product_id, seller_id, price_cents, currency))
 
 struct stock_received {
   static constexpr uint32_t type_id = 101;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "stock_received";
   int64_t quantity = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(quantity);
-  }
 };
+BOOST_DESCRIBE_STRUCT(stock_received, (), (quantity))
 
 struct stock_removed {
   static constexpr uint32_t type_id = 102;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "stock_removed";
   int64_t quantity = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(quantity);
-  }
 };
+BOOST_DESCRIBE_STRUCT(stock_removed, (), (quantity))
 
 /// Version 1, before prices carried their currency (always USD then).
 struct price_set_v1 {
@@ -52,10 +49,8 @@ struct price_set_v1 {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "price_set";
   int64_t price_cents = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(price_cents);
-  }
 };
+BOOST_DESCRIBE_STRUCT(price_set_v1, (), (price_cents))
 
 struct price_set {
   static constexpr uint32_t type_id = 103;
@@ -63,10 +58,8 @@ struct price_set {
   static constexpr std::string_view name = "price_set";
   int64_t price_cents = 0;
   std::string currency;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(price_cents, currency);
-  }
 };
+BOOST_DESCRIBE_STRUCT(price_set, (), (price_cents, currency))
 
 struct stock_reserved {
   static constexpr uint32_t type_id = 104;
@@ -76,10 +69,8 @@ struct stock_reserved {
   int64_t quantity = 0;
   /// Microseconds since the Unix epoch.
   int64_t expires_at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id, quantity, expires_at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(stock_reserved, (), (order_id, quantity, expires_at_us))
 
 /// Payment succeeded: the reservation becomes a sale.
 struct reservation_confirmed {
@@ -87,10 +78,8 @@ struct reservation_confirmed {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "reservation_confirmed";
   std::string order_id;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id);
-  }
 };
+BOOST_DESCRIBE_STRUCT(reservation_confirmed, (), (order_id))
 
 /// Payment declined or order cancelled: the stock goes back.
 struct reservation_released {
@@ -98,10 +87,8 @@ struct reservation_released {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "reservation_released";
   std::string order_id;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id);
-  }
 };
+BOOST_DESCRIBE_STRUCT(reservation_released, (), (order_id))
 
 /// The reservation's TTL passed before confirmation: the stock goes back.
 struct reservation_expired {
@@ -109,10 +96,8 @@ struct reservation_expired {
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "reservation_expired";
   std::string order_id;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id);
-  }
 };
+BOOST_DESCRIBE_STRUCT(reservation_expired, (), (order_id))
 
 /// A payment in flight holds the stock longer.
 struct reservation_extended {
@@ -121,10 +106,8 @@ struct reservation_extended {
   static constexpr std::string_view name = "reservation_extended";
   std::string order_id;
   int64_t expires_at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id, expires_at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(reservation_extended, (), (order_id, expires_at_us))
 
 /// A sold order was cancelled: its units are back on hand.
 /// Version 1, before a return carried when it was decided.
@@ -134,10 +117,8 @@ struct sale_returned_v1 {
   static constexpr std::string_view name = "sale_returned";
   std::string order_id;
   int64_t quantity = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id, quantity);
-  }
 };
+BOOST_DESCRIBE_STRUCT(sale_returned_v1, (), (order_id, quantity))
 
 struct sale_returned {
   static constexpr uint32_t type_id = 109;
@@ -150,18 +131,16 @@ struct sale_returned {
   /// so a retried restore soon after finds it and returns nothing twice.
   /// 0 in version 1.
   int64_t at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(order_id, quantity, at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(sale_returned, (), (order_id, quantity, at_us))
 
 /// The SKU's product was delisted: it is no longer sold.
 struct sku_withdrawn {
   static constexpr uint32_t type_id = 110;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "sku_withdrawn";
-  template <class Archive> void serialize(Archive&) {}
 };
+BOOST_DESCRIBE_STRUCT(sku_withdrawn, (), ())
 
 /// A stock change made under the seller's idempotency key, written in the
 /// same append as its stock_received or stock_removed, so a retry with the
@@ -173,10 +152,8 @@ struct stock_change_keyed {
   std::string idempotency_key;
   int64_t delta = 0;
   int64_t at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(idempotency_key, delta, at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(stock_change_keyed, (), (idempotency_key, delta, at_us))
 
 using sku_event =
     std::variant<sku_registered, stock_received, stock_removed, price_set,

@@ -2,6 +2,8 @@
 // belong to users. The password is only ever stored as an argon2id hash.
 #pragma once
 
+#include "events/described.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,10 +21,8 @@ struct user_registered {
   /// buyer or seller; the admin is configured, never registered.
   std::string role;
   int64_t at_us = 0;
-  template <class Archive> void serialize(Archive& archive) {
-    archive(email, password_hash, role, at_us);
-  }
 };
+BOOST_DESCRIBE_STRUCT(user_registered, (), (email, password_hash, role, at_us))
 
 using user_event = std::variant<user_registered>;
 

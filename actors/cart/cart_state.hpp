@@ -7,6 +7,8 @@
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 
+#include <boost/describe/class.hpp>
+
 #include <chrono>
 #include <deque>
 #include <map>
@@ -34,6 +36,7 @@ struct cart_line {
     archive(product_id, quantity);
   }
 };
+BOOST_DESCRIBE_STRUCT(cart_line, (), (product_id, quantity))
 
 struct cart_state {
   std::map<std::string, cart_line> lines;
@@ -45,6 +48,7 @@ struct cart_state {
     archive(lines, expires_at_us, cleared_by);
   }
 };
+BOOST_DESCRIBE_STRUCT(cart_state, (), (lines, expires_at_us, cleared_by))
 
 /// Sets a line; quantity 0 removes it. The caller checked the SKU exists.
 struct set_cart_item {

@@ -8,6 +8,9 @@
 #include "events/expected.hpp"
 #include "events/payment_events.hpp"
 
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+
 #include <chrono>
 #include <optional>
 #include <set>
@@ -28,6 +31,7 @@ enum class payment_status : uint8_t {
   captured = 2,
   declined = 3,
 };
+BOOST_DESCRIBE_ENUM(payment_status, none, pending, captured, declined)
 
 std::string_view to_string(payment_status status) noexcept;
 
@@ -52,6 +56,11 @@ struct payment_state {
             failed_attempts, refunded_cents, refund_ids, ledger_transactions);
   }
 };
+BOOST_DESCRIBE_STRUCT(payment_state, (),
+                      (status, order_id, amount_cents, currency, payment_token,
+                       fingerprint, requested_at_us, psp_reference,
+                       decline_reason, failed_attempts, refunded_cents,
+                       refund_ids, ledger_transactions))
 
 struct request_payment {
   std::string order_id;

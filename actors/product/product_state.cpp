@@ -203,30 +203,14 @@ struct applier {
     state.listing = event;
   }
   void operator()(const product_changed& event) {
-    auto& listing = state.listing;
-    if (event.title)
-      listing.title = *event.title;
-    if (event.description)
-      listing.description = *event.description;
-    if (event.brand)
-      listing.brand = *event.brand;
-    if (event.category)
-      listing.category = *event.category;
-    if (event.attributes)
-      listing.attributes = *event.attributes;
-    if (event.images)
-      listing.images = *event.images;
+    apply_product_edit(state.listing, event);
   }
   void operator()(const variant_price_synced& event) {
     state.prices_unsynced.erase(event.sku);
   }
   void operator()(const variant_price_changed& event) {
     state.prices_unsynced.insert(event.sku);
-    for (auto& variant : state.listing.variants)
-      if (variant.sku == event.sku) {
-        variant.price_cents = event.price_cents;
-        variant.currency = event.currency;
-      }
+    apply_product_edit(state.listing, event);
   }
   void operator()(const product_delisted&) { state.delisted = true; }
   void operator()(const skus_withdrawn&) { state.skus_withdrawn = true; }

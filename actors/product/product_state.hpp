@@ -8,6 +8,8 @@
 #include "events/expected.hpp"
 #include "events/product_events.hpp"
 
+#include <boost/describe/class.hpp>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -34,6 +36,7 @@ struct product_review {
     archive(rating, text, at_us);
   }
 };
+BOOST_DESCRIBE_STRUCT(product_review, (), (rating, text, at_us))
 
 struct product_state {
   bool listed = false;
@@ -59,6 +62,11 @@ struct product_state {
             rejected_skus, prices_unsynced, reviews, rating_sum);
   }
 };
+/// What the admin API shows; the saga's bookkeeping (skus_withdrawn,
+/// prices_unsynced) stays in the snapshot only.
+BOOST_DESCRIBE_STRUCT(product_state, (),
+                      (listed, delisted, variants_ready, listing, rejected_skus,
+                       reviews, rating_sum))
 
 /// Commands from outside carry their caller; the decider answers
 /// `forbidden` to anyone but the product's seller (and a review to anyone

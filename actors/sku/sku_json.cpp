@@ -1,6 +1,7 @@
 #include "actors/sku/sku_json.hpp"
 
 #include "events/codec.hpp"
+#include "events/described_json.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -9,63 +10,17 @@ namespace tillroll {
 
 namespace json = boost::json;
 
-namespace {
-
-struct event_fields {
-  json::object& out;
-  void operator()(const sku_registered& event) {
-    out["product_id"] = event.product_id;
-    out["seller_id"] = event.seller_id;
-    out["price_cents"] = event.price_cents;
-    out["currency"] = event.currency;
-  }
-  void operator()(const stock_received& event) {
-    out["quantity"] = event.quantity;
-  }
-  void operator()(const stock_removed& event) {
-    out["quantity"] = event.quantity;
-  }
-  void operator()(const price_set& event) {
-    out["price_cents"] = event.price_cents;
-    out["currency"] = event.currency;
-  }
-  void operator()(const stock_reserved& event) {
-    out["order_id"] = event.order_id;
-    out["quantity"] = event.quantity;
-    out["expires_at_us"] = event.expires_at_us;
-  }
-  void operator()(const reservation_confirmed& event) {
-    out["order_id"] = event.order_id;
-  }
-  void operator()(const reservation_released& event) {
-    out["order_id"] = event.order_id;
-  }
-  void operator()(const reservation_expired& event) {
-    out["order_id"] = event.order_id;
-  }
-  void operator()(const sale_returned& event) {
-    out["order_id"] = event.order_id;
-    out["quantity"] = event.quantity;
-    out["at_us"] = event.at_us;
-  }
-  void operator()(const reservation_extended& event) {
-    out["order_id"] = event.order_id;
-    out["expires_at_us"] = event.expires_at_us;
-  }
-  void operator()(const sku_withdrawn&) {}
-  void operator()(const stock_change_keyed& event) {
-    out["idempotency_key"] = event.idempotency_key;
-    out["delta"] = event.delta;
-    out["at_us"] = event.at_us;
-  }
-};
-
-} // namespace
-
 json::value to_json(const sku_event& event) {
+  // The type first, then the event's fields in the order of its list.
   json::object out;
   out["type"] = event_name(event);
-  std::visit(event_fields{out}, event);
+  std::visit(
+      [&](const auto& alternative) {
+        auto fields = json::value_from(alternative);
+        for (auto& field : fields.as_object())
+          out.emplace(field.key(), std::move(field.value()));
+      },
+      event);
   return out;
 }
 

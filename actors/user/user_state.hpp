@@ -6,6 +6,8 @@
 #include "events/expected.hpp"
 #include "events/user_events.hpp"
 
+#include <boost/describe/class.hpp>
+
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,6 +26,9 @@ struct user_state {
     archive(registered, email, password_hash, role, registered_at_us);
   }
 };
+/// What the admin API shows: the hash is no one's to read.
+BOOST_DESCRIBE_STRUCT(user_state, (),
+                      (registered, email, role, registered_at_us))
 
 struct register_user {
   std::string email;

@@ -149,26 +149,11 @@ product_records::apply(const recorded_event& record,
     product_change change{id, true, false, 0, product};
     bool changed = std::visit(
         overloaded{[&](const product_changed& edit) {
-                     if (edit.title)
-                       product.title = *edit.title;
-                     if (edit.description)
-                       product.description = *edit.description;
-                     if (edit.brand)
-                       product.brand = *edit.brand;
-                     if (edit.category)
-                       product.category = *edit.category;
-                     if (edit.attributes)
-                       product.attributes = *edit.attributes;
-                     if (edit.images)
-                       product.images = *edit.images;
+                     apply_product_edit(product, edit);
                      return true;
                    },
-                   [&](const variant_price_changed& price) {
-                     for (auto& variant : product.variants)
-                       if (variant.sku == price.sku) {
-                         variant.price_cents = price.price_cents;
-                         variant.currency = price.currency;
-                       }
+                   [&](const variant_price_changed& edit) {
+                     apply_product_edit(product, edit);
                      return true;
                    },
                    [&](const product_delisted&) {

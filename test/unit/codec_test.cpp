@@ -1,12 +1,18 @@
+#include "actors/product/product_state.hpp"
 #include "events/checksum.hpp"
 #include "events/codec.hpp"
+#include "events/described_json.hpp"
 #include "events/envelope.hpp"
 #include "events/keys.hpp"
+#include "events/order_events.hpp"
 #include "events/sku_events.hpp"
+#include "events/user_events.hpp"
 
+#include <boost/json/parse.hpp>
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <vector>
 
 using namespace tillroll;
@@ -24,6 +30,17 @@ recorded_event sample_record() {
       "corr-1",
       "cause-1",
       encode_payload(stock_reserved{"order-1", 2, 99})};
+}
+
+/// The payload cereal writes for these values archived one after another,
+/// as a hand-written `serialize` would.
+template <class... Fields> std::string archived(const Fields&... fields) {
+  std::ostringstream stream;
+  {
+    cereal::PortableBinaryOutputArchive archive{stream};
+    (archive(fields), ...);
+  }
+  return std::move(stream).str();
 }
 
 } // namespace
@@ -115,4 +132,51 @@ TEST_CASE("a garbled payload is an error value, not a crash") {
   auto record = sample_record();
   record.payload = "\x01";
   CHECK_FALSE(decode_event<sku_event>(record));
+}
+
+TEST_CASE("an event is archived field by field in the order of its list") {
+  CHECK(encode_payload(stock_reserved{"order-1", 2, 99}) ==
+        archived(std::string{"order-1"}, int64_t{2}, int64_t{99}));
+  CHECK(encode_payload(sku_withdrawn{}) == archived());
+}
+
+TEST_CASE("a part of an event is archived by its own list, inside it") {
+  order_placed placed{.buyer_id = "buyer-1",
+                      .checkout_key = "key-1",
+                      .lines = {{"MUG", "p-1", "s-1", 2, 900}},
+                      .currency = "EUR",
+                      .total_cents = 1800,
+                      .payment_token = "tok_visa",
+                      .shipping_address = "Street 1",
+                      .from_cart = false};
+  CHECK(encode_payload(placed) ==
+        archived(std::string{"buyer-1"}, std::string{"key-1"},
+                 cereal::make_size_tag(uint64_t{1}), std::string{"MUG"},
+                 std::string{"p-1"}, std::string{"s-1"}, int64_t{2},
+                 int64_t{900}, std::string{"EUR"}, int64_t{1800},
+                 std::string{"tok_visa"}, std::string{"Street 1"}, false));
+  auto decoded = decode_payload<order_placed>(encode_payload(placed));
+  REQUIRE(decoded);
+  REQUIRE(decoded->lines.size() == 1);
+  CHECK(decoded->lines[0].unit_price_cents == 900);
+  CHECK_FALSE(decoded->from_cart);
+}
+
+TEST_CASE("a state that archives itself keeps the fields its list leaves "
+          "out") {
+  product_state state;
+  state.skus_withdrawn = true;
+  state.prices_unsynced = {"MUG"};
+  auto decoded = decode_payload<product_state>(encode_payload(state));
+  REQUIRE(decoded);
+  CHECK(decoded->skus_withdrawn);
+  CHECK(decoded->prices_unsynced == std::set<std::string>{"MUG"});
+}
+
+TEST_CASE("an event renders its listed fields as JSON, never a password "
+          "hash") {
+  auto json = boost::json::value_from(
+      user_registered{"a@test.local", "$argon2id$secret", "buyer", 7});
+  CHECK(json == boost::json::parse(
+                    R"({"email":"a@test.local","role":"buyer","at_us":7})"));
 }
