@@ -273,6 +273,15 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
               make_failure(errc::unavailable, "the node is stopping", true)));
           return;
         }
+        // Fail-stop: past a failed write or fsync no entity answers, not
+        // even one that already stopped for it (which CAF would report
+        // as a dead receiver, not as why).
+        if (st.context->journal && st.context->journal->failed()) {
+          promise.deliver(to_caf_error(make_failure(
+              errc::storage_failure, "the log failed; the node is stopping",
+              true)));
+          return;
+        }
         auto stream_id = make_stream_id(kind, id);
         if (auto valid = validate_stream_id(stream_id);
             !valid || id.find('\0') != std::string::npos) {
