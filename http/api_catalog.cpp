@@ -400,7 +400,7 @@ void search_route(api::impl& api, call_ptr request) {
           "sort must be relevance, price_asc, price_desc or newest");
   }
   api.run_slow(request, [&api, request, search = std::move(search)] {
-    auto found = api.dependencies.search->search(search);
+    auto found = api.dependencies.search->search(search, now_timestamp());
     if (!found)
       return request->fail(found.error());
     json::array items;

@@ -49,7 +49,7 @@ struct shop : test::node_fixture {
     REQUIRE(test::wait_until([&] { return running->ready(); }));
   }
   std::vector<std::string> ids(const search_query& query) {
-    auto found = running->search().search(query);
+    auto found = running->search().search(query, now_timestamp());
     REQUIRE(found);
     std::vector<std::string> out;
     for (auto& hit : found->items)
@@ -116,7 +116,7 @@ TEST_CASE("search ranks title matches first, stems, filters, sorts and "
   CHECK(store.ids({.text = "", .order = search_order::price_descending})
             .front() == "hp2");
 
-  auto all = store.running->search().search({.text = ""});
+  auto all = store.running->search().search({.text = ""}, now_timestamp());
   REQUIRE(all);
   CHECK(all->total == 6);
   CHECK(all->category_counts ==
@@ -155,7 +155,7 @@ TEST_CASE("autocomplete completes titles, brands and categories; a misspelled "
         std::vector<std::string>{"Shoes", "Stridex Running Shoes"});
   CHECK(search.autocomplete("zzz", 10).empty());
 
-  auto corrected = search.search({.text = "headphnes"});
+  auto corrected = search.search({.text = "headphnes"}, now_timestamp());
   REQUIRE(corrected);
   REQUIRE(corrected->did_you_mean);
   CHECK(*corrected->did_you_mean == "headphones");
@@ -181,7 +181,8 @@ TEST_CASE("a price change, a delisting and a stock-out are searchable within "
   REQUIRE(store.ask<product_entity>(
       "hp1", change_variant_price{"s1", "hp1-black", 2900, "USD"}));
   within_a_second([&] {
-    auto cheap = search.search({.text = "headphones", .price_max_cents = 3000});
+    auto cheap = search.search({.text = "headphones", .price_max_cents = 3000},
+                               now_timestamp());
     return cheap && cheap->total == 1;
   });
   CHECK(catalog.product("hp1")->etag != etag_before);
@@ -193,7 +194,8 @@ TEST_CASE("a price change, a delisting and a stock-out are searchable within "
       "b1", "sold-out", {{"sp1-blue", 20}}, "tok_visa", "{}"}});
   REQUIRE(orders[0]);
   within_a_second([&] {
-    auto stocked = search.search({.text = "speaker", .in_stock_only = true});
+    auto stocked = search.search({.text = "speaker", .in_stock_only = true},
+                                 now_timestamp());
     return stocked && stocked->total == 0;
   });
   auto in_stock = catalog.browse({.in_stock_only = true, .limit = 100});
@@ -203,7 +205,7 @@ TEST_CASE("a price change, a delisting and a stock-out are searchable within "
 
   REQUIRE(store.ask<product_entity>("kn1", delist_product{"s3"}));
   within_a_second([&] {
-    auto knives = search.search({.text = "knife"});
+    auto knives = search.search({.text = "knife"}, now_timestamp());
     return knives && knives->total == 0;
   });
   store.caught_up();
@@ -363,7 +365,7 @@ std::string answers(projection& model) {
     }
   } else if (auto* index = dynamic_cast<search_index*>(&model)) {
     for (auto text : {"", "shoes", "wireless headphones", "steel"}) {
-      auto found = index->search({.text = text, .limit = 100});
+      auto found = index->search({.text = text, .limit = 100}, now_timestamp());
       REQUIRE(found);
       out += std::to_string(found->total) + ":";
       for (auto& hit : found->items)
@@ -477,7 +479,8 @@ TEST_CASE("the catalog generator gives the same catalog for the same seed, "
 TEST_CASE("a node whose search index is held elsewhere refuses to start with "
           "an error, not an exception") {
   test::temp_directory directory;
-  search_index holder{directory.path() / "search"};
+  auto holder = search_index::open(directory.path() / "search");
+  REQUIRE(holder);
   node_options options;
   options.data_directory = directory.path();
   options.serve_http = false;
