@@ -26,6 +26,11 @@ namespace {
 // off.
 constexpr int modified_retries_max = 3;
 
+// product_records keys a product's entry "p/" + its id and a stock level's
+// "s/" + its SKU: the two prefixes are as long.
+constexpr std::string_view product_entry_prefix = "p/";
+constexpr size_t entry_prefix_size = product_entry_prefix.size();
+
 } // namespace
 
 search_index::search_index(std::filesystem::path directory)
@@ -70,11 +75,11 @@ expected<void> search_index::load_entry(std::string_view key,
     return std::move(loaded).error();
   if (!*loaded)
     return make_failure(errc::corrupt_record, "malformed search entry");
-  if (key.starts_with("p/")) {
-    if (auto* product = records_.find(key.substr(2));
+  if (key.starts_with(product_entry_prefix)) {
+    if (auto* product = records_.find(key.substr(entry_prefix_size));
         product != nullptr && !product->delisted)
       suggestions_->change(*product, 1, 0);
-  } else if (auto* stock = records_.level(key.substr(2));
+  } else if (auto* stock = records_.level(key.substr(entry_prefix_size));
              stock != nullptr && stock->sold != 0) {
     if (auto* product = records_.find(stock->product_id);
         product != nullptr && !product->delisted)
