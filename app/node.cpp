@@ -79,12 +79,10 @@ make_read_model(std::string_view name,
   if (name == "catalog")
     return std::make_unique<catalog>();
   if (name == "search") {
-    // Xapian reports a locked or damaged index by throwing its own types.
-    try {
-      return std::make_unique<search_index>(data_directory / "search");
-    } catch (...) {
+    auto opened = search_index::open(data_directory / "search");
+    if (!opened)
       return nullptr;
-    }
+    return std::move(*opened);
   }
   if (name == "orders")
     return std::make_unique<order_history>();

@@ -59,7 +59,7 @@ void search_route(const search_context& context, call_ptr request) {
   search.order = order->value_or(search.order);
   context.read_lane.run(request, [&context, request,
                                   search = std::move(search)] {
-    auto found = context.index.search(search);
+    auto found = context.index.search(search, now_timestamp());
     if (!found)
       return request->fail(found.error());
     json::array items;

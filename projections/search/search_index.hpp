@@ -5,25 +5,22 @@
 // ranked by popularity from memory.
 #pragma once
 
+#include "events/envelope.hpp"
+#include "projections/catalog/catalog.hpp"
 #include "projections/catalog/product_records.hpp"
 #include "projections/projection.hpp"
 
-#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 namespace Xapian {
 class WritableDatabase;
-class Database;
-class Query;
 } // namespace Xapian
 
 namespace tillroll {
@@ -35,8 +32,12 @@ enum class search_order {
   newest
 };
 
+/// Longest query text: longer than any query a person types, short enough
+/// that parsing it and its spelling corrections stays quick.
 inline constexpr size_t search_text_size_max = 500;
+/// Deepest page start: Xapian ranks offset + limit matches for every page.
 inline constexpr size_t search_offset_max = 10'000;
+/// Most suggestions autocomplete answers: a drop-down's worth.
 inline constexpr size_t autocomplete_suggestions_max = 10;
 
 struct search_query {
@@ -48,7 +49,8 @@ struct search_query {
   std::optional<double> rating_min;
   bool in_stock_only = false;
   search_order order = search_order::relevance;
-  size_t limit = 20;
+  /// 1 to list_limit_max, as every list.
+  size_t limit = list_limit_default;
   size_t offset = 0;
 };
 
@@ -89,10 +91,19 @@ struct search_result {
 inline constexpr int64_t price_bucket_edges_cents[] = {1000,  2500,  5000,
                                                        10000, 25000, 50000};
 
+class search_documents;
+class search_reader_pool;
+class search_suggestions;
+
 class search_index final : public projection {
 public:
-  explicit search_index(std::filesystem::path directory);
+  /// Opens the index in `directory`, creating it if there is none;
+  /// storage_failure when it cannot, e.g. when another node holds it.
+  [[nodiscard]] static expected<std::unique_ptr<search_index>>
+  open(std::filesystem::path directory);
   ~search_index() override;
+  search_index(const search_index&) = delete;
+  search_index& operator=(const search_index&) = delete;
 
   std::string_view name() const override { return "search"; }
   expected<void> load_entry(std::string_view key,
@@ -102,8 +113,10 @@ public:
   expected<void> commit() override;
   void reset() override;
 
-  /// Safe from any thread, beside the runner's writes.
-  [[nodiscard]] expected<search_result> search(const search_query& query) const;
+  /// Safe from any thread, beside the runner's writes. `now` is what the
+  /// recency boost counts a listing's age to.
+  [[nodiscard]] expected<search_result> search(const search_query& query,
+                                               timestamp now) const;
   std::vector<std::string> autocomplete(std::string_view prefix,
                                         size_t limit) const;
   /// Documents in the index: listed products.
@@ -113,37 +126,9 @@ public:
   const std::filesystem::path& directory() const { return directory_; }
 
 private:
-  struct suggestion {
-    std::string text;
-    int64_t products = 0;
-    int64_t sold = 0;
-  };
-  struct reader;
-
-public:
-  /// What queries need of every document, by Xapian docid, in memory: its
-  /// facet value (exact facet counts without a value read per match, a
-  /// third of a large query's time) and its boost inputs (the popularity
-  /// and recency boost without one either). Rebuilt from the index on
-  /// start; published at each commit.
-  struct document_table {
-    std::vector<uint32_t> facet;
-    std::vector<uint8_t> popularity_band;
-    std::vector<int64_t> listed_at_us;
-    std::vector<std::string> facet_values;
-  };
-
-private:
-  void open_writer();
-  void remember_facet(unsigned document, const std::string& value);
-  void remember_boost(unsigned document, const std::string& value);
-  void publish_documents();
-  std::shared_ptr<const document_table> documents() const;
+  explicit search_index(std::filesystem::path directory);
+  [[nodiscard]] expected<void> open_writer();
   void index(const product_record& product);
-  void change_suggestions(const product_record& product, int64_t products,
-                          int64_t sold);
-  std::unique_ptr<reader> take_reader() const;
-  void give_back(std::unique_ptr<reader> used) const;
 
   std::filesystem::path directory_;
   product_records records_;
@@ -151,38 +136,9 @@ private:
   std::set<std::string> dirty_;
   // Entries were loaded: the first commit checks the index against them.
   bool loading_ = false;
-  std::atomic<uint64_t> generation_{0};
-
-  document_table documents_building_;
-  std::unordered_map<std::string, uint32_t> facet_ids_;
-  mutable std::mutex documents_mutex_;
-  std::shared_ptr<const document_table> documents_;
-
-  mutable std::mutex readers_mutex_;
-  mutable std::vector<std::unique_ptr<reader>> readers_;
-
-  mutable std::shared_mutex suggestions_mutex_;
-  std::unordered_map<std::string, suggestion> suggestions_;
-  std::set<std::pair<std::string, std::string>> suggestion_keys_;
+  std::unique_ptr<search_documents> documents_;
+  std::unique_ptr<search_reader_pool> readers_;
+  std::unique_ptr<search_suggestions> suggestions_;
 };
-
-/// The Xapian parts of a query, shared by the index and the benchmark's
-/// bare-Xapian peer so both run the very same search.
-namespace search_schema {
-inline constexpr unsigned slot_price = 0;
-inline constexpr unsigned slot_listed_at = 1;
-inline constexpr unsigned slot_rating = 2;
-inline constexpr unsigned slot_boost = 3;
-/// The three facets in one value: price bucket digit, category, a 0x1f
-/// byte, brand. One value read per match instead of three halves the
-/// cost of exact counts over large result sets.
-inline constexpr unsigned slot_facets = 4;
-std::string facet_value(const std::string& category, const std::string& brand,
-                        size_t price_bucket);
-std::string lower(std::string_view text);
-size_t price_bucket_of(int64_t price_cents);
-/// The popularity and recency boost added to relevance-ordered queries.
-Xapian::Query boost_query(int64_t now_us);
-} // namespace search_schema
 
 } // namespace tillroll
