@@ -13,9 +13,6 @@
 
 namespace tillroll {
 
-BOOST_DESCRIBE_ENUM(order_status, none, created, payment_pending,
-                    payment_confirmed, fulfillment_processing, shipped,
-                    delivered, cancelled, refunded)
 BOOST_DESCRIBE_ENUM(payment_status, none, pending, captured, declined)
 
 BOOST_DESCRIBE_STRUCT(order_line, (),
@@ -46,17 +43,7 @@ BOOST_DESCRIBE_STRUCT(order_refunds_unparked, (), ())
 BOOST_DESCRIBE_STRUCT(order_stock_partly_confirmed, (), (sold_skus))
 BOOST_DESCRIBE_STRUCT(order_refunded, (), (refund_id, amount_cents))
 BOOST_DESCRIBE_STRUCT(order_notification, (), (status, buyer_id, at_us))
-BOOST_DESCRIBE_STRUCT(order_status_change, (), (status, at_us))
-BOOST_DESCRIBE_STRUCT(order_state, (),
-                      (status, buyer_id, checkout_key, lines, currency,
-                       total_cents, shipping_address, history, cancel_reason,
-                       short_skus, stock_held, stock_sold, release_pending,
-                       return_pending, payment_started, charged, psp_reference,
-                       payment_check_at_us, payment_check_due, retry_charge,
-                       refunded_cents, refunds_pending, from_cart,
-                       placed_at_us, line_status, sold_skus, refund_keys,
-                       refund_attempts, refund_retry_at_us, refund_failure,
-                       refunds_parked))
+// order_state, order_status and order_phase: beside order_state.
 
 BOOST_DESCRIBE_STRUCT(payment_requested, (),
                       (order_id, amount_cents, currency, payment_token,

@@ -1,6 +1,6 @@
 // Cart, checkout and orders: every change goes to the buyer's cart, the
-// checkout coordinator or the order's actor; who may do what is checked
-// here against the order's own buyer and sellers.
+// checkout coordinator or the order's actor; each order command carries
+// its caller, and the order's decider says who may do what.
 #include "actors/cart/cart_state.hpp"
 #include "actors/order/checkout.hpp"
 #include "actors/order/order_actor.hpp"
@@ -153,54 +153,27 @@ json::value summaries_json(const list_page<order_summary>& page,
                                           : json::value(nullptr)}};
 }
 
-bool sells_in(const order_view& order, const std::string& seller) {
-  for (auto& line : order.lines)
-    if (line.seller_id == seller)
-      return true;
-  return false;
+/// The caller as the order's decider knows it; who may do what with an
+/// order is its rule, answered `forbidden` from there.
+caller caller_of(const principal& who) {
+  return caller{who.user_id, role_named(who.role).value_or(role::buyer)};
 }
 
-/// Fulfillment is the admin's or a seller's with a line in the order.
-std::function<bool(const order_view&)>
-admin_or_selling_seller(const principal& who) {
-  return [who](const order_view& order) {
-    return who.role == "admin" ||
-           (who.role == "seller" && sells_in(order, who.user_id));
-  };
-}
-
-/// Reads the order, lets `may` decide whether the caller may act on it,
-/// then sends `command` and answers the order after it: a seller's answer
+/// Sends `command` and answers the order after it: a seller's answer
 /// shows only their lines.
 void act_on_order(api::impl& api, const call_ptr& request,
-                  std::function<bool(const order_view&)> may,
                   order_command command) {
   auto order_id = request->parameter(0);
   auto seller = request->who.role == "seller" ? request->who.user_id
                                               : std::string{};
   ask_entity<order_entity>(
-      api, order_id, get_order{},
-      [&api, request, order_id, seller, may = std::move(may),
-       command = std::move(command)](expected<order_view> order) {
-        if (!order)
-          return request->fail(order.error());
-        if (!may(*order))
-          return request->fail(errc::forbidden, "not your order");
-        ask_entity<order_entity>(
-            api, order_id, command,
-            [request, order_id, seller](expected<order_view> after) {
-              if (!after)
-                return request->fail(after.error());
-              after->order_id = order_id;
-              request->json(200, order_json(*after, seller));
-            });
+      api, order_id, std::move(command),
+      [request, order_id, seller](expected<order_view> after) {
+        if (!after)
+          return request->fail(after.error());
+        after->order_id = order_id;
+        request->json(200, order_json(*after, seller));
       });
-}
-
-/// The seller a fulfilment step is for: the caller's own lines, or every
-/// line for the admin.
-std::string fulfilment_seller(const principal& who) {
-  return who.role == "admin" ? std::string{} : who.user_id;
 }
 
 } // namespace
@@ -297,14 +270,10 @@ void checkout_route(api::impl& api, call_ptr request) {
 
 void read_order(api::impl& api, call_ptr request) {
   auto order_id = request->parameter(0);
-  ask_entity<order_entity>(api, order_id, get_order{},
+  ask_entity<order_entity>(api, order_id, get_order{caller_of(request->who)},
                            [request, order_id](expected<order_view> order) {
                              if (!order)
                                return request->fail(order.error());
-                             if (request->who.role != "admin" &&
-                                 order->buyer_id != request->who.user_id)
-                               return request->fail(errc::forbidden,
-                                                    "not your order");
                              order->order_id = order_id;
                              request->json(200, order_json(*order));
                            });
@@ -347,26 +316,15 @@ void seller_orders(api::impl& api, call_ptr request) {
 }
 
 void cancel_order_route(api::impl& api, call_ptr request) {
-  auto who = request->who;
-  act_on_order(
-      api, request,
-      [who](const order_view& order) {
-        return who.role == "admin" ||
-               (who.role == "buyer" && order.buyer_id == who.user_id);
-      },
-      cancel_order{who.role == "admin"});
+  act_on_order(api, request, cancel_order{caller_of(request->who)});
 }
 
 void ship_order_route(api::impl& api, call_ptr request) {
-  auto who = request->who;
-  act_on_order(api, request, admin_or_selling_seller(who),
-               ship_order{fulfilment_seller(who)});
+  act_on_order(api, request, ship_order{caller_of(request->who)});
 }
 
 void deliver_order_route(api::impl& api, call_ptr request) {
-  auto who = request->who;
-  act_on_order(api, request, admin_or_selling_seller(who),
-               deliver_order{fulfilment_seller(who)});
+  act_on_order(api, request, deliver_order{caller_of(request->who)});
 }
 
 void refund_order_route(api::impl& api, call_ptr request) {
@@ -385,14 +343,12 @@ void refund_order_route(api::impl& api, call_ptr request) {
   if (key.size() > refund_key_size_max)
     return request->fail(errc::invalid_argument,
                          "Idempotency-Key has at most 64 bytes");
-  act_on_order(
-      api, request, [](const order_view&) { return true; },
-      refund_order{amount, std::move(key)});
+  act_on_order(api, request,
+               refund_order{amount, std::move(key), caller_of(request->who)});
 }
 
 void retry_refunds_route(api::impl& api, call_ptr request) {
-  act_on_order(
-      api, request, [](const order_view&) { return true; }, unpark_refunds{});
+  act_on_order(api, request, unpark_refunds{caller_of(request->who)});
 }
 
 } // namespace tillroll
