@@ -129,6 +129,26 @@ priced_cart price_cart(const cart_view& cart,
   return priced;
 }
 
+expected<set_cart_item> cart_item_change(const std::string& sku_id,
+                                         int64_t quantity,
+                                         const sku_view& sku) {
+  if (sku.withdrawn && quantity > 0)
+    return make_failure(errc::delisted,
+                        "sku " + sku_id +
+                            " is no longer sold: its product is delisted");
+  return set_cart_item{sku_id, sku.product_id, quantity};
+}
+
+expected<void> same_cart_currency(const std::string& sku_id,
+                                  const std::string& currency,
+                                  const std::string& held_currency) {
+  if (held_currency != currency)
+    return make_failure(errc::currency_mismatch,
+                        "the cart holds " + held_currency + "; " + sku_id +
+                            " is sold in " + currency);
+  return {};
+}
+
 clear_cart clear_cart_of(std::string order_id,
                          const std::vector<order_line>& lines) {
   clear_cart clearing{std::move(order_id), {}};

@@ -104,6 +104,18 @@ struct priced_cart {
 priced_cart price_cart(const cart_view& cart,
                        const std::vector<expected<sku_view>>& skus);
 
+/// A buyer's change of the line of `sku_id`, checked against that SKU as
+/// read: a delisted SKU is not added (it may still be removed).
+[[nodiscard]] expected<set_cart_item>
+cart_item_change(const std::string& sku_id, int64_t quantity,
+                 const sku_view& sku);
+
+/// A cart holds one currency: `sku_id`, sold in `currency`, joins a cart
+/// whose other lines are sold in `held_currency` only if they agree.
+[[nodiscard]] expected<void>
+same_cart_currency(const std::string& sku_id, const std::string& currency,
+                   const std::string& held_currency);
+
 /// What a confirmed order's lines take out of its buyer's cart.
 clear_cart clear_cart_of(std::string order_id,
                          const std::vector<order_line>& lines);

@@ -292,11 +292,10 @@ void same_currency_then(caf::event_based_actor* self, entity_context* context,
                           caf::make_message(sku_command{get_sku{}}))
                 .then(
                     [=](sku_view& held) mutable {
-                      if (held.currency != currency)
-                        return promise.deliver(to_caf_error(refusal(
-                            errc::currency_mismatch,
-                            "the cart holds " + held.currency + "; " +
-                                request.sku + " is sold in " + currency)));
+                      if (auto same = same_cart_currency(request.sku, currency,
+                                                         held.currency);
+                          !same)
+                        return promise.deliver(to_caf_error(same.error()));
                       read_cart(self, context, promise, request.buyer_id,
                                 std::move(change));
                     },
@@ -320,13 +319,10 @@ void edit_cart(caf::event_based_actor* self, entity_context* context,
                 caf::make_message(sku_command{get_sku{}}))
       .then(
           [=](sku_view& sku) mutable {
-            if (sku.withdrawn && request.quantity > 0)
-              return promise.deliver(to_caf_error(refusal(
-                  errc::delisted, "sku " + request.sku +
-                                      " is no longer sold: its product is "
-                                      "delisted")));
-            auto change = cart_command{
-                set_cart_item{request.sku, sku.product_id, request.quantity}};
+            auto changed = cart_item_change(request.sku, request.quantity, sku);
+            if (!changed)
+              return promise.deliver(to_caf_error(changed.error()));
+            auto change = cart_command{std::move(*changed)};
             if (request.quantity == 0)
               return read_cart(self, context, promise, request.buyer_id,
                                std::move(change));

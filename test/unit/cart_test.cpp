@@ -90,6 +90,19 @@ TEST_CASE("a cart is priced at its SKUs' prices of the moment; a SKU that "
   CHECK(priced.expires_at_us == view.expires_at_us);
 }
 
+TEST_CASE("a delisted SKU is not added to a cart, and a cart holds one "
+          "currency") {
+  sku_view delisted{"product-1", "s", 0, 0, 0, 0, 350, "EUR", true};
+  CHECK(cart_item_change("MUG", 1, delisted).error().code == errc::delisted);
+  auto removal = cart_item_change("MUG", 0, delisted);
+  REQUIRE(removal);
+  CHECK(removal->quantity == 0);
+  CHECK(removal->product_id == "product-1");
+  CHECK(same_cart_currency("MUG", "EUR", "EUR"));
+  CHECK(same_cart_currency("MUG", "USD", "EUR").error().code ==
+        errc::currency_mismatch);
+}
+
 TEST_CASE("a confirmed order's lines are what its clearing takes out") {
   auto clearing = clear_cart_of("order-1", {{"MUG", "p", "s", 2, 500}});
   CHECK(clearing.order_id == "order-1");
