@@ -9,6 +9,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace tillroll {
@@ -34,50 +36,103 @@ template <class Entity> void saga_retry_later(entity_actor_type<Entity>* self) {
   self->delayed_send(self, saga_retry_delay, step_retry_atom::value);
 }
 
+/// Sends `content` to the entity (kind, id) through `registry`; `done`
+/// gets its answer or, past `timeout`, the error. The one way any actor
+/// (a saga's driver, the checkout coordinator) calls an entity.
+template <class Reply, class Self>
+void call_entity(Self* self, const caf::actor& registry, std::string_view kind,
+                 const std::string& id, caf::message content,
+                 caf::timespan timeout,
+                 std::function<void(expected<Reply>)> done) {
+  self->request(registry, timeout, route_atom::value, std::string{kind}, id,
+                std::move(content))
+      .then([done](Reply& reply) { done(reply); },
+            [done](caf::error& error) { done(from_caf_error(error)); });
+}
+
 template <class Target, class Self>
 void saga_call(
     Self* self, const std::string& id, typename Target::command_type command,
     std::function<void(expected<typename Target::reply_type>)> done) {
-  self->request(self->state.context->registry, saga_call_timeout,
-                route_atom::value, std::string{Target::kind}, id,
-                caf::make_message(std::move(command)))
-      .then([done](typename Target::reply_type& reply) { done(reply); },
-            [done](caf::error& error) { done(from_caf_error(error)); });
+  call_entity<typename Target::reply_type>(
+      self, self->state.context->registry, Target::kind, id,
+      caf::make_message(std::move(command)), saga_call_timeout,
+      std::move(done));
+}
+
+/// Fans out: sends `command_of(id)` to the `Target` of every id at once
+/// and, once every answer is in, hands `done` the answers in the ids'
+/// order. Every "ask each SKU and count the answers" is this one.
+template <class Target, class Self>
+void call_each(
+    Self* self, const caf::actor& registry, const std::vector<std::string>& ids,
+    std::function<typename Target::command_type(const std::string&)> command_of,
+    caf::timespan timeout,
+    std::function<void(std::vector<expected<typename Target::reply_type>>)>
+        done) {
+  using answer = expected<typename Target::reply_type>;
+  struct progress {
+    size_t waiting = 0;
+    std::vector<std::optional<answer>> answers;
+  };
+  auto tally = std::make_shared<progress>();
+  tally->waiting = ids.size();
+  tally->answers.resize(ids.size());
+  if (ids.empty())
+    return done({});
+  for (size_t index = 0; index < ids.size(); ++index)
+    call_entity<typename Target::reply_type>(
+        self, registry, Target::kind, ids[index],
+        caf::make_message(command_of(ids[index])), timeout,
+        [tally, index, done](answer reply) {
+          tally->answers[index] = std::move(reply);
+          if (--tally->waiting > 0)
+            return;
+          std::vector<answer> answers;
+          answers.reserve(tally->answers.size());
+          for (auto& each : tally->answers)
+            answers.push_back(std::move(*each));
+          done(std::move(answers));
+        });
 }
 
 inline bool final_code(errc code);
 
-/// Sends `command_of(id)` to every id at once. Once every answer is in,
-/// `done` gets the ids refused for good; if any call failed for a passing
-/// reason, the step is retried later instead.
+/// The ids whose answer is a refusal for good, or none when a call failed
+/// for a passing reason (the step is then to be retried).
+template <class Reply>
+std::optional<std::vector<std::string>>
+refused_for_good(const std::vector<std::string>& ids,
+                 const std::vector<expected<Reply>>& answers) {
+  std::vector<std::string> refused;
+  for (size_t index = 0; index < ids.size(); ++index) {
+    if (answers[index])
+      continue;
+    if (!final_code(answers[index].error().code))
+      return std::nullopt;
+    refused.push_back(ids[index]);
+  }
+  return refused;
+}
+
+/// A saga step's fan-out: `command_of(id)` to every id at once. Once every
+/// answer is in, `done` gets the ids refused for good; if any call failed
+/// for a passing reason, the step is retried later instead.
 template <class Target, class Entity>
 void saga_call_all(
     entity_actor_type<Entity>* self, const std::vector<std::string>& ids,
     std::function<typename Target::command_type(const std::string&)> command_of,
     std::function<void(std::vector<std::string>)> done) {
-  struct progress {
-    size_t waiting = 0;
-    bool passing_failure = false;
-    std::vector<std::string> refused;
-  };
-  auto tally = std::make_shared<progress>();
-  tally->waiting = ids.size();
-  for (auto& id : ids)
-    saga_call<Target>(
-        self, id, command_of(id),
-        [self, tally, id, done](expected<typename Target::reply_type> answer) {
-          if (!answer) {
-            if (final_code(answer.error().code))
-              tally->refused.push_back(id);
-            else
-              tally->passing_failure = true;
-          }
-          if (--tally->waiting > 0)
-            return;
-          if (tally->passing_failure)
-            return saga_retry_later<Entity>(self);
-          done(std::move(tally->refused));
-        });
+  call_each<Target>(
+      self, self->state.context->registry, ids, std::move(command_of),
+      saga_call_timeout,
+      [self, ids, done](
+          std::vector<expected<typename Target::reply_type>> answers) {
+        auto refused = refused_for_good(ids, answers);
+        if (!refused)
+          return saga_retry_later<Entity>(self);
+        done(std::move(*refused));
+      });
 }
 
 /// Codes after which retrying the same call cannot succeed.

@@ -1,7 +1,9 @@
 // Orders: one order with its history, the buyer's and the seller's lists,
 // cancelling, fulfilment and refunds. Reads of one order and every change
-// go to the order's actor; lists come from the order history.
+// go to the order's actor, whose decider says who may do what; lists come
+// from the order history.
 #include "actors/order/order_actor.hpp"
+#include "actors/sku/sku_state.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
 #include "projections/orders/order_history.hpp"
@@ -15,6 +17,9 @@ namespace tillroll {
 namespace json = boost::json;
 
 namespace {
+
+/// Most cents one refund asks for: a price's limit.
+constexpr int64_t refund_cents_max = price_cents_max;
 
 struct order_context {
   actor_gateway actors;
@@ -115,69 +120,34 @@ json::value summaries_json(const list_page<order_summary>& page,
                                           : json::value(nullptr)}};
 }
 
-bool sells_in(const order_view& order, const std::string& seller) {
-  for (auto& line : order.lines)
-    if (line.seller_id == seller)
-      return true;
-  return false;
-}
-
-/// Fulfillment is the admin's or a seller's with a line in the order.
-std::function<bool(const order_view&)>
-admin_or_selling_seller(const principal& who) {
-  return [who](const order_view& order) {
-    return who.role == role::admin ||
-           (who.role == role::seller && sells_in(order, who.user_id));
-  };
-}
-
-/// Reads the order, lets `may` decide whether the caller may act on it,
-/// then sends `command` and answers the order after it: a seller's answer
+/// Sends `command` (which carries its caller: the order's decider says
+/// who may do what) and answers the order after it: a seller's answer
 /// shows only their lines.
 void act_on_order(const order_context& context, const call_ptr& request,
-                  std::function<bool(const order_view&)> may,
                   order_command command) {
   auto order_id = request->parameter(0);
   auto seller = request->who.role == role::seller ? request->who.user_id
-                                              : std::string{};
+                                                  : std::string{};
   context.actors.ask_entity<order_entity>(
-      order_id, get_order{},
-      [&context, request, order_id, seller, may = std::move(may),
-       command = std::move(command)](expected<order_view> order) {
-        if (!order)
-          return request->fail(order.error());
-        if (!may(*order))
-          return request->fail(errc::forbidden, "not your order");
-        context.actors.ask_entity<order_entity>(
-            order_id, command,
-            [request, order_id, seller](expected<order_view> after) {
-              if (!after)
-                return request->fail(after.error());
-              after->order_id = order_id;
-              request->json(200, order_json(*after, seller));
-            });
+      order_id, std::move(command),
+      [request, order_id, seller](expected<order_view> after) {
+        if (!after)
+          return request->fail(after.error());
+        after->order_id = order_id;
+        request->json(200, order_json(*after, seller));
       });
-}
-
-/// The seller a fulfilment step is for: the caller's own lines, or every
-/// line for the admin.
-std::string fulfilment_seller(const principal& who) {
-  return who.role == role::admin ? std::string{} : who.user_id;
 }
 
 void read_order(const order_context& context, call_ptr request) {
   auto order_id = request->parameter(0);
-  context.actors.ask_entity<order_entity>(order_id, get_order{},
-                           [request, order_id](expected<order_view> order) {
-                             if (!order)
-                               return request->fail(order.error());
-                             if (request->who.role != role::admin &&
-                                 order->buyer_id != request->who.user_id)
-                               return request->fail(errc::forbidden,
-                                                    "not your order");
-                             order->order_id = order_id;
-                             request->json(200, order_json(*order));
-                           });
+  context.actors.ask_entity<order_entity>(
+      order_id, get_order{caller_of(*request)},
+      [request, order_id](expected<order_view> order) {
+        if (!order)
+          return request->fail(order.error());
+        order->order_id = order_id;
+        request->json(200, order_json(*order));
+      });
 }
 
 void list_orders(const order_context& context, call_ptr request) {
@@ -217,26 +187,15 @@ void seller_orders(const order_context& context, call_ptr request) {
 }
 
 void cancel_order_route(const order_context& context, call_ptr request) {
-  auto who = request->who;
-  act_on_order(
-      context, request,
-      [who](const order_view& order) {
-        return who.role == role::admin ||
-               (who.role == role::buyer && order.buyer_id == who.user_id);
-      },
-      cancel_order{who.role == role::admin});
+  act_on_order(context, request, cancel_order{caller_of(*request)});
 }
 
 void ship_order_route(const order_context& context, call_ptr request) {
-  auto who = request->who;
-  act_on_order(context, request, admin_or_selling_seller(who),
-               ship_order{fulfilment_seller(who)});
+  act_on_order(context, request, ship_order{caller_of(*request)});
 }
 
 void deliver_order_route(const order_context& context, call_ptr request) {
-  auto who = request->who;
-  act_on_order(context, request, admin_or_selling_seller(who),
-               deliver_order{fulfilment_seller(who)});
+  act_on_order(context, request, deliver_order{caller_of(*request)});
 }
 
 void refund_order_route(const order_context& context, call_ptr request) {
@@ -246,7 +205,7 @@ void refund_order_route(const order_context& context, call_ptr request) {
     if (!body)
       return;
     auto given =
-        optional_integer_field(*body, "amount_cents", 1, 10'000'000'000);
+        optional_integer_field(*body, "amount_cents", 1, refund_cents_max);
     if (!given)
       return request->fail(given.error());
     amount = *given;
@@ -255,14 +214,12 @@ void refund_order_route(const order_context& context, call_ptr request) {
   if (key.size() > refund_key_size_max)
     return request->fail(errc::invalid_argument,
                          "Idempotency-Key has at most 64 bytes");
-  act_on_order(
-      context, request, [](const order_view&) { return true; },
-      refund_order{amount, std::move(key)});
+  act_on_order(context, request,
+               refund_order{amount, std::move(key), caller_of(*request)});
 }
 
 void retry_refunds_route(const order_context& context, call_ptr request) {
-  act_on_order(
-      context, request, [](const order_view&) { return true; }, unpark_refunds{});
+  act_on_order(context, request, unpark_refunds{caller_of(*request)});
 }
 
 } // namespace

@@ -111,6 +111,52 @@ void apply_event(cart_state& state, const cart_event& event) {
   assert(state.cleared_by.size() <= cart_cleared_orders_max);
 }
 
+priced_cart price_cart(const cart_view& cart,
+                       const std::vector<expected<sku_view>>& skus) {
+  assert(skus.size() == cart.lines.size());
+  priced_cart priced;
+  priced.expires_at_us = cart.expires_at_us;
+  for (size_t index = 0; index < cart.lines.size(); ++index) {
+    if (!skus[index])
+      continue;
+    auto& line = cart.lines[index];
+    auto& sku = *skus[index];
+    priced.lines.push_back({line.sku, line.product_id, line.quantity,
+                            sku.price_cents, sku.price_cents * line.quantity});
+    priced.subtotal_cents += sku.price_cents * line.quantity;
+    priced.currency = sku.currency;
+  }
+  return priced;
+}
+
+expected<set_cart_item> cart_item_change(const std::string& sku_id,
+                                         int64_t quantity,
+                                         const sku_view& sku) {
+  if (sku.withdrawn && quantity > 0)
+    return make_failure(errc::delisted,
+                        "sku " + sku_id +
+                            " is no longer sold: its product is delisted");
+  return set_cart_item{sku_id, sku.product_id, quantity};
+}
+
+expected<void> same_cart_currency(const std::string& sku_id,
+                                  const std::string& currency,
+                                  const std::string& held_currency) {
+  if (held_currency != currency)
+    return make_failure(errc::currency_mismatch,
+                        "the cart holds " + held_currency + "; " + sku_id +
+                            " is sold in " + currency);
+  return {};
+}
+
+clear_cart clear_cart_of(std::string order_id,
+                         const std::vector<order_line>& lines) {
+  clear_cart clearing{std::move(order_id), {}};
+  for (auto& line : lines)
+    clearing.bought.push_back({line.sku, line.quantity});
+  return clearing;
+}
+
 cart_view cart_entity::reply(const cart_state& state, const cart_command&) {
   cart_view view;
   view.expires_at_us = state.expires_at_us;

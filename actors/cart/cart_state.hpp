@@ -1,11 +1,14 @@
 // A buyer's cart as a decider: lines of SKUs with quantities, no prices
-// (those are read from the SKUs when the cart is shown or checked out),
-// an expiry when untouched, and a clearing when its checkout is confirmed.
+// (those are read from the SKUs when the cart is shown or checked out:
+// `price_cart`), an expiry when untouched, and a clearing when its
+// checkout is confirmed.
 #pragma once
 
+#include "actors/sku/sku_state.hpp"
 #include "events/cart_events.hpp"
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
+#include "events/order_events.hpp"
 
 #include <boost/describe/class.hpp>
 
@@ -83,6 +86,43 @@ struct cart_view {
   std::vector<cart_view_line> lines;
   int64_t expires_at_us = 0;
 };
+
+struct priced_cart_line {
+  std::string sku;
+  std::string product_id;
+  int64_t quantity = 0;
+  int64_t unit_price_cents = 0;
+  int64_t line_total_cents = 0;
+};
+
+/// A cart with the SKUs' prices at the time it is read.
+struct priced_cart {
+  std::vector<priced_cart_line> lines;
+  int64_t subtotal_cents = 0;
+  std::string currency;
+  int64_t expires_at_us = 0;
+};
+
+/// The cart at the prices of `skus`, each line's SKU as read (in the
+/// cart's line order); a line whose SKU could not be read is left out.
+priced_cart price_cart(const cart_view& cart,
+                       const std::vector<expected<sku_view>>& skus);
+
+/// A buyer's change of the line of `sku_id`, checked against that SKU as
+/// read: a delisted SKU is not added (it may still be removed).
+[[nodiscard]] expected<set_cart_item>
+cart_item_change(const std::string& sku_id, int64_t quantity,
+                 const sku_view& sku);
+
+/// A cart holds one currency: `sku_id`, sold in `currency`, joins a cart
+/// whose other lines are sold in `held_currency` only if they agree.
+[[nodiscard]] expected<void>
+same_cart_currency(const std::string& sku_id, const std::string& currency,
+                   const std::string& held_currency);
+
+/// What a confirmed order's lines take out of its buyer's cart.
+clear_cart clear_cart_of(std::string order_id,
+                         const std::vector<order_line>& lines);
 
 [[nodiscard]] expected<std::vector<cart_event>>
 decide(const cart_state& state, const cart_command& command, timestamp now);

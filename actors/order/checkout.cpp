@@ -4,6 +4,7 @@
 #include "actors/cart/cart_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/order/order_actor.hpp"
+#include "actors/saga.hpp"
 #include "actors/sku/sku_actor.hpp"
 
 #include <caf/actor_system.hpp>
@@ -94,7 +95,8 @@ void place_under(caf::event_based_actor* self, entity_context* context,
               self->request(registry, checkout_timeout, route_atom::value,
                             std::string{order_entity::kind},
                             order_id_for(request.buyer_id, next),
-                            caf::make_message(order_command{get_order{}}))
+                            caf::make_message(order_command{
+                                get_order{caller{request.buyer_id}}}))
                   .then(
                       [=](order_view&) mutable {
                         place_under(self, context, promise, request, lines,
@@ -118,6 +120,20 @@ void place_under(caf::event_based_actor* self, entity_context* context,
 
 void checkout_lines(caf::event_based_actor* self, entity_context* context,
                     caf::response_promise promise, checkout_request request);
+
+/// Reads the SKU of every line at once; `done` gets them in line order.
+template <class Line>
+void read_skus(caf::event_based_actor* self, entity_context* context,
+               const std::vector<Line>& lines,
+               std::function<void(std::vector<expected<sku_view>>)> done) {
+  std::vector<std::string> skus;
+  for (auto& line : lines)
+    skus.push_back(line.sku);
+  call_each<sku_entity>(
+      self, context->registry, skus,
+      [](const std::string&) { return sku_command{get_sku{}}; },
+      checkout_timeout, std::move(done));
+}
 
 void checkout(caf::event_based_actor* self, entity_context* context,
               checkout_request request) {
@@ -147,7 +163,8 @@ void checkout(caf::event_based_actor* self, entity_context* context,
   self->request(context->registry, checkout_timeout, route_atom::value,
                 std::string{order_entity::kind},
                 order_id_for(request.buyer_id, request.idempotency_key),
-                caf::make_message(order_command{get_order{}}))
+                caf::make_message(
+                    order_command{get_order{caller{request.buyer_id}}}))
       .then(
           [=](order_view& placed) mutable {
             // A key past its retention starts a new order from the cart.
@@ -202,98 +219,37 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
   }
   request.lines = std::move(merged);
   // The prices of the moment, from each SKU.
-  struct gathering {
-    std::vector<order_line> lines;
-    std::vector<std::string> currencies;
-    size_t waiting = 0;
-    std::optional<failure> failed;
-  };
-  auto gathered = std::make_shared<gathering>();
-  gathered->lines.resize(request.lines.size());
-  gathered->currencies.resize(request.lines.size());
-  gathered->waiting = request.lines.size();
-  for (size_t index = 0; index < request.lines.size(); ++index) {
-    auto line = request.lines[index];
-    self->request(context->registry, checkout_timeout, route_atom::value,
-                  std::string{sku_entity::kind}, line.sku,
-                  caf::make_message(sku_command{get_sku{}}))
-        .then(
-            [=](sku_view& view) mutable {
-              if (view.withdrawn)
-                gathered->failed =
-                    refusal(errc::delisted, "sku " + line.sku +
-                                                " is no longer sold: its "
-                                                "product is delisted");
-              gathered->lines[index] =
-                  order_line{line.sku, view.product_id, view.seller_id,
-                             line.quantity, view.price_cents};
-              gathered->currencies[index] = view.currency;
-              if (--gathered->waiting > 0)
-                return;
-              if (gathered->failed)
-                return promise.deliver(to_caf_error(*gathered->failed));
-              auto& currencies = gathered->currencies;
-              if (std::adjacent_find(currencies.begin(), currencies.end(),
-                                     std::not_equal_to<>{}) != currencies.end())
-                return promise.deliver(to_caf_error(
-                    make_failure(errc::currency_mismatch,
-                                 "one checkout pays in one currency")));
-              place_and_await(self, context, promise, request,
-                              std::move(gathered->lines), currencies[0]);
-            },
-            [=](caf::error& error) mutable {
-              auto why = from_caf_error(error);
-              if (why.code == errc::not_found)
-                why.message = "unknown sku " + line.sku;
-              gathered->failed = why;
-              if (--gathered->waiting == 0)
-                promise.deliver(to_caf_error(why));
-            });
-  }
-}
-
-/// The cart with each SKU's price of the moment; lines whose SKU is gone
-/// are left out.
-void price_cart(caf::event_based_actor* self, entity_context* context,
-                caf::response_promise promise, cart_view cart) {
-  auto priced = std::make_shared<priced_cart>();
-  priced->expires_at_us = cart.expires_at_us;
-  if (cart.lines.empty())
-    return promise.deliver(*priced);
-  struct pricing {
-    std::vector<std::optional<priced_cart_line>> lines;
-    size_t waiting = 0;
-  };
-  auto progress = std::make_shared<pricing>();
-  progress->lines.resize(cart.lines.size());
-  progress->waiting = cart.lines.size();
-  auto finish = [=]() mutable {
-    for (auto& line : progress->lines)
-      if (line) {
-        priced->subtotal_cents += line->line_total_cents;
-        priced->lines.push_back(std::move(*line));
-      }
-    promise.deliver(*priced);
-  };
-  for (size_t index = 0; index < cart.lines.size(); ++index) {
-    auto line = cart.lines[index];
-    self->request(context->registry, checkout_timeout, route_atom::value,
-                  std::string{sku_entity::kind}, line.sku,
-                  caf::make_message(sku_command{get_sku{}}))
-        .then(
-            [=](sku_view& sku) mutable {
-              progress->lines[index] = priced_cart_line{
-                  line.sku, line.product_id, line.quantity, sku.price_cents,
-                  sku.price_cents * line.quantity};
-              priced->currency = sku.currency;
-              if (--progress->waiting == 0)
-                finish();
-            },
-            [=](caf::error&) mutable {
-              if (--progress->waiting == 0)
-                finish();
-            });
-  }
+  read_skus(
+      self, context, request.lines,
+      [=](std::vector<expected<sku_view>> answers) mutable {
+        std::vector<order_line> lines;
+        std::vector<std::string> currencies;
+        for (size_t index = 0; index < answers.size(); ++index) {
+          auto& line = request.lines[index];
+          if (!answers[index]) {
+            auto why = answers[index].error();
+            if (why.code == errc::not_found)
+              why.message = "unknown sku " + line.sku;
+            return promise.deliver(to_caf_error(why));
+          }
+          auto& view = *answers[index];
+          if (view.withdrawn)
+            return promise.deliver(to_caf_error(
+                refusal(errc::delisted, "sku " + line.sku +
+                                            " is no longer sold: its "
+                                            "product is delisted")));
+          lines.push_back(order_line{line.sku, view.product_id,
+                                     view.seller_id, line.quantity,
+                                     view.price_cents});
+          currencies.push_back(view.currency);
+        }
+        if (std::adjacent_find(currencies.begin(), currencies.end(),
+                               std::not_equal_to<>{}) != currencies.end())
+          return promise.deliver(to_caf_error(make_failure(
+              errc::currency_mismatch, "one checkout pays in one currency")));
+        place_and_await(self, context, promise, request, std::move(lines),
+                        currencies[0]);
+      });
 }
 
 void read_cart(caf::event_based_actor* self, entity_context* context,
@@ -304,7 +260,12 @@ void read_cart(caf::event_based_actor* self, entity_context* context,
                 caf::make_message(std::move(command)))
       .then(
           [=](cart_view& cart) mutable {
-            price_cart(self, context, promise, std::move(cart));
+            // Each line at its SKU's price of the moment.
+            read_skus(self, context, cart.lines,
+                      [promise, cart](
+                          std::vector<expected<sku_view>> answers) mutable {
+                        promise.deliver(price_cart(cart, answers));
+                      });
           },
           [=](caf::error& error) mutable { promise.deliver(error); });
 }
@@ -331,11 +292,10 @@ void same_currency_then(caf::event_based_actor* self, entity_context* context,
                           caf::make_message(sku_command{get_sku{}}))
                 .then(
                     [=](sku_view& held) mutable {
-                      if (held.currency != currency)
-                        return promise.deliver(to_caf_error(refusal(
-                            errc::currency_mismatch,
-                            "the cart holds " + held.currency + "; " +
-                                request.sku + " is sold in " + currency)));
+                      if (auto same = same_cart_currency(request.sku, currency,
+                                                         held.currency);
+                          !same)
+                        return promise.deliver(to_caf_error(same.error()));
                       read_cart(self, context, promise, request.buyer_id,
                                 std::move(change));
                     },
@@ -359,13 +319,10 @@ void edit_cart(caf::event_based_actor* self, entity_context* context,
                 caf::make_message(sku_command{get_sku{}}))
       .then(
           [=](sku_view& sku) mutable {
-            if (sku.withdrawn && request.quantity > 0)
-              return promise.deliver(to_caf_error(refusal(
-                  errc::delisted, "sku " + request.sku +
-                                      " is no longer sold: its product is "
-                                      "delisted")));
-            auto change = cart_command{
-                set_cart_item{request.sku, sku.product_id, request.quantity}};
+            auto changed = cart_item_change(request.sku, request.quantity, sku);
+            if (!changed)
+              return promise.deliver(to_caf_error(changed.error()));
+            auto change = cart_command{std::move(*changed)};
             if (request.quantity == 0)
               return read_cart(self, context, promise, request.buyer_id,
                                std::move(change));

@@ -3,6 +3,7 @@
 // saga has settled it (paid and sold, or cancelled with its stock back).
 #pragma once
 
+#include "actors/cart/cart_state.hpp"
 #include "actors/entity_context.hpp"
 #include "actors/order/order_state.hpp"
 
@@ -37,22 +38,6 @@ struct cart_item_request {
 
 struct cart_read_request {
   std::string buyer_id;
-};
-
-struct priced_cart_line {
-  std::string sku;
-  std::string product_id;
-  int64_t quantity = 0;
-  int64_t unit_price_cents = 0;
-  int64_t line_total_cents = 0;
-};
-
-/// A cart with the SKUs' prices at the time it is read.
-struct priced_cart {
-  std::vector<priced_cart_line> lines;
-  int64_t subtotal_cents = 0;
-  std::string currency;
-  int64_t expires_at_us = 0;
 };
 
 /// Handles (checkout_request) -> order_view, with `order_id` set (a

@@ -1,7 +1,8 @@
 // The order actor: the checkout saga. The decider keeps the state machine;
 // the driver here takes each next step (reserve, charge, confirm, release,
-// refund) by asking the SKU, payment and PSP actors, and records the
-// outcome as a command, so each step is persisted before the next.
+// refund) by asking the SKU, payment and cart actors (the payment talks to
+// the PSP), and records the outcome as a command, so each step is
+// persisted before the next.
 #pragma once
 
 #include "actors/entity_registry.hpp"
@@ -12,10 +13,6 @@
 namespace tillroll {
 
 void add_order_kind(entity_kinds& kinds);
-
-/// The order id of a buyer's checkout: one per idempotency key, so a
-/// retried checkout finds the same order.
-std::string order_id_for(std::string_view buyer_id, std::string_view key);
 
 } // namespace tillroll
 

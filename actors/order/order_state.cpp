@@ -10,7 +10,7 @@ namespace tillroll {
 namespace {
 
 using events = std::vector<order_event>;
-using outcome = record_payment_outcome::outcome;
+using outcome = payment_outcome;
 
 int64_t micros(timestamp at) {
   return at.time_since_epoch().count();
@@ -39,14 +39,48 @@ bool shipped_or_later(order_status status) {
   return status == order_status::shipped || status == order_status::delivered;
 }
 
-/// The lines of `seller_id` (every line for an empty seller) in `from`.
-std::vector<std::string> lines_in(const order_state& state,
-                                  const std::string& seller_id,
+bool sells_in(const order_state& state, const std::string& seller_id) {
+  return std::any_of(
+      state.placed.lines.begin(), state.placed.lines.end(),
+      [&](const order_line& line) { return line.seller_id == seller_id; });
+}
+
+/// What a caller asks to do with an order.
+enum class order_action : uint8_t { read, cancel, fulfil, refund };
+
+/// Who may do what with an order, written once: the admin anything; the
+/// buyer reads and cancels their order; a seller with a line in the
+/// order ships and delivers (their own lines only, see lines_in).
+expected<void> authorize(const order_state& state, const caller& who,
+                         order_action action) {
+  if (who.is_admin())
+    return {};
+  bool allowed = false;
+  switch (action) {
+  case order_action::read:
+    allowed = who.user_id == state.placed.buyer_id;
+    break;
+  case order_action::cancel:
+    allowed = who.is(role::buyer, state.placed.buyer_id);
+    break;
+  case order_action::fulfil:
+    allowed = who.role == role::seller && sells_in(state, who.user_id);
+    break;
+  case order_action::refund:
+    break;
+  }
+  if (!allowed)
+    return make_failure(errc::forbidden, "not your order");
+  return {};
+}
+
+/// The caller's lines in `from`: a seller's own, every line for the admin.
+std::vector<std::string> lines_in(const order_state& state, const caller& who,
                                   order_status from) {
   std::vector<std::string> skus;
-  for (auto& line : state.lines) {
+  for (auto& line : state.placed.lines) {
     auto status = state.line_status.find(line.sku);
-    if ((seller_id.empty() || line.seller_id == seller_id) &&
+    if ((who.is_admin() || line.seller_id == who.user_id) &&
         status != state.line_status.end() && status->second == from)
       skus.push_back(line.sku);
   }
@@ -57,7 +91,7 @@ std::vector<std::string> lines_in(const order_state& state,
 bool every_line_after(const order_state& state,
                       const std::vector<std::string>& moved, order_status to,
                       bool (*reached)(order_status)) {
-  for (auto& line : state.lines) {
+  for (auto& line : state.placed.lines) {
     auto status = std::find(moved.begin(), moved.end(), line.sku) != moved.end()
                       ? to
                       : state.line_status.at(line.sku);
@@ -79,8 +113,8 @@ struct decider {
   timestamp now;
 
   order_notification notify(order_status status) const {
-    return order_notification{std::string{to_string(status)}, state.buyer_id,
-                              micros(now)};
+    return order_notification{std::string{to_string(status)},
+                              state.placed.buyer_id, micros(now)};
   }
 
   order_refund_requested refund_of(int64_t amount,
@@ -94,7 +128,7 @@ struct decider {
     int64_t parked_cents = 0;
     for (auto& parked : state.refunds_parked)
       parked_cents += parked.amount_cents;
-    return state.total_cents - state.refunded_cents -
+    return state.placed.total_cents - state.refunded_cents -
            refunds_pending_cents(state) - parked_cents;
   }
 
@@ -106,10 +140,11 @@ struct decider {
         return make_failure(errc::key_expired,
                             "the checkout key's order is older than the "
                             "key's retention");
-      if (state.buyer_id == command.buyer_id &&
-          state.payment_token == command.payment_token &&
-          state.shipping_address == command.shipping_address &&
-          same_lines(state.lines, command.lines))
+      auto& placed = state.placed;
+      if (placed.buyer_id == command.buyer_id &&
+          placed.payment_token == command.payment_token &&
+          placed.shipping_address == command.shipping_address &&
+          same_lines(placed.lines, command.lines))
         return events{};
       return make_failure(errc::idempotency_conflict,
                           "the checkout key was used with another cart or "
@@ -161,7 +196,7 @@ struct decider {
   }
 
   expected<events> operator()(const record_reservation& command) const {
-    if (state.status != order_status::created)
+    if (state.phase != order_phase::reserving)
       return events{};
     if (command.short_skus.empty())
       return events{order_stock_reserved{},
@@ -171,22 +206,25 @@ struct decider {
   }
 
   expected<events> operator()(const record_payment_started&) const {
-    if (state.status != order_status::payment_pending || state.payment_started)
+    if (state.phase != order_phase::reserved)
       return events{};
     return events{order_payment_started{payment_id_of(state)}};
   }
 
   expected<events> operator()(const record_hold_lost&) const {
-    if (state.status != order_status::payment_pending || state.charged)
+    if (state.phase != order_phase::reserved &&
+        state.phase != order_phase::charging)
       return events{};
     return events{order_cancelled{"reservation_expired", {}},
                   notify(order_status::cancelled)};
   }
 
   expected<events> operator()(const record_payment_outcome& command) const {
-    if (state.charged || !state.payment_started)
+    // Taken while charging, or after a cancellation once a charge may
+    // have been sent: money that moved is recorded, then given back.
+    if (state.psp_reference || state.payment_id.empty())
       return events{};
-    auto pending = state.status == order_status::payment_pending;
+    auto pending = state.phase == order_phase::charging;
     switch (command.result) {
     case outcome::captured:
       if (pending)
@@ -194,30 +232,33 @@ struct decider {
                       notify(order_status::payment_confirmed)};
       // Captured after a cancellation: the money goes back.
       return events{order_payment_captured{command.psp_reference},
-                    refund_of(state.total_cents)};
+                    refund_of(state.placed.total_cents)};
     case outcome::declined:
       if (!pending)
         return events{};
       return events{order_cancelled{"payment_declined", {}},
                     notify(order_status::cancelled)};
     case outcome::failed:
+    case outcome::unknown:
     case outcome::pending:
+      if (!pending)
+        return events{};
       return events{
           order_payment_check_scheduled{micros(now + command.check_after),
-                                        command.result == outcome::failed}};
+                                        command.result != outcome::pending}};
     }
     return events{};
   }
 
   expected<events> operator()(const record_stock_confirmed& command) const {
-    if (!state.stock_held || state.status != order_status::payment_confirmed)
+    if (state.phase != order_phase::confirming)
       return events{};
     if (command.lost_skus.empty())
       return events{order_stock_confirmed{}};
     // Paid, but some holds had ended: the order cannot be filled. What
     // was sold goes back, the rest is released, the money refunded.
     std::vector<std::string> sold;
-    for (auto& line : state.lines)
+    for (auto& line : state.placed.lines)
       if (std::find(command.lost_skus.begin(), command.lost_skus.end(),
                     line.sku) == command.lost_skus.end())
         sold.push_back(line.sku);
@@ -230,10 +271,14 @@ struct decider {
   }
 
   expected<events> operator()(const record_stock_restored&) const {
+    if (state.phase != order_phase::restoring)
+      return events{};
+    // Lines not sold were held (or reservation attempts may have held
+    // them): released; the lines that became sales: returned.
     events result;
-    if (state.release_pending)
+    if (state.sold_skus.size() < state.placed.lines.size())
       result.emplace_back(order_stock_released{});
-    if (state.return_pending)
+    if (!state.sold_skus.empty())
       result.emplace_back(order_stock_returned{});
     return result;
   }
@@ -261,7 +306,10 @@ struct decider {
         state.refund_attempts, 0}};
   }
 
-  expected<events> operator()(const unpark_refunds&) const {
+  expected<events> operator()(const unpark_refunds& command) const {
+    if (auto allowed = authorize(state, command.who, order_action::refund);
+        !allowed)
+      return std::move(allowed).error();
     if (state.refunds_parked.empty())
       return make_failure(errc::wrong_state, "no refund of the order is "
                                              "parked");
@@ -272,8 +320,8 @@ struct decider {
     for (auto& refund : state.refunds_pending)
       if (refund.refund_id == command.refund_id) {
         events result{order_refunded{refund.refund_id, refund.amount_cents}};
-        bool whole =
-            state.refunded_cents + refund.amount_cents == state.total_cents;
+        bool whole = state.refunded_cents + refund.amount_cents ==
+                     state.placed.total_cents;
         // Refunded in full before fulfilment began: nothing of it will
         // ship, so it is cancelled and its stock comes back; otherwise the
         // units stay sold (or held) to an order that never moves again.
@@ -289,31 +337,37 @@ struct decider {
   }
 
   expected<events> operator()(const begin_fulfillment&) const {
-    if (state.status != order_status::payment_confirmed || !state.stock_sold)
+    if (state.phase != order_phase::sold)
       return events{};
     return events{order_fulfillment_started{},
                   notify(order_status::fulfillment_processing)};
   }
 
   expected<events> operator()(const check_payment&) const {
-    if (!state.payment_check_at_us || *state.payment_check_at_us > micros(now))
+    if (state.phase != order_phase::charging || !state.payment_check_at_us ||
+        *state.payment_check_at_us > micros(now))
       return events{};
-    return events{order_payment_check_scheduled{0, state.retry_charge}};
+    return events{order_payment_check_scheduled{0, false}};
   }
 
-  expected<events> operator()(const cancel_order&) const {
-    switch (state.status) {
-    case order_status::created:
+  expected<events> operator()(const cancel_order& command) const {
+    if (auto allowed = authorize(state, command.who, order_action::cancel);
+        !allowed)
+      return std::move(allowed).error();
+    switch (state.phase) {
+    case order_phase::reserving:
+    case order_phase::reserved:
       return events{order_cancelled{"requested", {}},
                     notify(order_status::cancelled)};
-    case order_status::payment_pending:
-      if (state.payment_started)
-        return make_failure(errc::conflict,
-                            "the payment is in progress; retry shortly");
-      return events{order_cancelled{"requested", {}},
-                    notify(order_status::cancelled)};
-    case order_status::payment_confirmed:
-    case order_status::fulfillment_processing: {
+    case order_phase::charging:
+      return make_failure(errc::conflict,
+                          "the payment is in progress; retry shortly");
+    case order_phase::confirming:
+    case order_phase::sold:
+    case order_phase::fulfilling: {
+      if (state.status != order_status::payment_confirmed &&
+          state.status != order_status::fulfillment_processing)
+        return wrong_state(state, "cancel");
       for (auto& [sku, status] : state.line_status)
         if (shipped_or_later(status))
           return make_failure(errc::wrong_state,
@@ -332,10 +386,13 @@ struct decider {
   // Each line moves on its own; the order is shipped once every line is,
   // delivered once every line is.
   expected<events> operator()(const ship_order& command) const {
+    if (auto allowed = authorize(state, command.who, order_action::fulfil);
+        !allowed)
+      return std::move(allowed).error();
     if (state.status != order_status::fulfillment_processing)
       return wrong_state(state, "ship");
     auto skus =
-        lines_in(state, command.seller_id, order_status::fulfillment_processing);
+        lines_in(state, command.who, order_status::fulfillment_processing);
     if (skus.empty())
       return make_failure(errc::wrong_state, "no line to ship is left");
     bool all = every_line_after(state, skus, order_status::shipped,
@@ -349,10 +406,13 @@ struct decider {
   }
 
   expected<events> operator()(const deliver_order& command) const {
+    if (auto allowed = authorize(state, command.who, order_action::fulfil);
+        !allowed)
+      return std::move(allowed).error();
     if (state.status != order_status::fulfillment_processing &&
         state.status != order_status::shipped)
       return wrong_state(state, "deliver");
-    auto skus = lines_in(state, command.seller_id, order_status::shipped);
+    auto skus = lines_in(state, command.who, order_status::shipped);
     if (skus.empty())
       return make_failure(errc::wrong_state, "no shipped line to deliver");
     bool all = every_line_after(
@@ -367,6 +427,9 @@ struct decider {
   }
 
   expected<events> operator()(const refund_order& command) const {
+    if (auto allowed = authorize(state, command.who, order_action::refund);
+        !allowed)
+      return std::move(allowed).error();
     auto& key = command.idempotency_key;
     if (key.size() > refund_key_size_max)
       return make_failure(errc::invalid_argument,
@@ -379,7 +442,7 @@ struct decider {
       return make_failure(errc::idempotency_conflict,
                           "the Idempotency-Key was used with another amount");
     }
-    if (!state.charged)
+    if (!state.psp_reference)
       return wrong_state(state, "refund");
     if (state.refunds_requested >= order_refunds_max)
       return make_failure(errc::conflict, "an order takes at most 100 refunds");
@@ -395,9 +458,10 @@ struct decider {
     return events{refund_of(amount, key)};
   }
 
-  expected<events> operator()(const get_order&) const {
-    if (state.status == order_status::none)
-      return make_failure(errc::not_found, "no such order");
+  expected<events> operator()(const get_order& command) const {
+    if (auto allowed = authorize(state, command.who, order_action::read);
+        !allowed)
+      return std::move(allowed).error();
     return events{};
   }
 };
@@ -407,71 +471,62 @@ struct applier {
 
   void operator()(const order_placed& event) {
     state.status = order_status::created;
-    state.buyer_id = event.buyer_id;
-    state.checkout_key = event.checkout_key;
-    state.lines = event.lines;
-    state.currency = event.currency;
-    state.total_cents = event.total_cents;
-    state.payment_token = event.payment_token;
-    state.shipping_address = event.shipping_address;
-    state.from_cart = event.from_cart;
+    state.phase = order_phase::reserving;
+    state.placed = event;
   }
   void operator()(const order_stock_reserved&) {
-    state.stock_held = true;
     state.status = order_status::payment_pending;
+    state.phase = order_phase::reserved;
   }
   void operator()(const order_cancelled& event) {
     // Reservation attempts may have held some lines even when others were
-    // short; releasing is idempotent, so release whatever is not sold.
-    state.release_pending = !state.stock_sold;
-    state.return_pending = state.stock_sold || !state.sold_skus.empty();
+    // short; releasing is idempotent, so whatever is not sold is released.
+    state.phase = order_phase::restoring;
     state.status = order_status::cancelled;
     state.cancel_reason = event.reason;
     state.short_skus = event.short_skus;
     state.payment_check_at_us.reset();
-    state.payment_check_due = false;
   }
-  void operator()(const order_payment_started&) {
-    state.payment_started = true;
+  void operator()(const order_payment_started& event) {
+    state.phase = order_phase::charging;
+    state.payment_id = event.payment_id;
   }
   void operator()(const order_payment_captured& event) {
-    state.charged = true;
     state.psp_reference = event.psp_reference;
     state.payment_check_at_us.reset();
-    state.payment_check_due = false;
-    if (state.status == order_status::payment_pending)
+    if (state.phase == order_phase::charging) {
       state.status = order_status::payment_confirmed;
-  }
-  void operator()(const order_payment_check_scheduled& event) {
-    state.retry_charge = event.retry_charge;
-    if (event.check_at_us == 0) {
-      state.payment_check_at_us.reset();
-      state.payment_check_due = true;
-    } else {
-      state.payment_check_at_us = event.check_at_us;
-      state.payment_check_due = false;
+      state.phase = order_phase::confirming;
     }
   }
+  void operator()(const order_payment_check_scheduled& event) {
+    if (event.check_at_us == 0)
+      state.payment_check_at_us.reset();
+    else
+      state.payment_check_at_us = event.check_at_us;
+  }
   void operator()(const order_stock_confirmed&) {
-    state.stock_held = false;
-    state.stock_sold = true;
+    state.phase = order_phase::sold;
+    for (auto& line : state.placed.lines)
+      state.sold_skus.insert(line.sku);
   }
   void operator()(const order_stock_released&) {
-    state.release_pending = false;
-    state.stock_held = false;
+    // A return, if one is owed, follows in the same append.
+    if (state.phase == order_phase::restoring && state.sold_skus.empty())
+      state.phase = order_phase::closed;
   }
   void operator()(const order_stock_returned&) {
-    state.return_pending = false;
-    state.stock_sold = false;
     state.sold_skus.clear();
+    if (state.phase == order_phase::restoring)
+      state.phase = order_phase::closed;
   }
   void operator()(const order_stock_partly_confirmed& event) {
-    state.stock_held = false;
     state.sold_skus.insert(event.sold_skus.begin(), event.sold_skus.end());
   }
   void operator()(const order_fulfillment_started&) {
     state.status = order_status::fulfillment_processing;
-    for (auto& line : state.lines)
+    state.phase = order_phase::fulfilling;
+    for (auto& line : state.placed.lines)
       state.line_status[line.sku] = order_status::fulfillment_processing;
   }
   void operator()(const order_lines_shipped& event) {
@@ -535,7 +590,7 @@ struct applier {
       return refund.refund_id == event.refund_id;
     });
     if (state.status != order_status::cancelled &&
-        state.refunded_cents == state.total_cents)
+        state.refunded_cents == state.placed.total_cents)
       state.status = order_status::refunded;
   }
   void operator()(const order_notification& event) {
@@ -571,8 +626,56 @@ std::string_view to_string(order_status status) noexcept {
   return "none";
 }
 
+std::string_view to_string(order_phase phase) noexcept {
+  switch (phase) {
+  case order_phase::none:
+    return "none";
+  case order_phase::reserving:
+    return "reserving";
+  case order_phase::reserved:
+    return "reserved";
+  case order_phase::charging:
+    return "charging";
+  case order_phase::confirming:
+    return "confirming";
+  case order_phase::sold:
+    return "sold";
+  case order_phase::fulfilling:
+    return "fulfilling";
+  case order_phase::restoring:
+    return "restoring";
+  case order_phase::closed:
+    return "closed";
+  }
+  return "none";
+}
+
+std::string order_id_for(std::string_view buyer_id, std::string_view key) {
+  std::string id{buyer_id};
+  id.push_back('-');
+  id.append(key);
+  return id;
+}
+
 std::string payment_id_of(const order_state& state) {
-  return state.buyer_id + "-" + state.checkout_key;
+  return order_id_for(state.placed.buyer_id, state.placed.checkout_key);
+}
+
+order_command payment_answered(payment_outcome answer,
+                               std::string psp_reference, bool holds_live,
+                               std::chrono::microseconds check_after) {
+  if (!holds_live && answer != payment_outcome::captured &&
+      answer != payment_outcome::declined && answer != payment_outcome::pending)
+    return record_hold_lost{};
+  return record_payment_outcome{answer, std::move(psp_reference), check_after};
+}
+
+order_command refund_answered(const order_refund_requested& refund,
+                              payment_outcome answer, std::string reason) {
+  // Refused: tried again later, backing off, then parked.
+  if (answer != payment_outcome::captured)
+    return record_refund_refused{refund.refund_id, std::move(reason)};
+  return record_refund_done{refund.refund_id};
 }
 
 expected<std::vector<order_event>>
@@ -586,58 +689,72 @@ decide(const order_state& state, const order_command& command, timestamp now) {
 void apply_event(order_state& state, const order_event& event) {
   std::visit(applier{state}, event);
   assert(state.refunded_cents >= 0);
-  assert(state.refunded_cents <= state.total_cents);
-  assert(!(state.stock_held && state.stock_sold));
+  assert(state.refunded_cents <= state.placed.total_cents);
+  // Only confirmed lines are sales, and only while the saga has them.
+  assert(state.sold_skus.empty() || state.phase == order_phase::sold ||
+         state.phase == order_phase::fulfilling ||
+         state.phase == order_phase::restoring ||
+         // A partial confirmation precedes its cancellation in one append.
+         state.phase == order_phase::confirming);
+  assert(state.sold_skus.size() <= state.placed.lines.size());
+  assert((state.phase == order_phase::none) ==
+         (state.status == order_status::none));
 }
 
 bool line_sold(const order_state& state, const std::string& sku) {
-  return state.stock_sold || state.sold_skus.contains(sku);
+  return state.sold_skus.contains(sku);
 }
 
-std::optional<order_step> next_step(const order_state& state, timestamp now) {
+std::optional<order_step> next_step(const order_state& state, timestamp) {
   // Stock first: a refund the PSP refuses must not keep units away.
-  if (state.release_pending || state.return_pending)
+  if (state.phase == order_phase::restoring)
     return restore_lines{};
-  if (!state.refunds_pending.empty() && state.charged &&
+  if (!state.refunds_pending.empty() && state.psp_reference &&
       !state.refund_retry_at_us)
     return refund_payment{state.refunds_pending.front()};
-  switch (state.status) {
-  case order_status::created:
+  switch (state.phase) {
+  case order_phase::reserving:
     return reserve_lines{};
-  case order_status::payment_pending:
-    if (!state.payment_started)
-      return start_payment{};
-    if (state.payment_check_due || !state.payment_check_at_us)
+  case order_phase::reserved:
+    return start_payment{};
+  case order_phase::charging:
+    if (!state.payment_check_at_us)
       return charge_payment{};
-    (void)now;
     return std::nullopt;
-  case order_status::payment_confirmed:
-    if (state.stock_held)
-      return confirm_lines{};
-    if (state.stock_sold)
-      return start_fulfillment{};
-    return std::nullopt;
-  default:
+  case order_phase::confirming:
+    return confirm_lines{};
+  case order_phase::sold:
+    return start_fulfillment{};
+  case order_phase::none:
+  case order_phase::fulfilling:
+  case order_phase::restoring:
+  case order_phase::closed:
     return std::nullopt;
   }
+  return std::nullopt;
 }
 
 bool checkout_settled(const order_state& state) {
-  // Paid and its stock sold, or cancelled and its stock back.
-  return state.status != order_status::none &&
-         state.status != order_status::created &&
-         state.status != order_status::payment_pending &&
-         state.status != order_status::payment_confirmed &&
-         !state.release_pending && !state.stock_held;
+  // Paid and its stock sold, or cancelled with nothing held any more.
+  switch (state.phase) {
+  case order_phase::fulfilling:
+  case order_phase::closed:
+    return true;
+  case order_phase::restoring:
+    return state.sold_skus.size() == state.placed.lines.size();
+  default:
+    return false;
+  }
 }
 
 order_view order_entity::reply(const order_state& state, const order_command&) {
+  auto& placed = state.placed;
   return order_view{"",
                     state.status,
-                    state.buyer_id,
-                    state.lines,
-                    state.currency,
-                    state.total_cents,
+                    placed.buyer_id,
+                    placed.lines,
+                    placed.currency,
+                    placed.total_cents,
                     state.refunded_cents,
                     state.history,
                     state.cancel_reason,

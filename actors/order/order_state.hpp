@@ -5,9 +5,13 @@
 // again; every step is idempotent, keyed by the order id.
 #pragma once
 
+#include "actors/caller.hpp"
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 #include "events/order_events.hpp"
+#include "events/payment_outcome.hpp"
+
+#include <boost/describe.hpp>
 
 #include <chrono>
 #include <map>
@@ -58,46 +62,60 @@ struct order_status_change {
   }
 };
 
+/// Where the checkout saga is. The decider switches on it and `next_step`
+/// reads the saga's next step off it; what it implies (stock held, the
+/// payment under way, a release or return owed) is not kept beside it.
+enum class order_phase : uint8_t {
+  none,
+  /// Placed: every line asks its SKU for a hold (status created).
+  reserving,
+  /// Every line held: the payment is recorded as starting.
+  reserved,
+  /// The payment is under way: the order asks its payment to charge, now
+  /// or at `payment_check_at_us`; a restart asks the PSP before charging.
+  charging,
+  /// Paid: each line's hold becomes a sale.
+  confirming,
+  /// Every line sold: the cart is cleared, then fulfilment begins.
+  sold,
+  /// Fulfilment began; sellers ship and deliver their lines.
+  fulfilling,
+  /// Cancelled: held lines are released, sold lines returned.
+  restoring,
+  /// Cancelled, and every line's stock is back.
+  closed,
+};
+
+std::string_view to_string(order_phase phase) noexcept;
+
 struct order_state {
   order_status status = order_status::none;
-  std::string buyer_id;
-  std::string checkout_key;
-  std::vector<order_line> lines;
-  std::string currency;
-  int64_t total_cents = 0;
-  std::string payment_token;
-  std::string shipping_address;
+  order_phase phase = order_phase::none;
+  /// The order as placed: buyer, key, lines with their prices, total,
+  /// payment token, address and whether it came from the cart.
+  order_placed placed;
   std::vector<order_status_change> history;
   std::string cancel_reason;
   std::vector<std::string> short_skus;
-
-  /// Stock is held (reserved, not yet confirmed or released).
-  bool stock_held = false;
-  /// Stock became sales.
-  bool stock_sold = false;
-  /// Reservation attempts may have left holds: release them.
-  bool release_pending = false;
-  /// Sold stock must go back (cancelled after confirmation).
-  bool return_pending = false;
-  bool payment_started = false;
-  bool charged = false;
-  std::string psp_reference;
+  /// The payment the charge went to, from the moment it started: a charge
+  /// may be on its way from then on, so a later capture is taken (and
+  /// refunded if the order was cancelled meanwhile).
+  std::string payment_id;
+  /// The capture's PSP reference, once the order is charged.
+  std::optional<std::string> psp_reference;
+  /// When the saga asks its payment again; none while charging: now.
   std::optional<int64_t> payment_check_at_us;
-  /// The timer fired: ask the PSP now.
-  bool payment_check_due = false;
-  bool retry_charge = false;
   int64_t refunded_cents = 0;
   /// Refunds requested and not yet done, in order.
   std::vector<order_refund_requested> refunds_pending;
   uint32_t refunds_requested = 0;
-  /// The saga clears the cart only for an order made from it.
-  bool from_cart = true;
   /// When the order was placed (its key's age counts from here).
   int64_t placed_at_us = 0;
   /// Each line's fulfilment: fulfillment_processing, shipped, delivered
   /// (none before fulfilment starts). Lines are one per SKU.
   std::map<std::string, order_status> line_status;
-  /// Lines that became sales when others' holds had ended.
+  /// The lines that are sales now (all of them once confirmed, some when
+  /// others' holds had ended); a return empties it.
   std::set<std::string> sold_skus;
   /// Refunds by their Idempotency-Key.
   std::map<std::string, order_refund_requested> refund_keys;
@@ -109,16 +127,27 @@ struct order_state {
   std::vector<order_refund_requested> refunds_parked;
 
   template <class Archive> void serialize(Archive& archive) {
-    archive(status, buyer_id, checkout_key, lines, currency, total_cents,
-            payment_token, shipping_address, history, cancel_reason, short_skus,
-            stock_held, stock_sold, release_pending, return_pending,
-            payment_started, charged, psp_reference, payment_check_at_us,
-            payment_check_due, retry_charge, refunded_cents, refunds_pending,
-            refunds_requested, from_cart, placed_at_us, line_status, sold_skus,
-            refund_keys, refund_attempts, refund_retry_at_us, refund_failure,
-            refunds_parked);
+    archive(status, phase, placed, history, cancel_reason, short_skus,
+            payment_id, psp_reference, payment_check_at_us, refunded_cents,
+            refunds_pending, refunds_requested, placed_at_us, line_status,
+            sold_skus, refund_keys, refund_attempts, refund_retry_at_us,
+            refund_failure, refunds_parked);
   }
 };
+
+BOOST_DESCRIBE_ENUM(order_status, none, created, payment_pending,
+                    payment_confirmed, fulfillment_processing, shipped,
+                    delivered, cancelled, refunded)
+BOOST_DESCRIBE_ENUM(order_phase, none, reserving, reserved, charging,
+                    confirming, sold, fulfilling, restoring, closed)
+BOOST_DESCRIBE_STRUCT(order_status_change, (), (status, at_us))
+BOOST_DESCRIBE_STRUCT(order_state, (),
+                      (status, phase, placed, history, cancel_reason,
+                       short_skus, payment_id, psp_reference,
+                       payment_check_at_us, refunded_cents, refunds_pending,
+                       refunds_requested, placed_at_us, line_status, sold_skus,
+                       refund_keys, refund_attempts, refund_retry_at_us,
+                       refund_failure, refunds_parked))
 
 /// A line a buyer asks for at checkout, before it has a price.
 struct checkout_line {
@@ -146,9 +175,9 @@ struct record_reservation {
 struct record_payment_started {};
 /// A line's hold ended before the charge: the order is cancelled unpaid.
 struct record_hold_lost {};
+/// What the order's payment answered for the charge.
 struct record_payment_outcome {
-  enum class outcome : uint8_t { captured, declined, failed, pending };
-  outcome result = outcome::pending;
+  payment_outcome result = payment_outcome::pending;
   std::string psp_reference;
   /// When to ask the PSP again about a pending or failed charge: within
   /// the hold, whose extension comes with each check.
@@ -169,32 +198,41 @@ struct record_refund_refused {
 };
 /// Issued by the timer when a refund's retry is due.
 struct retry_refund {};
-/// Admin: send the parked refunds to the PSP again.
-struct unpark_refunds {};
 /// The stock is sold and the cart cleared: fulfillment may begin.
 struct begin_fulfillment {};
 /// Issued by the timer when a payment check is due.
 struct check_payment {};
 
-/// From users: `by_admin` lifts the owner-only rules checked in http/.
+// From users: each names its caller, and the decider answers `forbidden`
+// ("not your order") to one the order's rules do not allow (authorize in
+// order_state.cpp).
+
+/// The buyer or the admin.
 struct cancel_order {
-  bool by_admin = false;
+  caller who;
 };
-/// The lines of `seller_id` move on; an empty seller (the admin) moves
-/// every line.
+/// A seller's own lines move on; the admin's moves every line.
 struct ship_order {
-  std::string seller_id;
+  caller who;
 };
 struct deliver_order {
-  std::string seller_id;
+  caller who;
 };
 /// Admin: no amount refunds what is left; a retry with the same key
 /// refunds once.
 struct refund_order {
   std::optional<int64_t> amount_cents;
   std::string idempotency_key;
+  caller who;
 };
-struct get_order {};
+/// The buyer or the admin.
+struct get_order {
+  caller who;
+};
+/// Admin: send the parked refunds to the PSP again.
+struct unpark_refunds {
+  caller who;
+};
 
 using order_command = std::variant<
     place_order, record_reservation, record_payment_started, record_hold_lost,
@@ -241,8 +279,24 @@ using order_step =
 /// Whether the line of `sku` became a sale.
 bool line_sold(const order_state& state, const std::string& sku);
 
-/// The payment's id: one per order, so the PSP key is the order's.
+/// The order id of a buyer's checkout: one per idempotency key, so a
+/// retried checkout finds the same order.
+std::string order_id_for(std::string_view buyer_id, std::string_view key);
+
+/// The payment's id: the order's own id, so the PSP's idempotency key is
+/// the order's and a retried checkout can never charge twice.
 std::string payment_id_of(const order_state& state);
+
+/// The order's command for its payment's answer to the charge step:
+/// `answer` is the PSP's outcome as the payment recorded it; with the
+/// holds ended, a charge that failed or never was cancels the order.
+order_command payment_answered(payment_outcome answer,
+                               std::string psp_reference, bool holds_live,
+                               std::chrono::microseconds check_after);
+
+/// The order's command for its payment's answer to a refund.
+order_command refund_answered(const order_refund_requested& refund,
+                              payment_outcome answer, std::string reason);
 
 [[nodiscard]] expected<std::vector<order_event>>
 decide(const order_state& state, const order_command& command, timestamp now);
@@ -259,8 +313,9 @@ bool checkout_settled(const order_state& state);
 struct order_entity {
   static constexpr std::string_view kind = "order";
   // 2: the state knows whether its lines came from the cart; 3: lines'
-  // fulfilment, refund keys and retries.
-  static constexpr uint16_t snapshot_version = 3;
+  // fulfilment, refund keys and retries; 4: the saga's phase, the placed
+  // order held whole.
+  static constexpr uint16_t snapshot_version = 4;
   using state_type = order_state;
   using event_type = order_event;
   using command_type = order_command;

@@ -1,16 +1,183 @@
 #include "actors/payment/payment_actor.hpp"
 
 #include "actors/entity.hpp"
+#include "actors/payment/psp_actor.hpp"
+#include "actors/saga.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/message_handler.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
 
 namespace tillroll {
+
+namespace {
+
+using payment_self = entity_actor_type<payment_entity>;
+
+/// Sends the payment a command of its own: decided, persisted and applied
+/// like any other, `done` once it is durable.
+void record(payment_self* self, payment_command command,
+            std::function<void(expected<payment_view>)> done) {
+  self->request(caf::actor_cast<caf::actor>(self), saga_call_timeout,
+                std::move(command))
+      .then([done](payment_view& view) { done(view); },
+            [done](caf::error& error) { done(from_caf_error(error)); });
+}
+
+/// Answers the order that asked for a PSP step; then the next step runs.
+using step_answer = std::function<void(expected<psp_answer>)>;
+
+/// Records what the PSP said, then answers the order with it.
+void record_then_answer(payment_self* self, payment_command command,
+                        step_answer answer, psp_answer answered) {
+  record(self, std::move(command),
+         [answer, answered](expected<payment_view> recorded) {
+           if (!recorded)
+             return answer(recorded.error());
+           answer(answered);
+         });
+}
+
+void settle(payment_self* self, step_answer answer, psp_answer answered) {
+  record_then_answer(self,
+                     record_psp_outcome{answered.status, answered.reference,
+                                        answered.reason},
+                     std::move(answer), answered);
+}
+
+void charge_then_settle(payment_self* self, step_answer answer) {
+  auto& payment = self->state.state;
+  psp_charge charge{self->state.id, payment.amount_cents, payment.currency,
+                    payment.payment_token, payment.order_id};
+  self->request(self->state.context->psp, saga_call_timeout, std::move(charge))
+      .then([=](psp_answer& answered) { settle(self, answer, answered); },
+            [=](caf::error&) {
+              // No answer is an answer to ask about later.
+              settle(self, answer,
+                     psp_answer{payment_outcome::pending, "", ""});
+            });
+}
+
+/// Status first: after a crash the charge may have gone through.
+void ask_status(payment_self* self, step_answer answer, bool holds_live) {
+  self->request(self->state.context->psp, saga_call_timeout,
+                psp_status_atom::value, self->state.id)
+      .then(
+          [=](psp_answer& known) {
+            if (charge_after_status(known.status, holds_live))
+              return charge_then_settle(self, answer);
+            if (holds_live || settles_without_hold(known.status))
+              return settle(self, answer, known);
+            // Nothing was charged: the order cancels unpaid.
+            answer(known);
+          },
+          [=](caf::error& error) { answer(from_caf_error(error)); });
+}
+
+void take_charge(payment_self* self, const charge_request& asked,
+                 step_answer answer) {
+  // An order whose holds ended charges nothing new: no request either.
+  if (!asked.holds_live)
+    return ask_status(self, answer, false);
+  record(self, asked.payment, [self, answer](expected<payment_view> requested) {
+    if (!requested)
+      return answer(requested.error());
+    ask_status(self, answer, true);
+  });
+}
+
+void take_refund(payment_self* self, const refund_request& asked,
+                 step_answer answer) {
+  self->request(self->state.context->psp, saga_call_timeout,
+                psp_refund_atom::value, self->state.id, asked.refund_id,
+                asked.amount_cents)
+      .then(
+          [=](psp_answer& answered) {
+            if (answered.status != payment_outcome::captured)
+              return answer(answered);
+            record_then_answer(self,
+                               record_refund{asked.refund_id,
+                                             asked.amount_cents,
+                                             answered.reference},
+                               answer, answered);
+          },
+          [=](caf::error&) {
+            answer(psp_answer{payment_outcome::failed, "",
+                              "the PSP did not answer"});
+          });
+}
+
+/// The PSP steps asked of one payment, taken one at a time: a step whose
+/// order stopped waiting may still charge, and the order's next step must
+/// find what it did when it asks the PSP.
+struct psp_steps {
+  using step = std::function<void(std::function<void()> release)>;
+  bool busy = false;
+  std::deque<step> waiting;
+};
+
+void run_step(const std::shared_ptr<psp_steps>& steps, psp_steps::step work) {
+  if (steps->busy) {
+    steps->waiting.push_back(std::move(work));
+    return;
+  }
+  steps->busy = true;
+  work([steps] {
+    steps->busy = false;
+    if (steps->waiting.empty())
+      return;
+    auto next = std::move(steps->waiting.front());
+    steps->waiting.pop_front();
+    run_step(steps, std::move(next));
+  });
+}
+
+/// Queues `take(self, request, answer)`; the order gets the answer.
+template <class Request, class Take>
+void queue_step(payment_self* self, const std::shared_ptr<psp_steps>& steps,
+                Request request, Take take) {
+  auto promise = self->make_response_promise();
+  if (steps->waiting.size() >= payment_steps_waiting_max)
+    return promise.deliver(to_caf_error(make_failure(
+        errc::overloaded, "too many PSP steps wait on this payment", true)));
+  run_step(steps, [self, promise, request = std::move(request),
+                   take](std::function<void()> release) mutable {
+    take(self, request,
+         [promise, release](expected<psp_answer> answered) mutable {
+           if (answered)
+             promise.deliver(*answered);
+           else
+             promise.deliver(to_caf_error(answered.error()));
+           release();
+         });
+  });
+}
+
+caf::behavior payment_actor(payment_self* self, entity_context* context,
+                            std::string id) {
+  auto entity = entity_actor<payment_entity>(self, context, std::move(id));
+  auto steps = std::make_shared<psp_steps>();
+  return caf::message_handler{
+      [=](charge_request& asked) {
+        queue_step(self, steps, std::move(asked), take_charge);
+      },
+      [=](refund_request& asked) {
+        queue_step(self, steps, std::move(asked), take_refund);
+      },
+  }
+      .or_else(entity);
+}
+
+} // namespace
 
 void add_payment_kind(entity_kinds& kinds) {
   kinds.emplace(std::string{payment_entity::kind}, [](caf::actor_system& system,
                                                       entity_context* context,
                                                       const std::string& id) {
-    return system.spawn(entity_actor<payment_entity>, context, id);
+    return system.spawn(payment_actor, context, id);
   });
 }
 

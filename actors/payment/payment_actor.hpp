@@ -1,4 +1,8 @@
-// The payment actor: the event-sourced shell around the payment decider.
+// The payment actor: the event-sourced shell around the payment decider,
+// and the PSP step its order asks for. The order never talks to the PSP:
+// it asks its payment to charge or refund, the payment asks the PSP
+// (status first, then the charge, always under its own idempotency key),
+// records what the PSP said and answers the order with that outcome.
 #pragma once
 
 #include "actors/entity_registry.hpp"
@@ -14,3 +18,5 @@ void add_payment_kind(entity_kinds& kinds);
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::payment_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::payment_view)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::charge_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tillroll::refund_request)

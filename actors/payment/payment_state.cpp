@@ -53,7 +53,7 @@ struct decider {
   }
 
   expected<events> operator()(const record_psp_outcome& command) const {
-    using outcome = record_psp_outcome::outcome;
+    using outcome = payment_outcome;
     if (state.status == payment_status::none)
       return make_failure(errc::not_found, "no such payment");
     if (state.status != payment_status::pending) {
@@ -78,6 +78,7 @@ struct decider {
     case outcome::declined:
       return events{payment_declined{command.reason}};
     case outcome::failed:
+    case outcome::unknown:
       return events{payment_attempt_failed{command.reason}};
     case outcome::pending:
       return events{};
@@ -183,6 +184,17 @@ void apply_event(payment_state& state, const payment_event& event) {
   std::visit(applier{state}, event);
   assert(state.refunded_cents >= 0);
   assert(state.refunded_cents <= state.amount_cents);
+}
+
+bool charge_after_status(payment_outcome known, bool holds_live) {
+  return holds_live && known != payment_outcome::captured &&
+         known != payment_outcome::declined;
+}
+
+bool settles_without_hold(payment_outcome known) {
+  return known == payment_outcome::captured ||
+         known == payment_outcome::declined ||
+         known == payment_outcome::pending;
 }
 
 payment_view payment_entity::reply(const payment_state& state,

@@ -1,12 +1,14 @@
 // A payment as a decider: one per idempotency key. It records the request
 // with a fingerprint of its parameters, the PSP's outcome, refunds, and a
-// balanced ledger transaction for every money movement. The PSP itself is
-// called by the order's saga (actors/order/), never from here.
+// balanced ledger transaction for every money movement. The payment's
+// actor (payment_actor.cpp) takes the PSP step when its order asks; the
+// rules of that step are the pure functions at the end of this header.
 #pragma once
 
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 #include "events/payment_events.hpp"
+#include "events/payment_outcome.hpp"
 
 #include <boost/describe/class.hpp>
 #include <boost/describe/enum.hpp>
@@ -71,8 +73,7 @@ struct request_payment {
 
 /// What the PSP answered for the charge.
 struct record_psp_outcome {
-  enum class outcome : uint8_t { captured, declined, failed, pending };
-  outcome result = outcome::pending;
+  payment_outcome result = payment_outcome::pending;
   std::string psp_reference;
   std::string reason;
 };
@@ -84,6 +85,36 @@ struct record_refund {
 };
 
 struct get_payment {};
+
+// The PSP step an order asks of its payment (payment_actor.cpp); each is
+// answered with the PSP's answer (psp_answer), as the payment recorded it.
+
+/// From the order: charge, unless the PSP already knows a final charge
+/// under the key (after a crash it may have gone through). Answered with
+/// the PSP's answer once the payment has recorded it.
+struct charge_request {
+  request_payment payment;
+  /// The order's holds are live. When they ended, the payment only asks
+  /// what became of a charge already sent and never charges.
+  bool holds_live = true;
+};
+
+/// From the order: pay a refund back. Answered with the PSP's answer; a
+/// refund paid out is recorded before the answer.
+struct refund_request {
+  std::string refund_id;
+  int64_t amount_cents = 0;
+};
+
+/// How long an order waits for its payment's PSP step: longer than the
+/// step can take (the request's record, the status query, the charge and
+/// the outcome's record, 10 s each at most), so an order that gave up on
+/// a step finds it over.
+inline constexpr std::chrono::seconds payment_step_timeout{45};
+/// PSP steps waiting behind the one a payment is taking (they run one at
+/// a time); its order is the only one to ask, so a few suffice, and one
+/// past them is refused as overloaded and retried.
+inline constexpr size_t payment_steps_waiting_max = 8;
 
 using payment_command = std::variant<request_payment, record_psp_outcome,
                                      record_refund, get_payment>;
@@ -110,6 +141,16 @@ decide(const payment_state& state, const payment_command& command,
 /// Total; asserts that every ledger transaction sums to zero and that no
 /// more is refunded than was captured.
 void apply_event(payment_state& state, const payment_event& event);
+
+/// Whether the PSP step sends the charge once the PSP said what it knows
+/// under the key: only if it knows no final charge (after a crash the
+/// charge may have gone through) and the order's holds are live.
+bool charge_after_status(payment_outcome known, bool holds_live);
+
+/// Whether a status answer of a payment whose order lost its holds is
+/// recorded: a charge that landed, was refused or is still open is; one
+/// that failed or was never made leaves the order to cancel unpaid.
+bool settles_without_hold(payment_outcome known);
 
 struct payment_entity {
   static constexpr std::string_view kind = "payment";

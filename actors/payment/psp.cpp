@@ -79,7 +79,7 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
   std::lock_guard guard{mutex_};
   auto loaded = load(charge.key);
   if (!loaded)
-    return {psp_status::pending, "", "psp storage unavailable: no answer"};
+    return {payment_outcome::pending, "", "psp storage unavailable: no answer"};
   auto books = loaded->value_or(account{"new", charge.currency, 0, 0, 0, {}});
   // Every call is counted, a repeat of a settled key too: the books show
   // how often we asked, not only what it cost.
@@ -89,18 +89,18 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
     books.reference = charge.reference;
   if (books.status == "captured" || books.status == "declined") {
     if (!store(charge.key, books))
-      return {psp_status::pending, "", "psp storage unavailable: no answer"};
+      return {payment_outcome::pending, "", "psp storage unavailable: no answer"};
     return books.status == "captured"
-               ? psp_answer{psp_status::captured, reference_of(charge.key), ""}
-               : psp_answer{psp_status::declined, "", "card declined"};
+               ? psp_answer{payment_outcome::captured, reference_of(charge.key), ""}
+               : psp_answer{payment_outcome::declined, "", "card declined"};
   }
   psp_answer answer;
   if (charge.token == "tok_declined") {
     books.status = "declined";
-    answer = {psp_status::declined, "", "card declined"};
+    answer = {payment_outcome::declined, "", "card declined"};
   } else if (charge.token == "tok_error" && books.attempts == 1) {
     books.status = "failed";
-    answer = {psp_status::failed, "", "processing error, retry"};
+    answer = {payment_outcome::failed, "", "processing error, retry"};
   } else if (charge.token == "tok_visa" || charge.token == "tok_error" ||
              charge.token == "tok_timeout" ||
              charge.token == "tok_refund_declined") {
@@ -110,14 +110,14 @@ psp_answer simulated_psp::charge(const psp_charge& charge) {
     books.refuses_refunds = charge.token == "tok_refund_declined";
     answer =
         charge.token == "tok_timeout"
-            ? psp_answer{psp_status::pending, "", "no answer"}
-            : psp_answer{psp_status::captured, reference_of(charge.key), ""};
+            ? psp_answer{payment_outcome::pending, "", "no answer"}
+            : psp_answer{payment_outcome::captured, reference_of(charge.key), ""};
   } else {
     books.status = "declined";
-    answer = {psp_status::declined, "", "unknown token"};
+    answer = {payment_outcome::declined, "", "unknown token"};
   }
   if (!store(charge.key, books))
-    return {psp_status::pending, "", "psp storage unavailable: no answer"};
+    return {payment_outcome::pending, "", "psp storage unavailable: no answer"};
   return answer;
 }
 
@@ -127,36 +127,36 @@ psp_answer simulated_psp::refund(const std::string& key,
   std::lock_guard guard{mutex_};
   auto loaded = load(key);
   if (!loaded || !*loaded || (*loaded)->status != "captured")
-    return {psp_status::declined, "", "nothing captured to refund"};
+    return {payment_outcome::declined, "", "nothing captured to refund"};
   auto books = **loaded;
   if (books.refuses_refunds)
-    return {psp_status::declined, "", "the card refuses refunds"};
+    return {payment_outcome::declined, "", "the card refuses refunds"};
   if (std::find(books.refund_ids.begin(), books.refund_ids.end(), refund_id) !=
       books.refund_ids.end())
-    return {psp_status::captured, reference_of(key) + "_" + refund_id, ""};
+    return {payment_outcome::captured, reference_of(key) + "_" + refund_id, ""};
   if (amount_cents <= 0 ||
       books.refunded_cents + amount_cents > books.captured_cents)
-    return {psp_status::declined, "", "refund exceeds the capture"};
+    return {payment_outcome::declined, "", "refund exceeds the capture"};
   books.refunded_cents += amount_cents;
   books.refund_ids.push_back(refund_id);
   if (!store(key, books))
-    return {psp_status::pending, "", "psp storage unavailable: no answer"};
-  return {psp_status::captured, reference_of(key) + "_" + refund_id, ""};
+    return {payment_outcome::pending, "", "psp storage unavailable: no answer"};
+  return {payment_outcome::captured, reference_of(key) + "_" + refund_id, ""};
 }
 
 psp_answer simulated_psp::status(const std::string& key) {
   std::lock_guard guard{mutex_};
   auto loaded = load(key);
   if (!loaded)
-    return {psp_status::pending, "", "psp storage unavailable: no answer"};
+    return {payment_outcome::pending, "", "psp storage unavailable: no answer"};
   if (!*loaded)
-    return {psp_status::unknown, "", "no such charge"};
+    return {payment_outcome::unknown, "", "no such charge"};
   auto& books = **loaded;
   if (books.status == "captured")
-    return {psp_status::captured, reference_of(key), ""};
+    return {payment_outcome::captured, reference_of(key), ""};
   if (books.status == "declined")
-    return {psp_status::declined, "", "card declined"};
-  return {psp_status::failed, "", "processing error, retry"};
+    return {payment_outcome::declined, "", "card declined"};
+  return {payment_outcome::failed, "", "processing error, retry"};
 }
 
 std::vector<settlement_line> simulated_psp::settlement_report() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "events/expected.hpp"
+#include "events/payment_outcome.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -17,16 +18,8 @@ namespace tillroll {
 
 class event_log;
 
-enum class psp_status : uint8_t {
-  captured,
-  declined,
-  failed,
-  pending,
-  unknown
-};
-
 struct psp_answer {
-  psp_status status = psp_status::unknown;
+  payment_outcome status = payment_outcome::unknown;
   std::string reference;
   std::string reason;
 };

@@ -126,12 +126,12 @@ void recover_and_audit(const std::string& data_dir, const std::string& acks,
       CHECK(payment.captures == 1);
       CHECK(charged == 1);
       CHECK(payment.refunded_cents == 0);
-      for (auto& line : order.lines)
+      for (auto& line : order.placed.lines)
         sold_by_orders[line.sku] += line.quantity;
     } else {
       CHECK(order.status == order_status::cancelled);
       if (payment.captures == 1)
-        CHECK(payment.refunded_cents == order.total_cents);
+        CHECK(payment.refunded_cents == order.placed.total_cents);
     }
   }
   for (auto& stream : streams_of(log, "sku")) {

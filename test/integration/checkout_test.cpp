@@ -16,6 +16,9 @@ using namespace tillroll;
 
 namespace {
 
+const tillroll::caller admin{"root", tillroll::role::admin};
+
+
 void stock(test::node_fixture& fixture, const std::string& sku, int64_t units,
            int64_t price_cents = 1500) {
   REQUIRE(
@@ -150,21 +153,22 @@ TEST_CASE("cancelling a paid order returns its stock and refunds it") {
   auto order = fixture.checkout(test::one_unit("fred", "k", "HAT"));
   REQUIRE(order);
   REQUIRE(order->status == order_status::fulfillment_processing);
-  auto cancelled = fixture.ask<order_entity>(order->order_id, cancel_order{});
+  auto cancelled = fixture.ask<order_entity>(order->order_id,
+                                             cancel_order{caller{"fred"}});
   REQUIRE(cancelled);
   CHECK(cancelled->status == order_status::cancelled);
   // The refund and the stock return are saga steps: wait for them (await
   // answers once the order has settled).
   caf::scoped_actor self{fixture.running->system()};
   for (int tries = 0; tries < 100; ++tries) {
-    auto view = fixture.ask<order_entity>(order->order_id, get_order{});
+    auto view = fixture.ask<order_entity>(order->order_id, get_order{admin});
     if (view->refunded_cents == 2000 &&
         fixture.ask<sku_entity>("HAT", get_sku{})->sold == 0)
       break;
     self->receive(caf::after(std::chrono::milliseconds{20}) >> [] {});
   }
   CHECK(
-      fixture.ask<order_entity>(order->order_id, get_order{})->refunded_cents ==
+      fixture.ask<order_entity>(order->order_id, get_order{admin})->refunded_cents ==
       2000);
   auto sku = fixture.ask<sku_entity>("HAT", get_sku{});
   CHECK(sku->sold == 0);
@@ -194,9 +198,9 @@ TEST_CASE("the ledger balances per account and reconciles with the PSP") {
           order_status::fulfillment_processing);
   REQUIRE(fixture.checkout(test::one_unit("hank", "b", "CUP"))->status ==
           order_status::fulfillment_processing);
-  REQUIRE(fixture.ask<order_entity>("hank-b", refund_order{400}));
+  REQUIRE(fixture.ask<order_entity>("hank-b", refund_order{400, "", admin}));
   for (int tries = 0; tries < 200; ++tries) {
-    if (fixture.ask<order_entity>("hank-b", get_order{})->refunded_cents == 400)
+    if (fixture.ask<order_entity>("hank-b", get_order{admin})->refunded_cents == 400)
       break;
     fixture.running->journal().wait_for_commit(UINT64_MAX,
                                                std::chrono::milliseconds{5});
@@ -314,7 +318,7 @@ TEST_CASE("a hold that ends while the charge is out cancels the order: the "
   CHECK((*outcome)->status == order_status::cancelled);
   CHECK((*outcome)->cancel_reason == "reservation_expired");
   REQUIRE(test::wait_until([&] {
-    auto order = fixture.ask<order_entity>(order_id, get_order{});
+    auto order = fixture.ask<order_entity>(order_id, get_order{admin});
     return order && order->refunded_cents == order->total_cents;
   }));
   for (auto sku : {"CUP", "PLATE"}) {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,6 +31,8 @@ using std::chrono::microseconds;
 // them, except the hold: two minutes instead of ten, so that clock jumps
 // past it stay well inside the SKU's 30-minute memory of ended orders.
 constexpr microseconds saga_call_timeout = 10s;
+constexpr int64_t payment_step_timeout_us =
+    microseconds{payment_step_timeout}.count();
 constexpr microseconds saga_retry_delay = 200ms;
 constexpr microseconds reservation_ttl = 2min;
 /// Clock jumps stop once the run has lasted this long: the SKU forgets an
@@ -68,6 +71,9 @@ constexpr microseconds rest_horizon = 1h;
 constexpr int unpark_rounds_max = 3;
 
 int64_t micros(timestamp at) { return at.time_since_epoch().count(); }
+
+/// The operator: refunds, and parked refunds sent again.
+const caller admin{"admin", role::admin};
 
 using any_command =
     std::variant<sku_command, order_command, payment_command, cart_command>;
@@ -111,9 +117,16 @@ struct step_retry {
 struct stream_sync {
   std::string stream_id;
 };
+/// An order's call of its payment's PSP step (answered as a psp_reply;
+/// no answer at all when the payment could not record it).
+struct payment_step {
+  std::string payment_id;
+  std::variant<charge_request, refund_request> request;
+  uint64_t call_id = 0;
+};
 using happening = std::variant<entity_call, entity_reply, psp_request,
                                psp_reply, entity_wake, call_timeout,
-                               step_retry, stream_sync>;
+                               step_retry, stream_sync, payment_step>;
 
 struct queued {
   /// The process incarnation that queued it: a crash ends every
@@ -238,25 +251,24 @@ private:
   void take_next_step(const std::string& order_id);
   void finish(const std::string& order_id, order_command command);
   void retry_later(const std::string& order_id);
-  using line_judge = std::function<bool(
-      const order_line&, const expected<sku_view>&, std::vector<std::string>&)>;
-  void for_each_line_then(const std::string& order_id,
-                          std::function<sku_command(const order_line&)> command,
-                          line_judge judge,
-                          std::function<void(std::vector<std::string>)> next);
+  void call_all_lines(const std::string& order_id,
+                      std::function<sku_command(const order_line&)> command,
+                      std::function<void(std::vector<std::string>)> done);
   void for_each_line(const std::string& order_id,
                      std::function<sku_command(const order_line&)> command,
-                     line_judge judge,
                      std::function<order_command(std::vector<std::string>)> done);
-  void extend_holds(const std::string& order_id, std::function<void(bool)> done);
+  void ask_payment(const std::string& order_id, payment_step step,
+                   std::function<order_command(const psp_answer&)> done);
   void run_step(const std::string& order_id, const order_step& step);
-  void settle_without_hold(const std::string& order_id,
-                           const std::string& payment_id);
-  void ask_status_then_charge(const std::string& order_id,
-                              const std::string& payment_id,
-                              const payment_view& payment);
-  void record(const std::string& order_id, const std::string& payment_id,
-              const psp_answer& answer);
+
+  // --- the payment's PSP step (after actors/payment/payment_actor.cpp) --
+  using step_done = std::function<void(std::optional<psp_answer>)>;
+  void at_payment(payment_step step);
+  void take_payment_step(payment_step step);
+  void payment_ask_status(const std::string& payment_id, bool holds_live,
+                          step_done done);
+  void payment_settle(const std::string& payment_id, psp_answer answer,
+                      step_done done);
 
   // --- buyers, sellers and the admin ------------------------------------
   void set_up();
@@ -291,6 +303,13 @@ private:
   std::map<std::string, live_entity<order_entity>> orders_;
   std::map<std::string, live_entity<payment_entity>> payments_;
   std::map<std::string, live_entity<cart_entity>> carts_;
+  /// Per payment, as payment_actor.cpp's psp_steps: whether a PSP step is
+  /// under way, and the steps waiting behind it.
+  struct payment_desk {
+    bool busy = false;
+    std::deque<payment_step> waiting;
+  };
+  std::map<std::string, payment_desk> payment_desks_;
 
   struct listed_sku {
     std::string id;
@@ -469,6 +488,7 @@ void world::crash() {
   orders_.clear();
   payments_.clear();
   carts_.clear();
+  payment_desks_.clear();
   for (auto& [stream_id, stream] : log_.streams()) {
     (void)stream;
     auto kind = stream_id.substr(0, stream_id.find('-'));
@@ -563,7 +583,7 @@ void world::at_psp(psp_request request, uint64_t epoch) {
     // docs/design.md). A charge or refund is refused without effect.
     if (request.operation == psp_operation::status)
       return;
-    answer = {psp_status::failed, "", "503 service unavailable"};
+    answer = {payment_outcome::failed, "", "503 service unavailable"};
   } else {
     switch (request.operation) {
     case psp_operation::charge:
@@ -581,9 +601,9 @@ void world::at_psp(psp_request request, uint64_t epoch) {
       return;
     }
     if (faults_ && request.operation != psp_operation::status &&
-        answer.status == psp_status::captured && random_.chance(15)) {
+        answer.status == payment_outcome::captured && random_.chance(15)) {
       count("psp_500_after_success");
-      answer = {psp_status::failed, "", "500 internal server error"};
+      answer = {payment_outcome::failed, "", "500 internal server error"};
     }
   }
   auto delay = jitter(psp_latency_us_max);
@@ -631,45 +651,8 @@ void world::retry_later(const std::string& order_id) {
   schedule_in(saga_retry_delay.count(), step_retry{order_id});
 }
 
-void world::for_each_line_then(
-    const std::string& order_id,
-    std::function<sku_command(const order_line&)> command, line_judge judge,
-    std::function<void(std::vector<std::string>)> next) {
-  struct progress {
-    size_t waiting = 0;
-    bool passing_failure = false;
-    std::vector<std::string> shorts;
-  };
-  auto lines = order(order_id).state.lines;
-  auto tally = std::make_shared<progress>();
-  tally->waiting = lines.size();
-  for (auto& line : lines)
-    call<sku_entity>(line.sku, command(line),
-                     [this, order_id, line, judge, next,
-                      tally](expected<sku_view> answer) {
-                       if (!judge(line, answer, tally->shorts))
-                         tally->passing_failure = true;
-                       if (--tally->waiting > 0)
-                         return;
-                       if (tally->passing_failure)
-                         retry_later(order_id);
-                       else
-                         next(std::move(tally->shorts));
-                     });
-}
-
-void world::for_each_line(
-    const std::string& order_id,
-    std::function<sku_command(const order_line&)> command, line_judge judge,
-    std::function<order_command(std::vector<std::string>)> done) {
-  for_each_line_then(order_id, std::move(command), std::move(judge),
-                     [this, order_id, done](std::vector<std::string> shorts) {
-                       finish(order_id, done(std::move(shorts)));
-                     });
-}
-
 bool final_code(errc code) {
-  // As actors/saga.hpp's final_code.
+  // As actors/saga.hpp's final_code (that header is CAF code).
   return code == errc::out_of_stock || code == errc::not_found ||
          code == errc::invalid_argument || code == errc::wrong_state ||
          code == errc::conflict || code == errc::forbidden ||
@@ -677,24 +660,73 @@ bool final_code(errc code) {
          code == errc::reservation_expired;
 }
 
-void world::extend_holds(const std::string& order_id,
-                         std::function<void(bool)> done) {
-  auto lost = std::make_shared<bool>(false);
-  for_each_line_then(
-      order_id,
-      [order_id](const order_line&) {
-        return sku_command{extend_reservation{order_id, reservation_ttl}};
-      },
-      [lost](const order_line&, const expected<sku_view>& answer,
-             std::vector<std::string>&) {
-        if (answer)
-          return true;
-        if (!final_code(answer.error().code))
-          return false;
-        *lost = true;
-        return true;
-      },
-      [lost, done](std::vector<std::string>) { done(!*lost); });
+// As saga_call_all: every line's SKU at once; `done` gets the lines
+// refused for good, and a passing failure retries the step.
+void world::call_all_lines(
+    const std::string& order_id,
+    std::function<sku_command(const order_line&)> command,
+    std::function<void(std::vector<std::string>)> done) {
+  struct progress {
+    size_t waiting = 0;
+    bool passing_failure = false;
+    std::vector<std::string> refused;
+  };
+  auto lines = order(order_id).state.placed.lines;
+  auto tally = std::make_shared<progress>();
+  tally->waiting = lines.size();
+  for (auto& line : lines)
+    call<sku_entity>(line.sku, command(line),
+                     [this, order_id, line, done,
+                      tally](expected<sku_view> answer) {
+                       if (!answer) {
+                         if (final_code(answer.error().code))
+                           tally->refused.push_back(line.sku);
+                         else
+                           tally->passing_failure = true;
+                       }
+                       if (--tally->waiting > 0)
+                         return;
+                       if (tally->passing_failure)
+                         retry_later(order_id);
+                       else
+                         done(std::move(tally->refused));
+                     });
+}
+
+void world::for_each_line(
+    const std::string& order_id,
+    std::function<sku_command(const order_line&)> command,
+    std::function<order_command(std::vector<std::string>)> done) {
+  call_all_lines(order_id, std::move(command),
+                 [this, order_id, done](std::vector<std::string> refused) {
+                   finish(order_id, done(std::move(refused)));
+                 });
+}
+
+
+void world::ask_payment(const std::string& order_id, payment_step step,
+                        std::function<order_command(const psp_answer&)> done) {
+  auto call_id = next_call_id_++;
+  calls_[call_id].psp_done = [this, order_id,
+                              done](std::optional<psp_answer> answer) {
+    if (!answer) {
+      trace("order " + order_id + ": no answer from its payment");
+      return retry_later(order_id);
+    }
+    trace("order " + order_id + ": payment answered " +
+          std::string{to_string(answer->status)});
+    finish(order_id, done(*answer));
+  };
+  step.call_id = call_id;
+  trace("order " + order_id + ": asks payment " + step.payment_id +
+        (std::holds_alternative<charge_request>(step.request) ? " to charge"
+                                                               : " to refund"));
+  schedule_in(payment_step_timeout_us, call_timeout{call_id});
+  if (faults_ && random_.chance(1)) {
+    count("call_lost");
+    return;
+  }
+  schedule_in(jitter(network_latency_us_max), std::move(step));
 }
 
 void world::run_step(const std::string& order_id, const order_step& step) {
@@ -709,15 +741,6 @@ void world::run_step(const std::string& order_id, const order_step& step) {
                 return sku_command{
                     reserve_stock{order_id, line.quantity, reservation_ttl}};
               },
-              [](const order_line& line, const expected<sku_view>& answer,
-                 std::vector<std::string>& shorts) {
-                if (answer)
-                  return true;
-                if (!final_code(answer.error().code))
-                  return false;
-                shorts.push_back(line.sku);
-                return true;
-              },
               [](std::vector<std::string> shorts) {
                 return order_command{record_reservation{std::move(shorts)}};
               });
@@ -730,10 +753,6 @@ void world::run_step(const std::string& order_id, const order_step& step) {
                     order_id, line.quantity,
                     line_sold(order(order_id).state, line.sku)}};
               },
-              [](const order_line&, const expected<sku_view>& answer,
-                 std::vector<std::string>&) {
-                return answer || final_code(answer.error().code);
-              },
               [](std::vector<std::string>) {
                 return order_command{record_stock_restored{}};
               });
@@ -741,21 +760,33 @@ void world::run_step(const std::string& order_id, const order_step& step) {
           finish(order_id, record_payment_started{});
         } else if constexpr (std::is_same_v<step_type, charge_payment>) {
           trace("order " + order_id + ": charge");
-          extend_holds(order_id, [this, order_id](bool live) {
-            auto& state = order(order_id).state;
-            auto payment_id = payment_id_of(state);
-            if (!live)
-              return settle_without_hold(order_id, payment_id);
-            call<payment_entity>(
-                payment_id,
-                request_payment{order_id, state.total_cents, state.currency,
-                                state.payment_token},
-                [this, order_id, payment_id](expected<payment_view> requested) {
-                  if (!requested)
-                    return retry_later(order_id);
-                  ask_status_then_charge(order_id, payment_id, *requested);
-                });
-          });
+          call_all_lines(
+              order_id,
+              [order_id](const order_line&) {
+                return sku_command{extend_reservation{order_id, reservation_ttl}};
+              },
+              [this, order_id](std::vector<std::string> lost) {
+                auto& state = order(order_id).state;
+                bool live = lost.empty();
+                if (!live && state.payment_id.empty())
+                  return finish(order_id, record_hold_lost{});
+                auto& placed = state.placed;
+                auto check_after = std::min<microseconds>(
+                    payment_check_interval, reservation_ttl / 2);
+                ask_payment(
+                    order_id,
+                    payment_step{payment_id_of(state),
+                                 charge_request{request_payment{
+                                                    order_id,
+                                                    placed.total_cents,
+                                                    placed.currency,
+                                                    placed.payment_token},
+                                                live}},
+                    [live, check_after](const psp_answer& answer) {
+                      return payment_answered(answer.status, answer.reference,
+                                              live, check_after);
+                    });
+              });
         } else if constexpr (std::is_same_v<step_type, confirm_lines>) {
           trace("order " + order_id + ": confirm lines");
           for_each_line(
@@ -763,26 +794,15 @@ void world::run_step(const std::string& order_id, const order_step& step) {
               [order_id](const order_line&) {
                 return sku_command{confirm_reservation{order_id}};
               },
-              [](const order_line& line, const expected<sku_view>& answer,
-                 std::vector<std::string>& lost) {
-                if (answer)
-                  return true;
-                if (!final_code(answer.error().code))
-                  return false;
-                lost.push_back(line.sku);
-                return true;
-              },
               [](std::vector<std::string> lost) {
                 return order_command{record_stock_confirmed{std::move(lost)}};
               });
         } else if constexpr (std::is_same_v<step_type, start_fulfillment>) {
-          auto& state = order(order_id).state;
-          if (!state.from_cart)
+          auto& placed = order(order_id).state.placed;
+          if (!placed.from_cart)
             return finish(order_id, begin_fulfillment{});
-          clear_cart clearing{order_id, {}};
-          for (auto& line : state.lines)
-            clearing.bought.push_back({line.sku, line.quantity});
-          call<cart_entity>(state.buyer_id, std::move(clearing),
+          call<cart_entity>(placed.buyer_id,
+                            clear_cart_of(order_id, placed.lines),
                             [this, order_id](expected<cart_view> cleared) {
                               if (!cleared)
                                 return retry_later(order_id);
@@ -790,114 +810,126 @@ void world::run_step(const std::string& order_id, const order_step& step) {
                             });
         } else if constexpr (std::is_same_v<step_type, refund_payment>) {
           trace("order " + order_id + ": refund " + chosen.refund.refund_id);
-          auto payment_id = payment_id_of(order(order_id).state);
           auto refund = chosen.refund;
-          psp_request request;
-          request.operation = psp_operation::refund;
-          request.key = payment_id;
-          request.refund_id = refund.refund_id;
-          request.amount_cents = refund.amount_cents;
-          call_psp(request, [this, order_id, payment_id,
-                             refund](std::optional<psp_answer> answer) {
-            if (!answer)
-              return finish(order_id, record_refund_refused{
-                                          refund.refund_id,
-                                          "the PSP did not answer"});
-            if (answer->status != psp_status::captured)
-              return finish(order_id, record_refund_refused{refund.refund_id,
-                                                            answer->reason});
-            call<payment_entity>(
-                payment_id,
-                record_refund{refund.refund_id, refund.amount_cents,
-                              answer->reference},
-                [this, order_id, refund](expected<payment_view> recorded) {
-                  if (!recorded)
-                    return retry_later(order_id);
-                  finish(order_id, record_refund_done{refund.refund_id});
-                });
-          });
+          ask_payment(order_id,
+                      payment_step{payment_id_of(order(order_id).state),
+                                   refund_request{refund.refund_id,
+                                                  refund.amount_cents}},
+                      [refund](const psp_answer& answer) {
+                        return refund_answered(refund, answer.status,
+                                               answer.reason);
+                      });
         }
       },
       step);
 }
 
-void world::settle_without_hold(const std::string& order_id,
-                                const std::string& payment_id) {
-  if (!order(order_id).state.payment_started)
-    return finish(order_id, record_hold_lost{});
-  psp_request request;
-  request.operation = psp_operation::status;
-  request.key = payment_id;
-  call_psp(request, [this, order_id,
-                     payment_id](std::optional<psp_answer> known) {
-    if (!known)
-      return retry_later(order_id);
-    if (known->status == psp_status::captured ||
-        known->status == psp_status::declined ||
-        known->status == psp_status::pending)
-      return record(order_id, payment_id, *known);
-    finish(order_id, record_hold_lost{});
-  });
-}
-
-void world::ask_status_then_charge(const std::string& order_id,
-                                   const std::string& payment_id,
-                                   const payment_view& payment) {
-  psp_request request;
-  request.operation = psp_operation::status;
-  request.key = payment_id;
-  call_psp(request, [this, order_id, payment_id,
-                     payment](std::optional<psp_answer> known) {
-    if (!known)
-      return retry_later(order_id);
-    if (known->status == psp_status::captured ||
-        known->status == psp_status::declined)
-      return record(order_id, payment_id, *known);
-    psp_request charge;
-    charge.operation = psp_operation::charge;
-    charge.charge = psp_charge{payment_id, payment.amount_cents,
-                               payment.currency, payment.payment_token};
-    call_psp(charge, [this, order_id,
-                      payment_id](std::optional<psp_answer> answer) {
-      // No answer is an answer to ask about later.
-      record(order_id, payment_id,
-             answer.value_or(psp_answer{psp_status::pending, "", ""}));
-    });
-  });
-}
-
-void world::record(const std::string& order_id, const std::string& payment_id,
-                   const psp_answer& answer) {
-  record_psp_outcome psp_outcome;
-  switch (answer.status) {
-  case psp_status::captured:
-    psp_outcome.result = record_psp_outcome::outcome::captured;
-    break;
-  case psp_status::declined:
-    psp_outcome.result = record_psp_outcome::outcome::declined;
-    break;
-  case psp_status::failed:
-  case psp_status::unknown:
-    psp_outcome.result = record_psp_outcome::outcome::failed;
-    break;
-  case psp_status::pending:
-    psp_outcome.result = record_psp_outcome::outcome::pending;
-    break;
+// The payment's side of the step: its own records go through its decider
+// as commands (the actor sends them to itself), the PSP is asked with the
+// payment's key.
+void world::at_payment(payment_step step) {
+  auto& desk = payment_desks_[step.payment_id];
+  if (desk.busy) {
+    if (desk.waiting.size() < payment_steps_waiting_max)
+      desk.waiting.push_back(std::move(step));
+    return;
   }
-  psp_outcome.psp_reference = answer.reference;
-  psp_outcome.reason = answer.reason;
+  desk.busy = true;
+  take_payment_step(std::move(step));
+}
+
+void world::take_payment_step(payment_step step) {
+  auto reply = [this, call_id = step.call_id,
+                payment_id = step.payment_id](std::optional<psp_answer> answer) {
+    // A step whose record failed answers with the error: the order
+    // retries, as after no answer.
+    if (answer)
+      schedule_in(jitter(network_latency_us_max),
+                  psp_reply{call_id, std::move(*answer)});
+    auto& desk = payment_desks_[payment_id];
+    desk.busy = false;
+    if (desk.waiting.empty())
+      return;
+    auto next = std::move(desk.waiting.front());
+    desk.waiting.pop_front();
+    at_payment(std::move(next));
+  };
+  auto payment_id = step.payment_id;
+  if (auto* charge = std::get_if<charge_request>(&step.request)) {
+    bool live = charge->holds_live;
+    if (!live)
+      return payment_ask_status(payment_id, false, reply);
+    return call<payment_entity>(
+        payment_id, charge->payment,
+        [this, payment_id, reply](expected<payment_view> requested) {
+          if (!requested)
+            return reply(std::nullopt);
+          payment_ask_status(payment_id, true, reply);
+        });
+  }
+  auto refund = std::get<refund_request>(step.request);
+  psp_request request;
+  request.operation = psp_operation::refund;
+  request.key = payment_id;
+  request.refund_id = refund.refund_id;
+  request.amount_cents = refund.amount_cents;
+  call_psp(request, [this, payment_id, refund,
+                     reply](std::optional<psp_answer> answer) {
+    if (!answer)
+      return reply(
+          psp_answer{payment_outcome::failed, "", "the PSP did not answer"});
+    if (answer->status != payment_outcome::captured)
+      return reply(*answer);
+    call<payment_entity>(
+        payment_id,
+        record_refund{refund.refund_id, refund.amount_cents, answer->reference},
+        [answer, reply](expected<payment_view> recorded) {
+          if (!recorded)
+            return reply(std::nullopt);
+          reply(*answer);
+        });
+  });
+}
+
+void world::payment_ask_status(const std::string& payment_id, bool holds_live,
+                               step_done done) {
+  psp_request request;
+  request.operation = psp_operation::status;
+  request.key = payment_id;
+  call_psp(request, [this, payment_id, holds_live,
+                     done](std::optional<psp_answer> known) {
+    if (!known)
+      return done(std::nullopt);
+    if (charge_after_status(known->status, holds_live)) {
+      auto& state = payment(payment_id).state;
+      psp_request charge;
+      charge.operation = psp_operation::charge;
+      charge.charge = psp_charge{payment_id, state.amount_cents, state.currency,
+                                 state.payment_token, state.order_id};
+      return call_psp(charge, [this, payment_id,
+                               done](std::optional<psp_answer> answer) {
+        // No answer is an answer to ask about later.
+        payment_settle(payment_id,
+                       answer.value_or(
+                           psp_answer{payment_outcome::pending, "", ""}),
+                       done);
+      });
+    }
+    if (holds_live || settles_without_hold(known->status))
+      return payment_settle(payment_id, *known, done);
+    done(*known);
+  });
+}
+
+void world::payment_settle(const std::string& payment_id, psp_answer answer,
+                           step_done done) {
   call<payment_entity>(
-      payment_id, psp_outcome,
-      [this, order_id, psp_outcome](expected<payment_view> recorded) {
+      payment_id,
+      record_psp_outcome{answer.status, answer.reference, answer.reason},
+      [answer, done](expected<payment_view> recorded) {
         if (!recorded)
-          return retry_later(order_id);
-        record_payment_outcome order_outcome;
-        order_outcome.result =
-            static_cast<record_payment_outcome::outcome>(psp_outcome.result);
-        order_outcome.psp_reference = psp_outcome.psp_reference;
-        order_outcome.check_after = std::min<microseconds>(
-            payment_check_interval, reservation_ttl / 2);
-        finish(order_id, order_outcome);
+          return done(std::nullopt);
+        done(answer);
       });
 }
 
@@ -961,6 +993,8 @@ void world::handle(happening what, uint64_t epoch) {
           take_next_step(event.order_id);
         } else if constexpr (std::is_same_v<event_type, stream_sync>) {
           synced(event.stream_id);
+        } else if constexpr (std::is_same_v<event_type, payment_step>) {
+          at_payment(std::move(event));
         }
       },
       what);
@@ -1061,8 +1095,13 @@ void world::user_command() {
     std::advance(chosen, random_.below(who.checkouts.size()));
     send(chosen->first, order_command{chosen->second});
   } else if (roll < 60) {
-    if (auto* order_id = random_order())
-      send(*order_id, order_command{cancel_order{}});
+    if (auto* order_id = random_order()) {
+      // The order's buyer, or now and then the admin.
+      caller by{order_id->substr(0, order_id->rfind('-')), role::buyer};
+      if (random_.chance(20))
+        by = admin;
+      send(*order_id, order_command{cancel_order{by}});
+    }
   } else if (roll < 66) {
     if (auto* order_id = random_order()) {
       std::optional<int64_t> amount;
@@ -1072,7 +1111,7 @@ void world::user_command() {
       auto key = "r" + std::to_string(random_.chance(30) && refund_keys_used_ > 0
                                           ? refund_keys_used_
                                           : ++refund_keys_used_);
-      send(*order_id, order_command{refund_order{amount, key}});
+      send(*order_id, order_command{refund_order{amount, key, admin}});
     }
   } else if (roll < 84) {
     auto& listed = pick(listed_);
@@ -1090,10 +1129,12 @@ void world::user_command() {
                                           listed.product_id, listed.seller_id}});
   } else if (roll < 95) {
     if (auto* order_id = random_order())
-      send(*order_id, order_command{ship_order{pick(sellers_)}});
+      send(*order_id, order_command{
+                          ship_order{caller{pick(sellers_), role::seller}}});
   } else {
     if (auto* order_id = random_order())
-      send(*order_id, order_command{deliver_order{pick(sellers_)}});
+      send(*order_id, order_command{
+                          deliver_order{caller{pick(sellers_), role::seller}}});
   }
 }
 
@@ -1150,7 +1191,8 @@ simulation_result world::run() {
         for (auto& [id, target] : orders_)
           if (!target.state.refunds_parked.empty()) {
             schedule_in(jitter(network_latency_us_max),
-                        entity_call{id, order_command{unpark_refunds{}}, 0});
+                        entity_call{id, order_command{unpark_refunds{admin}},
+                                    0});
             unparked = true;
           }
       }

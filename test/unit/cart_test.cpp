@@ -69,6 +69,48 @@ TEST_CASE("a confirmed order takes only what it bought out of the cart") {
   CHECK(cart.lines.at("HAT").quantity == 1);
 }
 
+TEST_CASE("a cart is priced at its SKUs' prices of the moment; a SKU that "
+          "cannot be read is left out") {
+  auto cart = run({}, set_cart_item{"MUG", "product-1", 2});
+  cart = run(cart, set_cart_item{"CUP", "product-2", 1});
+  auto view = cart_entity::reply(cart, get_cart{});
+  REQUIRE(view.lines.size() == 2);
+  std::vector<expected<sku_view>> skus;
+  for (auto& line : view.lines)
+    if (line.sku == "MUG")
+      skus.emplace_back(sku_view{"product-1", "s", 0, 0, 0, 0, 350, "EUR"});
+    else
+      skus.emplace_back(make_failure(errc::not_found, "no such sku"));
+  auto priced = price_cart(view, skus);
+  REQUIRE(priced.lines.size() == 1);
+  CHECK(priced.lines[0].sku == "MUG");
+  CHECK(priced.lines[0].line_total_cents == 700);
+  CHECK(priced.subtotal_cents == 700);
+  CHECK(priced.currency == "EUR");
+  CHECK(priced.expires_at_us == view.expires_at_us);
+}
+
+TEST_CASE("a delisted SKU is not added to a cart, and a cart holds one "
+          "currency") {
+  sku_view delisted{"product-1", "s", 0, 0, 0, 0, 350, "EUR", true};
+  CHECK(cart_item_change("MUG", 1, delisted).error().code == errc::delisted);
+  auto removal = cart_item_change("MUG", 0, delisted);
+  REQUIRE(removal);
+  CHECK(removal->quantity == 0);
+  CHECK(removal->product_id == "product-1");
+  CHECK(same_cart_currency("MUG", "EUR", "EUR"));
+  CHECK(same_cart_currency("MUG", "USD", "EUR").error().code ==
+        errc::currency_mismatch);
+}
+
+TEST_CASE("a confirmed order's lines are what its clearing takes out") {
+  auto clearing = clear_cart_of("order-1", {{"MUG", "p", "s", 2, 500}});
+  CHECK(clearing.order_id == "order-1");
+  REQUIRE(clearing.bought.size() == 1);
+  CHECK(clearing.bought[0].sku == "MUG");
+  CHECK(clearing.bought[0].quantity == 2);
+}
+
 TEST_CASE("a cart remembers a bounded number of the orders that cleared it") {
   cart_state cart;
   for (size_t index = 0; index < 3 * cart_cleared_orders_max; ++index)

@@ -5,11 +5,14 @@
 
 using namespace tillroll;
 using namespace std::chrono_literals;
-using outcome = record_payment_outcome::outcome;
+using outcome = payment_outcome;
 
 namespace {
 
 const timestamp now{std::chrono::seconds{1'790'000'000}};
+const caller admin{"root", role::admin};
+const caller buyer{"buyer", role::buyer};
+const caller seller{"s", role::seller};
 
 template <class State, class Command>
 State run(State state, const Command& command, timestamp at = now) {
@@ -41,7 +44,8 @@ order_state paid() {
 
 TEST_CASE("the saga's steps follow the order's state") {
   auto order = placed();
-  CHECK(order.total_cents == 1000);
+  CHECK(order.placed.total_cents == 1000);
+  CHECK(order.phase == order_phase::reserving);
   CHECK(std::holds_alternative<reserve_lines>(*next_step(order, now)));
   order = run(order, order_command{record_reservation{}});
   CHECK(order.status == order_status::payment_pending);
@@ -63,28 +67,31 @@ TEST_CASE("the saga's steps follow the order's state") {
   order = run(order, order_command{begin_fulfillment{}});
   CHECK(order.status == order_status::fulfillment_processing);
   CHECK(checkout_settled(order));
-  order = run(order, order_command{ship_order{}});
-  order = run(order, order_command{deliver_order{}});
+  order = run(order, order_command{ship_order{seller}});
+  order = run(order, order_command{deliver_order{seller}});
   CHECK(order.status == order_status::delivered);
   CHECK(order.history.size() == 6);
 }
 
 TEST_CASE("wrong transitions are refused") {
   auto order = placed();
-  CHECK(decide(order, order_command{ship_order{}}, now).error().code ==
+  CHECK(decide(order, order_command{ship_order{admin}}, now).error().code ==
         errc::wrong_state);
-  CHECK(decide(order, order_command{deliver_order{}}, now).error().code ==
+  CHECK(decide(order, order_command{deliver_order{admin}}, now).error().code ==
         errc::wrong_state);
-  CHECK(decide(order, order_command{refund_order{}}, now).error().code ==
-        errc::wrong_state);
+  CHECK(decide(order, order_command{refund_order{{}, "", admin}}, now)
+            .error()
+            .code == errc::wrong_state);
   auto delivered = paid();
   delivered = run(delivered, order_command{record_stock_confirmed{}});
   delivered = run(delivered, order_command{begin_fulfillment{}});
-  delivered = run(delivered, order_command{ship_order{}});
-  CHECK(decide(delivered, order_command{cancel_order{}}, now).error().code ==
-        errc::wrong_state);
-  CHECK(decide(order_state{}, order_command{get_order{}}, now).error().code ==
-        errc::not_found);
+  delivered = run(delivered, order_command{ship_order{admin}});
+  CHECK(decide(delivered, order_command{cancel_order{buyer}}, now)
+            .error()
+            .code == errc::wrong_state);
+  CHECK(decide(order_state{}, order_command{get_order{admin}}, now)
+            .error()
+            .code == errc::not_found);
 }
 
 TEST_CASE("a short line cancels the order and releases what was held") {
@@ -107,15 +114,15 @@ order_state fulfilled() {
 
 TEST_CASE("refunds are bounded by what was charged") {
   auto order = fulfilled();
-  CHECK(decide(order, order_command{refund_order{1001}}, now).error().code ==
+  CHECK(decide(order, order_command{refund_order{1001, "", admin}}, now).error().code ==
         errc::invalid_argument);
-  order = run(order, order_command{refund_order{400}});
-  CHECK(decide(order, order_command{refund_order{700}}, now).error().code ==
+  order = run(order, order_command{refund_order{400, "", admin}});
+  CHECK(decide(order, order_command{refund_order{700, "", admin}}, now).error().code ==
         errc::invalid_argument);
   CHECK(std::holds_alternative<refund_payment>(*next_step(order, now)));
   order = run(order, order_command{record_refund_done{"refund-1"}});
   CHECK(order.refunded_cents == 400);
-  order = run(order, order_command{refund_order{}});
+  order = run(order, order_command{refund_order{{}, "", admin}});
   order = run(order, order_command{record_refund_done{"refund-2"}});
   CHECK(order.status == order_status::refunded);
 }
@@ -130,7 +137,7 @@ TEST_CASE("a full refund before fulfilment cancels the order and gives its "
     auto order = paid();
     if (confirmed)
       order = run(order, order_command{record_stock_confirmed{}});
-    order = run(order, order_command{refund_order{}});
+    order = run(order, order_command{refund_order{{}, "", admin}});
     CHECK(std::holds_alternative<refund_payment>(*next_step(order, now)));
     order = run(order, order_command{record_refund_done{"refund-1"}});
     CHECK(order.status == order_status::cancelled);
@@ -142,15 +149,15 @@ TEST_CASE("a full refund before fulfilment cancels the order and gives its "
     CHECK(std::holds_alternative<restore_lines>(*step));
     CHECK(line_sold(order, "SKU") == confirmed);
     order = run(order, order_command{record_stock_restored{}});
-    CHECK_FALSE(order.stock_held);
-    CHECK_FALSE(order.stock_sold);
+    CHECK(order.phase == order_phase::closed);
+    CHECK(order.sold_skus.empty());
     CHECK_FALSE(next_step(order, now));
     CHECK(checkout_settled(order));
   }
 }
 
 TEST_CASE("a part refund before fulfilment leaves the order going") {
-  auto order = run(paid(), order_command{refund_order{400}});
+  auto order = run(paid(), order_command{refund_order{400, "", admin}});
   order = run(order, order_command{record_refund_done{"refund-1"}});
   CHECK(order.status == order_status::payment_confirmed);
   CHECK(std::holds_alternative<confirm_lines>(*next_step(order, now)));
@@ -159,10 +166,10 @@ TEST_CASE("a part refund before fulfilment leaves the order going") {
 TEST_CASE("a payment in progress cannot be cancelled; a captured one refunds") {
   auto order = run(placed(), order_command{record_reservation{}});
   order = run(order, order_command{record_payment_started{}});
-  CHECK(decide(order, order_command{cancel_order{}}, now).error().code ==
+  CHECK(decide(order, order_command{cancel_order{buyer}}, now).error().code ==
         errc::conflict);
   auto charged = paid();
-  charged = run(charged, order_command{cancel_order{}});
+  charged = run(charged, order_command{cancel_order{buyer}});
   CHECK(charged.status == order_status::cancelled);
   CHECK(charged.refunds_pending.size() == 1);
   CHECK(charged.refunds_pending[0].amount_cents == 1000);
@@ -195,7 +202,7 @@ TEST_CASE("a capture and a refund each post a balanced ledger transaction") {
           payment_command{request_payment{"o", 1000, "EUR", "tok_visa"}});
   auto captured = decide(payment,
                          payment_command{record_psp_outcome{
-                             record_psp_outcome::outcome::captured, "ref", ""}},
+                             payment_outcome::captured, "ref", ""}},
                          now);
   REQUIRE(captured);
   REQUIRE(captured->size() == 2);
@@ -214,8 +221,115 @@ TEST_CASE("a capture and a refund each post a balanced ledger transaction") {
   CHECK(payment.ledger_transactions == 2);
   CHECK(decide(payment,
                payment_command{record_psp_outcome{
-                   record_psp_outcome::outcome::declined, "", "late"}},
+                   payment_outcome::declined, "", "late"}},
                now)
             .error()
             .code == errc::wrong_state);
+}
+
+namespace {
+
+/// An order of buyer "buyer" with one line of seller "s" and one of "t",
+/// its fulfilment begun.
+order_state two_sellers() {
+  auto order = run(order_state{},
+                   order_command{place_order{"buyer",
+                                             "key",
+                                             {{"SKU", "p", "s", 2, 500},
+                                              {"MUG", "q", "t", 1, 300}},
+                                             "EUR",
+                                             "tok_visa",
+                                             "{}"}});
+  order = run(order, order_command{record_reservation{}});
+  order = run(order, order_command{record_payment_started{}});
+  order = run(order,
+              order_command{record_payment_outcome{outcome::captured, "ref"}});
+  order = run(order, order_command{record_stock_confirmed{}});
+  return run(order, order_command{begin_fulfillment{}});
+}
+
+errc refusal(const order_state& order, const order_command& command) {
+  auto decided = decide(order, command, now);
+  return decided ? errc{} : decided.error().code;
+}
+
+} // namespace
+
+TEST_CASE("another buyer may neither read nor cancel an order") {
+  auto order = two_sellers();
+  caller other{"mallory", role::buyer};
+  CHECK(refusal(order, get_order{other}) == errc::forbidden);
+  CHECK(decide(order, get_order{other}, now).error().message ==
+        "not your order");
+  CHECK(refusal(order, cancel_order{other}) == errc::forbidden);
+  CHECK(refusal(order, ship_order{other}) == errc::forbidden);
+  CHECK(refusal(order, refund_order{{}, "", other}) == errc::forbidden);
+  CHECK(decide(order, get_order{buyer}, now));
+  CHECK(decide(order, cancel_order{buyer}, now));
+  // The buyer reads and cancels; fulfilment and refunds are not theirs.
+  CHECK(refusal(order, ship_order{buyer}) == errc::forbidden);
+  CHECK(refusal(order, deliver_order{buyer}) == errc::forbidden);
+  CHECK(refusal(order, refund_order{{}, "", buyer}) == errc::forbidden);
+  CHECK(refusal(order, unpark_refunds{buyer}) == errc::forbidden);
+}
+
+TEST_CASE("a seller not in the order may not act on it") {
+  auto order = two_sellers();
+  caller stranger{"u", role::seller};
+  CHECK(refusal(order, get_order{stranger}) == errc::forbidden);
+  CHECK(refusal(order, ship_order{stranger}) == errc::forbidden);
+  CHECK(refusal(order, deliver_order{stranger}) == errc::forbidden);
+  CHECK(refusal(order, cancel_order{stranger}) == errc::forbidden);
+  // A seller named like the buyer is still not the buyer who may cancel.
+  CHECK(refusal(order, cancel_order{caller{"buyer", role::seller}}) ==
+        errc::forbidden);
+}
+
+TEST_CASE("a seller in the order ships and delivers their own lines only") {
+  auto order = two_sellers();
+  // Selling in the order does not make it theirs to read or cancel.
+  CHECK(refusal(order, get_order{seller}) == errc::forbidden);
+  CHECK(refusal(order, cancel_order{seller}) == errc::forbidden);
+  CHECK(refusal(order, refund_order{{}, "", seller}) == errc::forbidden);
+  order = run(order, order_command{ship_order{seller}});
+  CHECK(order.line_status.at("SKU") == order_status::shipped);
+  CHECK(order.line_status.at("MUG") == order_status::fulfillment_processing);
+  CHECK(order.status == order_status::fulfillment_processing);
+  CHECK(refusal(order, ship_order{seller}) == errc::wrong_state);
+  order = run(order, order_command{deliver_order{seller}});
+  CHECK(order.line_status.at("SKU") == order_status::delivered);
+  CHECK(order.line_status.at("MUG") == order_status::fulfillment_processing);
+  caller other_seller{"t", role::seller};
+  order = run(order, order_command{ship_order{other_seller}});
+  CHECK(order.status == order_status::shipped);
+}
+
+TEST_CASE("the admin may do anything with any order") {
+  auto order = two_sellers();
+  CHECK(decide(order, get_order{admin}, now));
+  CHECK(decide(order, cancel_order{admin}, now));
+  CHECK(decide(order, refund_order{{}, "", admin}, now));
+  CHECK(refusal(order, unpark_refunds{admin}) == errc::wrong_state);
+  // The admin's fulfilment moves every line.
+  order = run(order, order_command{ship_order{admin}});
+  CHECK(order.status == order_status::shipped);
+  order = run(order, order_command{deliver_order{admin}});
+  CHECK(order.status == order_status::delivered);
+}
+
+TEST_CASE("one outcome type goes from the PSP through the payment to the "
+          "order") {
+  CHECK(charge_after_status(payment_outcome::unknown, true));
+  CHECK(charge_after_status(payment_outcome::failed, true));
+  CHECK_FALSE(charge_after_status(payment_outcome::captured, true));
+  CHECK_FALSE(charge_after_status(payment_outcome::unknown, false));
+  auto answered = payment_answered(payment_outcome::captured, "ref", true,
+                                   payment_check_interval);
+  auto& recorded = std::get<record_payment_outcome>(answered);
+  CHECK(recorded.result == payment_outcome::captured);
+  // With its holds ended, a charge that never was cancels the order.
+  CHECK(std::holds_alternative<record_hold_lost>(payment_answered(
+      payment_outcome::unknown, "", false, payment_check_interval)));
+  CHECK(std::holds_alternative<record_payment_outcome>(payment_answered(
+      payment_outcome::pending, "", false, payment_check_interval)));
 }
