@@ -78,7 +78,7 @@ TEST_CASE("a cart is priced at its SKUs' prices of the moment; a SKU that "
   std::vector<expected<sku_view>> skus;
   for (auto& line : view.lines)
     if (line.sku == "MUG")
-      skus.emplace_back(sku_view{"product-1", "s", 0, 0, 0, 0, 350, "EUR"});
+      skus.emplace_back(sku_view{.product_id = "product-1", .seller_id = "s", .price_cents = 350, .currency = "EUR"});
     else
       skus.emplace_back(make_failure(errc::not_found, "no such sku"));
   auto priced = price_cart(view, skus);
@@ -92,7 +92,7 @@ TEST_CASE("a cart is priced at its SKUs' prices of the moment; a SKU that "
 
 TEST_CASE("a delisted SKU is not added to a cart, and a cart holds one "
           "currency") {
-  sku_view delisted{"product-1", "s", 0, 0, 0, 0, 350, "EUR", true};
+  sku_view delisted{.product_id = "product-1", .seller_id = "s", .price_cents = 350, .currency = "EUR", .withdrawn = true};
   CHECK(cart_item_change("MUG", 1, delisted).error().code == errc::delisted);
   auto removal = cart_item_change("MUG", 0, delisted);
   REQUIRE(removal);
