@@ -3,11 +3,7 @@
 // struct. Adding a field to an event or state means adding it here.
 #pragma once
 
-#include "actors/cart/cart_state.hpp"
-#include "actors/order/order_state.hpp"
-#include "actors/payment/payment_state.hpp"
-#include "actors/product/product_state.hpp"
-#include "actors/user/user_state.hpp"
+#include "actors/entity_kinds.hpp"
 
 #include <boost/describe.hpp>
 
