@@ -4,6 +4,7 @@
 #include "actors/messages.hpp"
 #include "actors/payment/psp_actor.hpp"
 #include "app/audit.hpp"
+#include "app/node_metrics.hpp"
 #include "events/event_log.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
@@ -11,14 +12,11 @@
 #include "projections/ledger/ledger_balances.hpp"
 #include "projections/projection_runner.hpp"
 #include "projections/projection_tail.hpp"
-#include "projections/stream_counts/stream_counts.hpp"
 #include "snapshots/snapshot_store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
-
-#include <fmt/format.h>
 
 namespace tillroll {
 
@@ -50,46 +48,9 @@ std::string node::unready_reason() const {
 }
 
 std::string node::render_metrics() const {
-  std::string out;
-  auto stats = journal_->stats();
-  out += "# TYPE tillroll_journal_appends_total counter\n";
-  out += fmt::format("tillroll_journal_appends_total {}\n", stats.appends);
-  out += "# TYPE tillroll_journal_events_total counter\n";
-  out += fmt::format("tillroll_journal_events_total {}\n", stats.events);
-  out += "# TYPE tillroll_journal_batches_total counter\n";
-  out += fmt::format("tillroll_journal_batches_total {}\n", stats.batches);
-  out += "# TYPE tillroll_journal_syncs_total counter\n";
-  out += fmt::format("tillroll_journal_syncs_total {}\n", stats.syncs);
-  out += "# TYPE tillroll_journal_conflicts_total counter\n";
-  out += fmt::format("tillroll_journal_conflicts_total {}\n", stats.conflicts);
-  out += "# TYPE tillroll_journal_batch_events histogram\n";
-  journal_->batch_events().render_prometheus(out,
-                                             "tillroll_journal_batch_events");
-  out += "# TYPE tillroll_journal_fsync_seconds histogram\n";
-  journal_->write_latency().render_prometheus(out,
-                                              "tillroll_journal_fsync_seconds");
-  out += "# TYPE tillroll_projection_lag_events gauge\n";
-  for (auto& runner : runners_)
-    out +=
-        fmt::format("tillroll_projection_lag_events{{projection=\"{}\"}} {}\n",
-                    runner->name(), runner->lag_events());
-  out += "# TYPE tillroll_projection_lag_seconds gauge\n";
-  for (auto& runner : runners_)
-    out += fmt::format(
-        "tillroll_projection_lag_seconds{{projection=\"{}\"}} {:.3f}\n",
-        runner->name(), static_cast<double>(runner->lag().count()) / 1000.0);
-  out += "# TYPE tillroll_live_entities gauge\n";
-  out +=
-      fmt::format("tillroll_live_entities {}\n", context_.live_entities.load());
-  out += "# TYPE tillroll_streams gauge\n";
-  for (auto& [kind, counts] : read_models_.streams->counts())
-    out += fmt::format("tillroll_streams{{kind=\"{}\"}} {}\n", kind,
-                       counts.streams);
-  out += "# TYPE tillroll_stream_events gauge\n";
-  for (auto& [kind, counts] : read_models_.streams->counts())
-    out += fmt::format("tillroll_stream_events{{kind=\"{}\"}} {}\n", kind,
-                       counts.events);
-  return out;
+  return tillroll::render_metrics(*metrics_,
+                                  {*journal_, runners_, *read_models_.streams,
+                                   context_.live_entities.load()});
 }
 
 expected<audit_report> node::audit() const {

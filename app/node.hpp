@@ -23,6 +23,10 @@ class actor_system;
 class actor_system_config;
 } // namespace caf
 
+namespace prometheus {
+class Registry;
+} // namespace prometheus
+
 namespace tillroll {
 
 class event_log;
@@ -138,6 +142,8 @@ private:
   std::vector<std::unique_ptr<projection_runner>> runners_;
   /// Feeds every runner from one read of the global log.
   std::unique_ptr<projection_tail> projections_;
+  /// Where metrics are recorded as they happen (the HTTP routes').
+  std::shared_ptr<prometheus::Registry> metrics_;
   std::unique_ptr<class api> api_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;

@@ -21,6 +21,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <prometheus/registry.h>
+
 namespace tillroll {
 
 namespace {
@@ -48,6 +50,7 @@ expected<std::string> stored_secret(event_log& log, std::string_view name,
 expected<std::unique_ptr<node>> node::open(node_options options) {
   std::unique_ptr<node> result{new node};
   result->options_ = std::move(options);
+  result->metrics_ = std::make_shared<prometheus::Registry>();
   // Each step needs the ones before it.
   for (auto step :
        {&node::open_storage, &node::start_projections, &node::start_actors,
@@ -132,14 +135,13 @@ api_dependencies node::api_calls() {
   calls.orders = read_models_.orders;
   calls.recommend = read_models_.recommendations;
   calls.ledger = read_models_.ledger;
+  calls.metrics_registry = metrics_;
   calls.unready_reason = [this] { return unready_reason(); };
   calls.dead_reason = [this] {
     auto failed = journal_->failed();
     return failed ? failed->message : std::string{};
   };
-  calls.metrics = [this] {
-    return render_metrics() + api_->render_metrics();
-  };
+  calls.metrics = [this] { return render_metrics(); };
   calls.stream_events = [this](std::string_view stream, uint64_t from,
                                uint64_t to, size_t limit) {
     return stream_events_json(*log_, stream, from, to, limit);

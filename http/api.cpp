@@ -4,7 +4,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <fmt/format.h>
 #include <sodium.h>
 
 #include <stdexcept>
@@ -282,18 +281,24 @@ std::string hash_or_empty(std::string_view password) {
   return hash ? std::move(*hash) : std::string{};
 }
 
+std::vector<route_name> route_names(const std::vector<route>& routes) {
+  std::vector<route_name> names;
+  for (auto& each : routes)
+    names.push_back({each.method, each.pattern});
+  return names;
+}
+
 } // namespace
 
 api::impl::impl(api_dependencies dependencies, api_settings settings)
     : dependencies(std::move(dependencies)), settings(std::move(settings)),
       tokens(this->settings.token_key), routes(api_routes()),
+      metrics(*this->dependencies.metrics_registry, route_names(routes)),
       read_lane(this->settings.worker_threads, read_work_waiting_max),
       password_lane(this->settings.password_hash_threads,
                     password_work_waiting_max) {
-  for (size_t index = 0; index < routes.size(); ++index) {
-    metrics.push_back(std::make_unique<route_metrics>());
-    route_segments.push_back(segments(routes[index].pattern));
-  }
+  for (auto& each : routes)
+    route_segments.push_back(segments(each.pattern));
   openapi_document = build_openapi(routes);
   // Checked here, at start, rather than at the first sign-up.
   if (this->settings.user_id_key.size() < crypto_generichash_KEYBYTES_MIN ||
@@ -395,7 +400,7 @@ void api::handle(http_request request, http_responder respond) {
     break;
   }
   if (chosen == nullptr) {
-    self.unrouted.fetch_add(1, std::memory_order_relaxed);
+    self.metrics.record_unrouted();
     if (!allow.empty()) {
       auto response = error_response(405, "method_not_allowed", "use " + allow);
       response.headers.emplace_back("Allow", allow);
@@ -403,17 +408,13 @@ void api::handle(http_request request, http_responder respond) {
     }
     return respond(error_response(404, "not_found", "no such route"));
   }
-  auto* stats = self.metrics[chosen_index].get();
+  auto* metrics = &self.metrics;
   auto started = std::chrono::steady_clock::now();
   auto current = std::make_shared<call>();
-  current->respond = [stats, started,
+  current->respond = [metrics, chosen_index, started,
                       respond = std::move(respond)](http_response response) {
-    auto status_class = std::min<unsigned>(response.status / 100, 5);
-    stats->by_status_class[status_class].fetch_add(1,
-                                                   std::memory_order_relaxed);
-    stats->latency.record(std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - started)
-                              .count());
+    metrics->record(chosen_index, response.status,
+                    std::chrono::steady_clock::now() - started);
     respond(std::move(response));
   };
   auto query = query_parameters(request.target);
@@ -443,38 +444,6 @@ void api::handle(http_request request, http_responder respond) {
   chosen->handle(self, std::move(current));
 }
 
-std::string api::render_metrics() const {
-  std::string out;
-  out += "# TYPE tillroll_http_requests_total counter\n";
-  static constexpr const char* classes[] = {"0xx", "1xx", "2xx",
-                                            "3xx", "4xx", "5xx"};
-  auto& self = *impl_;
-  for (size_t index = 0; index < self.routes.size(); ++index) {
-    auto& route = self.routes[index];
-    for (size_t status = 1; status < 6; ++status) {
-      auto count = self.metrics[index]->by_status_class[status].load();
-      if (count == 0)
-        continue;
-      out += fmt::format("tillroll_http_requests_total{{method=\"{}\",route=\"{"
-                         "}\",status=\"{}\"}} {}\n",
-                         route.method, route.pattern, classes[status], count);
-    }
-  }
-  out += fmt::format("tillroll_http_requests_total{{method=\"\",route="
-                     "\"unmatched\",status=\"4xx\"}} {}\n",
-                     self.unrouted.load());
-  out += "# TYPE tillroll_http_request_seconds histogram\n";
-  for (size_t index = 0; index < self.routes.size(); ++index) {
-    auto& route = self.routes[index];
-    if (self.metrics[index]->latency.count() == 0)
-      continue;
-    self.metrics[index]->latency.render_prometheus(
-        out, "tillroll_http_request_seconds",
-        fmt::format("method=\"{}\",route=\"{}\"", route.method, route.pattern));
-  }
-  return out;
-}
-
 void health_route(api::impl& api, call_ptr request) {
   auto dead = api.dependencies.dead_reason ? api.dependencies.dead_reason()
                                            : std::string{};
@@ -484,9 +453,8 @@ void health_route(api::impl& api, call_ptr request) {
 }
 
 void ready_route(api::impl& api, call_ptr request) {
-  auto why = api.dependencies.unready_reason
-                 ? api.dependencies.unready_reason()
-                 : std::string{"starting"};
+  auto why = api.dependencies.unready_reason ? api.dependencies.unready_reason()
+                                             : std::string{"starting"};
   if (why.empty())
     return request->reply(200, "{\"status\":\"ready\"}");
   request->fail(errc::unavailable, why);

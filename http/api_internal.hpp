@@ -5,12 +5,12 @@
 
 #include "actors/caf_error.hpp"
 #include "actors/messages.hpp"
-#include "events/histogram.hpp"
 #include "events/time_text.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/errors.hpp"
 #include "http/request_input.hpp"
+#include "http/route_metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -99,12 +99,6 @@ struct route {
   std::vector<unsigned> errors;
 };
 
-struct route_metrics {
-  std::atomic<uint64_t> by_status_class[6] = {};
-  histogram latency{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                     0.5, 1, 2.5, 5, 10}};
-};
-
 struct api::impl {
   api_dependencies dependencies;
   api_settings settings;
@@ -112,8 +106,7 @@ struct api::impl {
   std::vector<route> routes;
   /// Each route's pattern split into segments, once.
   std::vector<std::vector<std::string_view>> route_segments;
-  std::vector<std::unique_ptr<route_metrics>> metrics;
-  std::atomic<uint64_t> unrouted{0};
+  route_metrics metrics;
   std::string openapi_document;
   /// argon2id of the configured admin password, made once at start, so
   /// the admin's sign-in costs what everyone's does and its timing tells
