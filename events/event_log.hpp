@@ -113,8 +113,9 @@ public:
   /// process when a write and an fsync race past one).
   std::optional<failure> io_failure() const;
 
+  /// For the writers that build their own batches (journal, snapshots,
+  /// projection runners, the registry's due index).
   rocksdb::ColumnFamilyHandle* family(column_family which) const;
-  rocksdb::DB& database() const { return *database_; }
   const std::filesystem::path& directory() const { return directory_; }
 
 private:
