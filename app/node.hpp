@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/entity_context.hpp"
+#include "app/read_models.hpp"
 #include "events/expected.hpp"
 #include "events/journal.hpp"
 
@@ -22,22 +23,20 @@ class actor_system;
 class actor_system_config;
 } // namespace caf
 
+namespace prometheus {
+class Registry;
+} // namespace prometheus
+
 namespace tillroll {
 
 class event_log;
 class http_server;
 class api;
+struct api_dependencies;
 struct audit_report;
 class projection_runner;
 class projection_tail;
 class snapshot_store;
-class stream_counts;
-class ledger_balances;
-class catalog;
-class search_index;
-class order_history;
-class recommendations;
-class projection;
 struct reconciliation_difference;
 struct settlement_line;
 
@@ -73,14 +72,6 @@ struct node_options {
   std::function<void(const failure&)> on_storage_failure;
 };
 
-/// The read models `rebuild` may rebuild, by name.
-std::vector<std::string_view> read_model_names();
-/// A fresh read model of that name, or null for an unknown name or one
-/// whose store cannot be opened.
-std::unique_ptr<projection>
-make_read_model(std::string_view name,
-                const std::filesystem::path& data_directory);
-
 class node {
 public:
   [[nodiscard]] static expected<std::unique_ptr<node>>
@@ -93,12 +84,12 @@ public:
   class journal& journal() {
     return *journal_;
   }
-  const ledger_balances& ledger() const { return *ledger_; }
-  const class catalog& catalog() const { return *catalog_; }
-  const search_index& search() const { return *search_; }
-  const order_history& orders() const { return *orders_; }
+  const ledger_balances& ledger() const { return *read_models_.ledger; }
+  const class catalog& catalog() const { return *read_models_.catalog; }
+  const search_index& search() const { return *read_models_.search; }
+  const order_history& orders() const { return *read_models_.orders; }
   const class recommendations& recommendations() const {
-    return *recommendations_;
+    return *read_models_.recommendations;
   }
   /// The runner of the named read model, or null.
   projection_runner* runner(std::string_view name);
@@ -129,6 +120,15 @@ public:
 private:
   node() = default;
 
+  // The steps of `open`, in order (app/node_open.cpp).
+  [[nodiscard]] expected<void> open_storage();
+  [[nodiscard]] expected<void> start_projections();
+  [[nodiscard]] expected<void> start_actors();
+  [[nodiscard]] expected<void> load_user_id_key();
+  [[nodiscard]] expected<void> start_http();
+  /// What the API reads and calls, all of it this node's.
+  api_dependencies api_calls();
+
   node_options options_;
   std::unique_ptr<event_log> log_;
   std::unique_ptr<class journal> journal_;
@@ -137,16 +137,13 @@ private:
   std::unique_ptr<caf::actor_system> system_;
   // What entity actors share; it outlives the registry.
   entity_context context_;
-  stream_counts* stream_counts_ = nullptr;
-  ledger_balances* ledger_ = nullptr;
-  class catalog* catalog_ = nullptr;
-  search_index* search_ = nullptr;
-  order_history* orders_ = nullptr;
-  class recommendations* recommendations_ = nullptr;
+  struct read_models read_models_;
   /// Every projection: the read models and the notifier.
   std::vector<std::unique_ptr<projection_runner>> runners_;
   /// Feeds every runner from one read of the global log.
   std::unique_ptr<projection_tail> projections_;
+  /// Where metrics are recorded as they happen (the HTTP routes').
+  std::shared_ptr<prometheus::Registry> metrics_;
   std::unique_ptr<class api> api_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;

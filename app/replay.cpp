@@ -1,5 +1,6 @@
 #include "app/replay.hpp"
 
+#include "actors/entity_kinds.hpp"
 #include "actors/sku/sku_json.hpp"
 #include "app/describe.hpp"
 #include "events/codec.hpp"
@@ -107,14 +108,14 @@ template <class Entity> kind_codec make_codec() {
 }
 
 const std::map<std::string, kind_codec, std::less<>>& codecs() {
-  static const std::map<std::string, kind_codec, std::less<>> table{
-      {std::string{sku_entity::kind}, make_codec<sku_entity>()},
-      {std::string{order_entity::kind}, make_codec<order_entity>()},
-      {std::string{payment_entity::kind}, make_codec<payment_entity>()},
-      {std::string{cart_entity::kind}, make_codec<cart_entity>()},
-      {std::string{product_entity::kind}, make_codec<product_entity>()},
-      {std::string{user_entity::kind}, make_codec<user_entity>()},
-  };
+  static const auto table = [] {
+    std::map<std::string, kind_codec, std::less<>> result;
+    for_each_entity_kind([&](const auto& kind) {
+      using entity = typename std::decay_t<decltype(kind)>::entity_type;
+      result.emplace(kind.name, make_codec<entity>());
+    });
+    return result;
+  }();
   return table;
 }
 

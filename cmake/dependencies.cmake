@@ -6,6 +6,11 @@ find_package(cereal CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(doctest CONFIG REQUIRED)
 find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json system)
+# Howard Hinnant's date 3.0 (libhowardhinnant-date-dev): ISO time text.
+find_package(date CONFIG REQUIRED)
+# prometheus-cpp 1.0 (prometheus-cpp-dev): /metrics; only its core library
+# is linked (the node serves /metrics itself, not with its pull server).
+find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

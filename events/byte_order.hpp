@@ -1,38 +1,37 @@
 // Fixed-width integer encoding for records and keys. Keys are big-endian so
 // that RocksDB's bytewise order is numeric order; record fields are
-// little-endian, fixed by this file and not by the host.
+// little-endian whatever the host: Boost.Endian's loads and stores, which
+// compile to one move (and a byte swap where needed).
 #pragma once
 
+#include <boost/endian/conversion.hpp>
+
+#include <cassert>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace tillroll {
 
 inline void append_big_endian(std::string& out, uint64_t value) {
-  char bytes[8];
-  for (int index = 7; index >= 0; --index) {
-    bytes[index] = static_cast<char>(value & 0xFFu);
-    value >>= 8;
-  }
-  out.append(bytes, 8);
+  unsigned char bytes[8];
+  boost::endian::store_big_u64(bytes, value);
+  out.append(reinterpret_cast<const char*>(bytes), sizeof(bytes));
 }
 
+/// The first 8 bytes of `bytes`, which has at least 8.
 inline uint64_t read_big_endian(std::string_view bytes) {
-  uint64_t value = 0;
-  for (size_t index = 0; index < 8; ++index)
-    value = (value << 8) | static_cast<unsigned char>(bytes[index]);
-  return value;
+  assert(bytes.size() >= 8);
+  return boost::endian::load_big_u64(
+      reinterpret_cast<const unsigned char*>(bytes.data()));
 }
 
 template <class Integer>
 void append_little_endian(std::string& out, Integer value) {
-  auto bits = static_cast<std::make_unsigned_t<Integer>>(value);
-  for (size_t index = 0; index < sizeof(Integer); ++index) {
-    out.push_back(static_cast<char>(bits & 0xFFu));
-    bits = static_cast<decltype(bits)>(bits >> 4 >> 4);
-  }
+  unsigned char bytes[sizeof(Integer)];
+  boost::endian::endian_store<Integer, sizeof(Integer),
+                              boost::endian::order::little>(bytes, value);
+  out.append(reinterpret_cast<const char*>(bytes), sizeof(bytes));
 }
 
 /// Reads fields front to back; any read past the end marks the reader bad
@@ -47,12 +46,11 @@ public:
       rest_ = {};
       return 0;
     }
-    std::make_unsigned_t<Integer> bits = 0;
-    for (size_t index = sizeof(Integer); index-- > 0;)
-      bits = static_cast<decltype(bits)>(
-          (bits << 4 << 4) | static_cast<unsigned char>(rest_[index]));
+    auto value = boost::endian::endian_load<Integer, sizeof(Integer),
+                                            boost::endian::order::little>(
+        reinterpret_cast<const unsigned char*>(rest_.data()));
     rest_.remove_prefix(sizeof(Integer));
-    return static_cast<Integer>(bits);
+    return value;
   }
 
   std::string_view read_bytes(size_t size) {

@@ -279,6 +279,16 @@ expected<void> event_log::write(rocksdb::WriteBatch& batch, bool sync,
   return written;
 }
 
+expected<void> event_log::put(column_family which, std::string_view key,
+                              std::string_view value, bool sync) {
+  // The journal alone writes events and their global order.
+  assert(which != column_family::events && which != column_family::global);
+  rocksdb::WriteBatch batch;
+  batch.Put(family(which), rocksdb::Slice{key.data(), key.size()},
+            rocksdb::Slice{value.data(), value.size()});
+  return write(batch, sync);
+}
+
 expected<void> event_log::sync_wal() {
   std::lock_guard guard{io_mutex_};
   if (io_failed_)

@@ -98,6 +98,12 @@ public:
   [[nodiscard]] expected<void> write(rocksdb::WriteBatch& batch, bool sync,
                                      bool disable_wal = false);
 
+  /// Writes one key outside the journal's families (metadata: the node's
+  /// secrets, the simulated PSP's books); `sync` makes it durable before
+  /// returning. Callers need no RocksDB type for it.
+  [[nodiscard]] expected<void> put(column_family family, std::string_view key,
+                                   std::string_view value, bool sync);
+
   /// Forces the write-ahead log to disk (the `batch` durability mode).
   [[nodiscard]] expected<void> sync_wal();
 
@@ -107,8 +113,9 @@ public:
   /// process when a write and an fsync race past one).
   std::optional<failure> io_failure() const;
 
+  /// For the writers that build their own batches (journal, snapshots,
+  /// projection runners, the registry's due index).
   rocksdb::ColumnFamilyHandle* family(column_family which) const;
-  rocksdb::DB& database() const { return *database_; }
   const std::filesystem::path& directory() const { return directory_; }
 
 private:

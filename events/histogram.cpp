@@ -1,7 +1,6 @@
 #include "events/histogram.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace tillroll {
 
@@ -32,30 +31,6 @@ std::vector<uint64_t> histogram::bucket_counts() const {
   for (size_t index = 0; index < result.size(); ++index)
     result[index] = buckets_[index].load(std::memory_order_relaxed);
   return result;
-}
-
-void histogram::render_prometheus(std::string& out, std::string_view name,
-                                  std::string_view labels) const {
-  auto counts = bucket_counts();
-  std::string separator = labels.empty() ? "" : ",";
-  uint64_t cumulative = 0;
-  char number[64];
-  for (size_t index = 0; index < counts.size(); ++index) {
-    cumulative += counts[index];
-    if (index < upper_bounds_.size())
-      std::snprintf(number, sizeof(number), "%g", upper_bounds_[index]);
-    else
-      std::snprintf(number, sizeof(number), "+Inf");
-    out.append(name).append("_bucket{").append(labels).append(separator);
-    out.append("le=\"").append(number).append("\"} ");
-    out.append(std::to_string(cumulative)).append("\n");
-  }
-  std::string braces = labels.empty() ? "" : "{" + std::string{labels} + "}";
-  std::snprintf(number, sizeof(number), "%.6f", sum());
-  out.append(name).append("_sum").append(braces).append(" ").append(number);
-  out.append("\n");
-  out.append(name).append("_count").append(braces).append(" ");
-  out.append(std::to_string(count())).append("\n");
 }
 
 } // namespace tillroll

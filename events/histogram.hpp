@@ -1,12 +1,13 @@
-// A fixed-bucket histogram safe to record from any thread, rendered as a
-// Prometheus histogram. Buckets are fixed at construction: bounded memory.
+// A fixed-bucket histogram safe to record from any thread without a lock:
+// the journal records every batch and fsync in one (prometheus-cpp's
+// Histogram takes a mutex per observation), and app/node_metrics.cpp
+// hands its counts to prometheus-cpp at each scrape. Buckets are fixed at
+// construction: bounded memory.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <string>
-#include <string_view>
 #include <vector>
 
 namespace tillroll {
@@ -25,11 +26,6 @@ public:
   /// Counts per bucket, not cumulative; the last is the +Inf bucket.
   std::vector<uint64_t> bucket_counts() const;
   const std::vector<double>& upper_bounds() const { return upper_bounds_; }
-
-  /// Appends `name_bucket{le=..}`, `name_sum` and `name_count` lines;
-  /// `labels` is either empty or `key="value",...` without braces.
-  void render_prometheus(std::string& out, std::string_view name,
-                         std::string_view labels = {}) const;
 
 private:
   std::vector<double> upper_bounds_;

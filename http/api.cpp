@@ -4,7 +4,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <fmt/format.h>
 #include <sodium.h>
 
 #include <stdexcept>
@@ -70,8 +69,7 @@ struct api::impl {
   std::vector<route> routes;
   /// Each route's pattern split into segments, once.
   std::vector<std::vector<std::string_view>> route_segments;
-  std::vector<std::unique_ptr<route_metrics>> metrics;
-  std::atomic<uint64_t> unrouted{0};
+  std::unique_ptr<route_metrics> metrics;
 
   impl(api_dependencies dependencies, api_settings settings);
 };
@@ -105,6 +103,13 @@ std::vector<route> all_routes(const route_sources& sources) {
   return routes;
 }
 
+std::vector<route_name> route_names(const std::vector<route>& routes) {
+  std::vector<route_name> names;
+  for (auto& each : routes)
+    names.push_back({each.method, each.pattern});
+  return names;
+}
+
 } // namespace
 
 api::impl::impl(api_dependencies dependencies, api_settings settings)
@@ -126,10 +131,10 @@ api::impl::impl(api_dependencies dependencies, api_settings settings)
   sodium_memzero(this->settings.admin_password.data(),
                  this->settings.admin_password.size());
   this->settings.admin_password.clear();
-  for (size_t index = 0; index < routes.size(); ++index) {
-    metrics.push_back(std::make_unique<route_metrics>());
-    route_segments.push_back(segments(routes[index].pattern));
-  }
+  metrics = std::make_unique<route_metrics>(
+      *this->dependencies.metrics_registry, route_names(routes));
+  for (auto& each : routes)
+    route_segments.push_back(segments(each.pattern));
 }
 
 api::api(api_dependencies dependencies, api_settings settings)
@@ -220,7 +225,7 @@ void api::handle(http_request request, http_responder respond) {
     break;
   }
   if (chosen == nullptr) {
-    self.unrouted.fetch_add(1, std::memory_order_relaxed);
+    self.metrics->record_unrouted();
     if (!allow.empty()) {
       auto response = error_response(405, "method_not_allowed", "use " + allow);
       response.headers.emplace_back("Allow", allow);
@@ -228,17 +233,13 @@ void api::handle(http_request request, http_responder respond) {
     }
     return respond(error_response(404, "not_found", "no such route"));
   }
-  auto* stats = self.metrics[chosen_index].get();
+  auto* metrics = self.metrics.get();
   auto started = std::chrono::steady_clock::now();
   auto current = std::make_shared<call>();
-  current->respond = [stats, started,
+  current->respond = [metrics, chosen_index, started,
                       respond = std::move(respond)](http_response response) {
-    auto status_class = std::min<unsigned>(response.status / 100, 5);
-    stats->by_status_class[status_class].fetch_add(1,
-                                                   std::memory_order_relaxed);
-    stats->latency.record(std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - started)
-                              .count());
+    metrics->record(chosen_index, response.status,
+                    std::chrono::steady_clock::now() - started);
     respond(std::move(response));
   };
   auto query = query_parameters(request.target);
@@ -269,36 +270,6 @@ void api::handle(http_request request, http_responder respond) {
   chosen->handle(std::move(current));
 }
 
-std::string api::render_metrics() const {
-  std::string out;
-  out += "# TYPE tillroll_http_requests_total counter\n";
-  static constexpr const char* classes[] = {"0xx", "1xx", "2xx",
-                                            "3xx", "4xx", "5xx"};
-  auto& self = *impl_;
-  for (size_t index = 0; index < self.routes.size(); ++index) {
-    auto& route = self.routes[index];
-    for (size_t status = 1; status < 6; ++status) {
-      auto count = self.metrics[index]->by_status_class[status].load();
-      if (count == 0)
-        continue;
-      out += fmt::format("tillroll_http_requests_total{{method=\"{}\",route=\"{"
-                         "}\",status=\"{}\"}} {}\n",
-                         route.method, route.pattern, classes[status], count);
-    }
-  }
-  out += fmt::format("tillroll_http_requests_total{{method=\"\",route="
-                     "\"unmatched\",status=\"4xx\"}} {}\n",
-                     self.unrouted.load());
-  out += "# TYPE tillroll_http_request_seconds histogram\n";
-  for (size_t index = 0; index < self.routes.size(); ++index) {
-    auto& route = self.routes[index];
-    if (self.metrics[index]->latency.count() == 0)
-      continue;
-    self.metrics[index]->latency.render_prometheus(
-        out, "tillroll_http_request_seconds",
-        fmt::format("method=\"{}\",route=\"{}\"", route.method, route.pattern));
-  }
-  return out;
 }
 
 } // namespace tillroll

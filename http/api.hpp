@@ -20,6 +20,10 @@
 #include <string_view>
 #include <vector>
 
+namespace prometheus {
+class Registry;
+} // namespace prometheus
+
 namespace tillroll {
 
 class catalog;
@@ -65,7 +69,9 @@ struct api_dependencies {
   /// Why the node is not alive (the log failed and it is stopping); empty
   /// when it is.
   std::function<std::string()> dead_reason;
-  /// The node's own metrics in Prometheus text.
+  /// Where the API records its requests and their latency (required).
+  std::shared_ptr<prometheus::Registry> metrics_registry;
+  /// Every metric of the node, Prometheus text, for GET /metrics.
   std::function<std::string()> metrics;
   std::function<expected<std::string>(std::string_view stream,
                                       uint64_t from_sequence,
@@ -90,8 +96,6 @@ public:
   api& operator=(const api&) = delete;
 
   void handle(http_request request, http_responder respond);
-  /// Request counts and latencies per route, Prometheus text.
-  std::string render_metrics() const;
 
   struct impl;
 

@@ -6,12 +6,12 @@
 #include "actors/caf_error.hpp"
 #include "actors/caller.hpp"
 #include "actors/messages.hpp"
-#include "events/histogram.hpp"
 #include "events/time_text.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/errors.hpp"
 #include "http/request_input.hpp"
+#include "http/route_metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -98,12 +98,6 @@ struct route {
   std::string_view summary;
   /// The error statuses it documents, besides 401/403 from `who`.
   std::vector<unsigned> errors;
-};
-
-struct route_metrics {
-  std::atomic<uint64_t> by_status_class[6] = {};
-  histogram latency{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                     0.5, 1, 2.5, 5, 10}};
 };
 
 inline constexpr std::chrono::milliseconds entity_timeout{

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tillroll {
@@ -89,7 +90,15 @@ private:
     bool refuses_refunds = false;
     std::string reference;
     uint32_t captures = 0;
+
+    template <class Archive> void serialize(Archive& archive) {
+      archive(status, currency, captured_cents, refunded_cents, attempts,
+              refund_ids, refuses_refunds, reference, captures);
+    }
   };
+  /// An account as stored: events/codec.hpp's cereal archive.
+  static std::string encode(const account& books);
+  [[nodiscard]] static expected<account> decode(std::string_view stored);
   expected<std::optional<account>> load(const std::string& key);
   bool store(const std::string& key, const account& books);
 

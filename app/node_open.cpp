@@ -1,0 +1,199 @@
+// node::open, step by step: the log and the journal, the projections, the
+// actors, the node's secrets, the HTTP server. A failed step returns its
+// failure; the node's destructor stops what the earlier steps started.
+#include "actors/entity_kinds.hpp"
+#include "actors/order/checkout.hpp"
+#include "actors/payment/psp_actor.hpp"
+#include "actors/system_config.hpp"
+#include "app/audit.hpp"
+#include "app/node.hpp"
+#include "app/replay.hpp"
+#include "events/event_log.hpp"
+#include "http/api.hpp"
+#include "http/auth.hpp"
+#include "http/server.hpp"
+#include "projections/ledger/ledger_balances.hpp"
+#include "projections/notifications/order_notifier.hpp"
+#include "projections/projection_runner.hpp"
+#include "projections/projection_tail.hpp"
+#include "snapshots/snapshot_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <prometheus/registry.h>
+
+namespace tillroll {
+
+namespace {
+
+/// A secret made once and kept in the log's metadata under `name`, so
+/// what it signs or derives outlives a restart: the key that signs session
+/// tokens, and the one that derives user ids from emails.
+expected<std::string> stored_secret(event_log& log, std::string_view name,
+                                    std::string (*make)()) {
+  auto stored = log.get(column_family::metadata, name);
+  if (!stored)
+    return std::move(stored).error();
+  if (*stored)
+    return std::move(**stored);
+  initialize_crypto();
+  auto key = make();
+  if (auto written = log.put(column_family::metadata, name, key, true);
+      !written)
+    return std::move(written).error();
+  return key;
+}
+
+} // namespace
+
+expected<std::unique_ptr<node>> node::open(node_options options) {
+  std::unique_ptr<node> result{new node};
+  result->options_ = std::move(options);
+  result->metrics_ = std::make_shared<prometheus::Registry>();
+  // Each step needs the ones before it.
+  for (auto step :
+       {&node::open_storage, &node::start_projections, &node::start_actors,
+        &node::load_user_id_key, &node::start_http})
+    if (auto done = (result.get()->*step)(); !done)
+      return std::move(done).error();
+  return result;
+}
+
+expected<void> node::open_storage() {
+  event_log_options log_options;
+  log_options.directory = options_.data_directory;
+  log_options.env = options_.storage_env;
+  auto log = event_log::open(log_options);
+  if (!log)
+    return std::move(log).error();
+  log_ = std::move(*log);
+  auto journal_settings = options_.journal;
+  journal_settings.on_failure = options_.on_storage_failure;
+  journal_ = std::make_unique<class journal>(*log_, journal_settings);
+  if (auto started = journal_->start(); !started)
+    return started;
+  snapshots_ = std::make_unique<snapshot_store>(*log_);
+  return {};
+}
+
+expected<void> node::start_projections() {
+  auto models = open_read_models(options_.data_directory, read_models_);
+  if (!models)
+    return std::move(models).error();
+  models->push_back(
+      std::make_unique<order_notifier>(std::make_shared<file_notification_sink>(
+          options_.data_directory / "notifications.jsonl")));
+  std::vector<projection_runner*> tailed;
+  for (auto& model : *models) {
+    auto runner = std::make_unique<projection_runner>(*log_, journal_.get(),
+                                                      std::move(model));
+    if (auto loaded = runner->load(); !loaded)
+      return loaded;
+    tailed.push_back(runner.get());
+    runners_.push_back(std::move(runner));
+  }
+  projections_ =
+      std::make_unique<projection_tail>(*log_, *journal_, std::move(tailed));
+  projections_->start();
+  return {};
+}
+
+expected<void> node::start_actors() {
+  config_ = std::make_unique<caf::actor_system_config>();
+  configure_actor_system(*config_, options_.scheduler_threads);
+  system_ = std::make_unique<caf::actor_system>(*config_);
+  context_.log = log_.get();
+  context_.journal = journal_.get();
+  context_.snapshots = snapshots_.get();
+  context_.settings = options_.entities;
+  context_.saga = options_.saga;
+  context_.psp = spawn_psp(*system_, std::make_shared<simulated_psp>(*log_),
+                           psp_settings{options_.psp_latency});
+  auto kinds = std::make_shared<entity_kinds>();
+  for_each_entity_kind([&](const auto& kind) { kind.add_spawner(*kinds); });
+  spawn_entity_registry(*system_, &context_, std::move(kinds));
+  checkout_ = spawn_checkout(*system_, &context_);
+  return {};
+}
+
+expected<void> node::load_user_id_key() {
+  auto key = stored_secret(*log_, "auth/user_id_key", random_user_id_key);
+  if (!key)
+    return std::move(key).error();
+  user_id_key_ = std::move(*key);
+  return {};
+}
+
+api_dependencies node::api_calls() {
+  api_dependencies calls;
+  calls.system = system_.get();
+  calls.registry = context_.registry;
+  calls.checkout = checkout_;
+  calls.products = read_models_.catalog;
+  calls.search = read_models_.search;
+  calls.orders = read_models_.orders;
+  calls.recommend = read_models_.recommendations;
+  calls.ledger = read_models_.ledger;
+  calls.metrics_registry = metrics_;
+  calls.unready_reason = [this] { return unready_reason(); };
+  calls.dead_reason = [this] {
+    auto failed = journal_->failed();
+    return failed ? failed->message : std::string{};
+  };
+  calls.metrics = [this] { return render_metrics(); };
+  calls.stream_events = [this](std::string_view stream, uint64_t from,
+                               uint64_t to, size_t limit) {
+    return stream_events_json(*log_, stream, from, to, limit);
+  };
+  calls.stream_state = [this](std::string_view stream,
+                              std::optional<uint64_t> at_sequence,
+                              std::optional<timestamp> at_time) {
+    return stream_state_json(
+        *log_, stream,
+        replay_bounds{at_sequence.value_or(UINT64_MAX), at_time});
+  };
+  calls.audit = [this]() -> expected<std::string> {
+    auto report = audit();
+    if (!report)
+      return std::move(report).error();
+    return report->to_json();
+  };
+  calls.reconcile = [this] { return reconcile(); };
+  calls.psp_charges = [this] { return psp_charges(); };
+  return calls;
+}
+
+expected<void> node::start_http() {
+  if (!options_.serve_http)
+    return {};
+  auto key = stored_secret(*log_, "auth/token_key", random_token_key);
+  if (!key)
+    return std::move(key).error();
+  api_settings settings;
+  settings.admin_email = options_.admin_email;
+  settings.admin_password = options_.admin_password;
+  settings.token_key = std::move(*key);
+  settings.user_id_key = user_id_key_;
+  settings.checkout_wait = options_.checkout_wait;
+  api_ = std::make_unique<class api>(api_calls(), std::move(settings));
+  http_server_options http_options;
+  http_options.host = options_.listen_host;
+  http_options.port = options_.listen_port;
+  http_options.connections_max = options_.connections_max;
+  http_options.connections_per_address_max =
+      options_.connections_per_address_max;
+  http_options.header_timeout = options_.header_timeout;
+  auto* routes = api_.get();
+  http_ = std::make_unique<http_server>(
+      http_options, [routes](http_request request, http_responder respond) {
+        routes->handle(std::move(request), std::move(respond));
+      });
+  auto port = http_->start();
+  if (!port)
+    return std::move(port).error();
+  http_port_ = *port;
+  return {};
+}
+
+} // namespace tillroll
