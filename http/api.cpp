@@ -270,6 +270,4 @@ void api::handle(http_request request, http_responder respond) {
   chosen->handle(std::move(current));
 }
 
-}
-
 } // namespace tillroll
