@@ -175,9 +175,7 @@ std::vector<route> admin_routes(const route_sources& sources) {
       sources.read_lane, *from.ledger, from.stream_events, from.stream_state,
       from.audit, from.reconcile, from.psp_charges, from.unready_reason,
       from.dead_reason, from.metrics});
-  auto on = [&context](void (*handle)(const admin_context&, call_ptr)) {
-    return bound<admin_context>(context, handle);
-  };
+  auto on = binder(context);
   return {
       {"GET",
        "/v1/admin/streams/{stream}/events",

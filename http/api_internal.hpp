@@ -156,6 +156,15 @@ route_handler bound(std::shared_ptr<const Context> context,
   };
 }
 
+/// `bound` for each handler of one context: `auto on = binder(context);`
+/// then `on(handler)` in the route table.
+template <class Context>
+auto binder(std::shared_ptr<const Context> context) {
+  return [context](void (*handle)(const Context&, call_ptr)) {
+    return bound<Context>(context, handle);
+  };
+}
+
 /// What the resource files build their contexts from: each takes only
 /// what its own routes need.
 struct route_sources {

@@ -91,9 +91,7 @@ std::vector<route> cart_routes(const route_sources& sources) {
   auto& from = sources.dependencies;
   auto context = std::make_shared<const cart_context>(
       cart_context{sources.actors, from.checkout, *from.products});
-  auto on = [&context](void (*handle)(const cart_context&, call_ptr)) {
-    return bound<cart_context>(context, handle);
-  };
+  auto on = binder(context);
   return {{"GET", "/v1/cart", access::buyer, on(read_cart_route),
            "The caller's cart", {}},
           {"PUT",

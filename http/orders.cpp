@@ -227,9 +227,7 @@ void retry_refunds_route(const order_context& context, call_ptr request) {
 std::vector<route> order_routes(const route_sources& sources) {
   auto context = std::make_shared<const order_context>(
       order_context{sources.actors, *sources.dependencies.orders});
-  auto on = [&context](void (*handle)(const order_context&, call_ptr)) {
-    return bound<order_context>(context, handle);
-  };
+  auto on = binder(context);
   return {
       {"GET",
        "/v1/orders",

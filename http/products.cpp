@@ -342,9 +342,7 @@ std::vector<route> product_routes(const route_sources& sources) {
   auto& from = sources.dependencies;
   auto context = std::make_shared<const product_context>(product_context{
       sources.actors, *from.products, *from.orders, *from.recommend});
-  auto on = [&context](void (*handle)(const product_context&, call_ptr)) {
-    return bound<product_context>(context, handle);
-  };
+  auto on = binder(context);
   return {
       {"POST",
        "/v1/products",
