@@ -317,10 +317,10 @@ integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
 
 expected<size_t>
 limit_parameter(const std::map<std::string, std::string, std::less<>>& query) {
-  auto limit = integer_parameter(query, "limit", 1, page_size_max);
+  auto limit = integer_parameter(query, "limit", 1, list_limit_max);
   if (!limit)
     return std::move(limit).error();
-  return static_cast<size_t>(limit->value_or(page_size_default));
+  return static_cast<size_t>(limit->value_or(list_limit_default));
 }
 
 expected<std::optional<bool>>

@@ -5,6 +5,7 @@
 
 #include "events/expected.hpp"
 #include "http/server.hpp"
+#include "projections/cursor.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -89,12 +90,7 @@ text_parameter(const std::map<std::string, std::string, std::less<>>& query,
 [[nodiscard]] expected<std::optional<int64_t>>
 integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
                   std::string_view name, int64_t low, int64_t high);
-/// A page's length when `limit` is absent.
-inline constexpr size_t page_size_default = 20;
-/// Most items of one page of any list.
-inline constexpr size_t page_size_max = 100;
-
-/// `limit`: default `page_size_default`, at most `page_size_max`.
+/// `limit`: default `list_limit_default`, at most `list_limit_max`.
 [[nodiscard]] expected<size_t>
 limit_parameter(const std::map<std::string, std::string, std::less<>>& query);
 /// A query parameter naming one of `choices` (a sort order, a status);

@@ -21,6 +21,11 @@ std::string encode_cursor(int64_t key, std::string_view id);
 std::optional<std::pair<int64_t, std::string>>
 decode_cursor(std::string_view cursor);
 
+/// A page's length when the client names none.
+inline constexpr size_t list_limit_default = 20;
+/// Most items of one page of any list: browse, search, orders, ledger.
+inline constexpr size_t list_limit_max = 100;
+
 using sort_entry = std::pair<int64_t, std::string>;
 
 /// One page of a list and where the next begins (nothing at the end).

@@ -4,6 +4,7 @@
 #include "events/event_log.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace tillroll {
 
@@ -11,11 +12,14 @@ namespace {
 
 constexpr std::string_view books_prefix = "psp/";
 
-// Books are cereal's portable binary after this tag. The text books of
-// earlier builds start with a letter and fail the check, so a log from
-// before cereal is refused key by key (the PSP answers pending) rather
-// than misread.
+// Books are cereal's portable binary after this tag. Earlier releases
+// wrote them as text, which starts with the status's letter; that is
+// still read (and written back in this format at the next change), so a
+// charge or refund made before an upgrade is never forgotten.
 constexpr uint16_t books_format = 1;
+/// Most refund ids text books are read with: a PSP account past it is
+/// not one this PSP wrote.
+constexpr size_t books_text_refunds_max = 100'000;
 
 std::string books_key(const std::string& key) {
   return std::string{books_prefix} + key;
@@ -32,7 +36,41 @@ std::string simulated_psp::encode(const account& books) {
 }
 
 expected<simulated_psp::account>
+simulated_psp::decode_text(std::string_view stored) {
+  std::istringstream fields{std::string{stored}};
+  account books;
+  size_t refunds = 0;
+  if (!(fields >> books.status >> books.currency >> books.captured_cents >>
+        books.refunded_cents >> books.attempts >> refunds) ||
+      refunds > books_text_refunds_max)
+    return make_failure(errc::corrupt_record,
+                        "the PSP's text books do not parse");
+  for (size_t index = 0; index < refunds; ++index) {
+    std::string id;
+    if (!(fields >> id))
+      return make_failure(errc::corrupt_record,
+                          "the PSP's text books lack a refund id");
+    books.refund_ids.push_back(std::move(id));
+  }
+  // Books written before refunds could be refused have no such field,
+  // nor the reference and capture count, added later still.
+  int refuses = 0;
+  if (fields >> refuses)
+    books.refuses_refunds = refuses != 0;
+  if (fields >> books.reference >> books.captures) {
+    if (books.reference == "-")
+      books.reference.clear();
+  } else {
+    books.reference.clear();
+    books.captures = books.status == "captured" ? 1 : 0;
+  }
+  return books;
+}
+
+expected<simulated_psp::account>
 simulated_psp::decode(std::string_view stored) {
+  if (!stored.empty() && stored.front() >= 'a' && stored.front() <= 'z')
+    return decode_text(stored);
   auto decoded = decode_payload<std::pair<uint16_t, account>>(stored);
   if (!decoded)
     return std::move(decoded).error();

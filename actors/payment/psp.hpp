@@ -99,6 +99,8 @@ private:
   /// An account as stored: events/codec.hpp's cereal archive.
   static std::string encode(const account& books);
   [[nodiscard]] static expected<account> decode(std::string_view stored);
+  /// The text books of the releases before cereal.
+  [[nodiscard]] static expected<account> decode_text(std::string_view stored);
   expected<std::optional<account>> load(const std::string& key);
   bool store(const std::string& key, const account& books);
 

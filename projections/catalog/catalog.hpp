@@ -32,8 +32,6 @@ render_product(const product_record& product,
 
 enum class browse_order { newest, price_ascending, price_descending, rating };
 
-inline constexpr size_t list_limit_default = 20;
-inline constexpr size_t list_limit_max = 100;
 
 struct browse_query {
   std::optional<std::string> category;

@@ -228,6 +228,38 @@ TEST_CASE("the ledger balances per account and reconciles with the PSP") {
   CHECK((*differences)[0].kind == "missing_in_ledger");
 }
 
+TEST_CASE("the PSP reads the books an earlier release wrote as text, and "
+          "refunds against them") {
+  test::temp_directory directory;
+  test::node_fixture fixture{directory.path()};
+  auto& log = fixture.running->log();
+  // As the text books were written: status, currency, captured, refunded,
+  // attempts, refund count and ids, refuses refunds, reference, captures.
+  REQUIRE(log.put(column_family::metadata, "psp/old-1",
+                  "captured USD 30098 0 1 0 0 order-old 1", false));
+  // Older still: without refusals, reference and capture count.
+  REQUIRE(log.put(column_family::metadata, "psp/older-1",
+                  "captured EUR 500 100 2 1 refund-a", false));
+  simulated_psp books{log};
+  auto status = books.status("old-1");
+  CHECK(status.status == payment_outcome::captured);
+  CHECK(status.reference == "sim_old-1");
+  auto refund = books.refund("old-1", "refund-1", 100);
+  CHECK(refund.status == payment_outcome::captured);
+  std::map<std::string, settlement_line> report;
+  for (auto& line : books.settlement_report())
+    report[line.key] = line;
+  REQUIRE(report.contains("old-1"));
+  CHECK(report["old-1"].captured_cents == 30098);
+  CHECK(report["old-1"].refunded_cents == 100);
+  CHECK(report["old-1"].reference == "order-old");
+  CHECK(report["old-1"].captures == 1);
+  REQUIRE(report.contains("older-1"));
+  CHECK(report["older-1"].refunded_cents == 100);
+  CHECK(report["older-1"].attempts == 2);
+  CHECK(report["older-1"].captures == 1);
+}
+
 TEST_CASE("every status change of an order is notified to the buyer") {
   test::temp_directory directory;
   test::node_fixture fixture{directory.path()};
