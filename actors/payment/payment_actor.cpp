@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace tillroll {
 
@@ -117,21 +118,30 @@ struct psp_steps {
   using step = std::function<void(std::function<void()> release)>;
   bool busy = false;
   std::deque<step> waiting;
+  /// A retire that came while a step was out, taken once none is.
+  bool retire_deferred = false;
 };
 
-void run_step(const std::shared_ptr<psp_steps>& steps, psp_steps::step work) {
+/// While a step is out the payment neither passivates nor retires: the
+/// order waits for the answer, which an actor that quit would never send.
+void run_step(payment_self* self, const std::shared_ptr<psp_steps>& steps,
+              psp_steps::step work) {
   if (steps->busy) {
     steps->waiting.push_back(std::move(work));
     return;
   }
   steps->busy = true;
-  work([steps] {
+  self->state.step_in_flight = true;
+  work([self, steps] {
     steps->busy = false;
-    if (steps->waiting.empty())
-      return;
-    auto next = std::move(steps->waiting.front());
-    steps->waiting.pop_front();
-    run_step(steps, std::move(next));
+    if (!steps->waiting.empty()) {
+      auto next = std::move(steps->waiting.front());
+      steps->waiting.pop_front();
+      return run_step(self, steps, std::move(next));
+    }
+    self->state.step_in_flight = false;
+    if (std::exchange(steps->retire_deferred, false))
+      self->send(self, retire_atom::value);
   });
 }
 
@@ -143,7 +153,7 @@ void queue_step(payment_self* self, const std::shared_ptr<psp_steps>& steps,
   if (steps->waiting.size() >= payment_steps_waiting_max)
     return promise.deliver(to_caf_error(make_failure(
         errc::overloaded, "too many PSP steps wait on this payment", true)));
-  run_step(steps, [self, promise, request = std::move(request),
+  run_step(self, steps, [self, promise, request = std::move(request),
                    take](std::function<void()> release) mutable {
     take(self, request,
          [promise, release](expected<psp_answer> answered) mutable {
@@ -166,6 +176,14 @@ caf::behavior payment_actor(payment_self* self, entity_context* context,
       },
       [=](refund_request& asked) {
         queue_step(self, steps, std::move(asked), take_refund);
+      },
+      [=](retire_atom) {
+        if (steps->busy) {
+          steps->retire_deferred = true;
+          return;
+        }
+        self->state.retiring = true;
+        detail::maybe_retire<payment_entity>(self);
       },
   }
       .or_else(entity);
