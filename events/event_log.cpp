@@ -276,6 +276,7 @@ expected<void> event_log::write(rocksdb::WriteBatch& batch, bool sync,
   auto written = from_status(database_->Write(write_options, &batch));
   if (!written && !written.error().retryable)
     io_failed_ = written.error();
+    io_failed_flag_.store(true, std::memory_order_release);
   return written;
 }
 
@@ -296,10 +297,15 @@ expected<void> event_log::sync_wal() {
   auto synced = from_status(database_->SyncWAL());
   if (!synced && !synced.error().retryable)
     io_failed_ = synced.error();
+    io_failed_flag_.store(true, std::memory_order_release);
   return synced;
 }
 
 std::optional<failure> event_log::io_failure() const {
+  // Asked on every routed command: the mutex is held through each fsync,
+  // so only a log that has failed takes it.
+  if (!io_failed_flag_.load(std::memory_order_acquire))
+    return std::nullopt;
   std::lock_guard guard{io_mutex_};
   return io_failed_;
 }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -130,6 +131,8 @@ private:
   // after another has failed.
   mutable std::mutex io_mutex_;
   std::optional<failure> io_failed_;
+  /// Set once `io_failed_` is, read without the mutex.
+  std::atomic<bool> io_failed_flag_{false};
 };
 
 } // namespace tillroll
