@@ -116,6 +116,18 @@ double measure(int buyers, std::chrono::seconds duration) {
         .receive([] {}, [](caf::error&) {});
   }
   writer.stop();
+  // Where the time goes: a group commit covers `events/fsync` events, so a
+  // slower rate is either smaller batches or slower fsyncs.
+  auto stats = writer.stats();
+  auto& fsyncs = writer.write_latency();
+  std::fprintf(stderr, "  %d buyers: %.1f events/fsync, %.3f ms/fsync\n",
+               buyers,
+               stats.syncs ? static_cast<double>(stats.events) /
+                                 static_cast<double>(stats.syncs)
+                           : 0.0,
+               fsyncs.count() ? 1000 * fsyncs.sum() /
+                                    static_cast<double>(fsyncs.count())
+                              : 0.0);
   return rate;
 }
 

@@ -274,9 +274,10 @@ expected<void> event_log::write(rocksdb::WriteBatch& batch, bool sync,
   if (io_failed_)
     return *io_failed_;
   auto written = from_status(database_->Write(write_options, &batch));
-  if (!written && !written.error().retryable)
+  if (!written && !written.error().retryable) {
     io_failed_ = written.error();
     io_failed_flag_.store(true, std::memory_order_release);
+  }
   return written;
 }
 
@@ -295,9 +296,10 @@ expected<void> event_log::sync_wal() {
   if (io_failed_)
     return *io_failed_;
   auto synced = from_status(database_->SyncWAL());
-  if (!synced && !synced.error().retryable)
+  if (!synced && !synced.error().retryable) {
     io_failed_ = synced.error();
     io_failed_flag_.store(true, std::memory_order_release);
+  }
   return synced;
 }
 
