@@ -409,45 +409,104 @@ template <class Entity> void maybe_retire(entity_actor_type<Entity>* self) {
   self->quit();
 }
 
-template <class Entity> void drain(entity_actor_type<Entity>* self) {
+/// Decides up to a batch of queued commands on the current state, applying
+/// each one's events ahead of the fsync; the events go to `encoded`.
+template <class Entity>
+typename entity_state<Entity>::batch
+decide_batch(entity_actor_type<Entity>* self, std::vector<new_event>& encoded) {
   auto& st = self->state;
   auto& settings = st.context->settings;
+  auto now = settings.clock();
+  auto count = std::min(st.queue.size(), settings.command_batch_max);
+  typename entity_state<Entity>::batch decided_batch;
+  // A batch closes once it holds `batch_events_max` events, so that with
+  // each command's own bounded output it stays within one append.
+  for (size_t index = 0;
+       index < count && encoded.size() < settings.batch_events_max; ++index) {
+    auto pending = std::move(st.queue.front());
+    st.queue.pop_front();
+    // Unqualified: each kind's overload is found through its state type.
+    auto decided = decide(st.state, pending.command, now);
+    if (!decided) {
+      decided_batch.answers.emplace_back(std::move(decided).error());
+    } else {
+      event_context origin{now, pending.trace.correlation_id,
+                           pending.trace.causation_id};
+      // Later commands are decided on the state that includes earlier
+      // ones, also those of appends still in flight. Applying ahead of
+      // the fsync is safe: no command is answered, no snapshot taken and
+      // no timer set until what it saw is durable, and a failed write
+      // stops the actor, discarding the state; its successor recovers
+      // from the log.
+      for (auto& event : *decided) {
+        encoded.emplace_back(to_new_event(event, origin));
+        apply_event(st.state, event);
+      }
+      decided_batch.answers.emplace_back(
+          Entity::reply(st.state, pending.command));
+    }
+    decided_batch.commands.emplace_back(std::move(pending));
+  }
+  return decided_batch;
+}
+
+/// Adds to `request` the changes of the entity's timer and resume index
+/// entries that its new state makes, written with its events.
+template <class Entity>
+void index_changes(entity_actor_type<Entity>* self, append_request& request) {
+  auto& st = self->state;
+  auto deadline = to_microseconds(next_deadline_of<Entity>(st.state));
+  if (deadline != st.written_deadline_us) {
+    std::optional<std::string> value;
+    if (deadline) {
+      value.emplace();
+      append_big_endian(*value, static_cast<uint64_t>(*deadline));
+    }
+    request.metadata_changes.push_back(
+        metadata_change{timer_key(st.stream_id), std::move(value)});
+    if (st.written_deadline_us)
+      request.metadata_changes.push_back(metadata_change{
+          due_key(*st.written_deadline_us, st.stream_id), std::nullopt});
+    if (deadline)
+      request.metadata_changes.push_back(
+          metadata_change{due_key(*deadline, st.stream_id), std::string{}});
+    st.written_deadline_us = deadline;
+  }
+  // An entity with work left (a saga mid-way) is listed, so the registry
+  // wakes it after a restart even if nobody asks for it.
+  if constexpr (requires { Entity::pending_work(st.state); }) {
+    bool resume = Entity::pending_work(st.state);
+    if (resume != st.written_resume) {
+      request.metadata_changes.push_back(metadata_change{
+          resume_key(st.stream_id),
+          resume ? std::optional<std::string>{"1"} : std::nullopt});
+      st.written_resume = resume;
+    }
+  }
+}
+
+/// Timers, watchers and saga steps follow durable state only: while a
+/// write is in flight the state may be about to change.
+template <class Entity> void on_settled_state(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  if (!settled<Entity>(self))
+    return;
+  schedule_timer<Entity>(self);
+  answer_watchers<Entity>(self);
+  if (st.on_settled != nullptr && !st.retiring)
+    st.on_settled(self);
+  if (never_written<Entity>(self))
+    self->send(st.context->registry, passivate_atom::value, st.stream_id);
+}
+
+template <class Entity> void drain(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
   if (!repair<Entity>(self))
     return;
-  while (st.appends_in_flight < settings.appends_in_flight_max &&
+  while (st.appends_in_flight < st.context->settings.appends_in_flight_max &&
          !st.queue.empty()) {
-    auto now = settings.clock();
-    auto count = std::min(st.queue.size(), settings.command_batch_max);
     std::vector<new_event> encoded;
-    typename entity_state<Entity>::batch decided_batch;
-    // A batch closes once it holds `batch_events_max` events, so that with
-    // each command's own bounded output it stays within one append.
-    for (size_t index = 0;
-         index < count && encoded.size() < settings.batch_events_max; ++index) {
-      auto pending = std::move(st.queue.front());
-      st.queue.pop_front();
-      // Unqualified: each kind's overload is found through its state type.
-      auto decided = decide(st.state, pending.command, now);
-      if (!decided) {
-        decided_batch.answers.emplace_back(std::move(decided).error());
-      } else {
-        event_context origin{now, pending.trace.correlation_id,
-                             pending.trace.causation_id};
-        // Later commands are decided on the state that includes earlier
-        // ones, also those of appends still in flight. Applying ahead of
-        // the fsync is safe: no command is answered, no snapshot taken and
-        // no timer set until what it saw is durable, and a failed write
-        // stops the actor, discarding the state; its successor recovers
-        // from the log.
-        for (auto& event : *decided) {
-          encoded.emplace_back(to_new_event(event, origin));
-          apply_event(st.state, event);
-        }
-        decided_batch.answers.emplace_back(
-            Entity::reply(st.state, pending.command));
-      }
-      decided_batch.commands.emplace_back(std::move(pending));
-    }
+    auto decided_batch = decide_batch<Entity>(self, encoded);
     if (encoded.empty()) {
       // Nothing to write; answered after the batches before it.
       decided_batch.last_sequence = st.written_sequence;
@@ -461,34 +520,7 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
     decided_batch.last_sequence = st.written_sequence;
     decided_batch.appended = true;
     st.in_flight.push_back(std::move(decided_batch));
-    auto deadline = to_microseconds(next_deadline_of<Entity>(st.state));
-    if (deadline != st.written_deadline_us) {
-      std::optional<std::string> value;
-      if (deadline) {
-        value.emplace();
-        append_big_endian(*value, static_cast<uint64_t>(*deadline));
-      }
-      request.metadata_changes.push_back(
-          metadata_change{timer_key(st.stream_id), std::move(value)});
-      if (st.written_deadline_us)
-        request.metadata_changes.push_back(metadata_change{
-            due_key(*st.written_deadline_us, st.stream_id), std::nullopt});
-      if (deadline)
-        request.metadata_changes.push_back(
-            metadata_change{due_key(*deadline, st.stream_id), std::string{}});
-      st.written_deadline_us = deadline;
-    }
-    // An entity with work left (a saga mid-way) is listed, so the registry
-    // wakes it after a restart even if nobody asks for it.
-    if constexpr (requires { Entity::pending_work(st.state); }) {
-      bool resume = Entity::pending_work(st.state);
-      if (resume != st.written_resume) {
-        request.metadata_changes.push_back(metadata_change{
-            resume_key(st.stream_id),
-            resume ? std::optional<std::string>{"1"} : std::nullopt});
-        st.written_resume = resume;
-      }
-    }
+    index_changes<Entity>(self, request);
     request.done = [handle = caf::actor_cast<caf::actor>(self),
                     planned =
                         st.written_sequence](expected<append_receipt> receipt) {
@@ -498,16 +530,7 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
     ++st.appends_in_flight;
     st.context->journal->append(std::move(request));
   }
-  // Timers, watchers and saga steps follow durable state only: while a
-  // write is in flight the state may be about to change.
-  if (settled<Entity>(self)) {
-    schedule_timer<Entity>(self);
-    answer_watchers<Entity>(self);
-    if (st.on_settled != nullptr && !st.retiring)
-      st.on_settled(self);
-    if (never_written<Entity>(self))
-      self->send(st.context->registry, passivate_atom::value, st.stream_id);
-  }
+  on_settled_state<Entity>(self);
   maybe_retire<Entity>(self);
 }
 
@@ -525,6 +548,96 @@ void enqueue(entity_actor_type<Entity>* self,
   st.queue.push_back(
       {std::move(command), std::move(trace), std::move(promise)});
   drain<Entity>(self);
+}
+
+/// An append is durable, or failed: the commands it covered are answered,
+/// or taken back with every batch decided after it.
+template <class Entity>
+void on_persisted(entity_actor_type<Entity>* self, append_outcome& outcome) {
+  auto& st = self->state;
+  --st.appends_in_flight;
+  if (!outcome.receipt) {
+    take_back<Entity>(self, outcome.planned_last_sequence,
+                      outcome.receipt.error());
+    drain<Entity>(self);
+    return;
+  }
+  // The journal acknowledges one stream's appends in order.
+  assert(outcome.receipt->last_sequence > st.sequence);
+  st.sequence = outcome.receipt->last_sequence;
+  deliver_durable<Entity>(self);
+  // Every N events, and never more often than the state's size allows: a
+  // snapshot of a large state costs in proportion, so it waits for as many
+  // events as it has bytes / 64, keeping the cost per event bounded as the
+  // state grows. Only a settled state is the durable one.
+  auto since = st.sequence - st.snapshot_sequence;
+  if (settled<Entity>(self) &&
+      since >= st.context->settings.snapshot_every_events &&
+      since * 64 >= st.snapshot_bytes)
+    take_snapshot<Entity>(self);
+  drain<Entity>(self);
+}
+
+/// A timer fired: the state's own deadline (`at_us`), or a watcher's wait.
+template <class Entity>
+void on_wake(entity_actor_type<Entity>* self, int64_t at_us) {
+  auto& st = self->state;
+  drop_stale_watchers<Entity>(self);
+  if (st.timer_at_us == at_us)
+    st.timer_at_us.reset();
+  if (auto command =
+          on_deadline_of<Entity>(st.state, st.context->settings.clock()))
+    enqueue<Entity>(self, std::move(*command), trace_ids{"timer", ""},
+                    caf::response_promise{});
+  else if (settled<Entity>(self))
+    schedule_timer<Entity>(self);
+}
+
+/// Someone waits for the entity's next settled state (a saga's outcome).
+template <class Entity>
+void on_await(entity_actor_type<Entity>* self, caf::response_promise promise) {
+  auto& st = self->state;
+  drop_stale_watchers<Entity>(self);
+  if (st.watchers.size() >= watchers_max) {
+    promise.deliver(to_caf_error(make_failure(
+        errc::overloaded, "too many requesters wait on this entity", true)));
+    return;
+  }
+  auto wait = st.context->settings.watcher_wait;
+  st.watchers.push_back(
+      {std::move(promise), st.context->settings.clock() + wait});
+  // Wakes the entity to drop the watcher if nothing answers it first; -1
+  // matches no timer of its own.
+  self->delayed_send(self, wait, wake_atom::value, int64_t{-1});
+  if (settled<Entity>(self))
+    answer_watchers<Entity>(self);
+}
+
+template <class Entity> void on_idle(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  drop_stale_watchers<Entity>(self);
+  if (!settled<Entity>(self) || !st.queue.empty() || st.retiring ||
+      st.step_in_flight || !st.watchers.empty())
+    return;
+  // The registry reads the timer from the index once the actor is gone: a
+  // command between this and the retire may set one.
+  self->send(st.context->registry, passivate_atom::value, st.stream_id);
+}
+
+/// Every request the registry already handed over is answered with why
+/// (a damaged record, a failed log), not left to find the actor gone;
+/// after an idle while it stops, and the next request tries again.
+template <class Entity>
+caf::behavior failed_recovery(entity_actor_type<Entity>* self,
+                              const failure& why_failed) {
+  auto why = to_caf_error(why_failed);
+  self->set_default_handler(
+      [why](caf::scheduled_actor*,
+            caf::message_view&) -> caf::result<caf::message> { return why; });
+  self->delayed_send(self, failed_recovery_linger, wake_atom::value,
+                     int64_t{-2});
+  return {[=](wake_atom, int64_t) { self->quit(why); },
+          [=](retire_atom) { self->quit(why); }};
 }
 
 } // namespace detail
@@ -546,19 +659,8 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
     st.on_settled = &Driver::on_settled;
   st.id = std::move(id);
   st.stream_id = make_stream_id(Entity::kind, st.id);
-  if (auto recovered = detail::recover<Entity>(self); !recovered) {
-    // Every request the registry already handed over is answered with
-    // why (a damaged record, a failed log), not left to find the actor
-    // gone; after an idle while it stops, and the next request tries again.
-    auto why = to_caf_error(recovered.error());
-    self->set_default_handler(
-        [why](caf::scheduled_actor*,
-              caf::message_view&) -> caf::result<caf::message> { return why; });
-    self->delayed_send(self, failed_recovery_linger, wake_atom::value,
-                       int64_t{-2});
-    return {[=](wake_atom, int64_t) { self->quit(why); },
-            [=](retire_atom) { self->quit(why); }};
-  }
+  if (auto recovered = detail::recover<Entity>(self); !recovered)
+    return detail::failed_recovery<Entity>(self, recovered.error());
   detail::schedule_timer<Entity>(self);
   // A saga resumes where its log says it stopped.
   if (st.on_settled != nullptr)
@@ -573,61 +675,11 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
                                 self->make_response_promise());
       },
       [=](persisted_atom, append_outcome& outcome) {
-        auto& st = self->state;
-        --st.appends_in_flight;
-        if (!outcome.receipt) {
-          detail::take_back<Entity>(self, outcome.planned_last_sequence,
-                                    outcome.receipt.error());
-          detail::drain<Entity>(self);
-          return;
-        }
-        // The journal acknowledges one stream's appends in order.
-        assert(outcome.receipt->last_sequence > st.sequence);
-        st.sequence = outcome.receipt->last_sequence;
-        detail::deliver_durable<Entity>(self);
-        // Every N events, and never more often than the state's size
-        // allows: a snapshot of a large state costs in proportion, so it
-        // waits for as many events as it has bytes / 64, keeping the cost
-        // per event bounded as the state grows. Only a settled state is
-        // the durable one.
-        auto since = st.sequence - st.snapshot_sequence;
-        if (detail::settled<Entity>(self) &&
-            since >= st.context->settings.snapshot_every_events &&
-            since * 64 >= st.snapshot_bytes)
-          detail::take_snapshot<Entity>(self);
-        detail::drain<Entity>(self);
+        detail::on_persisted<Entity>(self, outcome);
       },
-      [=](wake_atom, int64_t at_us) {
-        auto& st = self->state;
-        detail::drop_stale_watchers<Entity>(self);
-        if (st.timer_at_us == at_us)
-          st.timer_at_us.reset();
-        if (auto command = detail::on_deadline_of<Entity>(
-                st.state, st.context->settings.clock()))
-          detail::enqueue<Entity>(self, std::move(*command),
-                                  trace_ids{"timer", ""},
-                                  caf::response_promise{});
-        else if (detail::settled<Entity>(self))
-          detail::schedule_timer<Entity>(self);
-      },
+      [=](wake_atom, int64_t at_us) { detail::on_wake<Entity>(self, at_us); },
       [=](await_atom) {
-        auto& st = self->state;
-        auto promise = self->make_response_promise();
-        detail::drop_stale_watchers<Entity>(self);
-        if (st.watchers.size() >= watchers_max) {
-          promise.deliver(to_caf_error(
-              make_failure(errc::overloaded,
-                           "too many requesters wait on this entity", true)));
-          return;
-        }
-        auto wait = st.context->settings.watcher_wait;
-        st.watchers.push_back(
-            {std::move(promise), st.context->settings.clock() + wait});
-        // Wakes the entity to drop the watcher if nothing answers it first;
-        // -1 matches no timer of its own.
-        self->delayed_send(self, wait, wake_atom::value, int64_t{-1});
-        if (detail::settled<Entity>(self))
-          detail::answer_watchers<Entity>(self);
+        detail::on_await<Entity>(self, self->make_response_promise());
       },
       [=](step_retry_atom) {
         auto& st = self->state;
@@ -641,17 +693,7 @@ caf::behavior entity_actor(entity_actor_type<Entity>* self,
         detail::maybe_retire<Entity>(self);
       },
       caf::after(context->settings.idle_timeout) >>
-          [=] {
-            auto& st = self->state;
-            detail::drop_stale_watchers<Entity>(self);
-            if (!detail::settled<Entity>(self) || !st.queue.empty() ||
-                st.retiring || st.step_in_flight || !st.watchers.empty())
-              return;
-            // The registry reads the timer from the index once the actor
-            // is gone: a command between this and the retire may set one.
-            self->send(st.context->registry, passivate_atom::value,
-                       st.stream_id);
-          },
+          [=] { detail::on_idle<Entity>(self); },
   };
 }
 

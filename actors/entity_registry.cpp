@@ -18,6 +18,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 namespace tillroll {
@@ -252,6 +253,85 @@ void on_entity_down(registry_actor* self, caf::down_msg& down) {
   }
 }
 
+/// Why no entity may take a command now, if that is so.
+std::optional<failure> refusal_of_route(registry_actor* self,
+                                        const std::string& id,
+                                        const std::string& stream_id) {
+  auto& st = self->state;
+  if (st.shutting_down)
+    return make_failure(errc::unavailable, "the node is stopping", true);
+  // Fail-stop: past a failed write or fsync no entity answers, not even
+  // one that already stopped for it (which CAF would report as a dead
+  // receiver, not as why).
+  if (st.context->journal && st.context->journal->failed())
+    return make_failure(errc::storage_failure,
+                        "the log failed; the node is stopping", true);
+  if (auto valid = validate_stream_id(stream_id); !valid)
+    return valid.error();
+  if (id.find('\0') != std::string::npos)
+    return make_failure(errc::invalid_argument, "bad entity id");
+  return std::nullopt;
+}
+
+/// Hands `content` to the entity, activating it first if it is not
+/// resident; a retiring entity's messages wait for its successor.
+void route(registry_actor* self, const std::string& kind, const std::string& id,
+           caf::message& content) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise();
+  auto stream_id = make_stream_id(kind, id);
+  if (auto refused = refusal_of_route(self, id, stream_id)) {
+    promise.deliver(to_caf_error(*refused));
+    return;
+  }
+  auto entry = st.entries.find(stream_id);
+  if (entry == st.entries.end()) {
+    auto spawned = spawn_entity(self, stream_id);
+    if (!spawned) {
+      promise.deliver(to_caf_error(spawned.error()));
+      return;
+    }
+    entry = st.entries.find(stream_id);
+  }
+  if (!entry->second.retiring) {
+    promise.delegate(entry->second.handle, std::move(content));
+    return;
+  }
+  if (entry->second.held.size() >= st.settings.retiring_messages_max) {
+    promise.deliver(to_caf_error(make_failure(
+        errc::overloaded, "too many messages for a retiring entity", true)));
+    return;
+  }
+  entry->second.held.push_back({std::move(promise), std::move(content)});
+}
+
+void wake(registry_actor* self, const std::string& stream_id) {
+  auto& st = self->state;
+  if (st.shutting_down || st.entries.count(stream_id) > 0 ||
+      (st.context->journal && st.context->journal->failed()))
+    return;
+  // On recovery the entity schedules its own overdue timers.
+  if (auto spawned = spawn_entity(self, stream_id); !spawned)
+    std::fprintf(stderr, "tillroll: waking %s failed: %s\n", stream_id.c_str(),
+                 spawned.error().message.c_str());
+}
+
+void shut_down(registry_actor* self) {
+  auto& st = self->state;
+  st.shutting_down = true;
+  st.shutdown_done = self->make_response_promise();
+  if (st.entries.empty()) {
+    st.shutdown_done.deliver(caf::unit);
+    self->quit();
+    return;
+  }
+  for (auto& [stream_id, entry] : st.entries)
+    if (!entry.retiring) {
+      entry.retiring = true;
+      self->send(entry.handle, retire_atom::value);
+    }
+}
+
 caf::behavior entity_registry(registry_actor* self, entity_context* context,
                               std::shared_ptr<const entity_kinds> kinds,
                               registry_settings settings) {
@@ -265,53 +345,7 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
   read_due_timers(self);
   return {
       [=](route_atom, const std::string& kind, const std::string& id,
-          caf::message& content) {
-        auto& st = self->state;
-        auto promise = self->make_response_promise();
-        if (st.shutting_down) {
-          promise.deliver(to_caf_error(
-              make_failure(errc::unavailable, "the node is stopping", true)));
-          return;
-        }
-        // Fail-stop: past a failed write or fsync no entity answers, not
-        // even one that already stopped for it (which CAF would report
-        // as a dead receiver, not as why).
-        if (st.context->journal && st.context->journal->failed()) {
-          promise.deliver(to_caf_error(make_failure(
-              errc::storage_failure, "the log failed; the node is stopping",
-              true)));
-          return;
-        }
-        auto stream_id = make_stream_id(kind, id);
-        if (auto valid = validate_stream_id(stream_id);
-            !valid || id.find('\0') != std::string::npos) {
-          promise.deliver(to_caf_error(
-              valid ? make_failure(errc::invalid_argument, "bad entity id")
-                    : valid.error()));
-          return;
-        }
-        auto entry = st.entries.find(stream_id);
-        if (entry == st.entries.end()) {
-          auto spawned = spawn_entity(self, stream_id);
-          if (!spawned) {
-            promise.deliver(to_caf_error(spawned.error()));
-            return;
-          }
-          entry = st.entries.find(stream_id);
-        }
-        if (entry->second.retiring) {
-          if (entry->second.held.size() >= st.settings.retiring_messages_max) {
-            promise.deliver(to_caf_error(
-                make_failure(errc::overloaded,
-                             "too many messages for a retiring entity", true)));
-            return;
-          }
-          entry->second.held.push_back(
-              {std::move(promise), std::move(content)});
-          return;
-        }
-        promise.delegate(entry->second.handle, std::move(content));
-      },
+          caf::message& content) { route(self, kind, id, content); },
       [=](passivate_atom, const std::string& stream_id) {
         auto entry = self->state.entries.find(stream_id);
         if (entry == self->state.entries.end() || entry->second.retiring)
@@ -327,34 +361,11 @@ caf::behavior entity_registry(registry_actor* self, entity_context* context,
         if (!self->state.shutting_down)
           resume_unfinished(self);
       },
-      [=](wake_atom, const std::string& stream_id) {
-        auto& st = self->state;
-        if (st.shutting_down || st.entries.count(stream_id) > 0 ||
-            (st.context->journal && st.context->journal->failed()))
-          return;
-        // On recovery the entity schedules its own overdue timers.
-        if (auto spawned = spawn_entity(self, stream_id); !spawned)
-          std::fprintf(stderr, "tillroll: waking %s failed: %s\n",
-                       stream_id.c_str(), spawned.error().message.c_str());
-      },
+      [=](wake_atom, const std::string& stream_id) { wake(self, stream_id); },
       [=](live_atom) {
         return static_cast<uint64_t>(self->state.entries.size());
       },
-      [=](shutdown_atom) {
-        auto& st = self->state;
-        st.shutting_down = true;
-        st.shutdown_done = self->make_response_promise();
-        if (st.entries.empty()) {
-          st.shutdown_done.deliver(caf::unit);
-          self->quit();
-          return;
-        }
-        for (auto& [stream_id, entry] : st.entries)
-          if (!entry.retiring) {
-            entry.retiring = true;
-            self->send(entry.handle, retire_atom::value);
-          }
-      },
+      [=](shutdown_atom) { shut_down(self); },
   };
 }
 

@@ -72,202 +72,243 @@ std::string audit_report::to_json() const {
       {"parked_refunds", to_array(parked_refunds)}});
 }
 
-expected<audit_report> audit(const event_log& log) {
-  audit_report report;
-  std::unordered_map<std::string, sku_books> skus;
-  std::unordered_map<std::string, order_books> orders;
-  std::unordered_map<std::string, int> captures;
+namespace {
+
+/// Books kept from the log alone, with none of the deciders' code: the
+/// auditor folds the events itself and judges the invariants at the end.
+class auditor {
+public:
+  expected<void> read(const recorded_event& record) {
+    ++report_.events;
+    auto kind = stream_kind(record.stream_id);
+    auto id = std::string{stream_entity_id(record.stream_id)};
+    if (kind == "sku")
+      return read_sku(id, record);
+    if (kind == "order")
+      return read_order(orders_[id], record);
+    if (kind == "payment")
+      return read_payment(id, record);
+    return {};
+  }
+
+  audit_report finish() {
+    for (auto& [sku, books] : skus_)
+      if (books.oversold)
+        report_.oversold_skus.push_back(sku);
+    judge_orders();
+    judge_sales();
+    for (auto& [payment_id, count] : captures_)
+      if (count > 1)
+        report_.double_charges.push_back(payment_id);
+    report_.skus = skus_.size();
+    report_.orders = orders_.size();
+    report_.payments = captures_.size();
+    for (auto* list :
+         {&report_.oversold_skus, &report_.orders_without_payment,
+          &report_.double_charges, &report_.line_mismatches,
+          &report_.unrefunded_cancellations, &report_.parked_refunds})
+      std::sort(list->begin(), list->end());
+    return std::move(report_);
+  }
+
+private:
+  expected<void> read_sku(const std::string& id, const recorded_event& record) {
+    auto event = decode_event<sku_event>(record);
+    if (!event)
+      return std::move(event).error();
+    auto& books = skus_[id];
+    auto release = [&](const std::string& order_id) {
+      auto held = books.holds.find(order_id);
+      if (held == books.holds.end())
+        return int64_t{0};
+      books.reserved -= held->second;
+      return books.holds.extract(held).mapped();
+    };
+    if (auto* in = std::get_if<stock_received>(&*event)) {
+      books.received += in->quantity;
+    } else if (auto* out = std::get_if<stock_removed>(&*event)) {
+      books.received -= out->quantity;
+    } else if (auto* hold = std::get_if<stock_reserved>(&*event)) {
+      books.holds[hold->order_id] += hold->quantity;
+      books.reserved += hold->quantity;
+    } else if (auto* sale = std::get_if<reservation_confirmed>(&*event)) {
+      auto units = release(sale->order_id);
+      books.sold += units;
+      sold_to_[{sale->order_id, id}] += units;
+    } else if (auto* released = std::get_if<reservation_released>(&*event)) {
+      release(released->order_id);
+    } else if (auto* expired = std::get_if<reservation_expired>(&*event)) {
+      release(expired->order_id);
+    } else if (auto* back = std::get_if<sale_returned>(&*event)) {
+      books.sold -= back->quantity;
+      sold_to_[{back->order_id, id}] -= back->quantity;
+    }
+    if (books.sold + books.reserved > books.received || books.sold < 0 ||
+        books.reserved < 0)
+      books.oversold = true;
+    return {};
+  }
+
+  static expected<void> read_order(order_books& books,
+                                   const recorded_event& record) {
+    switch (record.type_id) {
+    case order_stock_reserved::type_id:
+      books.reserved = true;
+      return {};
+    case order_stock_confirmed::type_id:
+      books.confirmed = true;
+      return {};
+    case order_stock_partly_confirmed::type_id:
+      books.partly_confirmed = true;
+      return {};
+    case order_stock_returned::type_id:
+      books.returned = true;
+      return {};
+    case order_cancelled::type_id:
+      books.cancelled = true;
+      return {};
+    case order_payment_captured::type_id:
+      books.captured = true;
+      return {};
+    case order_placed::type_id:
+    case order_refund_requested::type_id:
+    case order_refund_parked::type_id:
+    case order_refunds_unparked::type_id:
+    case order_refunded::type_id:
+    case order_notification::type_id:
+      return read_order_detail(books, record);
+    default:
+      return {};
+    }
+  }
+
+  /// The order events whose payload the books need.
+  static expected<void> read_order_detail(order_books& books,
+                                          const recorded_event& record) {
+    auto event = decode_event<order_event>(record);
+    if (!event)
+      return std::move(event).error();
+    if (auto* placed = std::get_if<order_placed>(&*event)) {
+      int64_t total = 0;
+      for (auto& line : placed->lines) {
+        books.units[line.sku] += line.quantity;
+        total += line.quantity * line.unit_price_cents;
+      }
+      books.total_matches = total == placed->total_cents;
+      books.total_cents = placed->total_cents;
+    } else if (auto* requested = std::get_if<order_refund_requested>(&*event)) {
+      books.refunds_open.insert(requested->refund_id);
+    } else if (auto* parked = std::get_if<order_refund_parked>(&*event)) {
+      books.parked.insert(parked->refund_id);
+    } else if (std::holds_alternative<order_refunds_unparked>(*event)) {
+      books.parked.clear();
+    } else if (auto* refunded = std::get_if<order_refunded>(&*event)) {
+      books.parked.erase(refunded->refund_id);
+      books.refunds_open.erase(refunded->refund_id);
+      books.refunded_cents += refunded->amount_cents;
+    } else if (auto* note = std::get_if<order_notification>(&*event)) {
+      auto& status = note->status;
+      if (status == "payment_confirmed" || status == "fulfillment_processing" ||
+          status == "shipped" || status == "delivered")
+        books.paid_status = true;
+    }
+    return {};
+  }
+
+  expected<void> read_payment(const std::string& id,
+                              const recorded_event& record) {
+    if (record.type_id == payment_captured::type_id) {
+      ++captures_[id];
+      return {};
+    }
+    captures_.try_emplace(id, 0);
+    if (record.type_id != ledger_transaction_recorded::type_id)
+      return {};
+    auto event = decode_event<payment_event>(record);
+    if (!event)
+      return std::move(event).error();
+    int64_t sum = 0;
+    for (auto& posting : std::get<ledger_transaction_recorded>(*event).postings)
+      sum += posting.amount_cents;
+    if (sum != 0)
+      report_.unbalanced_transactions.push_back(
+          id + "#" + std::to_string(record.sequence));
+    return {};
+  }
+
+  /// Units sold equal units paid: an order that kept its sale sold each
+  /// line's units, no more, no less; an order that gave its sale back, or
+  /// never made one, kept nothing.
+  void judge_orders() {
+    for (auto& [order_id, books] : orders_) {
+      if (books.paid_status && !(books.captured && books.reserved &&
+                                 (books.confirmed || books.partly_confirmed)))
+        report_.orders_without_payment.push_back(order_id);
+      if (!books.total_matches)
+        report_.line_mismatches.push_back(order_id + " total");
+      if (!books.parked.empty())
+        report_.parked_refunds.push_back(order_id);
+      // Charged and cancelled, with no refund under way for what is left:
+      // the buyer pays for nothing.
+      if (books.cancelled && books.captured &&
+          books.refunded_cents < books.total_cents &&
+          books.refunds_open.empty())
+        report_.unrefunded_cancellations.push_back(order_id);
+      if (!books.confirmed || books.returned)
+        continue;
+      for (auto& [sku, units] : books.units) {
+        auto sold = sold_to_.find({order_id, sku});
+        if (sold == sold_to_.end() || sold->second != units)
+          report_.line_mismatches.push_back(order_id + " " + sku);
+      }
+    }
+  }
+
+  /// Every sale the SKUs made belongs to an order that kept it.
+  void judge_sales() {
+    for (auto& [key, units] : sold_to_) {
+      auto& [order_id, sku] = key;
+      auto books = orders_.find(order_id);
+      if (books == orders_.end()) {
+        if (units != 0)
+          report_.line_mismatches.push_back(order_id + " " + sku);
+        continue;
+      }
+      auto& order = books->second;
+      bool kept = order.confirmed && !order.returned;
+      // A partly confirmed order not yet returned is a saga mid-way.
+      bool gave_back =
+          order.returned || (!order.confirmed && !order.partly_confirmed);
+      if ((kept && !order.units.contains(sku)) || (gave_back && units != 0))
+        report_.line_mismatches.push_back(order_id + " " + sku);
+    }
+  }
+
+  audit_report report_;
+  std::unordered_map<std::string, sku_books> skus_;
+  std::unordered_map<std::string, order_books> orders_;
+  std::unordered_map<std::string, int> captures_;
   /// Units each SKU sold to each order: (order id, sku) -> units.
-  std::map<std::pair<std::string, std::string>, int64_t> sold_to;
+  std::map<std::pair<std::string, std::string>, int64_t> sold_to_;
+};
+
+} // namespace
+
+expected<audit_report> audit(const event_log& log) {
+  auditor books;
   uint64_t position = 1;
   for (;;) {
     auto batch = log.read_global(position, read_batch_events);
     if (!batch)
       return std::move(batch).error();
     if (batch->empty())
-      break;
+      return books.finish();
     for (auto& record : *batch) {
       position = record.position + 1;
-      ++report.events;
-      auto kind = stream_kind(record.stream_id);
-      auto id = std::string{stream_entity_id(record.stream_id)};
-      if (kind == "sku") {
-        auto event = decode_event<sku_event>(record);
-        if (!event)
-          return std::move(event).error();
-        auto& books = skus[id];
-        auto release = [&](const std::string& order_id) {
-          auto held = books.holds.find(order_id);
-          if (held == books.holds.end())
-            return int64_t{0};
-          books.reserved -= held->second;
-          return books.holds.extract(held).mapped();
-        };
-        if (auto* in = std::get_if<stock_received>(&*event))
-          books.received += in->quantity;
-        else if (auto* out = std::get_if<stock_removed>(&*event))
-          books.received -= out->quantity;
-        else if (auto* hold = std::get_if<stock_reserved>(&*event)) {
-          books.holds[hold->order_id] += hold->quantity;
-          books.reserved += hold->quantity;
-        } else if (auto* sale = std::get_if<reservation_confirmed>(&*event)) {
-          auto units = release(sale->order_id);
-          books.sold += units;
-          sold_to[{sale->order_id, id}] += units;
-        }
-        else if (auto* released = std::get_if<reservation_released>(&*event))
-          release(released->order_id);
-        else if (auto* expired = std::get_if<reservation_expired>(&*event))
-          release(expired->order_id);
-        else if (auto* back = std::get_if<sale_returned>(&*event)) {
-          books.sold -= back->quantity;
-          sold_to[{back->order_id, id}] -= back->quantity;
-        }
-        if (books.sold + books.reserved > books.received || books.sold < 0 ||
-            books.reserved < 0)
-          books.oversold = true;
-      } else if (kind == "order") {
-        auto& books = orders[id];
-        switch (record.type_id) {
-        case order_stock_reserved::type_id:
-          books.reserved = true;
-          break;
-        case order_stock_confirmed::type_id:
-          books.confirmed = true;
-          break;
-        case order_stock_partly_confirmed::type_id:
-          books.partly_confirmed = true;
-          break;
-        case order_stock_returned::type_id:
-          books.returned = true;
-          break;
-        case order_cancelled::type_id:
-          books.cancelled = true;
-          break;
-        case order_placed::type_id:
-        case order_refund_requested::type_id:
-        case order_refund_parked::type_id:
-        case order_refunds_unparked::type_id:
-        case order_refunded::type_id: {
-          auto event = decode_event<order_event>(record);
-          if (!event)
-            return std::move(event).error();
-          if (auto* placed = std::get_if<order_placed>(&*event)) {
-            int64_t total = 0;
-            for (auto& line : placed->lines) {
-              books.units[line.sku] += line.quantity;
-              total += line.quantity * line.unit_price_cents;
-            }
-            books.total_matches = total == placed->total_cents;
-            books.total_cents = placed->total_cents;
-          } else if (auto* requested =
-                         std::get_if<order_refund_requested>(&*event)) {
-            books.refunds_open.insert(requested->refund_id);
-          } else if (auto* parked = std::get_if<order_refund_parked>(&*event))
-            books.parked.insert(parked->refund_id);
-          else if (std::holds_alternative<order_refunds_unparked>(*event))
-            books.parked.clear();
-          else if (auto* refunded = std::get_if<order_refunded>(&*event)) {
-            books.parked.erase(refunded->refund_id);
-            books.refunds_open.erase(refunded->refund_id);
-            books.refunded_cents += refunded->amount_cents;
-          }
-          break;
-        }
-        case order_payment_captured::type_id:
-          books.captured = true;
-          break;
-        case order_notification::type_id: {
-          auto event = decode_event<order_event>(record);
-          if (!event)
-            return std::move(event).error();
-          auto& status = std::get<order_notification>(*event).status;
-          if (status == "payment_confirmed" ||
-              status == "fulfillment_processing" || status == "shipped" ||
-              status == "delivered")
-            books.paid_status = true;
-          break;
-        }
-        default:
-          break;
-        }
-      } else if (kind == "payment") {
-        if (record.type_id == payment_captured::type_id) {
-          ++captures[id];
-        } else if (record.type_id == ledger_transaction_recorded::type_id) {
-          auto event = decode_event<payment_event>(record);
-          if (!event)
-            return std::move(event).error();
-          int64_t sum = 0;
-          for (auto& posting :
-               std::get<ledger_transaction_recorded>(*event).postings)
-            sum += posting.amount_cents;
-          if (sum != 0)
-            report.unbalanced_transactions.push_back(
-                id + "#" + std::to_string(record.sequence));
-        } else {
-          captures.try_emplace(id, 0);
-        }
-      }
+      if (auto read = books.read(record); !read)
+        return read.error();
     }
   }
-  for (auto& [sku, books] : skus)
-    if (books.oversold)
-      report.oversold_skus.push_back(sku);
-  for (auto& [order_id, books] : orders)
-    if (books.paid_status &&
-        !(books.captured && books.reserved &&
-          (books.confirmed || books.partly_confirmed)))
-      report.orders_without_payment.push_back(order_id);
-  // Units sold equal units paid: an order that kept its sale sold each
-  // line's units, no more, no less; an order that gave its sale back, or
-  // never made one, kept nothing.
-  for (auto& [order_id, books] : orders) {
-    if (!books.total_matches)
-      report.line_mismatches.push_back(order_id + " total");
-    if (!books.parked.empty())
-      report.parked_refunds.push_back(order_id);
-    // Charged and cancelled, with no refund under way for what is left:
-    // the buyer pays for nothing.
-    if (books.cancelled && books.captured &&
-        books.refunded_cents < books.total_cents && books.refunds_open.empty())
-      report.unrefunded_cancellations.push_back(order_id);
-    if (!books.confirmed || books.returned)
-      continue;
-    for (auto& [sku, units] : books.units) {
-      auto sold = sold_to.find({order_id, sku});
-      if (sold == sold_to.end() || sold->second != units)
-        report.line_mismatches.push_back(order_id + " " + sku);
-    }
-  }
-  for (auto& [key, units] : sold_to) {
-    auto& [order_id, sku] = key;
-    auto books = orders.find(order_id);
-    if (books == orders.end()) {
-      if (units != 0)
-        report.line_mismatches.push_back(order_id + " " + sku);
-      continue;
-    }
-    auto& order = books->second;
-    bool kept = order.confirmed && !order.returned;
-    // A partly confirmed order not yet returned is a saga mid-way.
-    bool gave_back = order.returned || (!order.confirmed &&
-                                        !order.partly_confirmed);
-    if ((kept && !order.units.contains(sku)) || (gave_back && units != 0))
-      report.line_mismatches.push_back(order_id + " " + sku);
-  }
-  for (auto& [payment_id, count] : captures)
-    if (count > 1)
-      report.double_charges.push_back(payment_id);
-  report.skus = skus.size();
-  report.orders = orders.size();
-  report.payments = captures.size();
-  for (auto* list : {&report.oversold_skus, &report.orders_without_payment,
-                     &report.double_charges, &report.line_mismatches,
-                     &report.unrefunded_cancellations,
-                     &report.parked_refunds})
-    std::sort(list->begin(), list->end());
-  return report;
 }
 
 } // namespace tillroll

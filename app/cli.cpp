@@ -41,58 +41,85 @@ struct subcommand {
   size_t positional_count = 0;
 };
 
+constexpr std::string_view serve_usage =
+    "tillroll serve --data-dir DIR [--listen HOST:PORT]\n"
+    "               [--durability always|batch|off] [--snapshot-every N]\n"
+    "               [--idle-timeout-ms N] [--psp-latency-ms N]\n"
+    "               [--admin-email EMAIL --admin-password PASSWORD]\n"
+    "               [--demo [--demo-products N]] [--checkout-wait-ms N]\n"
+    "               [--reservation-ttl-ms N] [--idempotency-retention-s N]\n"
+    "               [--connections-max N] [--connections-per-address-max "
+    "N]\n"
+    "               [--header-timeout-ms N] [--inject-fault fsync|write:N]\n"
+    "  Runs a node on DIR (created if missing) and serves HTTP on "
+    "HOST:PORT\n"
+    "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
+    "  --durability  always (default): answer after fsync, loses nothing;\n"
+    "                batch: fsync every 10 ms, a power loss loses up to "
+    "that;\n"
+    "                off: no write-ahead log, a crash loses unflushed "
+    "events.\n"
+    "  --snapshot-every  events between an entity's snapshots (1000)\n"
+    "  --idle-timeout-ms  idle time before an entity passivates (120000)\n"
+    "  --psp-latency-ms  answer time of the built-in simulated PSP (0)\n"
+    "  --admin-email, --admin-password  the admin account (or the\n"
+    "                environment's TILLROLL_ADMIN_EMAIL and\n"
+    "                TILLROLL_ADMIN_PASSWORD); without them nobody is "
+    "admin\n"
+    "  --demo        seed the demo store into an empty DIR: demo sellers\n"
+    "                and buyers (printed), a generated catalog and past\n"
+    "                orders; a later start reuses DIR as it is\n"
+    "  --demo-products  products the demo generates (10000)\n"
+    "  --checkout-wait-ms  how long POST /v1/checkout waits for the saga\n"
+    "                before answering 202 queued (10000)\n"
+    "  --reservation-ttl-ms  how long a checkout holds its stock, and each\n"
+    "                extension of the hold (600000; at most 3600000)\n"
+    "  --idempotency-retention-s  how long a checkout's Idempotency-Key\n"
+    "                finds its order; later the key starts a new one "
+    "(86400)\n"
+    "  --connections-max  open HTTP connections at most (10000, fewer if\n"
+    "                the open-file limit allows fewer); a new one past it\n"
+    "                is answered 503 with Retry-After and closed\n"
+    "  --connections-per-address-max  open HTTP connections from one "
+    "client\n"
+    "                address at most (512); past it, 503 likewise\n"
+    "  --header-timeout-ms  time a connection has to send a request's\n"
+    "                headers, from connect or the request's first byte\n"
+    "                (10000); past it, 408 and close\n"
+    "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
+    "                write) of its write-ahead log fails\n"
+    "  When a write or fsync of the log fails the node answers 503 (also\n"
+    "  /healthz and /readyz), stops within 1 s and exits with status 74;\n"
+    "  a restart recovers what was durable.\n";
+
+constexpr std::string_view replay_usage =
+    "tillroll replay --data-dir DIR STREAM [--to-seq N] [--at TIME]\n"
+    "  Prints each event of STREAM (e.g. sku-TSHIRT-RED-M) as a JSON line\n"
+    "  with the entity's state after it, up to sequence N or up to TIME\n"
+    "  (2026-11-29T10:00:00Z, or microseconds since the epoch).\n";
+
+constexpr std::string_view events_usage =
+    "tillroll events --data-dir DIR [--from POS] [--limit N]\n"
+    "  Prints the global log from position POS (default 1), N events\n"
+    "  (default 100, at most 100000), one JSON line each.\n";
+
+constexpr std::string_view audit_usage =
+    "tillroll audit --data-dir DIR\n"
+    "  Replays the whole log and checks the invariants: no oversell,\n"
+    "  every paid order has its reservation and payment, every ledger\n"
+    "  transaction sums to zero, no idempotency key charged twice.\n"
+    "  Prints the report as JSON; exit 1 if any is broken.\n";
+
+constexpr std::string_view rebuild_usage =
+    "tillroll rebuild --data-dir DIR --projection NAME\n"
+    "  Rebuilds a read model from the first event (node stopped).\n"
+    "  Projections: stream_counts, ledger, catalog, search, orders,\n"
+    "  recommendations.\n";
+
 const std::vector<subcommand>& subcommands() {
   static const std::vector<subcommand> table{
       {"serve",
-       "tillroll serve --data-dir DIR [--listen HOST:PORT]\n"
-       "               [--durability always|batch|off] [--snapshot-every N]\n"
-       "               [--idle-timeout-ms N] [--psp-latency-ms N]\n"
-       "               [--admin-email EMAIL --admin-password PASSWORD]\n"
-       "               [--demo [--demo-products N]] [--checkout-wait-ms N]\n"
-       "               [--reservation-ttl-ms N] [--idempotency-retention-s N]\n"
-       "               [--connections-max N] [--connections-per-address-max "
-       "N]\n"
-       "               [--header-timeout-ms N] [--inject-fault fsync|write:N]\n"
-       "  Runs a node on DIR (created if missing) and serves HTTP on "
-       "HOST:PORT\n"
-       "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
-       "  --durability  always (default): answer after fsync, loses nothing;\n"
-       "                batch: fsync every 10 ms, a power loss loses up to "
-       "that;\n"
-       "                off: no write-ahead log, a crash loses unflushed "
-       "events.\n"
-       "  --snapshot-every  events between an entity's snapshots (1000)\n"
-       "  --idle-timeout-ms  idle time before an entity passivates (120000)\n"
-       "  --psp-latency-ms  answer time of the built-in simulated PSP (0)\n"
-       "  --admin-email, --admin-password  the admin account (or the\n"
-       "                environment's TILLROLL_ADMIN_EMAIL and\n"
-       "                TILLROLL_ADMIN_PASSWORD); without them nobody is "
-       "admin\n"
-       "  --demo        seed the demo store into an empty DIR: demo sellers\n"
-       "                and buyers (printed), a generated catalog and past\n"
-       "                orders; a later start reuses DIR as it is\n"
-       "  --demo-products  products the demo generates (10000)\n"
-       "  --checkout-wait-ms  how long POST /v1/checkout waits for the saga\n"
-       "                before answering 202 queued (10000)\n"
-       "  --reservation-ttl-ms  how long a checkout holds its stock, and each\n"
-       "                extension of the hold (600000; at most 3600000)\n"
-       "  --idempotency-retention-s  how long a checkout's Idempotency-Key\n"
-       "                finds its order; later the key starts a new one "
-       "(86400)\n"
-       "  --connections-max  open HTTP connections at most (10000, fewer if\n"
-       "                the open-file limit allows fewer); a new one past it\n"
-       "                is answered 503 with Retry-After and closed\n"
-       "  --connections-per-address-max  open HTTP connections from one "
-       "client\n"
-       "                address at most (512); past it, 503 likewise\n"
-       "  --header-timeout-ms  time a connection has to send a request's\n"
-       "                headers, from connect or the request's first byte\n"
-       "                (10000); past it, 408 and close\n"
-       "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
-       "                write) of its write-ahead log fails\n"
-       "  When a write or fsync of the log fails the node answers 503 (also\n"
-       "  /healthz and /readyz), stops within 1 s and exits with status 74;\n"
-       "  a restart recovers what was durable.\n",
+       serve_usage,
        {"--data-dir", "--listen", "--durability", "--snapshot-every",
         "--idle-timeout-ms", "--psp-latency-ms", "--admin-email",
         "--admin-password", "--demo-products", "--checkout-wait-ms",
@@ -101,38 +128,10 @@ const std::vector<subcommand>& subcommands() {
         "--header-timeout-ms", "--inject-fault"},
        {"--demo"},
        0},
-      {"replay",
-       "tillroll replay --data-dir DIR STREAM [--to-seq N] [--at TIME]\n"
-       "  Prints each event of STREAM (e.g. sku-TSHIRT-RED-M) as a JSON line\n"
-       "  with the entity's state after it, up to sequence N or up to TIME\n"
-       "  (2026-11-29T10:00:00Z, or microseconds since the epoch).\n",
-       {"--data-dir", "--to-seq", "--at"},
-       {},
-       1},
-      {"events",
-       "tillroll events --data-dir DIR [--from POS] [--limit N]\n"
-       "  Prints the global log from position POS (default 1), N events\n"
-       "  (default 100, at most 100000), one JSON line each.\n",
-       {"--data-dir", "--from", "--limit"},
-       {},
-       0},
-      {"audit",
-       "tillroll audit --data-dir DIR\n"
-       "  Replays the whole log and checks the invariants: no oversell,\n"
-       "  every paid order has its reservation and payment, every ledger\n"
-       "  transaction sums to zero, no idempotency key charged twice.\n"
-       "  Prints the report as JSON; exit 1 if any is broken.\n",
-       {"--data-dir"},
-       {},
-       0},
-      {"rebuild",
-       "tillroll rebuild --data-dir DIR --projection NAME\n"
-       "  Rebuilds a read model from the first event (node stopped).\n"
-       "  Projections: stream_counts, ledger, catalog, search, orders,\n"
-       "  recommendations.\n",
-       {"--data-dir", "--projection"},
-       {},
-       0},
+      {"replay", replay_usage, {"--data-dir", "--to-seq", "--at"}, {}, 1},
+      {"events", events_usage, {"--data-dir", "--from", "--limit"}, {}, 0},
+      {"audit", audit_usage, {"--data-dir"}, {}, 0},
+      {"rebuild", rebuild_usage, {"--data-dir", "--projection"}, {}, 0},
   };
   return table;
 }
@@ -236,12 +235,76 @@ constexpr int exit_storage_failure = 74;
 /// How long a failed node keeps answering 503 before it exits.
 constexpr std::chrono::seconds fail_stop_grace{1};
 
-int serve(const subcommand& command, const parsed_arguments& arguments) {
-  auto data_dir = arguments.values.find("--data-dir");
-  if (data_dir == arguments.values.end())
-    return usage_error(command, "--data-dir is required");
+/// A flag of `serve` taking a whole number in [low, high], and where the
+/// number goes.
+struct number_flag {
+  std::string_view name;
+  uint64_t low;
+  uint64_t high;
+  void (*set)(node_options&, uint64_t);
+};
+
+using std::chrono::milliseconds;
+
+const std::vector<number_flag>& serve_number_flags() {
+  static const std::vector<number_flag> table{
+      {"--snapshot-every", 1, 1'000'000'000,
+       [](node_options& options, uint64_t value) {
+         options.entities.snapshot_every_events = value;
+       }},
+      {"--idle-timeout-ms", 1, 86'400'000,
+       [](node_options& options, uint64_t value) {
+         options.entities.idle_timeout = milliseconds{value};
+       }},
+      {"--psp-latency-ms", 0, 60'000,
+       [](node_options& options, uint64_t value) {
+         options.psp_latency = milliseconds{value};
+       }},
+      {"--reservation-ttl-ms", 1,
+       static_cast<uint64_t>(milliseconds{reservation_ttl_max}.count()),
+       [](node_options& options, uint64_t value) {
+         options.saga.reservation_ttl = milliseconds{value};
+       }},
+      {"--idempotency-retention-s", 1, uint64_t{30} * 86'400,
+       [](node_options& options, uint64_t value) {
+         options.saga.idempotency_key_retention = std::chrono::seconds{value};
+       }},
+      {"--checkout-wait-ms", 1, 60'000,
+       [](node_options& options, uint64_t value) {
+         options.checkout_wait = milliseconds{value};
+       }},
+      {"--connections-max", 1, 1'000'000,
+       [](node_options& options, uint64_t value) {
+         options.connections_max = value;
+       }},
+      {"--connections-per-address-max", 1, 1'000'000,
+       [](node_options& options, uint64_t value) {
+         options.connections_per_address_max = value;
+       }},
+      {"--header-timeout-ms", 1, 600'000,
+       [](node_options& options, uint64_t value) {
+         options.header_timeout = milliseconds{value};
+       }},
+  };
+  return table;
+}
+
+/// A flag's value, else the environment variable's, else empty.
+std::string setting(const parsed_arguments& arguments, std::string_view flag,
+                    const char* variable) {
+  if (auto given = arguments.values.find(flag); given != arguments.values.end())
+    return given->second;
+  auto* from_environment = std::getenv(variable);
+  return std::string{from_environment == nullptr ? "" : from_environment};
+}
+
+/// The node's options from `serve`'s flags, or what is wrong with them.
+expected<node_options> serve_options(const parsed_arguments& arguments) {
+  auto refuse = [](std::string message) {
+    return make_failure(errc::invalid_argument, std::move(message));
+  };
   node_options options;
-  options.data_directory = data_dir->second;
+  options.data_directory = arguments.values.at("--data-dir");
   if (auto listen = arguments.values.find("--listen");
       listen != arguments.values.end()) {
     auto colon = listen->second.rfind(':');
@@ -250,7 +313,7 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
                     : parse_number<uint16_t>(
                           std::string_view{listen->second}.substr(colon + 1));
     if (!port)
-      return usage_error(command, "--listen takes HOST:PORT");
+      return refuse("--listen takes HOST:PORT");
     options.listen_host = listen->second.substr(0, colon);
     options.listen_port = *port;
   }
@@ -258,86 +321,84 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
       mode != arguments.values.end()) {
     auto parsed = parse_durability(mode->second);
     if (!parsed)
-      return usage_error(command, "--durability is always, batch or off");
+      return refuse("--durability is always, batch or off");
     options.journal.mode = *parsed;
   }
-  if (auto every = arguments.values.find("--snapshot-every");
-      every != arguments.values.end()) {
-    auto parsed = parse_number<size_t>(every->second);
-    if (!parsed || *parsed == 0)
-      return usage_error(command, "--snapshot-every takes a positive number");
-    options.entities.snapshot_every_events = *parsed;
+  for (auto& flag : serve_number_flags()) {
+    auto given = arguments.values.find(flag.name);
+    if (given == arguments.values.end())
+      continue;
+    auto parsed = parse_number<uint64_t>(given->second);
+    if (!parsed || *parsed < flag.low || *parsed > flag.high)
+      return refuse(
+          fmt::format("{} takes {} to {}", flag.name, flag.low, flag.high));
+    flag.set(options, *parsed);
   }
-  if (auto idle = arguments.values.find("--idle-timeout-ms");
-      idle != arguments.values.end()) {
-    auto parsed = parse_number<uint32_t>(idle->second);
-    if (!parsed || *parsed == 0)
-      return usage_error(command, "--idle-timeout-ms takes a positive number");
-    options.entities.idle_timeout = std::chrono::milliseconds{*parsed};
-  }
-  if (auto latency = arguments.values.find("--psp-latency-ms");
-      latency != arguments.values.end()) {
-    auto parsed = parse_number<uint32_t>(latency->second);
-    if (!parsed || *parsed > 60'000)
-      return usage_error(command, "--psp-latency-ms takes 0 to 60000");
-    options.psp_latency = std::chrono::milliseconds{*parsed};
-  }
-  if (auto ttl = arguments.values.find("--reservation-ttl-ms");
-      ttl != arguments.values.end()) {
-    auto parsed = parse_number<uint32_t>(ttl->second);
-    if (!parsed || *parsed == 0 ||
-        std::chrono::milliseconds{*parsed} > reservation_ttl_max)
-      return usage_error(command, "--reservation-ttl-ms takes 1 to 3600000");
-    options.saga.reservation_ttl = std::chrono::milliseconds{*parsed};
-  }
-  if (auto retention = arguments.values.find("--idempotency-retention-s");
-      retention != arguments.values.end()) {
-    auto parsed = parse_number<uint32_t>(retention->second);
-    if (!parsed || *parsed == 0 || *parsed > 30 * 86'400)
-      return usage_error(command,
-                         "--idempotency-retention-s takes 1 to 2592000");
-    options.saga.idempotency_key_retention = std::chrono::seconds{*parsed};
-  }
-  auto setting = [&](std::string_view flag, const char* variable) {
-    if (auto given = arguments.values.find(flag);
-        given != arguments.values.end())
-      return given->second;
-    auto* from_environment = std::getenv(variable);
-    return std::string{from_environment == nullptr ? "" : from_environment};
-  };
-  options.admin_email = setting("--admin-email", "TILLROLL_ADMIN_EMAIL");
+  options.admin_email =
+      setting(arguments, "--admin-email", "TILLROLL_ADMIN_EMAIL");
   options.admin_password =
-      setting("--admin-password", "TILLROLL_ADMIN_PASSWORD");
+      setting(arguments, "--admin-password", "TILLROLL_ADMIN_PASSWORD");
   if (options.admin_email.empty() != options.admin_password.empty())
-    return usage_error(command, "the admin needs both an email and a password");
+    return refuse("the admin needs both an email and a password");
   if (!options.admin_password.empty() && options.admin_password.size() < 8)
-    return usage_error(command, "the admin password needs 8 characters");
-  if (auto wait = arguments.values.find("--checkout-wait-ms");
-      wait != arguments.values.end()) {
-    auto parsed = parse_number<uint32_t>(wait->second);
-    if (!parsed || *parsed == 0 || *parsed > 60'000)
-      return usage_error(command, "--checkout-wait-ms takes 1 to 60000");
-    options.checkout_wait = std::chrono::milliseconds{*parsed};
+    return refuse("the admin password needs 8 characters");
+  if (arguments.switches.contains("--demo") && options.admin_email.empty()) {
+    options.admin_email = "admin@demo.tillroll";
+    options.admin_password = "demo-admin-password";
   }
-  for (auto [flag, field] :
-       {std::pair{"--connections-max", &options.connections_max},
-        std::pair{"--connections-per-address-max",
-                  &options.connections_per_address_max}})
-    if (auto given = arguments.values.find(flag);
-        given != arguments.values.end()) {
-      auto parsed = parse_number<size_t>(given->second);
-      if (!parsed || *parsed == 0 || *parsed > 1'000'000)
-        return usage_error(command, fmt::format("{} takes 1 to 1000000", flag));
-      *field = *parsed;
-    }
-  if (auto deadline = arguments.values.find("--header-timeout-ms");
-      deadline != arguments.values.end()) {
-    auto parsed = parse_number<uint32_t>(deadline->second);
-    if (!parsed || *parsed == 0 || *parsed > 600'000)
-      return usage_error(command, "--header-timeout-ms takes 1 to 600000");
-    options.header_timeout = std::chrono::milliseconds{*parsed};
+  return options;
+}
+
+/// The storage faults `--inject-fault` asks for, if it does.
+expected<std::unique_ptr<storage_faults>>
+injected_faults(const parsed_arguments& arguments) {
+  auto fault = arguments.values.find("--inject-fault");
+  if (fault == arguments.values.end())
+    return std::unique_ptr<storage_faults>{};
+  auto colon = fault->second.find(':');
+  auto kind = fault->second.substr(0, colon);
+  auto passing = colon == std::string::npos
+                     ? std::nullopt
+                     : parse_number<uint64_t>(
+                           std::string_view{fault->second}.substr(colon + 1));
+  if (!passing || (kind != "fsync" && kind != "write"))
+    return make_failure(errc::invalid_argument,
+                        "--inject-fault takes fsync:N or write:N");
+  auto faults = std::make_unique<storage_faults>();
+  if (kind == "fsync")
+    faults->fail_sync_after(*passing, fault_target::wal);
+  else
+    faults->fail_write_after(*passing, fault_target::wal);
+  return faults;
+}
+
+/// Serves until SIGTERM or SIGINT (a clean stop, 0) or the journal's
+/// SIGUSR1 (fail-stop: exits 74 without writing anything again).
+int serve_until_signal(std::unique_ptr<node> running, const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  if (received == SIGUSR1) {
+    // Nothing is written again: no retirement, no snapshots, no read
+    // model commits. The grace lets health checks see the 503 first.
+    std::fprintf(stderr, "tillroll: stopping: %s\n",
+                 running->unready_reason().c_str());
+    std::this_thread::sleep_for(fail_stop_grace);
+    std::fflush(nullptr);
+    std::_Exit(exit_storage_failure);
   }
-  bool demo = arguments.switches.contains("--demo");
+  std::printf("tillroll: stopping on signal %d\n", received);
+  std::fflush(stdout);
+  running->stop();
+  running.reset();
+  return 0;
+}
+
+int serve(const subcommand& command, const parsed_arguments& arguments) {
+  if (!arguments.values.contains("--data-dir"))
+    return usage_error(command, "--data-dir is required");
+  auto options = serve_options(arguments);
+  if (!options)
+    return usage_error(command, options.error().message);
   demo_options demo_settings;
   if (auto count = arguments.values.find("--demo-products");
       count != arguments.values.end()) {
@@ -346,28 +407,11 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
       return usage_error(command, "--demo-products takes 1 to 1000000");
     demo_settings.products = *parsed;
   }
-  if (demo && options.admin_email.empty()) {
-    options.admin_email = "admin@demo.tillroll";
-    options.admin_password = "demo-admin-password";
-  }
-  std::unique_ptr<storage_faults> faults;
-  if (auto fault = arguments.values.find("--inject-fault");
-      fault != arguments.values.end()) {
-    auto colon = fault->second.find(':');
-    auto kind = fault->second.substr(0, colon);
-    auto passing = colon == std::string::npos
-                       ? std::nullopt
-                       : parse_number<uint64_t>(
-                             std::string_view{fault->second}.substr(colon + 1));
-    if (!passing || (kind != "fsync" && kind != "write"))
-      return usage_error(command, "--inject-fault takes fsync:N or write:N");
-    faults = std::make_unique<storage_faults>();
-    if (kind == "fsync")
-      faults->fail_sync_after(*passing, fault_target::wal);
-    else
-      faults->fail_write_after(*passing, fault_target::wal);
-    options.storage_env = faults->env();
-  }
+  auto faults = injected_faults(arguments);
+  if (!faults)
+    return usage_error(command, faults.error().message);
+  if (*faults)
+    options->storage_env = (*faults)->env();
   // Signals are taken synchronously by sigwait below, not by a handler.
   // SIGUSR1 is the journal's word that the log failed (fail-stop).
   sigset_t signals;
@@ -376,38 +420,22 @@ int serve(const subcommand& command, const parsed_arguments& arguments) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  options.on_storage_failure = [](const failure&) { kill(getpid(), SIGUSR1); };
-  auto running = node::open(options);
+  options->on_storage_failure = [](const failure&) { kill(getpid(), SIGUSR1); };
+  auto running = node::open(*options);
   if (!running)
     return failed("cannot start", running.error());
-  if (demo) {
+  if (arguments.switches.contains("--demo")) {
     if (auto seeded = seed_demo(**running, demo_settings, stdout); !seeded)
       return failed("cannot seed the demo store", seeded.error());
-    std::printf("  admin   %s / %s\n", options.admin_email.c_str(),
-                options.admin_password.c_str());
+    std::printf("  admin   %s / %s\n", options->admin_email.c_str(),
+                options->admin_password.c_str());
   }
   std::printf("tillroll serving on http://%s:%u (data in %s, durability %s)\n",
-              options.listen_host.c_str(), (*running)->http_port(),
-              options.data_directory.c_str(),
-              std::string{to_string(options.journal.mode)}.c_str());
+              options->listen_host.c_str(), (*running)->http_port(),
+              options->data_directory.c_str(),
+              std::string{to_string(options->journal.mode)}.c_str());
   std::fflush(stdout);
-  int received = 0;
-  sigwait(&signals, &received);
-  if (received == SIGUSR1) {
-    // Nothing is written again: no retirement, no snapshots, no read
-    // model commits. The grace lets health checks see the 503 first.
-    std::fprintf(stderr, "tillroll: stopping: %s\n",
-                 (*running)->unready_reason().c_str());
-    std::this_thread::sleep_for(fail_stop_grace);
-    std::fflush(nullptr);
-    std::_Exit(exit_storage_failure);
-  }
-  std::printf("tillroll: stopping on signal %d\n", received);
-  std::fflush(stdout);
-  auto stopped = std::move(*running);
-  stopped->stop();
-  stopped.reset();
-  return 0;
+  return serve_until_signal(std::move(*running), signals);
 }
 
 int replay(const subcommand& command, const parsed_arguments& arguments) {

@@ -233,89 +233,100 @@ void journal::run_writer() {
   }
 }
 
+bool journal::take_unsynced(std::vector<written_batch>& taken) {
+  {
+    std::unique_lock lock{sync_mutex_};
+    if (options_.mode == durability::batch) {
+      sync_wake_.wait_for(lock, options_.batch_sync_interval,
+                          [&] { return writer_done_; });
+    } else {
+      // Appends trickle in while the last group is acknowledged; one
+      // fsync for all of them beats one for the first few and another for
+      // the rest, so wait while the writer still has some queued.
+      sync_wake_.wait(lock, [&] {
+        return writer_done_ || (!unsynced_.empty() &&
+                                (!writer_has_more_ ||
+                                 unsynced_events_ >= sync_group_events_min));
+      });
+    }
+    if (options_.mode == durability::always && unsynced_.empty() &&
+        writer_done_)
+      return false;
+    taken.swap(unsynced_);
+    unsynced_events_ = 0;
+  }
+  sync_room_.notify_all();
+  return true;
+}
+
+void journal::sync_taken(std::vector<written_batch>& taken) {
+  // After a failure nothing is fsync'd again: Linux may report a second
+  // fsync as fine after dropping the pages the first one could not write,
+  // so a batch written before the failure is never acknowledged on a later
+  // fsync's word.
+  std::optional<failure> poisoned;
+  {
+    std::lock_guard guard{mutex_};
+    poisoned = poisoned_;
+  }
+  expected<void> synced;
+  if (poisoned) {
+    synced = *poisoned;
+  } else {
+    auto started = std::chrono::steady_clock::now();
+    synced = log_.sync_wal();
+    write_latency_.record(std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  size_t events = 0;
+  for (auto& written : taken) {
+    events += written.event_count;
+    if (!synced) {
+      // Not durable: neither answered as such nor published.
+      written.last_position = 0;
+      for (auto& outcome : written.outcomes)
+        if (outcome && outcome->has_value())
+          outcome = synced.error();
+    }
+  }
+  if (!synced && !poisoned) {
+    std::fprintf(stderr, "tillroll: fsync of the log failed: %s\n",
+                 synced.error().message.c_str());
+    poison(synced.error());
+  }
+  if (options_.mode == durability::always && synced)
+    batch_events_.record(static_cast<double>(events));
+}
+
+void journal::acknowledge_taken(std::vector<written_batch>& taken) {
+  {
+    std::lock_guard guard{mutex_};
+    acknowledging_ = true;
+  }
+  for (auto& written : taken)
+    acknowledge(written);
+  {
+    std::lock_guard guard{mutex_};
+    acknowledging_ = false;
+  }
+  wake_.notify_one();
+  taken.clear();
+  report_failure();
+}
+
 void journal::run_syncer() {
   std::vector<written_batch> taken;
   uint64_t synced_events = 0;
-  for (;;) {
-    {
-      std::unique_lock lock{sync_mutex_};
-      if (options_.mode == durability::batch) {
-        sync_wake_.wait_for(lock, options_.batch_sync_interval,
-                            [&] { return writer_done_; });
-      } else {
-        // Appends trickle in while the last group is acknowledged; one
-        // fsync for all of them beats one for the first few and another
-        // for the rest, so wait while the writer still has some queued.
-        sync_wake_.wait(lock, [&] {
-          return writer_done_ || (!unsynced_.empty() &&
-                                  (!writer_has_more_ ||
-                                   unsynced_events_ >= sync_group_events_min));
-        });
-      }
-      if (options_.mode == durability::always && unsynced_.empty() &&
-          writer_done_)
-        return;
-      taken.swap(unsynced_);
-      unsynced_events_ = 0;
-    }
-    sync_room_.notify_all();
+  while (take_unsynced(taken)) {
     bool pending_writes = options_.mode == durability::always
                               ? !taken.empty()
                               : events_.load() > synced_events;
     synced_events = events_.load();
-    if (pending_writes) {
-      // After a failure nothing is fsync'd again: Linux may report a
-      // second fsync as fine after dropping the pages the first one could
-      // not write, so a batch written before the failure is never
-      // acknowledged on a later fsync's word.
-      std::optional<failure> poisoned;
-      {
-        std::lock_guard guard{mutex_};
-        poisoned = poisoned_;
-      }
-      expected<void> synced;
-      if (poisoned) {
-        synced = *poisoned;
-      } else {
-        auto started = std::chrono::steady_clock::now();
-        synced = log_.sync_wal();
-        write_latency_.record(std::chrono::duration<double>(
-                                  std::chrono::steady_clock::now() - started)
-                                  .count());
-        syncs_.fetch_add(1, std::memory_order_relaxed);
-      }
-      size_t events = 0;
-      for (auto& written : taken) {
-        events += written.event_count;
-        if (!synced) {
-          // Not durable: neither answered as such nor published.
-          written.last_position = 0;
-          for (auto& outcome : written.outcomes)
-            if (outcome && outcome->has_value())
-              outcome = synced.error();
-        }
-      }
-      if (!synced && !poisoned) {
-        std::fprintf(stderr, "tillroll: fsync of the log failed: %s\n",
-                     synced.error().message.c_str());
-        poison(synced.error());
-      }
-      if (options_.mode == durability::always && synced)
-        batch_events_.record(static_cast<double>(events));
-    }
-    {
-      std::lock_guard guard{mutex_};
-      acknowledging_ = true;
-    }
-    for (auto& written : taken)
-      acknowledge(written);
-    {
-      std::lock_guard guard{mutex_};
-      acknowledging_ = false;
-    }
-    wake_.notify_one();
-    taken.clear();
-    report_failure();
+    if (pending_writes)
+      sync_taken(taken);
+    acknowledge_taken(taken);
     if (options_.mode == durability::batch) {
       std::lock_guard guard{sync_mutex_};
       if (writer_done_)
@@ -336,15 +347,108 @@ expected<uint64_t> journal::head_of(const std::string& stream_id) {
   return head;
 }
 
+/// One batch being built: its RocksDB writes and what they will make true.
+struct journal::staged_batch {
+  rocksdb::WriteBatch batch;
+  /// Heads staged by earlier requests of this batch for the same stream.
+  std::unordered_map<std::string_view, uint64_t> heads;
+  uint64_t first_position = 0;
+  /// The position the next staged event takes.
+  uint64_t position = 0;
+  size_t event_count = 0;
+};
+
+expected<append_receipt> journal::stage(append_request& request,
+                                        staged_batch& staged) {
+  uint64_t head = 0;
+  if (auto earlier = staged.heads.find(request.stream_id);
+      earlier != staged.heads.end()) {
+    head = earlier->second;
+  } else if (auto loaded = head_of(request.stream_id)) {
+    head = *loaded;
+  } else {
+    return std::move(loaded).error();
+  }
+  if (head != request.expected_sequence) {
+    conflicts_.fetch_add(1, std::memory_order_relaxed);
+    return make_failure(errc::conflict,
+                        "stream " + request.stream_id + " is at sequence " +
+                            std::to_string(head) + ", not " +
+                            std::to_string(request.expected_sequence));
+  }
+  append_receipt receipt{head + 1, head, 0};
+  if (!request.events.empty())
+    staged.batch.Put(log_.family(column_family::global),
+                     position_key(staged.position),
+                     global_entry(request.stream_id, receipt.first_sequence,
+                                  request.events.size()));
+  for (auto& event : request.events) {
+    recorded_event record{request.stream_id,
+                          ++receipt.last_sequence,
+                          staged.position++,
+                          event.type_id,
+                          event.schema_version,
+                          event.recorded_at,
+                          std::move(event.correlation_id),
+                          std::move(event.causation_id),
+                          std::move(event.payload)};
+    staged.batch.Put(log_.family(column_family::events),
+                     stream_key(request.stream_id, record.sequence),
+                     encode_record(record));
+  }
+  for (auto& change : request.metadata_changes) {
+    if (change.value)
+      staged.batch.Put(log_.family(column_family::metadata), change.key,
+                       *change.value);
+    else
+      staged.batch.Delete(log_.family(column_family::metadata), change.key);
+  }
+  receipt.last_position = staged.position - 1;
+  staged.event_count += request.events.size();
+  staged.heads[request.stream_id] = receipt.last_sequence;
+  return receipt;
+}
+
+void journal::commit(staged_batch& staged, written_batch& written, bool sync) {
+  auto started = std::chrono::steady_clock::now();
+  auto result =
+      log_.write(staged.batch, sync, options_.mode == durability::off);
+  auto finished = std::chrono::steady_clock::now();
+  if (!result) {
+    // Nothing of the batch is acknowledged; positions are reused.
+    next_position_ = staged.first_position;
+    for (auto& outcome : written.outcomes)
+      if (outcome && outcome->has_value())
+        outcome = result.error();
+    std::fprintf(stderr, "tillroll: write to the log failed: %s\n",
+                 result.error().message.c_str());
+    poison(result.error(), options_.write_inline);
+    return;
+  }
+  next_position_ = staged.position;
+  for (auto& [stream_id, head] : staged.heads)
+    stream_heads_[std::string{stream_id}] = head;
+  if (sync || options_.mode == durability::off) {
+    write_latency_.record(
+        std::chrono::duration<double>(finished - started).count());
+    batch_events_.record(static_cast<double>(staged.event_count));
+    if (sync)
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+  } else if (options_.mode == durability::batch) {
+    batch_events_.record(static_cast<double>(staged.event_count));
+  }
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  events_.fetch_add(staged.event_count, std::memory_order_relaxed);
+  written.last_position = staged.position - 1;
+  written.event_count = staged.event_count;
+}
+
 void journal::write_batch(std::vector<append_request>& requests,
                           written_batch& written, bool sync) {
-  rocksdb::WriteBatch batch;
+  staged_batch staged;
+  staged.first_position = next_position_;
+  staged.position = next_position_;
   written.outcomes.resize(requests.size());
-  // Heads staged by earlier requests of this batch for the same stream.
-  std::unordered_map<std::string_view, uint64_t> staged_heads;
-  auto first_position = next_position_;
-  auto position = next_position_;
-  size_t event_count = 0;
   std::optional<failure> poisoned;
   // Inline writes already hold mutex_.
   if (options_.write_inline) {
@@ -354,92 +458,13 @@ void journal::write_batch(std::vector<append_request>& requests,
     poisoned = poisoned_;
   }
   for (size_t index = 0; index < requests.size(); ++index) {
-    auto& request = requests[index];
-    if (poisoned) {
+    if (poisoned)
       written.outcomes[index] = *poisoned;
-      continue;
-    }
-    uint64_t head = 0;
-    if (auto staged = staged_heads.find(request.stream_id);
-        staged != staged_heads.end()) {
-      head = staged->second;
-    } else if (auto loaded = head_of(request.stream_id)) {
-      head = *loaded;
-    } else {
-      written.outcomes[index] = std::move(loaded).error();
-      continue;
-    }
-    if (head != request.expected_sequence) {
-      conflicts_.fetch_add(1, std::memory_order_relaxed);
-      written.outcomes[index] = make_failure(
-          errc::conflict, "stream " + request.stream_id + " is at sequence " +
-                              std::to_string(head) + ", not " +
-                              std::to_string(request.expected_sequence));
-      continue;
-    }
-    append_receipt receipt{head + 1, head, 0};
-    if (!request.events.empty())
-      batch.Put(log_.family(column_family::global), position_key(position),
-                global_entry(request.stream_id, receipt.first_sequence,
-                             request.events.size()));
-    for (auto& event : request.events) {
-      recorded_event record{request.stream_id,
-                            ++receipt.last_sequence,
-                            position++,
-                            event.type_id,
-                            event.schema_version,
-                            event.recorded_at,
-                            std::move(event.correlation_id),
-                            std::move(event.causation_id),
-                            std::move(event.payload)};
-      batch.Put(log_.family(column_family::events),
-                stream_key(request.stream_id, record.sequence),
-                encode_record(record));
-    }
-    for (auto& change : request.metadata_changes) {
-      if (change.value)
-        batch.Put(log_.family(column_family::metadata), change.key,
-                  *change.value);
-      else
-        batch.Delete(log_.family(column_family::metadata), change.key);
-    }
-    receipt.last_position = position - 1;
-    event_count += request.events.size();
-    staged_heads[request.stream_id] = receipt.last_sequence;
-    written.outcomes[index] = receipt;
+    else
+      written.outcomes[index] = stage(requests[index], staged);
   }
-  if (batch.Count() > 0) {
-    auto started = std::chrono::steady_clock::now();
-    auto result = log_.write(batch, sync, options_.mode == durability::off);
-    auto finished = std::chrono::steady_clock::now();
-    if (!result) {
-      // Nothing of the batch is acknowledged; positions are reused.
-      next_position_ = first_position;
-      for (auto& outcome : written.outcomes)
-        if (outcome && outcome->has_value())
-          outcome = result.error();
-      std::fprintf(stderr, "tillroll: write to the log failed: %s\n",
-                   result.error().message.c_str());
-      poison(result.error(), options_.write_inline);
-    } else {
-      next_position_ = position;
-      for (auto& [stream_id, head] : staged_heads)
-        stream_heads_[std::string{stream_id}] = head;
-      if (sync || options_.mode == durability::off) {
-        write_latency_.record(
-            std::chrono::duration<double>(finished - started).count());
-        batch_events_.record(static_cast<double>(event_count));
-        if (sync)
-          syncs_.fetch_add(1, std::memory_order_relaxed);
-      } else if (options_.mode == durability::batch) {
-        batch_events_.record(static_cast<double>(event_count));
-      }
-      batches_.fetch_add(1, std::memory_order_relaxed);
-      events_.fetch_add(event_count, std::memory_order_relaxed);
-      written.last_position = position - 1;
-      written.event_count = event_count;
-    }
-  }
+  if (staged.batch.Count() > 0)
+    commit(staged, written, sync);
   appends_.fetch_add(requests.size(), std::memory_order_relaxed);
   written.requests = std::move(requests);
   requests.clear();

@@ -149,11 +149,23 @@ private:
     size_t event_count = 0;
   };
 
+  struct staged_batch;
+
   void run_writer();
   void run_syncer();
+  /// Waits for written batches to fsync and takes them; false once the
+  /// syncer is done.
+  bool take_unsynced(std::vector<written_batch>& taken);
+  /// One fsync for everything taken; on failure none of it is durable.
+  void sync_taken(std::vector<written_batch>& taken);
+  void acknowledge_taken(std::vector<written_batch>& taken);
   /// Checks and writes one batch; fills `written` for acknowledgement.
   void write_batch(std::vector<append_request>& requests,
                    written_batch& written, bool sync);
+  /// Checks one request against its stream's head and adds its writes.
+  expected<append_receipt> stage(append_request& request, staged_batch& staged);
+  /// Writes a staged batch, or fails the appends it held.
+  void commit(staged_batch& staged, written_batch& written, bool sync);
   void acknowledge(written_batch& written);
   /// Records the first failure (caller holds mutex_ when `locked`) and
   /// wakes commit waiters; returns whether it was the first.

@@ -4,8 +4,8 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <sodium.h>
 
+#include <sodium.h>
 #include <stdexcept>
 
 namespace tillroll {
@@ -72,6 +72,21 @@ struct api::impl {
   std::unique_ptr<route_metrics> metrics;
 
   impl(api_dependencies dependencies, api_settings settings);
+
+  /// The route for `method` and the path's segments, or none; the methods
+  /// of routes with the same path go to `allow` for a 405.
+  struct match_result {
+    const route* chosen = nullptr;
+    size_t index = 0;
+    std::vector<std::string> parameters;
+    std::string allow;
+  };
+  match_result find_route(std::string_view method,
+                          const std::vector<std::string_view>& parts) const;
+
+  /// Reads the bearer token into `current.who` and checks the route's
+  /// role; the refusal if the caller may not call it.
+  std::optional<failure> admit(const route& chosen, call& current) const;
 };
 
 namespace {
@@ -191,6 +206,49 @@ bool allowed(access who, const principal& caller) {
 
 } // namespace
 
+api::impl::match_result
+api::impl::find_route(std::string_view method,
+                      const std::vector<std::string_view>& parts) const {
+  match_result result;
+  for (size_t index = 0; index < routes.size(); ++index) {
+    auto& candidate = routes[index];
+    std::vector<std::string> found;
+    if (!match(route_segments[index], parts, found))
+      continue;
+    if (candidate.method != method) {
+      result.allow += result.allow.empty() ? "" : ", ";
+      result.allow += candidate.method;
+      continue;
+    }
+    result.chosen = &candidate;
+    result.index = index;
+    result.parameters = std::move(found);
+    break;
+  }
+  return result;
+}
+
+std::optional<failure> api::impl::admit(const route& chosen,
+                                        call& current) const {
+  auto authorization = current.request.header("Authorization");
+  if (!authorization.empty()) {
+    if (!authorization.starts_with("Bearer "))
+      return make_failure(errc::unauthorized,
+                          "use Authorization: Bearer <token>");
+    auto who = tokens.verify(authorization.substr(7), now_timestamp());
+    if (!who)
+      return who.error();
+    current.who = std::move(*who);
+  }
+  if (allowed(chosen.who, current.who))
+    return std::nullopt;
+  if (current.who.user_id.empty())
+    return make_failure(errc::unauthorized, "sign in first");
+  return make_failure(errc::forbidden,
+                      "this route is not for a " +
+                          std::string{role_name(current.who.role)});
+}
+
 void api::handle(http_request request, http_responder respond) {
   auto& self = *impl_;
   // A target is ASCII (RFC 3986): other bytes are percent-encoded, so raw
@@ -200,35 +258,17 @@ void api::handle(http_request request, http_responder respond) {
       return respond(error_response(
           400, "invalid_argument",
           "the request target must be ASCII; percent-encode other bytes"));
-  auto path = target_path(request.target);
   // Percent-encoded path segments are not ids here: refuse them plainly.
-  auto parts = segments(path);
-  std::vector<std::string> parameters;
-  const route* chosen = nullptr;
-  size_t chosen_index = 0;
-  std::string allow;
+  auto parts = segments(target_path(request.target));
   auto method = request.method == "HEAD" ? std::string_view{"GET"}
                                          : std::string_view{request.method};
-  for (size_t index = 0; index < self.routes.size(); ++index) {
-    auto& candidate = self.routes[index];
-    std::vector<std::string> found;
-    if (!match(self.route_segments[index], parts, found))
-      continue;
-    if (candidate.method != method) {
-      allow += allow.empty() ? "" : ", ";
-      allow += candidate.method;
-      continue;
-    }
-    chosen = &candidate;
-    chosen_index = index;
-    parameters = std::move(found);
-    break;
-  }
-  if (chosen == nullptr) {
+  auto found = self.find_route(method, parts);
+  if (found.chosen == nullptr) {
     self.metrics->record_unrouted();
-    if (!allow.empty()) {
-      auto response = error_response(405, "method_not_allowed", "use " + allow);
-      response.headers.emplace_back("Allow", allow);
+    if (!found.allow.empty()) {
+      auto response =
+          error_response(405, "method_not_allowed", "use " + found.allow);
+      response.headers.emplace_back("Allow", found.allow);
       return respond(std::move(response));
     }
     return respond(error_response(404, "not_found", "no such route"));
@@ -236,9 +276,9 @@ void api::handle(http_request request, http_responder respond) {
   auto* metrics = self.metrics.get();
   auto started = std::chrono::steady_clock::now();
   auto current = std::make_shared<call>();
-  current->respond = [metrics, chosen_index, started,
+  current->respond = [metrics, index = found.index, started,
                       respond = std::move(respond)](http_response response) {
-    metrics->record(chosen_index, response.status,
+    metrics->record(index, response.status,
                     std::chrono::steady_clock::now() - started);
     respond(std::move(response));
   };
@@ -248,26 +288,11 @@ void api::handle(http_request request, http_responder respond) {
                          "the query string is not properly encoded: "
                          "percent-encoded UTF-8");
   current->query = std::move(*query);
-  current->parameters = std::move(parameters);
-  auto authorization = request.header("Authorization");
-  if (!authorization.empty()) {
-    if (!authorization.starts_with("Bearer "))
-      return current->fail(errc::unauthorized,
-                           "use Authorization: Bearer <token>");
-    auto who = self.tokens.verify(authorization.substr(7), now_timestamp());
-    if (!who)
-      return current->fail(who.error());
-    current->who = std::move(*who);
-  }
-  if (!allowed(chosen->who, current->who)) {
-    if (current->who.user_id.empty())
-      return current->fail(errc::unauthorized, "sign in first");
-    return current->fail(errc::forbidden,
-                         "this route is not for a " +
-                               std::string{role_name(current->who.role)});
-  }
+  current->parameters = std::move(found.parameters);
   current->request = std::move(request);
-  chosen->handle(std::move(current));
+  if (auto refused = self.admit(*found.chosen, *current))
+    return current->fail(*refused);
+  found.chosen->handle(std::move(current));
 }
 
 } // namespace tillroll

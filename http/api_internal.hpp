@@ -41,7 +41,7 @@ inline constexpr size_t password_work_waiting_max = 32;
 struct call {
   http_request request;
   std::vector<std::string> parameters;
-  std::map<std::string, std::string, std::less<>> query;
+  query_map query;
   principal who;
   http_responder respond;
 
@@ -158,8 +158,7 @@ route_handler bound(std::shared_ptr<const Context> context,
 
 /// `bound` for each handler of one context: `auto on = binder(context);`
 /// then `on(handler)` in the route table.
-template <class Context>
-auto binder(std::shared_ptr<const Context> context) {
+template <class Context> auto binder(std::shared_ptr<const Context> context) {
   return [context](void (*handle)(const Context&, call_ptr)) {
     return bound<Context>(context, handle);
   };

@@ -55,10 +55,42 @@ unsigned success_status(const route& entry) {
   return 200;
 }
 
-} // namespace
+json::array parameters_of(const route& entry) {
+  json::array parameters;
+  std::string_view pattern = entry.pattern;
+  for (size_t open = pattern.find('{'); open != std::string_view::npos;
+       open = pattern.find('{', open + 1)) {
+    auto close = pattern.find('}', open);
+    parameters.push_back(
+        json::object{{"name", pattern.substr(open + 1, close - open - 1)},
+                     {"in", "path"},
+                     {"required", true},
+                     {"schema", json::object{{"type", "string"}}}});
+  }
+  if (entry.pattern == "/v1/checkout")
+    parameters.push_back(json::object{
+        {"name", "Idempotency-Key"},
+        {"in", "header"},
+        {"required", true},
+        {"schema", json::object{{"type", "string"}, {"maxLength", 64}}}});
+  return parameters;
+}
 
-std::string build_openapi(const std::vector<route>& routes) {
-  json::object paths;
+json::object request_body_of(const route& entry) {
+  return json::object{
+      {"required",
+       entry.pattern.find("/cancel") == std::string_view::npos &&
+           entry.pattern.find("/ship") == std::string_view::npos &&
+           entry.pattern.find("/deliver") == std::string_view::npos &&
+           entry.pattern.find("/refund") == std::string_view::npos &&
+           entry.pattern != "/v1/admin/reconcile"},
+      {"content",
+       json::object{
+           {"application/json",
+            json::object{{"schema", json::object{{"type", "object"}}}}}}}};
+}
+
+json::object responses_of(const route& entry) {
   auto error_ref = json::object{
       {"content",
        json::object{
@@ -66,85 +98,69 @@ std::string build_openapi(const std::vector<route>& routes) {
             json::object{
                 {"schema",
                  json::object{{"$ref", "#/components/schemas/Error"}}}}}}}};
+  json::object responses;
+  auto success = success_status(entry);
+  responses[std::to_string(success)] = json::object{
+      {"description", status_text(success)},
+      {"content",
+       json::object{
+           {entry.pattern == "/metrics" ? "text/plain" : "application/json",
+            json::object{{"schema", json::object{{"type", "object"}}}}}}}};
+  if (entry.pattern == "/v1/checkout")
+    responses["202"] = json::object{{"description", status_text(202)}};
+  if (entry.pattern == "/v1/products/{id}" && entry.method == "GET")
+    responses["304"] = json::object{{"description", status_text(304)}};
+  std::vector<unsigned> errors = entry.errors;
+  if (entry.who != access::anyone) {
+    errors.push_back(401);
+    errors.push_back(403);
+  }
+  errors.push_back(503);
+  for (auto status : errors) {
+    auto response = error_ref;
+    response["description"] = status_text(status);
+    responses[std::to_string(status)] = std::move(response);
+  }
+  return responses;
+}
+
+json::object operation_of(const route& entry) {
+  json::object operation;
+  operation["summary"] = entry.summary;
+  std::string operation_id{entry.method};
+  for (char c : entry.pattern)
+    operation_id += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  operation["operationId"] = operation_id;
+  if (entry.who != access::anyone) {
+    operation["security"] =
+        json::array{json::object{{"bearer", json::array{}}}};
+    const char* role = entry.who == access::buyer    ? "buyer"
+                       : entry.who == access::seller ? "seller"
+                       : entry.who == access::admin  ? "admin"
+                                                     : "any signed-in user";
+    operation["description"] = std::string{"For: "} + role + ".";
+  }
+  if (auto parameters = parameters_of(entry); !parameters.empty())
+    operation["parameters"] = std::move(parameters);
+  if (entry.method == "POST" || entry.method == "PUT" ||
+      entry.method == "PATCH")
+    operation["requestBody"] = request_body_of(entry);
+  operation["responses"] = responses_of(entry);
+  return operation;
+}
+
+} // namespace
+
+std::string build_openapi(const std::vector<route>& routes) {
+  json::object paths;
   for (auto& entry : routes) {
-    json::object operation;
-    operation["summary"] = entry.summary;
-    std::string operation_id{entry.method};
-    for (char c : entry.pattern)
-      operation_id += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
-    operation["operationId"] = operation_id;
-    if (entry.who != access::anyone) {
-      operation["security"] =
-          json::array{json::object{{"bearer", json::array{}}}};
-      const char* role = entry.who == access::buyer    ? "buyer"
-                         : entry.who == access::seller ? "seller"
-                         : entry.who == access::admin  ? "admin"
-                                                       : "any signed-in user";
-      operation["description"] = std::string{"For: "} + role + ".";
-    }
-    json::array parameters;
-    std::string_view pattern = entry.pattern;
-    for (size_t open = pattern.find('{'); open != std::string_view::npos;
-         open = pattern.find('{', open + 1)) {
-      auto close = pattern.find('}', open);
-      parameters.push_back(
-          json::object{{"name", pattern.substr(open + 1, close - open - 1)},
-                       {"in", "path"},
-                       {"required", true},
-                       {"schema", json::object{{"type", "string"}}}});
-    }
-    if (entry.pattern == "/v1/checkout")
-      parameters.push_back(json::object{
-          {"name", "Idempotency-Key"},
-          {"in", "header"},
-          {"required", true},
-          {"schema", json::object{{"type", "string"}, {"maxLength", 64}}}});
-    if (!parameters.empty())
-      operation["parameters"] = std::move(parameters);
-    if (entry.method == "POST" || entry.method == "PUT" ||
-        entry.method == "PATCH")
-      operation["requestBody"] = json::object{
-          {"required",
-           entry.pattern.find("/cancel") == std::string_view::npos &&
-               entry.pattern.find("/ship") == std::string_view::npos &&
-               entry.pattern.find("/deliver") == std::string_view::npos &&
-               entry.pattern.find("/refund") == std::string_view::npos &&
-               entry.pattern != "/v1/admin/reconcile"},
-          {"content",
-           json::object{
-               {"application/json",
-                json::object{{"schema", json::object{{"type", "object"}}}}}}}};
-    json::object responses;
-    auto success = success_status(entry);
-    responses[std::to_string(success)] = json::object{
-        {"description", status_text(success)},
-        {"content",
-         json::object{
-             {entry.pattern == "/metrics" ? "text/plain" : "application/json",
-              json::object{{"schema", json::object{{"type", "object"}}}}}}}};
-    if (entry.pattern == "/v1/checkout")
-      responses["202"] = json::object{{"description", status_text(202)}};
-    if (entry.pattern == "/v1/products/{id}" && entry.method == "GET")
-      responses["304"] = json::object{{"description", status_text(304)}};
-    std::vector<unsigned> errors = entry.errors;
-    if (entry.who != access::anyone) {
-      errors.push_back(401);
-      errors.push_back(403);
-    }
-    errors.push_back(503);
-    for (auto status : errors) {
-      auto response = error_ref;
-      response["description"] = status_text(status);
-      responses[std::to_string(status)] = std::move(response);
-    }
-    operation["responses"] = std::move(responses);
     std::string method{entry.method};
     for (auto& c : method)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto& path = paths[entry.pattern];
     if (!path.is_object())
       path = json::object{};
-    path.as_object()[method] = std::move(operation);
+    path.as_object()[method] = operation_of(entry);
   }
   json::object document{
       {"openapi", "3.0.3"},

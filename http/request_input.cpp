@@ -95,9 +95,8 @@ std::string_view target_path(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-std::optional<std::map<std::string, std::string, std::less<>>>
-query_parameters(std::string_view target) {
-  std::map<std::string, std::string, std::less<>> out;
+std::optional<query_map> query_parameters(std::string_view target) {
+  query_map out;
   auto mark = target.find('?');
   if (mark == std::string_view::npos)
     return out;
@@ -295,16 +294,14 @@ string_map_field(const json::object& body, std::string_view name,
   return out;
 }
 
-std::string
-text_parameter(const std::map<std::string, std::string, std::less<>>& query,
-               std::string_view name) {
+std::string text_parameter(const query_map& query, std::string_view name) {
   auto found = query.find(name);
   return found == query.end() ? std::string{} : found->second;
 }
 
-expected<std::optional<int64_t>>
-integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
-                  std::string_view name, int64_t low, int64_t high) {
+expected<std::optional<int64_t>> integer_parameter(const query_map& query,
+                                                   std::string_view name,
+                                                   int64_t low, int64_t high) {
   auto found = query.find(name);
   if (found == query.end())
     return std::optional<int64_t>{};
@@ -315,17 +312,15 @@ integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
   return std::optional<int64_t>{*number};
 }
 
-expected<size_t>
-limit_parameter(const std::map<std::string, std::string, std::less<>>& query) {
+expected<size_t> limit_parameter(const query_map& query) {
   auto limit = integer_parameter(query, "limit", 1, list_limit_max);
   if (!limit)
     return std::move(limit).error();
   return static_cast<size_t>(limit->value_or(list_limit_default));
 }
 
-expected<std::optional<bool>>
-bool_parameter(const std::map<std::string, std::string, std::less<>>& query,
-               std::string_view name) {
+expected<std::optional<bool>> bool_parameter(const query_map& query,
+                                             std::string_view name) {
   auto found = query.find(name);
   if (found == query.end())
     return std::optional<bool>{};

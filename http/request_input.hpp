@@ -18,6 +18,10 @@
 
 namespace tillroll {
 
+/// A request's query parameters by name (transparent, for string_view
+/// look-ups).
+using query_map = std::map<std::string, std::string, std::less<>>;
+
 /// Most elements of a list in a body (images, variants, attributes).
 inline constexpr size_t body_list_size_max = 100;
 inline constexpr size_t body_text_size_max = 10'000;
@@ -31,8 +35,7 @@ std::string_view target_path(std::string_view target);
 
 /// Percent-decoded query parameters; nullopt for malformed encoding or a
 /// value that is not UTF-8 once decoded.
-std::optional<std::map<std::string, std::string, std::less<>>>
-query_parameters(std::string_view target);
+std::optional<query_map> query_parameters(std::string_view target);
 
 /// The body as a JSON object: 415 unless the content type is
 /// application/json (any case, with at most a utf-8 charset parameter)
@@ -52,8 +55,8 @@ json_body(const http_request& request);
 [[nodiscard]] expected<void> check_sku_id(std::string_view sku,
                                           std::string_view field = "sku");
 /// A required SKU id field of a body.
-[[nodiscard]] expected<std::string> sku_id_field(const boost::json::object& body,
-                                                 std::string_view name);
+[[nodiscard]] expected<std::string>
+sku_id_field(const boost::json::object& body, std::string_view name);
 
 /// Refuses fields other than `allowed`, naming the first: fields the server
 /// owns (ids, owners, prices in a cart, status, totals) are never taken.
@@ -82,24 +85,20 @@ string_map_field(const boost::json::object& body, std::string_view name,
                  bool required = false);
 
 /// A query parameter's text, empty if absent.
-std::string
-text_parameter(const std::map<std::string, std::string, std::less<>>& query,
-               std::string_view name);
+std::string text_parameter(const query_map& query, std::string_view name);
 
 /// A query parameter as an integer in [low, high]; nullopt if absent.
 [[nodiscard]] expected<std::optional<int64_t>>
-integer_parameter(const std::map<std::string, std::string, std::less<>>& query,
-                  std::string_view name, int64_t low, int64_t high);
+integer_parameter(const query_map& query, std::string_view name, int64_t low,
+                  int64_t high);
 /// `limit`: default `list_limit_default`, at most `list_limit_max`.
-[[nodiscard]] expected<size_t>
-limit_parameter(const std::map<std::string, std::string, std::less<>>& query);
+[[nodiscard]] expected<size_t> limit_parameter(const query_map& query);
 /// A query parameter naming one of `choices` (a sort order, a status);
 /// nullopt if absent. The refusal lists every name, so browse, search and
 /// the order list answer a wrong choice alike.
 template <class Choice>
 [[nodiscard]] expected<std::optional<Choice>> choice_parameter(
-    const std::map<std::string, std::string, std::less<>>& query,
-    std::string_view name,
+    const query_map& query, std::string_view name,
     std::initializer_list<std::pair<std::string_view, Choice>> choices) {
   auto found = query.find(name);
   if (found == query.end())
@@ -122,7 +121,6 @@ template <class Choice>
 
 /// true/false/1/0; nullopt if absent.
 [[nodiscard]] expected<std::optional<bool>>
-bool_parameter(const std::map<std::string, std::string, std::less<>>& query,
-               std::string_view name);
+bool_parameter(const query_map& query, std::string_view name);
 
 } // namespace tillroll

@@ -19,8 +19,8 @@ struct search_context {
   work_lane& read_lane;
 };
 
-void search_route(const search_context& context, call_ptr request) {
-  auto& query = request->query;
+/// The search a query string asks for, or the first parameter that is off.
+expected<search_query> search_query_of(const query_map& query) {
   search_query search;
   if (auto text = query.find("q"); text != query.end())
     search.text = text->second;
@@ -40,7 +40,7 @@ void search_route(const search_context& context, call_ptr request) {
         stocked ? nullptr : &stocked.error(), limit ? nullptr : &limit.error(),
         offset ? nullptr : &offset.error()})
     if (problem != nullptr)
-      return request->fail(*problem);
+      return *problem;
   search.price_min_cents = *low;
   search.price_max_cents = *high;
   if (*rating)
@@ -55,46 +55,60 @@ void search_route(const search_context& context, call_ptr request) {
        {"price_desc", search_order::price_descending},
        {"newest", search_order::newest}});
   if (!order)
-    return request->fail(order.error());
+    return order.error();
   search.order = order->value_or(search.order);
-  context.read_lane.run(request, [&context, request,
-                                  search = std::move(search)] {
-    auto found = context.index.search(search, now_timestamp());
-    if (!found)
-      return request->fail(found.error());
-    json::array items;
-    for (auto& hit : found->items)
-      items.push_back(json::object{{"product_id", hit.product_id},
-                                   {"title", hit.title},
-                                   {"price_cents", hit.price_cents},
-                                   {"currency", hit.currency},
-                                   {"rating", hit.rating},
-                                   {"in_stock", hit.in_stock},
-                                   {"score", hit.score}});
-    json::object categories, brands;
-    for (auto& [name, count] : found->category_counts)
-      categories[name] = count;
-    for (auto& [name, count] : found->brand_counts)
-      brands[name] = count;
-    json::array prices;
-    for (auto& bucket : found->price_counts)
-      prices.push_back(
-          json::object{{"min", bucket.min_cents},
-                       {"max", bucket.max_cents ? json::value(*bucket.max_cents)
-                                                : json::value(nullptr)},
-                       {"count", bucket.count}});
-    json::object out{
-        {"total", found->total},
-        {"items", std::move(items)},
-        {"facets", json::object{{"category", std::move(categories)},
-                                {"brand", std::move(brands)},
-                                {"price", std::move(prices)}}}};
-    if (found->did_you_mean) {
-      out["did_you_mean"] = *found->did_you_mean;
-      out["corrected"] = found->corrected;
-    }
-    request->json(200, out);
-  });
+  return search;
+}
+
+json::object facets_json(const search_result& found) {
+  json::object categories, brands;
+  for (auto& [name, count] : found.category_counts)
+    categories[name] = count;
+  for (auto& [name, count] : found.brand_counts)
+    brands[name] = count;
+  json::array prices;
+  for (auto& bucket : found.price_counts)
+    prices.push_back(
+        json::object{{"min", bucket.min_cents},
+                     {"max", bucket.max_cents ? json::value(*bucket.max_cents)
+                                              : json::value(nullptr)},
+                     {"count", bucket.count}});
+  return json::object{{"category", std::move(categories)},
+                      {"brand", std::move(brands)},
+                      {"price", std::move(prices)}};
+}
+
+json::object search_json(const search_result& found) {
+  json::array items;
+  for (auto& hit : found.items)
+    items.push_back(json::object{{"product_id", hit.product_id},
+                                 {"title", hit.title},
+                                 {"price_cents", hit.price_cents},
+                                 {"currency", hit.currency},
+                                 {"rating", hit.rating},
+                                 {"in_stock", hit.in_stock},
+                                 {"score", hit.score}});
+  json::object out{{"total", found.total},
+                   {"items", std::move(items)},
+                   {"facets", facets_json(found)}};
+  if (found.did_you_mean) {
+    out["did_you_mean"] = *found.did_you_mean;
+    out["corrected"] = found.corrected;
+  }
+  return out;
+}
+
+void search_route(const search_context& context, call_ptr request) {
+  auto search = search_query_of(request->query);
+  if (!search)
+    return request->fail(search.error());
+  context.read_lane.run(
+      request, [&context, request, search = std::move(*search)] {
+        auto found = context.index.search(search, now_timestamp());
+        if (!found)
+          return request->fail(found.error());
+        request->json(200, search_json(*found));
+      });
 }
 
 void autocomplete_route(const search_context& context, call_ptr request) {
@@ -109,8 +123,8 @@ void autocomplete_route(const search_context& context, call_ptr request) {
     return request->fail(limit.error());
   json::array suggestions;
   for (auto& text : context.index.autocomplete(
-           prefix->second, static_cast<size_t>(limit->value_or(
-                               autocomplete_suggestions_max))))
+           prefix->second,
+           static_cast<size_t>(limit->value_or(autocomplete_suggestions_max))))
     suggestions.push_back(json::value(text));
   request->json(200, json::object{{"suggestions", std::move(suggestions)}});
 }

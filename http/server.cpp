@@ -10,15 +10,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <sys/resource.h>
-
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sys/resource.h>
 #include <thread>
 #include <unordered_set>
 
@@ -238,6 +238,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   void accept();
   void accept_later();
   void on_accept(tcp::socket socket);
+  /// Why a connection from `from` is refused, or empty when it is
+  /// admitted, and then counted against its address.
+  std::string_view admit(const asio::ip::address& from);
   void refuse(tcp::socket socket, std::string_view reason);
 };
 
@@ -457,14 +460,14 @@ public:
   void start(std::string_view reason) {
     answer_ = wire_bytes(overloaded_response(reason), false, false);
     stream_.expires_after(close_linger);
-    asio::async_write(stream_, asio::buffer(answer_),
-                      [self = shared_from_this()](beast::error_code error,
-                                                  size_t) {
-                        if (error)
-                          return;
-                        linger_close(self->stream_);
-                        drain_then_close(self, self->stream_);
-                      });
+    asio::async_write(
+        stream_, asio::buffer(answer_),
+        [self = shared_from_this()](beast::error_code error, size_t) {
+          if (error)
+            return;
+          linger_close(self->stream_);
+          drain_then_close(self, self->stream_);
+        });
   }
 
 private:
@@ -508,29 +511,36 @@ void http_server::impl::on_accept(tcp::socket socket) {
   auto from = socket.remote_endpoint(error).address();
   if (error)
     return; // gone already; the socket closes here
-  std::shared_ptr<session> accepted;
-  std::string_view reason;
+  if (auto reason = admit(from); !reason.empty()) {
+    std::make_shared<refusal>(std::move(socket), shared_from_this())
+        ->start(reason);
+    return;
+  }
+  socket.set_option(tcp::no_delay{true}, error);
+  auto accepted =
+      std::make_shared<session>(std::move(socket), shared_from_this(), from);
+  // Accepts run one at a time on the io thread, so no other connection is
+  // admitted between the count and this insert.
   {
     std::lock_guard guard{sessions_mutex};
-    auto& from_address = sessions_by_address[from];
-    if (sessions.size() >= connections_limit) {
-      reason = "the server is at its connection limit; retry";
-    } else if (from_address >= options.connections_per_address_max) {
-      reason = "too many connections from this address; retry";
-    } else {
-      ++from_address;
-      socket.set_option(tcp::no_delay{true}, error);
-      accepted = std::make_shared<session>(std::move(socket),
-                                           shared_from_this(), from);
-      sessions.insert(accepted.get());
-    }
-    if (from_address == 0)
-      sessions_by_address.erase(from);
+    sessions.insert(accepted.get());
   }
-  if (accepted)
-    return accepted->start();
-  std::make_shared<refusal>(std::move(socket), shared_from_this())
-      ->start(reason);
+  accepted->start();
+}
+
+std::string_view http_server::impl::admit(const asio::ip::address& from) {
+  std::lock_guard guard{sessions_mutex};
+  auto& from_address = sessions_by_address[from];
+  std::string_view reason;
+  if (sessions.size() >= connections_limit)
+    reason = "the server is at its connection limit; retry";
+  else if (from_address >= options.connections_per_address_max)
+    reason = "too many connections from this address; retry";
+  else
+    ++from_address;
+  if (from_address == 0)
+    sessions_by_address.erase(from);
+  return reason;
 }
 
 http_server::http_server(http_server_options options, http_handler handler)
@@ -540,7 +550,14 @@ http_server::http_server(http_server_options options, http_handler handler)
 }
 
 http_server::~http_server() {
-  stop();
+  // stop() throws only when the server's thread cannot be joined; a
+  // destructor cannot report that, so the process says why and ends.
+  try {
+    stop();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "http server: cannot stop: %s\n", error.what());
+    std::terminate();
+  }
 }
 
 namespace {
@@ -550,8 +567,8 @@ namespace {
 /// soft limit towards the hard one first if that is short.
 size_t connections_within_descriptors(size_t wanted) {
   auto open = descriptors_open();
-  auto needed = static_cast<rlim_t>(wanted + open + descriptors_spare +
-                                    refusals_max);
+  auto needed =
+      static_cast<rlim_t>(wanted + open + descriptors_spare + refusals_max);
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
     return wanted;

@@ -126,66 +126,131 @@ void product_records::reset() {
   levels_.clear();
 }
 
+namespace {
+
+/// Folds a product event other than its listing into `product`; false if
+/// the event changes nothing the catalog shows.
+bool fold_product_event(product_record& product, const product_event& event) {
+  return std::visit(
+      overloaded{[&](const product_changed& edit) {
+                   apply_product_edit(product, edit);
+                   return true;
+                 },
+                 [&](const variant_price_changed& edit) {
+                   apply_product_edit(product, edit);
+                   return true;
+                 },
+                 [&](const product_delisted&) {
+                   product.delisted = true;
+                   return true;
+                 },
+                 [&](const review_added& review) {
+                   product.rating_sum += review.rating;
+                   ++product.rating_count;
+                   return true;
+                 },
+                 [&](const variants_registered& registered) {
+                   // A SKU that belonged to another product is not this
+                   // listing's to sell.
+                   std::erase_if(product.variants, [&](auto& variant) {
+                     return std::find(registered.rejected_skus.begin(),
+                                      registered.rejected_skus.end(),
+                                      variant.sku) !=
+                            registered.rejected_skus.end();
+                   });
+                   return !registered.rejected_skus.empty();
+                 },
+                 [](const auto&) { return false; }},
+      event);
+}
+
+/// Folds a SKU event other than its registration into `stock`; false if
+/// the event changes no stock figure.
+bool fold_sku_event(sku_level& stock, const sku_event& event) {
+  auto release = [&](const std::string& order_id) {
+    if (auto held = stock.holds.find(order_id); held != stock.holds.end()) {
+      stock.reserved -= held->second;
+      return stock.holds.extract(held).mapped();
+    }
+    return int64_t{0};
+  };
+  return std::visit(overloaded{[&](const stock_received& received) {
+                                 stock.received += received.quantity;
+                                 return true;
+                               },
+                               [&](const stock_removed& removed) {
+                                 stock.received -= removed.quantity;
+                                 return true;
+                               },
+                               [&](const stock_reserved& reserved) {
+                                 stock.holds[reserved.order_id] +=
+                                     reserved.quantity;
+                                 stock.reserved += reserved.quantity;
+                                 return true;
+                               },
+                               [&](const reservation_confirmed& confirmed) {
+                                 stock.sold += release(confirmed.order_id);
+                                 return true;
+                               },
+                               [&](const reservation_released& released) {
+                                 release(released.order_id);
+                                 return true;
+                               },
+                               [&](const reservation_expired& expired) {
+                                 release(expired.order_id);
+                                 return true;
+                               },
+                               [&](const sale_returned& returned) {
+                                 stock.sold -= returned.quantity;
+                                 return true;
+                               },
+                               [](const auto&) { return false; }},
+                    event);
+}
+
+} // namespace
+
 expected<std::optional<product_change>>
 product_records::apply(const recorded_event& record,
                        projection_writer& changes) {
   auto kind = stream_kind(record.stream_id);
   auto id = std::string{stream_entity_id(record.stream_id)};
-  if (kind == "product") {
-    auto event = decode_event<product_event>(record);
-    if (!event)
-      return std::move(event).error();
-    int64_t at_us = record.recorded_at.time_since_epoch().count();
-    auto found = products_.find(id);
-    if (auto* listed = std::get_if<product_listed>(&*event)) {
-      auto& product = products_[id];
-      product = make_product_record(id, *listed, at_us);
-      persist(product, changes);
-      return maybe_change{product_change{id, true, true, 0, std::nullopt}};
-    }
-    if (found == products_.end())
-      return maybe_change{};
-    auto& product = found->second;
-    product_change change{id, true, false, 0, product};
-    bool changed = std::visit(
-        overloaded{[&](const product_changed& edit) {
-                     apply_product_edit(product, edit);
-                     return true;
-                   },
-                   [&](const variant_price_changed& edit) {
-                     apply_product_edit(product, edit);
-                     return true;
-                   },
-                   [&](const product_delisted&) {
-                     product.delisted = true;
-                     return true;
-                   },
-                   [&](const review_added& review) {
-                     product.rating_sum += review.rating;
-                     ++product.rating_count;
-                     return true;
-                   },
-                   [&](const variants_registered& registered) {
-                     // A SKU that belonged to another product is not this
-                     // listing's to sell.
-                     std::erase_if(product.variants, [&](auto& variant) {
-                       return std::find(registered.rejected_skus.begin(),
-                                        registered.rejected_skus.end(),
-                                        variant.sku) !=
-                              registered.rejected_skus.end();
-                     });
-                     return !registered.rejected_skus.empty();
-                   },
-                   [](const auto&) { return false; }},
-        *event);
-    if (!changed)
-      return maybe_change{};
-    product.changed_at_us = at_us;
+  if (kind == "product")
+    return apply_product(id, record, changes);
+  if (kind == "sku")
+    return apply_sku(id, record, changes);
+  return maybe_change{};
+}
+
+expected<std::optional<product_change>>
+product_records::apply_product(const std::string& id,
+                               const recorded_event& record,
+                               projection_writer& changes) {
+  auto event = decode_event<product_event>(record);
+  if (!event)
+    return std::move(event).error();
+  int64_t at_us = record.recorded_at.time_since_epoch().count();
+  if (auto* listed = std::get_if<product_listed>(&*event)) {
+    auto& product = products_[id];
+    product = make_product_record(id, *listed, at_us);
     persist(product, changes);
-    return maybe_change{std::move(change)};
+    return maybe_change{product_change{id, true, true, 0, std::nullopt}};
   }
-  if (kind != "sku")
+  auto found = products_.find(id);
+  if (found == products_.end())
     return maybe_change{};
+  auto& product = found->second;
+  product_change change{id, true, false, 0, product};
+  if (!fold_product_event(product, *event))
+    return maybe_change{};
+  product.changed_at_us = at_us;
+  persist(product, changes);
+  return maybe_change{std::move(change)};
+}
+
+expected<std::optional<product_change>>
+product_records::apply_sku(const std::string& id, const recorded_event& record,
+                           projection_writer& changes) {
   auto event = decode_event<sku_event>(record);
   if (!event)
     return std::move(event).error();
@@ -202,47 +267,7 @@ product_records::apply(const recorded_event& record,
   auto& stock = found->second;
   bool was_in_stock = stock.available() > 0;
   int64_t sold_before = stock.sold;
-  auto release = [&](const std::string& order_id) {
-    if (auto held = stock.holds.find(order_id); held != stock.holds.end()) {
-      stock.reserved -= held->second;
-      return stock.holds.extract(held).mapped();
-    }
-    return int64_t{0};
-  };
-  bool changed =
-      std::visit(overloaded{[&](const stock_received& received) {
-                              stock.received += received.quantity;
-                              return true;
-                            },
-                            [&](const stock_removed& removed) {
-                              stock.received -= removed.quantity;
-                              return true;
-                            },
-                            [&](const stock_reserved& reserved) {
-                              stock.holds[reserved.order_id] +=
-                                  reserved.quantity;
-                              stock.reserved += reserved.quantity;
-                              return true;
-                            },
-                            [&](const reservation_confirmed& confirmed) {
-                              stock.sold += release(confirmed.order_id);
-                              return true;
-                            },
-                            [&](const reservation_released& released) {
-                              release(released.order_id);
-                              return true;
-                            },
-                            [&](const reservation_expired& expired) {
-                              release(expired.order_id);
-                              return true;
-                            },
-                            [&](const sale_returned& returned) {
-                              stock.sold -= returned.quantity;
-                              return true;
-                            },
-                            [](const auto&) { return false; }},
-                 *event);
-  if (!changed)
+  if (!fold_sku_event(stock, *event))
     return maybe_change{};
   persist(id, stock, changes);
   return maybe_change{product_change{stock.product_id, false,

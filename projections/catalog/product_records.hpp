@@ -117,6 +117,12 @@ public:
   }
 
 private:
+  expected<std::optional<product_change>>
+  apply_product(const std::string& id, const recorded_event& record,
+                projection_writer& changes);
+  expected<std::optional<product_change>>
+  apply_sku(const std::string& id, const recorded_event& record,
+            projection_writer& changes);
   void persist(const product_record& product, projection_writer& changes);
   void persist(const std::string& sku, const sku_level& level,
                projection_writer& changes);

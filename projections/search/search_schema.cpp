@@ -73,7 +73,10 @@ std::optional<facet_parts> read_facet_value(std::string_view value) {
 }
 
 int popularity_band(int64_t sold) {
-  return sold <= 0 ? 0 : std::bit_width(static_cast<uint64_t>(sold));
+  // At most 64: a uint64_t has 64 bits.
+  return sold <= 0
+             ? 0
+             : static_cast<int>(std::bit_width(static_cast<uint64_t>(sold)));
 }
 
 // The band, not the exact count: an index built in other batches holds the
