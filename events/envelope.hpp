@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tillroll {
 
@@ -54,6 +55,21 @@ inline constexpr uint8_t record_format_version = 1;
 inline constexpr size_t payload_size_max = 1u << 20;
 /// Longest correlation or causation id.
 inline constexpr size_t trace_id_size_max = 128;
+
+/// `event` as stored at `sequence` of `stream_id` and `position` of the
+/// log: its strings are moved, not copied.
+inline recorded_event record_of(new_event&& event, std::string stream_id,
+                                uint64_t sequence, uint64_t position) {
+  return recorded_event{std::move(stream_id),
+                        sequence,
+                        position,
+                        event.type_id,
+                        event.schema_version,
+                        event.recorded_at,
+                        std::move(event.correlation_id),
+                        std::move(event.causation_id),
+                        std::move(event.payload)};
+}
 
 std::string encode_record(const recorded_event& event);
 [[nodiscard]] expected<recorded_event> decode_record(std::string_view bytes);

@@ -383,15 +383,8 @@ expected<append_receipt> journal::stage(append_request& request,
                      global_entry(request.stream_id, receipt.first_sequence,
                                   request.events.size()));
   for (auto& event : request.events) {
-    recorded_event record{request.stream_id,
-                          ++receipt.last_sequence,
-                          staged.position++,
-                          event.type_id,
-                          event.schema_version,
-                          event.recorded_at,
-                          std::move(event.correlation_id),
-                          std::move(event.causation_id),
-                          std::move(event.payload)};
+    auto record = record_of(std::move(event), request.stream_id,
+                            ++receipt.last_sequence, staged.position++);
     staged.batch.Put(log_.family(column_family::events),
                      stream_key(request.stream_id, record.sequence),
                      encode_record(record));

@@ -38,12 +38,13 @@ void stream_events_route(const admin_context& context, call_ptr request) {
         limit ? nullptr : &limit.error()})
     if (problem != nullptr)
       return request->fail(*problem);
-  context.read_lane.run(request, [&context, request, stream, from = from->value_or(1),
-                         to = to->value_or(INT64_MAX),
-                         limit = limit->value_or(stream_events_max)] {
-    auto events = context.stream_events(
-        stream, static_cast<uint64_t>(from), static_cast<uint64_t>(to),
-        static_cast<size_t>(limit));
+  context.read_lane.run(request, [&context, request, stream,
+                                  from = from->value_or(1),
+                                  to = to->value_or(INT64_MAX),
+                                  limit = limit->value_or(stream_events_max)] {
+    auto events = context.stream_events(stream, static_cast<uint64_t>(from),
+                                        static_cast<uint64_t>(to),
+                                        static_cast<size_t>(limit));
     if (!events)
       return request->fail(events.error());
     request->reply(200, std::move(*events));
@@ -68,12 +69,13 @@ void stream_state_route(const admin_context& context, call_ptr request) {
   std::optional<uint64_t> sequence;
   if (*at_sequence)
     sequence = static_cast<uint64_t>(**at_sequence);
-  context.read_lane.run(request, [&context, request, stream, sequence, at_time] {
-    auto state = context.stream_state(stream, sequence, at_time);
-    if (!state)
-      return request->fail(state.error());
-    request->reply(200, std::move(*state));
-  });
+  context.read_lane.run(
+      request, [&context, request, stream, sequence, at_time] {
+        auto state = context.stream_state(stream, sequence, at_time);
+        if (!state)
+          return request->fail(state.error());
+        request->reply(200, std::move(*state));
+      });
 }
 
 void audit_route(const admin_context& context, call_ptr request) {
@@ -151,11 +153,13 @@ void health_route(const admin_context& context, call_ptr request) {
   auto dead = context.dead_reason ? context.dead_reason() : std::string{};
   if (dead.empty())
     return request->reply(200, "{\"status\":\"ok\"}");
-  request->fail(errc::unavailable, dead);
+  // Only a failed log makes the node dead: it is stopping for good.
+  request->fail(errc::storage_failure, dead);
 }
 
 void ready_route(const admin_context& context, call_ptr request) {
-  auto why = context.unready_reason ? context.unready_reason() : std::string{"starting"};
+  auto why = context.unready_reason ? context.unready_reason()
+                                    : std::string{"starting"};
   if (why.empty())
     return request->reply(200, "{\"status\":\"ready\"}");
   request->fail(errc::unavailable, why);

@@ -32,8 +32,7 @@ TEST_CASE("a failed fsync is answered 503, stops the binary with status 74, "
     store.list_product(seller, "Fragile Vase", "VASE-1", 500);
     auto port = api.port();
     bool gone = false;
-    for (int attempt = 0; attempt < 400 && refused == 0 && !gone;
-         ++attempt) {
+    for (int attempt = 0; attempt < 400 && refused == 0 && !gone; ++attempt) {
       auto body = checkout_body();
       body["items"] =
           json::array{json::object{{"sku", "VASE-1"}, {"quantity", 1}}};
@@ -60,8 +59,13 @@ TEST_CASE("a failed fsync is answered 503, stops the binary with status 74, "
     // Within the grace before it exits, health checks see it.
     if (auto ready = test::http_get(port, "/readyz")) {
       CHECK(ready->status == 503);
-      if (auto health = test::http_get(port, "/healthz"))
+      if (auto health = test::http_get(port, "/healthz")) {
+        // As docs/api.md says: the log's failure, not a passing outage.
         CHECK(health->status == 503);
+        CHECK_MESSAGE(health->body.find("\"storage_failure\"") !=
+                          std::string::npos,
+                      health->body);
+      }
     }
     auto exited = store.server.wait_exit(std::chrono::seconds{10});
     REQUIRE(exited);

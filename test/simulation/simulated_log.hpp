@@ -32,15 +32,8 @@ public:
     auto& stream = streams_[stream_id];
     for (auto& event : events) {
       auto fresh = to_new_event(event, event_context{now, "simulation", ""});
-      recorded_event record{stream_id,
-                            stream.records.size() + 1,
-                            ++position_,
-                            fresh.type_id,
-                            fresh.schema_version,
-                            fresh.recorded_at,
-                            std::move(fresh.correlation_id),
-                            std::move(fresh.causation_id),
-                            std::move(fresh.payload)};
+      auto record = record_of(std::move(fresh), stream_id,
+                              stream.records.size() + 1, ++position_);
       auto bytes = encode_record(record);
       digest_ = mix(digest_, bytes);
       stream.records.push_back(std::move(bytes));
