@@ -176,7 +176,7 @@ TEST_CASE_FIXTURE(api_store, "a cart line shows today's title and price, "
 }
 
 TEST_CASE_FIXTURE(api_store,
-                  "a checkout from the cart needs an Idempotency-Key; a retry "
+                  "a checkout from the cart needs an Idempotency-Key: a retry "
                   "with it finds the same order, other parameters under it "
                   "conflict, and the cart is emptied") {
   rename_hammer(list_hammer());
@@ -213,7 +213,7 @@ TEST_CASE_FIXTURE(api_store, "buying more than the stock is out_of_stock "
   CHECK(declined.error_code() == "payment_declined");
 }
 
-TEST_CASE_FIXTURE(api_store, "a buyer reads and lists their order; its seller "
+TEST_CASE_FIXTURE(api_store, "a buyer reads and lists their order: its seller "
                              "sees it, ships it once, and the admin delivers "
                              "it") {
   list_hammer();

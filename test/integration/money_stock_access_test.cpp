@@ -113,7 +113,7 @@ TEST_CASE("a seller cannot reprice or restock another seller's SKU, also not "
 }
 
 TEST_CASE("in an order from two sellers each ships and delivers only their "
-          "own lines and sees only them; the order follows its last line") {
+          "own lines and sees only them: the order follows its last line") {
   running_store store;
   auto& api = store.api();
   auto [seller_a, a_id] = api.account("seller-a@test.local", "seller");
@@ -349,7 +349,7 @@ TEST_CASE("a delisted product can be neither put in a cart nor bought") {
 }
 
 TEST_CASE("a refund and a stock change retried with the same Idempotency-Key "
-          "apply once; the key with other values is a conflict") {
+          "apply once: the key with other values is a conflict") {
   running_store store;
   auto& api = store.api();
   auto [seller, seller_id] = api.account("seller@test.local", "seller");

@@ -69,7 +69,7 @@ TEST_CASE("a confirmed order takes only what it bought out of the cart") {
   CHECK(cart.lines.at("HAT").quantity == 1);
 }
 
-TEST_CASE("a cart is priced at its SKUs' prices of the moment; a SKU that "
+TEST_CASE("a cart is priced at its SKUs' prices of the moment: a SKU that "
           "cannot be read is left out") {
   auto cart = run({}, set_cart_item{"MUG", "product-1", 2});
   cart = run(cart, set_cart_item{"CUP", "product-2", 1});

@@ -163,7 +163,7 @@ TEST_CASE("a part refund before fulfilment leaves the order going") {
   CHECK(std::holds_alternative<confirm_lines>(*next_step(order, now)));
 }
 
-TEST_CASE("a payment in progress cannot be cancelled; a captured one refunds") {
+TEST_CASE("a payment in progress cannot be cancelled: a captured one refunds") {
   auto order = run(placed(), order_command{record_reservation{}});
   order = run(order, order_command{record_payment_started{}});
   CHECK(decide(order, order_command{cancel_order{buyer}}, now).error().code ==

@@ -175,7 +175,7 @@ TEST_CASE("a batch that fails part way is not counted twice when retried") {
   CHECK(runner.lag_events() == 0);
 }
 
-TEST_CASE("a failing read model falls behind alone; the others go on") {
+TEST_CASE("a failing read model falls behind alone: the others go on") {
   test::temp_directory directory;
   auto log = std::move(*event_log::open({directory.path()}));
   journal writer{*log, {}};
