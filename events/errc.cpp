@@ -48,6 +48,10 @@ std::string_view to_string(errc code) noexcept {
     return "currency_mismatch";
   case errc::key_expired:
     return "key_expired";
+  case errc::method_not_allowed:
+    return "method_not_allowed";
+  case errc::request_timeout:
+    return "request_timeout";
   }
   return "unknown";
 }

@@ -60,7 +60,15 @@ enum class errc : uint8_t {
   currency_mismatch = 20,
   /// 409: the idempotency key is older than its retention: it starts anew.
   key_expired = 21,
+  /// 405 with Allow: the path has no route for this method.
+  method_not_allowed = 22,
+  /// 408: the request did not arrive in time; the connection closes.
+  request_timeout = 23,
 };
+
+/// The last code: /openapi.json lists the codes of each status from
+/// `none` + 1 to here.
+inline constexpr errc errc_last = errc::request_timeout;
 
 /// The stable snake_case name of a code, as API.md's error codes spell it.
 std::string_view to_string(errc code) noexcept;

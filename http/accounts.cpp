@@ -2,6 +2,7 @@
 // of sign-ins waits there and nowhere else.
 #include "actors/user/user_actor.hpp"
 #include "http/api_internal.hpp"
+#include "http/shared_schemas.hpp"
 
 namespace tillroll {
 
@@ -24,9 +25,6 @@ struct account_context {
   /// same whether the email exists or not.
   std::string decoy_password_hash;
 };
-
-/// Most bytes of the role a sign-up names.
-constexpr size_t role_size_max = 16;
 
 const failure wrong_credentials{errc::unauthorized, "wrong email or password",
                                 false};
@@ -60,26 +58,63 @@ void refuse_unknown_account(const account_context& context, const call_ptr& requ
   });
 }
 
+const schema& sign_up_schema() {
+  static const schema shape = schema::named(
+      "SignUp",
+      schema::object(
+          {required("email", schema::text(email_size_max, 3).format("email")),
+           required("password",
+                    schema::text(password_size_max, password_size_min)
+                        .format("password")),
+           required("role", schema::choice({"buyer", "seller"}))})
+          .example(json::object{{"email", "ann@example.com"},
+                                {"password", "correct horse"},
+                                {"role", "buyer"}}));
+  return shape;
+}
+
+const schema& sign_in_schema() {
+  static const schema shape = schema::named(
+      "SignIn",
+      schema::object(
+          {required("email", schema::text(email_size_max).format("email")),
+           required("password",
+                    schema::text(password_size_max).format("password"))})
+          .example(json::object{{"email", "ann@example.com"},
+                                {"password", "correct horse"}}));
+  return shape;
+}
+
+schema user_schema() {
+  return schema::named(
+      "User", schema::object({required("id", id_schema()),
+                              required("email", schema::text().format("email")),
+                              required("role", schema::choice(
+                                                   {"buyer", "seller"}))}));
+}
+
+schema session_schema() {
+  return schema::named(
+      "Session",
+      schema::object(
+          {required("token", schema::text().about("send as Authorization: "
+                                                  "Bearer <token>")),
+           required("user_id", id_schema()),
+           required("role", schema::choice({"buyer", "seller", "admin"})),
+           required("expires_at", time_schema())}));
+}
+
 void create_user(const account_context& context, call_ptr request) {
-  auto body = body_of(request, {"email", "password", "role"});
+  auto body = body_of(request, sign_up_schema());
   if (!body)
     return;
-  auto email = text_field(*body, "email", email_size_max);
-  auto password = text_field(*body, "password", password_size_max);
-  auto role = text_field(*body, "role", role_size_max);
-  for (auto* field : {&email, &password, &role})
-    if (!*field)
-      return request->fail(field->error());
-  auto address = normalized_email(*email);
+  auto email = text_of(*body, "email");
+  auto password = text_of(*body, "password");
+  auto role = text_of(*body, "role");
+  auto address = normalized_email(email);
   if (address.find('@') == std::string::npos || address.front() == '@' ||
       address.back() == '@')
     return request->fail(errc::invalid_argument, "email is not an address");
-  if (*role != "buyer" && *role != "seller")
-    return request->fail(errc::invalid_argument,
-                         "role must be buyer or seller");
-  if (password->size() < password_size_min)
-    return request->fail(errc::invalid_argument,
-                         "password must have at least 8 characters");
   if (!context.admin_email.empty() &&
       same_secret(address, normalized_email(context.admin_email)))
     return request->fail(errc::conflict, "the email is taken");
@@ -88,8 +123,8 @@ void create_user(const account_context& context, call_ptr request) {
   // new id's actor alone keeps the address unique from here on.
   context.actors.ask_entity<user_entity>(
       legacy_user_id_for_email(address), get_user{},
-      [&context, request, address, password = std::move(*password),
-       role = std::move(*role)](expected<user_view> old_account) {
+      [&context, request, address, password = std::move(password),
+       role = std::move(role)](expected<user_view> old_account) {
         if (old_account)
           return request->fail(errc::conflict, "the email is taken");
         if (old_account.error().code != errc::not_found)
@@ -114,15 +149,12 @@ void create_user(const account_context& context, call_ptr request) {
 }
 
 void create_session(const account_context& context, call_ptr request) {
-  auto body = body_of(request, {"email", "password"});
+  auto body = body_of(request, sign_in_schema());
   if (!body)
     return;
-  auto email = text_field(*body, "email", email_size_max);
-  auto password = text_field(*body, "password", password_size_max);
-  for (auto* field : {&email, &password})
-    if (!*field)
-      return request->fail(field->error());
-  auto address = normalized_email(*email);
+  auto email = text_of(*body, "email");
+  auto password = text_of(*body, "password");
+  auto address = normalized_email(email);
   issue_token issue = [&context, request](principal who) {
     auto expires_at = now_timestamp() + context.token_ttl;
     auto token = context.tokens.issue(who, expires_at);
@@ -137,9 +169,9 @@ void create_session(const account_context& context, call_ptr request) {
       same_secret(address, normalized_email(context.admin_email))) {
     // The admin is checked like everyone, against an argon2id hash.
     if (context.admin_password_hash.empty())
-      return refuse_unknown_account(context, request, std::move(*password));
+      return refuse_unknown_account(context, request, std::move(password));
     return check_account_password(context, request, std::move(issue), "admin",
-                                  std::move(*password),
+                                  std::move(password),
                                   user_view{address, "admin",
                                             context.admin_password_hash});
   }
@@ -147,7 +179,7 @@ void create_session(const account_context& context, call_ptr request) {
   context.actors.ask_entity<user_entity>(
       user_id, get_user{},
       [&context, request, issue, user_id, address,
-       password = std::move(*password)](expected<user_view> user) {
+       password = std::move(password)](expected<user_view> user) {
         if (user)
           return check_account_password(context, request, issue, user_id,
                                         password, std::move(*user));
@@ -186,18 +218,16 @@ std::vector<route> account_routes(const route_sources& sources) {
       settings.admin_password.empty() ? std::string{}
                                       : hash_or_empty(settings.admin_password),
       hash_or_empty("not a password anyone has")});
-  return {{"POST",
-           "/v1/users",
-           access::anyone,
-           bound<account_context>(context, create_user),
-           "Create a buyer or seller account",
-           {400, 409, 415, 503}},
-          {"POST",
-           "/v1/sessions",
-           access::anyone,
-           bound<account_context>(context, create_session),
-           "Sign in: a bearer token",
-           {400, 401, 415, 503}}};
+  return {route{"POST", "/v1/users", access::anyone,
+                bound<account_context>(context, create_user),
+                "Create a buyer or seller account", {400, 409, 413, 415}}
+              .takes(sign_up_schema())
+              .gives(201, user_schema(), "The account"),
+          route{"POST", "/v1/sessions", access::anyone,
+                bound<account_context>(context, create_session),
+                "Sign in: a bearer token", {400, 401, 413, 415}}
+              .takes(sign_in_schema())
+              .gives(200, session_schema(), "A token for the account")};
 }
 
 } // namespace tillroll

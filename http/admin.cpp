@@ -3,6 +3,7 @@
 // readiness and metrics. Slow reads run on the read lane.
 #include "events/keys.hpp"
 #include "http/api_internal.hpp"
+#include "http/shared_schemas.hpp"
 #include "projections/ledger/ledger_balances.hpp"
 
 namespace tillroll {
@@ -12,6 +13,28 @@ namespace json = boost::json;
 namespace {
 
 constexpr size_t stream_events_max = 1000;
+
+/// The replay's parameters, as its routes read them.
+struct replay_parameters {
+  parameter from = in_query("from_seq", schema::integer(1).about(
+                                            "first sequence; 1 if left out"));
+  parameter to = in_query("to_seq", schema::integer(1).about(
+                                        "last sequence; the end if left out"));
+  parameter limit = in_query(
+      "limit", schema::integer(1, static_cast<int64_t>(stream_events_max))
+                   .about("most events; " + std::to_string(stream_events_max) +
+                          " if left out"));
+  parameter at_sequence = in_query(
+      "at_seq", schema::integer(1).about("the state after this sequence"));
+  parameter at_time = in_query(
+      "at_time", schema::text(64).about("the state at this time: RFC 3339 "
+                                        "UTC, or microseconds since 1970"));
+};
+
+const replay_parameters& replay() {
+  static const replay_parameters each;
+  return each;
+}
 
 struct admin_context {
   work_lane& read_lane;
@@ -30,9 +53,10 @@ void stream_events_route(const admin_context& context, call_ptr request) {
   auto stream = request->parameter(0);
   if (auto valid = validate_stream_id(stream); !valid)
     return request->fail(valid.error());
-  auto from = integer_parameter(request->query, "from_seq", 1, INT64_MAX);
-  auto to = integer_parameter(request->query, "to_seq", 1, INT64_MAX);
-  auto limit = integer_parameter(request->query, "limit", 1, stream_events_max);
+  auto& by = replay();
+  auto from = integer_parameter(request->query, by.from);
+  auto to = integer_parameter(request->query, by.to);
+  auto limit = integer_parameter(request->query, by.limit);
   for (auto* problem :
        {from ? nullptr : &from.error(), to ? nullptr : &to.error(),
         limit ? nullptr : &limit.error()})
@@ -55,13 +79,16 @@ void stream_state_route(const admin_context& context, call_ptr request) {
   auto stream = request->parameter(0);
   if (auto valid = validate_stream_id(stream); !valid)
     return request->fail(valid.error());
-  auto at_sequence = integer_parameter(request->query, "at_seq", 1, INT64_MAX);
+  auto& by = replay();
+  auto at_sequence = integer_parameter(request->query, by.at_sequence);
   if (!at_sequence)
     return request->fail(at_sequence.error());
+  auto at_text = text_parameter(request->query, by.at_time);
+  if (!at_text)
+    return request->fail(at_text.error());
   std::optional<timestamp> at_time;
-  if (auto found = request->query.find("at_time");
-      found != request->query.end()) {
-    at_time = parse_time(found->second);
+  if (*at_text) {
+    at_time = parse_time(**at_text);
     if (!at_time)
       return request->fail(errc::invalid_argument,
                            "at_time is an ISO 8601 UTC time or microseconds");
@@ -92,7 +119,10 @@ void ledger_route(const admin_context& context, call_ptr request) {
   if (!limit)
     return request->fail(limit.error());
   // Accounts in key order; the cursor is the last key of the page before.
-  auto after = text_parameter(request->query, "cursor");
+  auto cursor = text_parameter(request->query, cursor_query());
+  if (!cursor)
+    return request->fail(cursor.error());
+  auto after = cursor->value_or("");
   json::array items;
   std::optional<std::string> next_cursor;
   for (auto& [key, balance] : context.ledger.balances()) {
@@ -180,56 +210,124 @@ std::vector<route> admin_routes(const route_sources& sources) {
       from.audit, from.reconcile, from.psp_charges, from.unready_reason,
       from.dead_reason, from.metrics});
   auto on = binder(context);
+  auto& by = replay();
+  auto stream =
+      in_path("stream", schema::text(stream_id_size_max, 1)
+                            .about("<kind>-<id>: sku-TSHIRT-RED-M, "
+                                   "order-<id>, cart-<user id>"));
+  auto envelope = schema::object(
+      {required("stream", schema::text()),
+       required("sequence", schema::integer(1)),
+       required("position", schema::integer(0)),
+       required("type_id", schema::integer(0)),
+       required("version", schema::integer(0)),
+       required("recorded_at", time_schema()),
+       required("correlation_id", schema::text()),
+       required("causation_id", schema::text()),
+       required("event", schema::any_object().about(
+                             "the event's fields, and its type name in type"))});
+  auto events = schema::named(
+      "StreamEvents",
+      schema::object({required("stream", schema::text()),
+                      required("items", schema::list(
+                                            schema::named("RecordedEvent",
+                                                          envelope),
+                                            stream_events_max))}));
+  auto state = schema::named(
+      "StreamState",
+      schema::object(
+          {required("stream", schema::text()),
+           required("sequence", schema::integer(1)),
+           required("recorded_at", time_schema()),
+           optional("state", schema::any_object().about(
+                                 "the entity's state, field by field"))}));
+  auto findings = [](std::string about) {
+    return schema::list(schema::text()).about(std::move(about));
+  };
+  auto audit = schema::named(
+      "AuditReport",
+      schema::object(
+          {required("ok", schema::boolean().about("no finding at all")),
+           required("events", schema::integer(0)),
+           required("skus", schema::integer(0)),
+           required("orders", schema::integer(0)),
+           required("payments", schema::integer(0)),
+           required("oversold_skus", findings("SKUs sold past their stock")),
+           required("orders_without_payment",
+                    findings("orders past payment with no capture")),
+           required("unbalanced_transactions",
+                    findings("ledger transactions that do not sum to 0")),
+           required("double_charges", findings("keys charged twice")),
+           required("line_mismatches",
+                    findings("units sold that differ from units paid")),
+           required("unrefunded_cancellations",
+                    findings("paid orders cancelled and not refunded")),
+           required("parked_refunds",
+                    findings("refunds the PSP kept refusing"))}));
+  auto balance = schema::object({required("account", schema::text()),
+                                 required("currency", currency_schema()),
+                                 required("balance_cents", cents_schema())});
+  auto difference = schema::object({required("payment_id", schema::text()),
+                                    required("kind", schema::text()),
+                                    required("ledger_cents", cents_schema()),
+                                    required("psp_cents", cents_schema())});
+  auto charge = schema::object(
+      {required("key", schema::text()), required("reference", schema::text()),
+       required("currency", currency_schema()),
+       required("captured_cents", cents_schema()),
+       required("refunded_cents", cents_schema()),
+       required("attempts", schema::integer(0)),
+       required("captures",
+                schema::integer(0).about("more than 1 is a double charge"))});
+  auto status = [](std::string name, std::string value) {
+    return schema::named(std::move(name),
+                         schema::object({required(
+                             "status", schema::choice({std::move(value)}))}));
+  };
   return {
-      {"GET",
-       "/v1/admin/streams/{stream}/events",
-       access::admin,
-       on(stream_events_route),
-       "A stream's events",
-       {400, 404}},
-      {"GET",
-       "/v1/admin/streams/{stream}/state",
-       access::admin,
-       on(stream_state_route),
-       "A stream's state at a sequence or time",
-       {400, 404}},
-      {"GET",
-       "/v1/admin/audit",
-       access::admin,
-       on(audit_route),
-       "The invariant report",
-       {}},
-      {"GET",
-       "/v1/admin/ledger",
-       access::admin,
-       on(ledger_route),
-       "Ledger balances per account",
-       {400}},
-      {"POST",
-       "/v1/admin/reconcile",
-       access::admin,
-       on(reconcile_route),
-       "Compare the ledger with the PSP",
-       {}},
-      {"GET",
-       "/v1/admin/psp/charges",
-       access::admin,
-       on(psp_charges_route),
-       "The PSP's own books, per charge key",
-       {}},
-      {"GET", "/healthz", access::anyone, on(health_route), "Liveness", {}},
-      {"GET",
-       "/readyz",
-       access::anyone,
-       on(ready_route),
-       "Readiness: recovered and caught up",
-       {503}},
-      {"GET",
-       "/metrics",
-       access::anyone,
-       on(metrics_route),
-       "Prometheus metrics",
-       {}},
+      route{"GET", "/v1/admin/streams/{stream}/events", access::admin,
+            on(stream_events_route), "A stream's events", {400, 404}}
+          .with({stream, by.from, by.to, by.limit})
+          .gives(200, events, "The events in order, with their envelopes"),
+      route{"GET", "/v1/admin/streams/{stream}/state", access::admin,
+            on(stream_state_route), "A stream's state at a sequence or time",
+            {400, 404}}
+          .with({stream, by.at_sequence, by.at_time})
+          .gives(200, state, "The state rebuilt from the events"),
+      route{"GET", "/v1/admin/audit", access::admin, on(audit_route),
+            "The invariant report", {}}
+          .gives(200, audit, "What the auditor found"),
+      route{"GET", "/v1/admin/ledger", access::admin, on(ledger_route),
+            "Ledger balances per account", {400}}
+          .with({limit_query(), cursor_query()})
+          .gives(200, page_schema("LedgerPage", balance),
+                 "Balances, in account order"),
+      route{"POST", "/v1/admin/reconcile", access::admin, on(reconcile_route),
+            "Compare the ledger with the PSP", {}}
+          .gives(200,
+                 schema::named(
+                     "Reconciliation",
+                     schema::object(
+                         {required("ok", schema::boolean()),
+                          required("differences", schema::list(difference))})),
+                 "Where the ledger and the PSP differ"),
+      route{"GET", "/v1/admin/psp/charges", access::admin,
+            on(psp_charges_route), "The PSP's own books, per charge key", {}}
+          .gives(200,
+                 schema::named("PspCharges",
+                               schema::object({required(
+                                   "items", schema::list(charge))})),
+                 "Every charge key the PSP has seen"),
+      route{"GET", "/healthz", access::anyone, on(health_route), "Liveness",
+            {}}
+          .gives(200, status("Live", "ok"), "Alive; 503 once the log failed"),
+      route{"GET", "/readyz", access::anyone, on(ready_route),
+            "Readiness: recovered and caught up", {}}
+          .gives(200, status("Ready", "ready"), "Ready for traffic"),
+      route{"GET", "/metrics", access::anyone, on(metrics_route),
+            "Prometheus metrics", {}}
+          .gives(answer{200, schema::text(), "Prometheus text format 0.0.4",
+                        {}, "text/plain"}),
   };
 }
 

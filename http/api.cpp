@@ -2,6 +2,7 @@
 
 #include "http/api_internal.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -13,18 +14,18 @@ namespace tillroll {
 namespace {
 
 /// Splits "/a/b/c" into its segments.
+/// The segments between slashes, empty ones kept: /v1//products and
+/// //v1/products name no route, as a client that sends them has a bug.
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
+  if (path.starts_with('/'))
+    path.remove_prefix(1);
+  while (true) {
     auto end = path.find('/');
     out.push_back(path.substr(0, end));
     if (end == std::string_view::npos)
       break;
-    path.remove_prefix(end);
+    path.remove_prefix(end + 1);
   }
   return out;
 }
@@ -108,12 +109,12 @@ std::vector<route> all_routes(const route_sources& sources) {
     for (auto& entry : resource(sources))
       routes.push_back(std::move(entry));
   auto description = std::make_shared<openapi_context>();
-  routes.push_back({"GET",
-                    "/openapi.json",
-                    access::anyone,
-                    bound<openapi_context>(description, openapi_route),
-                    "This API as OpenAPI 3",
-                    {}});
+  routes.push_back(
+      route{"GET", "/openapi.json", access::anyone,
+            bound<openapi_context>(description, openapi_route),
+            "This API as OpenAPI 3", {}}
+          .gives(200, schema::any_object().about("an OpenAPI 3.0.3 document"),
+                 "This document"));
   description->document = build_openapi(routes);
   return routes;
 }
@@ -204,6 +205,51 @@ bool allowed(access who, const principal& caller) {
   return false;
 }
 
+size_t header_count(const http_request& request, std::string_view name) {
+  size_t count = 0;
+  for (auto& [key, value] : request.headers)
+    count += boost::algorithm::iequals(key, name) ? 1 : 0;
+  return count;
+}
+
+/// The route's path and header parameters against their schemas, before
+/// the handler reads them: a header sent twice is refused, not read once.
+std::optional<failure> check_parameters(const route& chosen,
+                                        const call& current) {
+  std::vector<std::string_view> names;
+  for (auto part : segments(chosen.pattern))
+    if (part.starts_with('{'))
+      names.push_back(part.substr(1, part.size() - 2));
+  for (auto& spec : chosen.parameters) {
+    if (spec.in == parameter_place::path) {
+      for (size_t index = 0; index < names.size(); ++index)
+        if (names[index] == spec.name)
+          if (auto fits = spec.type.check(
+                  boost::json::value(current.parameter(index)), spec.name);
+              !fits)
+            return std::move(fits).error();
+      continue;
+    }
+    if (spec.in != parameter_place::header)
+      continue;
+    auto count = header_count(current.request, spec.name);
+    if (count > 1)
+      return failure{errc::invalid_argument,
+                     "send the " + spec.name + " header once", false};
+    if (count == 0) {
+      if (spec.required)
+        return failure{errc::invalid_argument,
+                       "the " + spec.name + " header is required", false};
+      continue;
+    }
+    if (auto fits = spec.type.check(
+            boost::json::value(current.request.header(spec.name)), spec.name);
+        !fits)
+      return std::move(fits).error();
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 api::impl::match_result
@@ -230,6 +276,9 @@ api::impl::find_route(std::string_view method,
 
 std::optional<failure> api::impl::admit(const route& chosen,
                                         call& current) const {
+  if (header_count(current.request, "Authorization") > 1)
+    return make_failure(errc::invalid_argument,
+                        "send the Authorization header once");
   auto authorization = current.request.header("Authorization");
   if (!authorization.empty()) {
     if (!authorization.starts_with("Bearer "))
@@ -267,7 +316,8 @@ void api::handle(http_request request, http_responder respond) {
     self.metrics->record_unrouted();
     if (!found.allow.empty()) {
       auto response =
-          error_response(405, "method_not_allowed", "use " + found.allow);
+          error_response(405, to_string(errc::method_not_allowed),
+                         "use " + found.allow);
       response.headers.emplace_back("Allow", found.allow);
       return respond(std::move(response));
     }
@@ -284,13 +334,13 @@ void api::handle(http_request request, http_responder respond) {
   };
   auto query = query_parameters(request.target);
   if (!query)
-    return current->fail(errc::invalid_argument,
-                         "the query string is not properly encoded: "
-                         "percent-encoded UTF-8");
+    return current->fail(query.error());
   current->query = std::move(*query);
   current->parameters = std::move(found.parameters);
   current->request = std::move(request);
   if (auto refused = self.admit(*found.chosen, *current))
+    return current->fail(*refused);
+  if (auto refused = check_parameters(*found.chosen, *current))
     return current->fail(*refused);
   found.chosen->handle(std::move(current));
 }

@@ -12,6 +12,7 @@
 #include "http/errors.hpp"
 #include "http/request_input.hpp"
 #include "http/route_metrics.hpp"
+#include "http/schema.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -89,6 +90,23 @@ private:
   size_t waiting_max_;
 };
 
+/// A header of an answer, as /openapi.json lists it.
+struct answer_header {
+  std::string name;
+  schema type;
+  std::string about;
+};
+
+/// One answer a route gives besides errors: its status and body schema
+/// (none for a 304), beside the code that renders it.
+struct answer {
+  unsigned status = 200;
+  std::optional<schema> body;
+  std::string about;
+  std::vector<answer_header> headers;
+  std::string media = "application/json";
+};
+
 struct route {
   std::string_view method;
   /// Segments in braces are parameters: /v1/products/{id}
@@ -98,6 +116,36 @@ struct route {
   std::string_view summary;
   /// The error statuses it documents, besides 401/403 from `who`.
   std::vector<unsigned> errors;
+  /// Its path, query and header parameters: the same values its handler
+  /// reads them with. A path segment not listed is a string.
+  std::vector<parameter> parameters;
+  /// The body it reads, checked against this schema before a field is
+  /// read.
+  std::optional<schema> request;
+  /// Whether the body may be left out (then it reads as {}).
+  bool request_optional = false;
+  std::vector<answer> answers;
+
+  route&& with(std::vector<parameter> taken) && {
+    for (auto& entry : taken)
+      parameters.push_back(std::move(entry));
+    return std::move(*this);
+  }
+  route&& takes(schema body, bool optional_body = false) && {
+    request = std::move(body);
+    request_optional = optional_body;
+    return std::move(*this);
+  }
+  route&& gives(unsigned status, schema body, std::string about = {},
+                std::vector<answer_header> headers = {}) && {
+    answers.push_back(answer{status, std::move(body), std::move(about),
+                             std::move(headers)});
+    return std::move(*this);
+  }
+  route&& gives(answer other) && {
+    answers.push_back(std::move(other));
+    return std::move(*this);
+  }
 };
 
 inline constexpr std::chrono::milliseconds entity_timeout{
@@ -190,18 +238,24 @@ std::vector<route> admin_routes(const route_sources&);
 
 std::string build_openapi(const std::vector<route>& routes);
 
-/// Reads the JSON body with only the `allowed` fields, or answers the
-/// error; nullopt when answered.
+/// One of the order statuses (orders.cpp): checkout answers one too.
+schema order_status_schema();
+
+/// Reads the JSON body and checks it against `shape`, or answers the
+/// error; nullopt when answered. An empty body reads as {} when
+/// `may_be_empty`.
 inline std::optional<boost::json::object>
-body_of(const call_ptr& request,
-        std::initializer_list<std::string_view> allowed) {
+body_of(const call_ptr& request, const schema& shape,
+        bool may_be_empty = false) {
+  if (may_be_empty && request->request.body.empty())
+    return boost::json::object{};
   auto body = json_body(request->request);
   if (!body) {
     request->fail(body.error());
     return std::nullopt;
   }
-  if (auto known = only_fields(*body, allowed); !known) {
-    request->fail(known.error());
+  if (auto fits = shape.check(*body); !fits) {
+    request->fail(fits.error());
     return std::nullopt;
   }
   return std::move(*body);

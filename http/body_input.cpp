@@ -3,10 +3,9 @@
 #include "actors/product/product_state.hpp"
 #include "actors/sku/sku_state.hpp"
 #include "http/request_input.hpp"
+#include "http/shared_schemas.hpp"
 
 #include <boost/json/serialize.hpp>
-
-#include <tuple>
 
 namespace tillroll {
 
@@ -18,190 +17,189 @@ failure invalid(std::string message) {
   return failure{errc::invalid_argument, std::move(message), false};
 }
 
-expected<std::vector<std::string>>
-string_list(const json::object& body, std::string_view name, size_t size_max) {
-  std::vector<std::string> out;
-  auto* value = body.if_contains(name);
-  if (value == nullptr || value->is_null())
-    return out;
-  if (!value->is_array() || value->as_array().size() > body_list_size_max)
-    return invalid(std::string{name} +
-                   " must be a list of at most 100 strings");
-  for (auto& item : value->as_array()) {
-    if (!item.is_string() || item.as_string().size() > size_max)
-      return invalid(std::string{name} + " must hold strings of at most " +
-                     std::to_string(size_max) + " bytes");
-    out.emplace_back(item.as_string());
-  }
-  return out;
+schema title_schema() { return schema::text(product_title_size_max); }
+
+schema attributes_schema() {
+  return schema::map(schema::text(product_attribute_size_max),
+                     product_attributes_max)
+      .about("names and values of up to " +
+             std::to_string(product_attribute_size_max) + " bytes")
+      .example(json::object{{"color", "red"}});
 }
 
-expected<product_variant> variant_of(const json::value& value, bool listing) {
-  if (!value.is_object())
-    return invalid("each variant must be an object");
-  auto& item = value.as_object();
-  auto known = listing ? only_fields(item, {"sku", "price_cents", "currency",
-                                            "attributes", "stock"})
-                       : only_fields(item, {"sku", "price_cents", "currency"});
-  if (!known)
-    return std::move(known).error();
-  product_variant variant;
-  auto sku = sku_id_field(item, "sku");
-  if (!sku)
-    return std::move(sku).error();
-  variant.sku = std::move(*sku);
-  auto price = integer_field(item, "price_cents", 0, price_cents_max);
-  if (!price)
-    return std::move(price).error();
-  variant.price_cents = *price;
-  auto currency = text_field(item, "currency", 3);
-  if (!currency)
-    return std::move(currency).error();
-  variant.currency = std::move(*currency);
+schema images_schema() {
+  return schema::list(
+      schema::text(product_image_url_size_max, 1).format("uri"),
+      product_images_max);
+}
+
+/// The fields a listing and a change share; `listing` says which are
+/// required and which variant fields a new listing takes.
+std::vector<property> product_fields(bool listing) {
+  auto field = listing ? required : optional;
+  auto maybe = [listing](schema type) {
+    return listing ? type.nullable() : type;
+  };
+  std::vector<property> variant{
+      required("sku", sku_id_schema()),
+      required("price_cents", schema::integer(1, price_cents_max)),
+      required("currency", currency_schema())};
   if (listing) {
-    auto attributes = string_map_field(item, "attributes");
-    if (!attributes)
-      return std::move(attributes).error();
-    variant.attributes = std::move(*attributes);
-    auto stock = optional_integer_field(item, "stock", 0, stock_quantity_max);
-    if (!stock)
-      return std::move(stock).error();
-    variant.initial_stock = stock->value_or(0);
+    variant.push_back(optional("attributes", attributes_schema().nullable()));
+    variant.push_back(optional(
+        "stock", schema::integer(0, stock_quantity_max)
+                     .nullable()
+                     .about("units on hand at listing; 0 if left out")));
   }
-  return variant;
+  return {
+      field("title", title_schema()),
+      optional("description",
+               maybe(schema::text(product_description_size_max))),
+      optional("brand", maybe(title_schema())),
+      field("category", title_schema()),
+      optional("attributes", maybe(attributes_schema())),
+      optional("images", maybe(images_schema())),
+      (listing ? required : optional)(
+          "variants",
+          schema::list(schema::object(std::move(variant)), product_variants_max,
+                       listing ? 1 : 0)
+              .about(listing ? "each with its own sku"
+                             : "new prices of existing variants")),
+  };
 }
 
-expected<std::vector<product_variant>> variants_of(const json::object& body,
-                                                   bool listing) {
+/// The variants of a checked body: a listing's whole, a change's prices.
+std::vector<product_variant> variants_of(const json::object& body,
+                                         bool listing) {
   std::vector<product_variant> out;
   auto* value = body.if_contains("variants");
-  if (value == nullptr || value->is_null()) {
-    if (listing)
-      return invalid("variants is required");
+  if (value == nullptr || value->is_null())
     return out;
-  }
-  if (!value->is_array() || value->as_array().size() > product_variants_max)
-    return invalid("variants must be a list of at most 100 variants");
   for (auto& item : value->as_array()) {
-    auto variant = variant_of(item, listing);
-    if (!variant)
-      return std::move(variant).error();
-    out.push_back(std::move(*variant));
+    auto& fields = item.as_object();
+    product_variant variant;
+    variant.sku = text_of(fields, "sku");
+    variant.price_cents = integer_of(fields, "price_cents").value_or(0);
+    variant.currency = text_of(fields, "currency");
+    if (listing) {
+      variant.attributes = strings_of(fields, "attributes");
+      variant.initial_stock = integer_of(fields, "stock").value_or(0);
+    }
+    out.push_back(std::move(variant));
   }
   return out;
 }
 
 } // namespace
 
+const schema& product_listing_schema() {
+  static const schema shape = schema::named(
+      "ProductListing",
+      schema::object(product_fields(true))
+          .example(json::object{
+              {"title", "Linen shirt"},
+              {"category", "Shirts"},
+              {"brand", "Acme"},
+              {"images", json::array{"https://img.example/shirt.jpg"}},
+              {"variants",
+               json::array{json::object{{"sku", "SHIRT-M"},
+                                        {"price_cents", 2500},
+                                        {"currency", "USD"},
+                                        {"attributes",
+                                         json::object{{"size", "M"}}},
+                                        {"stock", 10}}}}}));
+  return shape;
+}
+
+const schema& product_changes_schema() {
+  static const schema shape = schema::named(
+      "ProductChanges",
+      schema::object(product_fields(false))
+          .example(json::object{
+              {"title", "Linen shirt, washed"},
+              {"variants",
+               json::array{json::object{{"sku", "SHIRT-M"},
+                                        {"price_cents", 2700},
+                                        {"currency", "USD"}}}}}));
+  return shape;
+}
+
+const schema& checkout_schema() {
+  static const schema shape = schema::named(
+      "Checkout",
+      schema::object(
+          {required("payment_token",
+                    schema::text(payment_token_size_max, 1)
+                        .about("tok_visa, tok_declined, tok_timeout or "
+                               "tok_error with the built-in PSP")),
+           required("shipping_address",
+                    schema::any_object().about(
+                        "any object, at most " +
+                        std::to_string(shipping_address_size_max) +
+                        " bytes as JSON")),
+           optional("items",
+                    schema::list(
+                        schema::object(
+                            {required("sku", sku_id_schema()),
+                             required("quantity",
+                                      schema::integer(
+                                          1, order_line_quantity_max))}),
+                        order_lines_max, 1)
+                        .about("lines bought straight from a product page; "
+                               "left out, the cart is bought"))})
+          .example(json::object{
+              {"payment_token", "tok_visa"},
+              {"shipping_address",
+               json::object{{"name", "Ann"}, {"city", "Berlin"}}}}));
+  return shape;
+}
+
 expected<product_listed> product_listing_body(const json::object& body) {
-  if (auto known =
-          only_fields(body, {"title", "description", "brand", "category",
-                             "attributes", "images", "variants"});
-      !known)
-    return std::move(known).error();
+  if (auto fits = product_listing_schema().check(body); !fits)
+    return std::move(fits).error();
   product_listed listing;
-  for (auto [name, field, size_max, required] :
-       {std::tuple{"title", &listing.title, product_title_size_max, true},
-        std::tuple{"description", &listing.description,
-                   product_description_size_max, false},
-        std::tuple{"brand", &listing.brand, product_title_size_max, false},
-        std::tuple{"category", &listing.category, product_title_size_max,
-                   true}}) {
-    auto text = text_field(body, name, size_max, required);
-    if (!text)
-      return std::move(text).error();
-    *field = std::move(*text);
-  }
-  auto attributes = string_map_field(body, "attributes");
-  if (!attributes)
-    return std::move(attributes).error();
-  listing.attributes = std::move(*attributes);
-  auto images = string_list(body, "images", product_image_url_size_max);
-  if (!images)
-    return std::move(images).error();
-  listing.images = std::move(*images);
-  auto variants = variants_of(body, true);
-  if (!variants)
-    return std::move(variants).error();
-  listing.variants = std::move(*variants);
+  listing.title = text_of(body, "title");
+  listing.description = text_of(body, "description");
+  listing.brand = text_of(body, "brand");
+  listing.category = text_of(body, "category");
+  listing.attributes = strings_of(body, "attributes");
+  listing.images = texts_of(body, "images");
+  listing.variants = variants_of(body, true);
   return listing;
 }
 
 expected<product_changes> product_changes_body(const json::object& body) {
-  if (auto known =
-          only_fields(body, {"title", "description", "brand", "category",
-                             "attributes", "images", "variants"});
-      !known)
-    return std::move(known).error();
+  if (auto fits = product_changes_schema().check(body); !fits)
+    return std::move(fits).error();
   product_changes changes;
   auto& listing = changes.listing;
-  for (auto [name, field, size_max] :
-       {std::tuple{"title", &listing.title, product_title_size_max},
-        std::tuple{"description", &listing.description,
-                   product_description_size_max},
-        std::tuple{"brand", &listing.brand, product_title_size_max},
-        std::tuple{"category", &listing.category, product_title_size_max}}) {
-    auto text = optional_text_field(body, name, size_max);
-    if (!text)
-      return std::move(text).error();
-    *field = std::move(*text);
-  }
-  if (body.contains("attributes")) {
-    auto attributes = string_map_field(body, "attributes", true);
-    if (!attributes)
-      return std::move(attributes).error();
-    listing.attributes = std::move(*attributes);
-  }
-  if (body.contains("images")) {
-    auto images = string_list(body, "images", product_image_url_size_max);
-    if (!images)
-      return std::move(images).error();
-    listing.images = std::move(*images);
-  }
-  auto prices = variants_of(body, false);
-  if (!prices)
-    return std::move(prices).error();
-  changes.prices = std::move(*prices);
+  for (auto [name, field] : {std::pair{"title", &listing.title},
+                             std::pair{"description", &listing.description},
+                             std::pair{"brand", &listing.brand},
+                             std::pair{"category", &listing.category}})
+    if (body.contains(name))
+      *field = text_of(body, name);
+  if (body.contains("attributes"))
+    listing.attributes = strings_of(body, "attributes");
+  if (body.contains("images"))
+    listing.images = texts_of(body, "images");
+  changes.prices = variants_of(body, false);
   return changes;
 }
 
 expected<checkout_body> checkout_body_of(const json::object& body) {
-  if (auto known =
-          only_fields(body, {"payment_token", "shipping_address", "items"});
-      !known)
-    return std::move(known).error();
+  if (auto fits = checkout_schema().check(body); !fits)
+    return std::move(fits).error();
   checkout_body out;
-  auto token = text_field(body, "payment_token", 128);
-  if (!token)
-    return std::move(token).error();
-  out.payment_token = std::move(*token);
-  auto* address = body.if_contains("shipping_address");
-  if (address == nullptr || !address->is_object())
-    return invalid("shipping_address must be an object");
-  out.shipping_address = json::serialize(*address);
+  out.payment_token = text_of(body, "payment_token");
+  out.shipping_address = json::serialize(body.at("shipping_address"));
   if (out.shipping_address.size() > shipping_address_size_max)
     return invalid("shipping_address is too large");
-  // Optional lines: buying straight from a product page, without the cart.
-  if (auto* items = body.if_contains("items"); items != nullptr) {
-    if (!items->is_array() || items->as_array().empty() ||
-        items->as_array().size() > order_lines_max)
-      return invalid("items must be a list of 1 to 100 lines");
-    for (auto& item : items->as_array()) {
-      if (!item.is_object())
-        return invalid("each item is {sku, quantity}");
-      auto& line = item.as_object();
-      if (auto known = only_fields(line, {"sku", "quantity"}); !known)
-        return std::move(known).error();
-      auto sku = sku_id_field(line, "sku");
-      auto quantity =
-          integer_field(line, "quantity", 1, order_line_quantity_max);
-      if (!sku)
-        return std::move(sku).error();
-      if (!quantity)
-        return std::move(quantity).error();
-      out.lines.push_back({*sku, *quantity});
-    }
-  }
+  if (auto* items = body.if_contains("items"); items != nullptr)
+    for (auto& item : items->as_array())
+      out.lines.push_back(
+          {text_of(item.as_object(), "sku"),
+           integer_of(item.as_object(), "quantity").value_or(0)});
   return out;
 }
 

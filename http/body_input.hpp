@@ -1,11 +1,13 @@
 // The bodies of the routes that take more than a field or two, read into
 // domain values with no actor in sight: the routes and the fuzz harness
-// read them with the same functions. Each checks its allowed fields first.
+// read them with the same functions. Each checks the body against its
+// schema first (the one /openapi.json prints), then reads the fields.
 #pragma once
 
 #include "actors/order/order_state.hpp"
 #include "events/expected.hpp"
 #include "events/product_events.hpp"
+#include "http/schema.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -13,6 +15,13 @@
 #include <vector>
 
 namespace tillroll {
+
+/// Most bytes of a checkout's payment token.
+inline constexpr size_t payment_token_size_max = 128;
+
+const schema& product_listing_schema();
+const schema& product_changes_schema();
+const schema& checkout_schema();
 
 /// POST /v1/products: the listing, without its seller (the caller).
 [[nodiscard]] expected<product_listed>

@@ -4,6 +4,7 @@
 #include "actors/order/checkout.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
+#include "http/shared_schemas.hpp"
 #include "projections/catalog/catalog.hpp"
 
 namespace tillroll {
@@ -62,26 +63,46 @@ void read_cart_route(const cart_context& context, call_ptr request) {
   answer_cart(context, request, cart_read_request{request->who.user_id});
 }
 
+const schema& cart_line_schema() {
+  static const schema shape = schema::named(
+      "CartLineQuantity",
+      schema::object(
+          {required("quantity", schema::integer(0, cart_line_quantity_max)
+                                    .about("0 removes the line"))})
+          .example(json::object{{"quantity", 2}}));
+  return shape;
+}
+
+schema cart_schema() {
+  return schema::named(
+      "Cart",
+      schema::object(
+          {required("items",
+                    schema::list(
+                        schema::object(
+                            {required("sku", sku_id_schema()),
+                             required("product_id", id_schema()),
+                             required("title", schema::text()),
+                             required("quantity",
+                                      schema::integer(1,
+                                                      cart_line_quantity_max)),
+                             required("unit_price_cents", cents_schema()),
+                             required("line_total_cents", cents_schema())}),
+                        cart_lines_max)),
+           required("subtotal_cents", cents_schema()),
+           required("currency",
+                    schema::text(3).about("empty while the cart is empty")),
+           required("expires_at", time_schema().nullable())}));
+}
+
 void set_cart_item_route(const cart_context& context, call_ptr request) {
-  if (auto sku = check_sku_id(request->parameter(0)); !sku)
-    return request->fail(sku.error());
-  auto body = body_of(request, {"quantity"});
+  auto body = body_of(request, cart_line_schema());
   if (!body)
     return;
-  auto quantity = integer_field(*body, "quantity", 0, cart_line_quantity_max);
-  if (!quantity) {
-    auto* value = body->if_contains("quantity");
-    if (value != nullptr && value->is_int64() && value->as_int64() < 0)
-      return request->fail(errc::invalid_argument,
-                           "quantity must not be negative");
-    return request->fail(quantity.error());
-  }
-  change_cart(context, request, *quantity);
+  change_cart(context, request, integer_of(*body, "quantity").value_or(0));
 }
 
 void remove_cart_item_route(const cart_context& context, call_ptr request) {
-  if (auto sku = check_sku_id(request->parameter(0)); !sku)
-    return request->fail(sku.error());
   change_cart(context, request, 0);
 }
 
@@ -92,20 +113,20 @@ std::vector<route> cart_routes(const route_sources& sources) {
   auto context = std::make_shared<const cart_context>(
       cart_context{sources.actors, from.checkout, *from.products});
   auto on = binder(context);
-  return {{"GET", "/v1/cart", access::buyer, on(read_cart_route),
-           "The caller's cart", {}},
-          {"PUT",
-           "/v1/cart/items/{sku}",
-           access::buyer,
-           on(set_cart_item_route),
-           "Set a cart line (0 removes)",
-           {400, 404, 415}},
-          {"DELETE",
-           "/v1/cart/items/{sku}",
-           access::buyer,
-           on(remove_cart_item_route),
-           "Remove a cart line",
-           {400, 404}}};
+  auto sku = in_path("sku", sku_id_schema());
+  return {route{"GET", "/v1/cart", access::buyer, on(read_cart_route),
+                "The caller's cart", {}}
+              .gives(200, cart_schema(), "The cart, priced now"),
+          route{"PUT", "/v1/cart/items/{sku}", access::buyer,
+                on(set_cart_item_route), "Set a cart line (0 removes)",
+                {400, 404, 409, 413, 415}}
+              .with({sku})
+              .takes(cart_line_schema())
+              .gives(200, cart_schema(), "The cart"),
+          route{"DELETE", "/v1/cart/items/{sku}", access::buyer,
+                on(remove_cart_item_route), "Remove a cart line", {400, 404}}
+              .with({sku})
+              .gives(200, cart_schema(), "The cart")};
 }
 
 } // namespace tillroll

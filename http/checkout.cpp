@@ -5,6 +5,7 @@
 #include "actors/order/order_actor.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
+#include "http/shared_schemas.hpp"
 
 namespace tillroll {
 
@@ -21,9 +22,6 @@ struct checkout_context {
 
 void checkout_route(const checkout_context& context, call_ptr request) {
   auto key = std::string{request->request.header("Idempotency-Key")};
-  if (key.empty())
-    return request->fail(errc::invalid_argument,
-                         "the Idempotency-Key header is required");
   auto body = json_body(request->request);
   if (!body)
     return request->fail(body.error());
@@ -88,12 +86,25 @@ std::vector<route> checkout_routes(const route_sources& sources) {
   auto context = std::make_shared<const checkout_context>(
       checkout_context{sources.actors, sources.dependencies.checkout,
                        sources.settings.checkout_wait});
-  return {{"POST",
-           "/v1/checkout",
-           access::buyer,
-           bound<checkout_context>(context, checkout_route),
-           "Check out the cart (Idempotency-Key)",
-           {400, 402, 409, 415}}};
+  auto placed = schema::named(
+      "CheckoutPlaced",
+      schema::object({required("order_id", id_schema()),
+                      required("status", order_status_schema()),
+                      required("total_cents", cents_schema()),
+                      required("currency", currency_schema())}));
+  auto queued = schema::named(
+      "CheckoutQueued",
+      schema::object({required("order_id", id_schema()),
+                      required("status", schema::choice({"queued"}))}));
+  return {route{"POST", "/v1/checkout", access::buyer,
+                bound<checkout_context>(context, checkout_route),
+                "Check out the cart, or the lines given (Idempotency-Key)",
+                {400, 402, 409, 413, 415}}
+              .with({idempotency_key(checkout_key_size_max, true)})
+              .takes(checkout_schema())
+              .gives(201, placed, "Ordered and paid")
+              .gives(202, queued,
+                     "Not settled within the wait: poll GET /v1/orders/{id}")};
 }
 
 } // namespace tillroll

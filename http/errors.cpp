@@ -23,6 +23,10 @@ unsigned http_status_of(errc code) noexcept {
   case errc::currency_mismatch:
   case errc::key_expired:
     return 409;
+  case errc::method_not_allowed:
+    return 405;
+  case errc::request_timeout:
+    return 408;
   case errc::too_large:
     return 413;
   case errc::unsupported_media_type:

@@ -5,12 +5,11 @@
 #include "actors/order/order_actor.hpp"
 #include "actors/sku/sku_state.hpp"
 #include "http/api_internal.hpp"
-#include "http/body_input.hpp"
+#include "http/shared_schemas.hpp"
 #include "projections/orders/order_history.hpp"
 
 #include <boost/json/parse.hpp>
 
-#include <set>
 
 namespace tillroll {
 
@@ -20,6 +19,82 @@ namespace {
 
 /// Most cents one refund asks for: a price's limit.
 constexpr int64_t refund_cents_max = price_cents_max;
+
+const parameter& status_query() {
+  static const parameter spec =
+      in_query("status", order_status_schema().about("only orders in it"));
+  return spec;
+}
+
+const schema& refund_schema() {
+  static const schema shape = schema::named(
+      "Refund", schema::object({optional(
+                    "amount_cents", schema::integer(1, refund_cents_max)
+                                        .nullable()
+                                        .about("left out: what is left to "
+                                               "refund"))})
+                    .example(json::object{{"amount_cents", 1000}}));
+  return shape;
+}
+
+schema history_schema() {
+  return schema::list(schema::named(
+      "StatusChange", schema::object({required("status", order_status_schema()),
+                                      required("at", time_schema())})));
+}
+
+schema refunds_schema() {
+  return schema::list(
+      schema::named("RefundRequested",
+                    schema::object({required("refund_id", id_schema()),
+                                    required("amount_cents", cents_schema())})),
+      order_refunds_max);
+}
+
+/// What the seller's answer leaves out is optional here.
+schema order_schema() {
+  auto line = schema::object(
+      {required("sku", sku_id_schema()), required("product_id", id_schema()),
+       required("seller_id", id_schema()),
+       required("quantity", schema::integer(1, order_line_quantity_max)),
+       required("unit_price_cents", cents_schema()),
+       required("status", order_status_schema())});
+  return schema::named(
+      "Order",
+      schema::object(
+          {required("id", id_schema()),
+           optional("buyer_id", id_schema().about("not in a seller's answer")),
+           required("status", order_status_schema()),
+           required("lines", schema::list(line, order_lines_max)
+                                 .about("a seller's answer: their lines")),
+           required("currency", currency_schema()),
+           optional("total_cents", cents_schema()),
+           optional("refunded_cents", cents_schema()),
+           optional("history", history_schema()),
+           optional("cancel_reason", schema::text()),
+           optional("refunds_pending", refunds_schema()),
+           optional("refunds_parked",
+                    refunds_schema().about("refunds the PSP kept refusing; "
+                                           "POST refunds/retry")),
+           optional("refund_failure", schema::text())}));
+}
+
+schema order_summary_schema() {
+  auto line = schema::object(
+      {required("sku", sku_id_schema()), required("product_id", id_schema()),
+       required("quantity", schema::integer(1, order_line_quantity_max)),
+       required("unit_price_cents", cents_schema())});
+  return schema::named(
+      "OrderSummary",
+      schema::object({required("id", id_schema()),
+                      required("status", order_status_schema()),
+                      required("currency", currency_schema()),
+                      required("placed_at", time_schema()),
+                      required("lines", schema::list(line, order_lines_max)),
+                      optional("total_cents", cents_schema()),
+                      optional("refunded_cents", cents_schema()),
+                      optional("history", history_schema())}));
+}
 
 struct order_context {
   actor_gateway actors;
@@ -154,22 +229,13 @@ void list_orders(const order_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
-  std::optional<std::string> status;
-  if (auto found = request->query.find("status");
-      found != request->query.end()) {
-    static const std::set<std::string, std::less<>> statuses{
-        "created",           "payment_pending",
-        "payment_confirmed", "fulfillment_processing",
-        "shipped",           "delivered",
-        "cancelled",         "refunded"};
-    if (!statuses.contains(found->second))
-      return request->fail(errc::invalid_argument,
-                           "status is not an order status");
-    status = found->second;
-  }
+  auto status = text_parameter(request->query, status_query());
+  auto cursor = text_parameter(request->query, cursor_query());
+  for (auto* read : {&status, &cursor})
+    if (!*read)
+      return request->fail(read->error());
   auto page = context.orders.buyer_orders(
-      request->who.user_id, status, text_parameter(request->query, "cursor"),
-      *limit);
+      request->who.user_id, *status, cursor->value_or(""), *limit);
   if (!page)
     return request->fail(page.error());
   request->json(200, summaries_json(*page, false));
@@ -179,8 +245,12 @@ void seller_orders(const order_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
-  auto page = context.orders.seller_orders(
-      request->who.user_id, text_parameter(request->query, "cursor"), *limit);
+  auto cursor = text_parameter(request->query, cursor_query());
+  if (!cursor)
+    return request->fail(cursor.error());
+  auto page =
+      context.orders.seller_orders(request->who.user_id, cursor->value_or(""),
+                                   *limit);
   if (!page)
     return request->fail(page.error());
   request->json(200, summaries_json(*page, true));
@@ -199,21 +269,11 @@ void deliver_order_route(const order_context& context, call_ptr request) {
 }
 
 void refund_order_route(const order_context& context, call_ptr request) {
-  std::optional<int64_t> amount;
-  if (!request->request.body.empty()) {
-    auto body = body_of(request, {"amount_cents"});
-    if (!body)
-      return;
-    auto given =
-        optional_integer_field(*body, "amount_cents", 1, refund_cents_max);
-    if (!given)
-      return request->fail(given.error());
-    amount = *given;
-  }
+  auto body = body_of(request, refund_schema(), true);
+  if (!body)
+    return;
+  auto amount = integer_of(*body, "amount_cents");
   auto key = std::string{request->request.header("Idempotency-Key")};
-  if (key.size() > refund_key_size_max)
-    return request->fail(errc::invalid_argument,
-                         "Idempotency-Key has at most 64 bytes");
   act_on_order(context, request,
                refund_order{amount, std::move(key), caller_of(*request)});
 }
@@ -224,60 +284,61 @@ void retry_refunds_route(const order_context& context, call_ptr request) {
 
 } // namespace
 
+schema order_status_schema() {
+  std::vector<std::string> names;
+  for (auto status = order_status::created; status <= order_status::refunded;
+       status = static_cast<order_status>(static_cast<int>(status) + 1))
+    names.emplace_back(to_string(status));
+  return schema::named("OrderStatus", schema::choice(std::move(names)));
+}
+
 std::vector<route> order_routes(const route_sources& sources) {
   auto context = std::make_shared<const order_context>(
       order_context{sources.actors, *sources.dependencies.orders});
   auto on = binder(context);
-  return {
-      {"GET",
-       "/v1/orders",
-       access::buyer,
-       on(list_orders),
-       "The caller's orders, newest first",
-       {400}},
-      {"GET",
-       "/v1/orders/{id}",
-       access::signed_in,
-       on(read_order),
-       "An order with its history",
-       {404}},
-      {"POST",
-       "/v1/orders/{id}/cancel",
-       access::signed_in,
-       on(cancel_order_route),
-       "Cancel before shipping",
-       {404, 409}},
-      {"POST",
-       "/v1/orders/{id}/ship",
-       access::signed_in,
-       on(ship_order_route),
-       "Mark shipped (admin or selling seller)",
-       {404, 409}},
-      {"POST",
-       "/v1/orders/{id}/deliver",
-       access::signed_in,
-       on(deliver_order_route),
-       "Mark delivered (admin or selling seller)",
-       {404, 409}},
-      {"POST",
-       "/v1/orders/{id}/refund",
-       access::admin,
-       on(refund_order_route),
-       "Refund in full or in part (Idempotency-Key)",
-       {400, 404, 409}},
-      {"POST",
-       "/v1/admin/orders/{id}/refunds/retry",
-       access::admin,
-       on(retry_refunds_route),
-       "Send an order's parked refunds to the PSP again",
-       {404, 409}},
-      {"GET",
-       "/v1/sellers/me/orders",
-       access::seller,
-       on(seller_orders),
-       "Order lines of the seller's products",
-       {400}},
+  auto id = in_path("id", id_schema());
+  auto order = order_schema();
+  auto act = [&](std::string_view method, std::string_view pattern,
+                 access who, route_handler handle, std::string_view summary,
+                 std::vector<unsigned> errors, std::string about) {
+    return route{method, pattern, who, std::move(handle), summary,
+                 std::move(errors)}
+        .with({id})
+        .gives(200, order, std::move(about));
   };
+  std::vector<route> routes{
+      route{"GET", "/v1/orders", access::buyer, on(list_orders),
+            "The caller's orders, newest first", {400}}
+          .with({status_query(), limit_query(), cursor_query()})
+          .gives(200, page_schema("OrderPage", order_summary_schema()),
+                 "A page of orders"),
+      act("GET", "/v1/orders/{id}", access::signed_in, on(read_order),
+          "An order with its history", {404}, "The order"),
+      act("POST", "/v1/orders/{id}/cancel", access::signed_in,
+          on(cancel_order_route), "Cancel before shipping", {404, 409},
+          "The order, cancelled; a paid one is refunded"),
+      act("POST", "/v1/orders/{id}/ship", access::signed_in,
+          on(ship_order_route), "Mark shipped (admin or selling seller)",
+          {404, 409}, "The order; a seller's answer shows their lines"),
+      act("POST", "/v1/orders/{id}/deliver", access::signed_in,
+          on(deliver_order_route), "Mark delivered (admin or selling seller)",
+          {404, 409}, "The order; a seller's answer shows their lines"),
+      act("POST", "/v1/orders/{id}/refund", access::admin,
+          on(refund_order_route), "Refund in full or in part (Idempotency-Key)",
+          {400, 404, 409, 413, 415}, "The order with the refund requested")
+          .with({idempotency_key(refund_key_size_max, false)})
+          .takes(refund_schema(), true),
+      act("POST", "/v1/admin/orders/{id}/refunds/retry", access::admin,
+          on(retry_refunds_route),
+          "Send an order's parked refunds to the PSP again", {404, 409},
+          "The order"),
+      route{"GET", "/v1/sellers/me/orders", access::seller, on(seller_orders),
+            "Order lines of the seller's products", {400}}
+          .with({limit_query(), cursor_query()})
+          .gives(200, page_schema("SellerOrderPage", order_summary_schema()),
+                 "A page of orders, with the seller's lines only"),
+  };
+  return routes;
 }
 
 } // namespace tillroll

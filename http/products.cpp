@@ -7,6 +7,7 @@
 #include "actors/sku/sku_actor.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
+#include "http/shared_schemas.hpp"
 #include "projections/catalog/catalog.hpp"
 #include "projections/orders/order_history.hpp"
 #include "projections/recommendations/recommendations.hpp"
@@ -23,6 +24,103 @@ namespace {
 
 /// Most related or recommended products in one answer.
 constexpr size_t recommendations_max = 50;
+
+schema product_schema() {
+  auto attributes = schema::map(schema::text());
+  auto variant = schema::object(
+      {required("sku", sku_id_schema()), required("price_cents", cents_schema()),
+       required("currency", currency_schema()),
+       required("attributes", attributes),
+       required("in_stock", schema::boolean())});
+  return schema::named(
+      "Product",
+      schema::object(
+          {required("id", id_schema()), required("seller_id", id_schema()),
+           required("title", schema::text()),
+           required("description", schema::text()),
+           required("brand", schema::text()),
+           required("category", schema::text()),
+           required("attributes", attributes),
+           required("images", schema::list(schema::text().format("uri"))),
+           required("variants",
+                    schema::list(variant, product_variants_max, 1)),
+           required("price_cents",
+                    cents_schema().about("the lowest variant price")),
+           required("currency", currency_schema()),
+           required("rating", schema::number().about("mean of the reviews, "
+                                                     "0 without any")),
+           required("review_count", schema::integer(0)),
+           required("in_stock", schema::boolean()),
+           required("listed", schema::boolean().about("false once delisted")),
+           required("listed_at_us",
+                    schema::integer(0).about("microseconds since 1970"))}));
+}
+
+schema recommendation_schema() {
+  return schema::named(
+      "Recommendation",
+      schema::object({required("product_id", id_schema()),
+                      required("title", schema::text()),
+                      required("price_cents", cents_schema()),
+                      required("in_stock", schema::boolean()),
+                      required("score", schema::number()),
+                      required("reason", schema::text())}));
+}
+
+const schema& review_schema() {
+  static const schema shape = schema::named(
+      "ReviewGiven",
+      schema::object({required("rating", schema::integer(1, 5)),
+                      optional("text", schema::text(review_text_size_max)
+                                           .nullable())})
+          .example(json::object{{"rating", 5}, {"text", "Fits well"}}));
+  return shape;
+}
+
+schema review_answer_schema() {
+  return schema::named(
+      "Review",
+      schema::object({required("product_id", id_schema()),
+                      required("rating", schema::integer(1, 5)),
+                      required("text", schema::text()),
+                      required("product_rating", schema::number()),
+                      required("review_count", schema::integer(0))}));
+}
+
+constexpr named_choice<browse_order> browse_orders[] = {
+    {"newest", browse_order::newest},
+    {"price_asc", browse_order::price_ascending},
+    {"price_desc", browse_order::price_descending},
+    {"rating", browse_order::rating}};
+
+/// Browse's filters, as browse_parameters reads them.
+struct browse_filters {
+  parameter category = in_query("category", schema::text(product_title_size_max));
+  parameter brand = in_query("brand", schema::text(product_title_size_max));
+  parameter seller = in_query("seller", schema::text(256).about("a seller id"));
+  parameter min_price =
+      in_query("min_price", schema::integer(0, price_cents_max));
+  parameter max_price =
+      in_query("max_price", schema::integer(0, price_cents_max));
+  parameter in_stock = in_query("in_stock", schema::boolean());
+  parameter sort = in_query("sort", choice_schema(browse_orders));
+
+  std::vector<parameter> all(bool with_seller) const {
+    std::vector<parameter> out{category, brand};
+    if (with_seller)
+      out.push_back(seller);
+    for (auto* each : {&min_price, &max_price, &in_stock, &sort})
+      out.push_back(*each);
+    out.push_back(limit_query());
+    out.push_back(cursor_query());
+    return out;
+  }
+};
+
+const browse_filters& filters() {
+  static const browse_filters each;
+  return each;
+}
 
 struct product_context {
   actor_gateway actors;
@@ -63,39 +161,36 @@ std::string page_of_items(const std::vector<std::string>& items,
 
 std::optional<browse_query> browse_parameters(const call_ptr& request) {
   auto& query = request->query;
+  auto& by = filters();
   browse_query browse;
-  for (auto [name, field] : {std::pair{"category", &browse.category},
-                             std::pair{"brand", &browse.brand},
-                             std::pair{"seller", &browse.seller_id}})
-    if (auto found = query.find(name); found != query.end())
-      *field = found->second;
-  auto low = integer_parameter(query, "min_price", 0, price_cents_max);
-  auto high = integer_parameter(query, "max_price", 0, price_cents_max);
-  auto stocked = bool_parameter(query, "in_stock");
+  auto category = text_parameter(query, by.category);
+  auto brand = text_parameter(query, by.brand);
+  auto seller = text_parameter(query, by.seller);
+  auto cursor = text_parameter(query, cursor_query());
+  auto low = integer_parameter(query, by.min_price);
+  auto high = integer_parameter(query, by.max_price);
+  auto stocked = bool_parameter(query, by.in_stock);
   auto limit = limit_parameter(query);
+  auto order = choice_parameter(query, by.sort, browse_orders);
   for (auto* problem :
-       {low ? nullptr : &low.error(), high ? nullptr : &high.error(),
-        stocked ? nullptr : &stocked.error(), limit ? nullptr : &limit.error()})
+       {category ? nullptr : &category.error(),
+        brand ? nullptr : &brand.error(), seller ? nullptr : &seller.error(),
+        cursor ? nullptr : &cursor.error(), low ? nullptr : &low.error(),
+        high ? nullptr : &high.error(), stocked ? nullptr : &stocked.error(),
+        limit ? nullptr : &limit.error(), order ? nullptr : &order.error()})
     if (problem != nullptr) {
       request->fail(*problem);
       return std::nullopt;
     }
+  browse.category = std::move(*category);
+  browse.brand = std::move(*brand);
+  browse.seller_id = std::move(*seller);
   browse.price_min_cents = *low;
   browse.price_max_cents = *high;
   browse.in_stock_only = stocked->value_or(false);
   browse.limit = *limit;
-  auto order = choice_parameter<browse_order>(
-      query, "sort",
-      {{"newest", browse_order::newest},
-       {"price_asc", browse_order::price_ascending},
-       {"price_desc", browse_order::price_descending},
-       {"rating", browse_order::rating}});
-  if (!order) {
-    request->fail(order.error());
-    return std::nullopt;
-  }
   browse.order = order->value_or(browse.order);
-  browse.cursor = text_parameter(query, "cursor");
+  browse.cursor = cursor->value_or("");
   return browse;
 }
 
@@ -283,15 +378,11 @@ void seller_products(const product_context& context, call_ptr request) {
 }
 
 void add_review_route(const product_context& context, call_ptr request) {
-  auto body = body_of(request, {"rating", "text"});
+  auto body = body_of(request, review_schema());
   if (!body)
     return;
-  auto rating = integer_field(*body, "rating", 1, 5);
-  if (!rating)
-    return request->fail(rating.error());
-  auto text = text_field(*body, "text", review_text_size_max, false);
-  if (!text)
-    return request->fail(text.error());
+  auto rating = integer_of(*body, "rating");
+  auto text = text_of(*body, "text");
   auto product_id = request->parameter(0);
   if (!context.products.product(product_id))
     return request->fail(errc::not_found, "no such product");
@@ -299,9 +390,9 @@ void add_review_route(const product_context& context, call_ptr request) {
   bool delivered = context.orders.received(who.user_id, product_id);
   context.actors.ask_entity<product_entity>(
       product_id,
-      add_review{who, delivered, static_cast<int32_t>(*rating), *text},
+      add_review{who, delivered, static_cast<int32_t>(*rating), text},
       [request, product_id, rating = *rating,
-       text = *text](expected<product_view> view) {
+       text](expected<product_view> view) {
         if (!view)
           return request->fail(view.error());
         request->json(201, json::object{{"product_id", product_id},
@@ -343,61 +434,60 @@ std::vector<route> product_routes(const route_sources& sources) {
   auto context = std::make_shared<const product_context>(product_context{
       sources.actors, *from.products, *from.orders, *from.recommend});
   auto on = binder(context);
+  auto id = in_path("id", id_schema());
+  auto product = product_schema();
+  auto recommended = page_schema("RecommendationPage", recommendation_schema());
+  auto browse_page = page_schema("ProductPage", product);
+  auto page_headers = std::vector<answer_header>{
+      {"ETag", schema::text(), "the page's version, for If-None-Match"},
+      {"Cache-Control", schema::text(), "public, max-age=60"}};
   return {
-      {"POST",
-       "/v1/products",
-       access::seller,
-       on(create_product),
-       "List a product with its variants",
-       {400, 409, 415}},
-      {"GET",
-       "/v1/products",
-       access::anyone,
-       on(browse_products),
-       "Browse listed products",
-       {400}},
-      {"GET",
-       "/v1/products/{id}",
-       access::anyone,
-       on(read_product),
-       "A product page (ETag, 304)",
-       {404}},
-      {"PATCH",
-       "/v1/products/{id}",
-       access::seller,
-       on(change_product_route),
-       "Change a product or its prices",
-       {400, 404, 415}},
-      {"DELETE",
-       "/v1/products/{id}",
-       access::seller,
-       on(delist_product_route),
-       "Delist a product",
-       {404}},
-      {"POST",
-       "/v1/products/{id}/reviews",
-       access::buyer,
-       on(add_review_route),
-       "Review a received product",
-       {400, 404, 409, 415}},
-      {"GET",
-       "/v1/products/{id}/related",
-       access::anyone,
-       on(related_products),
-       "Bought together and similar products",
-       {400, 404}},
-      {"GET",
-       "/v1/sellers/me/products",
-       access::seller,
-       on(seller_products),
-       "The seller's listings",
-       {400}},
-      {"GET",
-       "/v1/recommendations",
-       access::buyer,
-       on(buyer_recommendations),
-       "Products for the caller",
-       {400}},
+      route{"POST", "/v1/products", access::seller, on(create_product),
+            "List a product with its variants", {400, 409, 413, 415}}
+          .takes(product_listing_schema())
+          .gives(201, product, "The product page",
+                 {{"Location", schema::text(), "the product's path"}}),
+      route{"GET", "/v1/products", access::anyone, on(browse_products),
+            "Browse listed products", {400}}
+          .with(filters().all(true))
+          .gives(200, browse_page, "A page of products"),
+      route{"GET", "/v1/products/{id}", access::anyone, on(read_product),
+            "A product page (ETag, 304)", {404}}
+          .with({id, in_header("If-None-Match",
+                               schema::text(1024).about(
+                                   "an ETag of this page: 304 if current"))})
+          .gives(200, product, "The product page", page_headers)
+          .gives(answer{304, std::nullopt, "The page is as the ETag says",
+                        page_headers}),
+      route{"PATCH", "/v1/products/{id}", access::seller,
+            on(change_product_route), "Change a product or its prices",
+            {400, 404, 409, 413, 415}}
+          .with({id})
+          .takes(product_changes_schema())
+          .gives(200, product, "The product page after the change"),
+      route{"DELETE", "/v1/products/{id}", access::seller,
+            on(delist_product_route), "Delist a product", {404, 409}}
+          .with({id})
+          .gives(200, product, "The product page, listed false"),
+      route{"POST", "/v1/products/{id}/reviews", access::buyer,
+            on(add_review_route), "Review a received product",
+            {400, 404, 409, 413, 415}}
+          .with({id})
+          .takes(review_schema())
+          .gives(201, review_answer_schema(), "The review, counted"),
+      route{"GET", "/v1/products/{id}/related", access::anyone,
+            on(related_products), "Bought together and similar products",
+            {400, 404}}
+          .with({id, limit_query()})
+          .gives(200, recommended, "Related products, best first"),
+      route{"GET", "/v1/sellers/me/products", access::seller,
+            on(seller_products), "The seller's listings", {400}}
+          .with(filters().all(false))
+          .gives(200, browse_page, "A page of the seller's products"),
+      route{"GET", "/v1/recommendations", access::buyer,
+            on(buyer_recommendations), "Products for the caller", {400}}
+          .with({limit_query()})
+          .gives(200, recommended, "Products for the caller, best first"),
   };
 }
 

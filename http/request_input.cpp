@@ -95,7 +95,7 @@ std::string_view target_path(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-std::optional<query_map> query_parameters(std::string_view target) {
+expected<query_map> query_parameters(std::string_view target) {
   query_map out;
   auto mark = target.find('?');
   if (mark == std::string_view::npos)
@@ -114,8 +114,10 @@ std::optional<query_map> query_parameters(std::string_view target) {
                                     ? std::string_view{}
                                     : pair.substr(equals + 1));
     if (!key || !value || !is_valid_utf8(*key) || !is_valid_utf8(*value))
-      return std::nullopt;
-    out.emplace(std::move(*key), std::move(*value));
+      return invalid("the query string is not properly encoded: "
+                     "percent-encoded UTF-8");
+    if (!out.emplace(std::move(*key), std::move(*value)).second)
+      return invalid("a query parameter is given twice");
   }
   return out;
 }
@@ -176,159 +178,115 @@ expected<json::object> json_body(const http_request& request) {
   return std::move(parsed.as_object());
 }
 
-expected<void> only_fields(const json::object& body,
-                           std::initializer_list<std::string_view> allowed) {
-  for (auto& [key, value] : body) {
-    bool known = false;
-    for (auto name : allowed)
-      known = known || key == name;
-    if (!known)
-      return invalid("unknown or server-owned field: " + std::string{key});
-  }
-  return {};
-}
-
-expected<std::string> text_field(const json::object& body,
-                                 std::string_view name, size_t size_max,
-                                 bool required) {
-  auto* value = body.if_contains(name);
-  if (value == nullptr || value->is_null()) {
-    if (required)
-      return invalid(std::string{name} + " is required");
-    return std::string{};
-  }
-  if (!value->is_string())
-    return invalid(std::string{name} + " must be a string");
-  auto& text = value->as_string();
-  if (text.size() > size_max)
-    return invalid(std::string{name} + " is longer than " +
-                   std::to_string(size_max) + " bytes");
-  return std::string{text};
-}
-
-expected<void> check_sku_id(std::string_view sku, std::string_view field) {
+bool is_sku_id(std::string_view sku) {
   auto allowed = [](unsigned char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
   };
-  if (sku.empty() || sku.size() > sku_id_size_max ||
-      !std::all_of(sku.begin(), sku.end(), allowed))
+  return !sku.empty() && sku.size() <= sku_id_size_max &&
+         std::all_of(sku.begin(), sku.end(), allowed);
+}
+
+expected<void> check_sku_id(std::string_view sku, std::string_view field) {
+  if (!is_sku_id(sku))
     return invalid(std::string{field} + " must be 1 to " +
                    std::to_string(sku_id_size_max) +
                    " characters of A-Z, a-z, 0-9, '.', '_' and '-'");
   return {};
 }
 
-expected<std::string> sku_id_field(const json::object& body,
-                                   std::string_view name) {
+std::string text_of(const json::object& body, std::string_view name) {
   auto* value = body.if_contains(name);
-  if (value == nullptr || value->is_null())
-    return invalid(std::string{name} + " is required");
-  if (!value->is_string())
-    return invalid(std::string{name} + " must be a string");
-  if (auto valid = check_sku_id(value->as_string(), name); !valid)
-    return std::move(valid).error();
+  if (value == nullptr || !value->is_string())
+    return {};
   return std::string{value->as_string()};
 }
 
-expected<std::optional<std::string>>
-optional_text_field(const json::object& body, std::string_view name,
-                    size_t size_max) {
-  if (!body.contains(name))
-    return std::optional<std::string>{};
-  auto text = text_field(body, name, size_max, true);
-  if (!text)
-    return std::move(text).error();
-  return std::optional<std::string>{std::move(*text)};
-}
-
-expected<int64_t> integer_field(const json::object& body, std::string_view name,
-                                int64_t low, int64_t high) {
+std::optional<int64_t> integer_of(const json::object& body,
+                                  std::string_view name) {
   auto* value = body.if_contains(name);
   if (value == nullptr || value->is_null())
-    return invalid(std::string{name} + " is required");
-  if (value->is_double())
-    return invalid(std::string{name} +
-                   " must be an integer, written without a fraction or an "
-                   "exponent");
-  auto number = json_integer(*value);
-  if (!number && !value->is_uint64())
-    return invalid(std::string{name} + " must be an integer");
-  if (!number || *number < low || *number > high)
-    return invalid(std::string{name} + " must be between " +
-                   std::to_string(low) + " and " + std::to_string(high));
-  return *number;
+    return std::nullopt;
+  return json_integer(*value);
 }
 
-expected<std::optional<int64_t>>
-optional_integer_field(const json::object& body, std::string_view name,
-                       int64_t low, int64_t high) {
-  if (!body.contains(name) || body.at(name).is_null())
-    return std::optional<int64_t>{};
-  auto number = integer_field(body, name, low, high);
-  if (!number)
-    return std::move(number).error();
-  return std::optional<int64_t>{*number};
-}
-
-expected<std::map<std::string, std::string>>
-string_map_field(const json::object& body, std::string_view name,
-                 bool required) {
+std::map<std::string, std::string> strings_of(const json::object& body,
+                                              std::string_view name) {
   std::map<std::string, std::string> out;
-  auto* value = body.if_contains(name);
-  if (value == nullptr || value->is_null()) {
-    if (required)
-      return invalid(std::string{name} + " is required");
-    return out;
-  }
-  if (!value->is_object())
-    return invalid(std::string{name} + " must be an object of strings");
-  if (value->as_object().size() > body_list_size_max)
-    return invalid(std::string{name} + " has too many entries");
-  for (auto& [key, entry] : value->as_object()) {
-    if (!entry.is_string())
-      return invalid(std::string{name} + "." + std::string{key} +
-                     " must be a string");
-    out.emplace(std::string{key}, std::string{entry.as_string()});
-  }
+  if (auto* value = body.if_contains(name); value && value->is_object())
+    for (auto& [key, entry] : value->as_object())
+      if (entry.is_string())
+        out.emplace(std::string{key}, std::string{entry.as_string()});
   return out;
 }
 
-std::string text_parameter(const query_map& query, std::string_view name) {
-  auto found = query.find(name);
-  return found == query.end() ? std::string{} : found->second;
+std::vector<std::string> texts_of(const json::object& body,
+                                  std::string_view name) {
+  std::vector<std::string> out;
+  if (auto* value = body.if_contains(name); value && value->is_array())
+    for (auto& item : value->as_array())
+      if (item.is_string())
+        out.emplace_back(item.as_string());
+  return out;
+}
+
+const parameter& limit_query() {
+  static const parameter spec = in_query(
+      "limit", schema::integer(1, static_cast<int64_t>(list_limit_max))
+                   .about("items per page; " +
+                          std::to_string(list_limit_default) +
+                          " if left out"));
+  return spec;
+}
+
+const parameter& cursor_query() {
+  static const parameter spec = in_query(
+      "cursor", schema::text(cursor_size_max)
+                    .about("the next_cursor of the page before"));
+  return spec;
+}
+
+expected<std::optional<std::string>> text_parameter(const query_map& query,
+                                                    const parameter& spec) {
+  auto found = query.find(spec.name);
+  if (found == query.end())
+    return std::optional<std::string>{};
+  if (auto fits = spec.type.check(json::value(found->second), spec.name);
+      !fits)
+    return std::move(fits).error();
+  return std::optional<std::string>{found->second};
 }
 
 expected<std::optional<int64_t>> integer_parameter(const query_map& query,
-                                                   std::string_view name,
-                                                   int64_t low, int64_t high) {
-  auto found = query.find(name);
+                                                   const parameter& spec) {
+  auto found = query.find(spec.name);
   if (found == query.end())
     return std::optional<int64_t>{};
   auto number = parse_integer(found->second);
-  if (!number || *number < low || *number > high)
-    return invalid(std::string{name} + " must be an integer between " +
-                   std::to_string(low) + " and " + std::to_string(high));
+  if (!number)
+    return invalid(spec.name + " must be an integer");
+  if (auto fits = spec.type.check(json::value(*number), spec.name); !fits)
+    return std::move(fits).error();
   return std::optional<int64_t>{*number};
 }
 
 expected<size_t> limit_parameter(const query_map& query) {
-  auto limit = integer_parameter(query, "limit", 1, list_limit_max);
+  auto limit = integer_parameter(query, limit_query());
   if (!limit)
     return std::move(limit).error();
   return static_cast<size_t>(limit->value_or(list_limit_default));
 }
 
 expected<std::optional<bool>> bool_parameter(const query_map& query,
-                                             std::string_view name) {
-  auto found = query.find(name);
+                                             const parameter& spec) {
+  auto found = query.find(spec.name);
   if (found == query.end())
     return std::optional<bool>{};
   if (found->second == "true" || found->second == "1")
     return std::optional<bool>{true};
   if (found->second == "false" || found->second == "0")
     return std::optional<bool>{false};
-  return invalid(std::string{name} + " must be true or false");
+  return invalid(spec.name + " must be true or false");
 }
 
 } // namespace tillroll

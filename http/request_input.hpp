@@ -4,6 +4,7 @@
 #pragma once
 
 #include "events/expected.hpp"
+#include "http/schema.hpp"
 #include "http/server.hpp"
 #include "projections/cursor.hpp"
 
@@ -33,9 +34,10 @@ inline constexpr size_t sku_id_size_max = 128;
 /// The path of a target, without its query.
 std::string_view target_path(std::string_view target);
 
-/// Percent-decoded query parameters; nullopt for malformed encoding or a
-/// value that is not UTF-8 once decoded.
-std::optional<query_map> query_parameters(std::string_view target);
+/// Percent-decoded query parameters; refused (400) for malformed encoding,
+/// a value that is not UTF-8 once decoded, or a name given twice (which
+/// of two prices would be meant?).
+[[nodiscard]] expected<query_map> query_parameters(std::string_view target);
 
 /// The body as a JSON object: 415 unless the content type is
 /// application/json (any case, with at most a utf-8 charset parameter)
@@ -50,77 +52,103 @@ json_body(const http_request& request);
 /// not read as if it were plain.
 [[nodiscard]] expected<void> check_identity_encoding(std::string_view coding);
 
+/// Whether `sku` is 1 to `sku_id_size_max` bytes of the SKU alphabet.
+bool is_sku_id(std::string_view sku);
 /// Refuses a SKU id outside the alphabet (see `sku_id_size_max`), naming
 /// `field`; the one check for every entry that takes a SKU id.
 [[nodiscard]] expected<void> check_sku_id(std::string_view sku,
                                           std::string_view field = "sku");
-/// A required SKU id field of a body.
-[[nodiscard]] expected<std::string>
-sku_id_field(const boost::json::object& body, std::string_view name);
 
-/// Refuses fields other than `allowed`, naming the first: fields the server
-/// owns (ids, owners, prices in a cart, status, totals) are never taken.
-[[nodiscard]] expected<void>
-only_fields(const boost::json::object& body,
-            std::initializer_list<std::string_view> allowed);
+// Reading a body its schema has checked: an absent or null field reads
+// as empty (or nullopt), and no other refusal is left to make here.
+std::string text_of(const boost::json::object& body, std::string_view name);
+std::optional<int64_t> integer_of(const boost::json::object& body,
+                                  std::string_view name);
+std::map<std::string, std::string>
+strings_of(const boost::json::object& body, std::string_view name);
+std::vector<std::string> texts_of(const boost::json::object& body,
+                                  std::string_view name);
 
-[[nodiscard]] expected<std::string>
-text_field(const boost::json::object& body, std::string_view name,
-           size_t size_max = body_text_size_max, bool required = true);
-[[nodiscard]] expected<std::optional<std::string>>
-optional_text_field(const boost::json::object& body, std::string_view name,
-                    size_t size_max = body_text_size_max);
-/// A JSON integer in [low, high]. A number with a fraction or an exponent
-/// (1.0, 1e1) is refused even when it is whole, as Stripe does: a client
-/// that sends one has a bug worth seeing.
-[[nodiscard]] expected<int64_t> integer_field(const boost::json::object& body,
-                                              std::string_view name,
-                                              int64_t low, int64_t high);
-[[nodiscard]] expected<std::optional<int64_t>>
-optional_integer_field(const boost::json::object& body, std::string_view name,
-                       int64_t low, int64_t high);
-/// An object of string values (attributes).
-[[nodiscard]] expected<std::map<std::string, std::string>>
-string_map_field(const boost::json::object& body, std::string_view name,
-                 bool required = false);
+/// Most bytes of a list cursor.
+inline constexpr size_t cursor_size_max = 1024;
 
-/// A query parameter's text, empty if absent.
-std::string text_parameter(const query_map& query, std::string_view name);
+/// Where a request carries a parameter.
+enum class parameter_place { path, query, header };
 
-/// A query parameter as an integer in [low, high]; nullopt if absent.
-[[nodiscard]] expected<std::optional<int64_t>>
-integer_parameter(const query_map& query, std::string_view name, int64_t low,
-                  int64_t high);
-/// `limit`: default `list_limit_default`, at most `list_limit_max`.
-[[nodiscard]] expected<size_t> limit_parameter(const query_map& query);
-/// A query parameter naming one of `choices` (a sort order, a status);
-/// nullopt if absent. The refusal lists every name, so browse, search and
-/// the order list answer a wrong choice alike.
-template <class Choice>
-[[nodiscard]] expected<std::optional<Choice>> choice_parameter(
-    const query_map& query, std::string_view name,
-    std::initializer_list<std::pair<std::string_view, Choice>> choices) {
-  auto found = query.find(name);
-  if (found == query.end())
-    return std::optional<Choice>{};
-  std::vector<std::string_view> names;
-  for (auto& [text, choice] : choices) {
-    if (found->second == text)
-      return std::optional<Choice>{choice};
-    names.push_back(text);
-  }
-  std::string list;
-  for (size_t index = 0; index < names.size(); ++index) {
-    if (index > 0)
-      list += index + 1 == names.size() ? " or " : ", ";
-    list += names[index];
-  }
-  return make_failure(errc::invalid_argument,
-                      std::string{name} + " must be " + list);
+/// A parameter of a route, as the handler reads it and /openapi.json
+/// prints it: the handler's readers below take this very value.
+struct parameter {
+  parameter_place in = parameter_place::query;
+  std::string name;
+  schema type;
+  bool required = false;
+};
+
+inline parameter in_query(std::string name, schema type) {
+  return parameter{parameter_place::query, std::move(name), std::move(type)};
+}
+inline parameter in_header(std::string name, schema type,
+                           bool required = false) {
+  return parameter{parameter_place::header, std::move(name), std::move(type),
+                   required};
+}
+inline parameter in_path(std::string name, schema type) {
+  return parameter{parameter_place::path, std::move(name), std::move(type),
+                   true};
 }
 
+/// `limit` (1 to `list_limit_max`, default `list_limit_default`) and
+/// `cursor`, which every list takes.
+const parameter& limit_query();
+const parameter& cursor_query();
+
+/// A query parameter's text (checked against its schema); nullopt if
+/// absent.
+[[nodiscard]] expected<std::optional<std::string>>
+text_parameter(const query_map& query, const parameter& spec);
+/// A query parameter as an integer in its schema's range; nullopt if
+/// absent.
+[[nodiscard]] expected<std::optional<int64_t>>
+integer_parameter(const query_map& query, const parameter& spec);
+/// `limit`: default `list_limit_default`, at most `list_limit_max`.
+[[nodiscard]] expected<size_t> limit_parameter(const query_map& query);
 /// true/false/1/0; nullopt if absent.
 [[nodiscard]] expected<std::optional<bool>>
-bool_parameter(const query_map& query, std::string_view name);
+bool_parameter(const query_map& query, const parameter& spec);
+
+/// One name of a choice parameter (a sort order, a status) and its value.
+template <class Choice> struct named_choice {
+  std::string_view name;
+  Choice value;
+};
+
+/// The schema of a choice: one of the table's names.
+template <class Choice, size_t size>
+schema choice_schema(const named_choice<Choice> (&choices)[size]) {
+  std::vector<std::string> names;
+  for (auto& choice : choices)
+    names.emplace_back(choice.name);
+  return schema::choice(std::move(names));
+}
+
+/// A query parameter naming one of `choices`; nullopt if absent. The
+/// refusal lists every name, so browse, search and the order list answer
+/// a wrong choice alike.
+template <class Choice, size_t size>
+[[nodiscard]] expected<std::optional<Choice>>
+choice_parameter(const query_map& query, const parameter& spec,
+                 const named_choice<Choice> (&choices)[size]) {
+  auto found = query.find(spec.name);
+  if (found == query.end())
+    return std::optional<Choice>{};
+  if (auto fits = spec.type.check(boost::json::value(found->second),
+                                  spec.name);
+      !fits)
+    return std::move(fits).error();
+  for (auto& choice : choices)
+    if (found->second == choice.name)
+      return std::optional<Choice>{choice.value};
+  return make_failure(errc::invalid_argument, spec.name + " is not known");
+}
 
 } // namespace tillroll

@@ -2,7 +2,7 @@
 // prefix, over the search index. A search runs on the read lane.
 #include "actors/sku/sku_state.hpp"
 #include "http/api_internal.hpp"
-#include "http/body_input.hpp"
+#include "http/shared_schemas.hpp"
 #include "projections/search/search_index.hpp"
 
 namespace tillroll {
@@ -19,28 +19,64 @@ struct search_context {
   work_lane& read_lane;
 };
 
+constexpr named_choice<search_order> search_orders[] = {
+    {"relevance", search_order::relevance},
+    {"price_asc", search_order::price_ascending},
+    {"price_desc", search_order::price_descending},
+    {"newest", search_order::newest}};
+
+/// The search's parameters, as search_query_of reads them.
+struct search_parameters {
+  parameter text =
+      in_query("q", schema::text(search_text_size_max).about("words to find"));
+  parameter category = in_query("category", schema::text(256));
+  parameter brand = in_query("brand", schema::text(256));
+  parameter min_price =
+      in_query("min_price", schema::integer(0, price_cents_max));
+  parameter max_price =
+      in_query("max_price", schema::integer(0, price_cents_max));
+  parameter min_rating = in_query("min_rating", schema::integer(0, 5));
+  parameter in_stock = in_query("in_stock", schema::boolean());
+  parameter offset = in_query(
+      "offset", schema::integer(0, static_cast<int64_t>(search_offset_max)));
+  parameter sort = in_query("sort", choice_schema(search_orders));
+  parameter prefix{parameter_place::query, "prefix",
+                   schema::text(autocomplete_prefix_size_max, 1), true};
+  parameter suggestions = in_query(
+      "limit",
+      schema::integer(1, static_cast<int64_t>(autocomplete_suggestions_max)));
+};
+
+const search_parameters& parameters() {
+  static const search_parameters each;
+  return each;
+}
+
 /// The search a query string asks for, or the first parameter that is off.
 expected<search_query> search_query_of(const query_map& query) {
+  auto& by = parameters();
   search_query search;
-  if (auto text = query.find("q"); text != query.end())
-    search.text = text->second;
-  for (auto [name, field] : {std::pair{"category", &search.category},
-                             std::pair{"brand", &search.brand}})
-    if (auto found = query.find(name); found != query.end())
-      *field = found->second;
-  auto low = integer_parameter(query, "min_price", 0, price_cents_max);
-  auto high = integer_parameter(query, "max_price", 0, price_cents_max);
-  auto rating = integer_parameter(query, "min_rating", 0, 5);
-  auto stocked = bool_parameter(query, "in_stock");
+  auto text = text_parameter(query, by.text);
+  auto category = text_parameter(query, by.category);
+  auto brand = text_parameter(query, by.brand);
+  auto low = integer_parameter(query, by.min_price);
+  auto high = integer_parameter(query, by.max_price);
+  auto rating = integer_parameter(query, by.min_rating);
+  auto stocked = bool_parameter(query, by.in_stock);
   auto limit = limit_parameter(query);
-  auto offset = integer_parameter(query, "offset", 0, search_offset_max);
+  auto offset = integer_parameter(query, by.offset);
+  auto order = choice_parameter(query, by.sort, search_orders);
   for (auto* problem :
-       {low ? nullptr : &low.error(), high ? nullptr : &high.error(),
-        rating ? nullptr : &rating.error(),
+       {text ? nullptr : &text.error(), category ? nullptr : &category.error(),
+        brand ? nullptr : &brand.error(), low ? nullptr : &low.error(),
+        high ? nullptr : &high.error(), rating ? nullptr : &rating.error(),
         stocked ? nullptr : &stocked.error(), limit ? nullptr : &limit.error(),
-        offset ? nullptr : &offset.error()})
+        offset ? nullptr : &offset.error(), order ? nullptr : &order.error()})
     if (problem != nullptr)
       return *problem;
+  search.text = text->value_or("");
+  search.category = std::move(*category);
+  search.brand = std::move(*brand);
   search.price_min_cents = *low;
   search.price_max_cents = *high;
   if (*rating)
@@ -48,14 +84,6 @@ expected<search_query> search_query_of(const query_map& query) {
   search.in_stock_only = stocked->value_or(false);
   search.limit = *limit;
   search.offset = static_cast<size_t>(offset->value_or(0));
-  auto order = choice_parameter<search_order>(
-      query, "sort",
-      {{"relevance", search_order::relevance},
-       {"price_asc", search_order::price_ascending},
-       {"price_desc", search_order::price_descending},
-       {"newest", search_order::newest}});
-  if (!order)
-    return order.error();
   search.order = order->value_or(search.order);
   return search;
 }
@@ -112,18 +140,18 @@ void search_route(const search_context& context, call_ptr request) {
 }
 
 void autocomplete_route(const search_context& context, call_ptr request) {
-  auto prefix = request->query.find("prefix");
-  if (prefix == request->query.end() || prefix->second.empty())
+  auto& by = parameters();
+  auto prefix = text_parameter(request->query, by.prefix);
+  if (!prefix)
+    return request->fail(prefix.error());
+  if (!*prefix || (*prefix)->empty())
     return request->fail(errc::invalid_argument, "prefix is required");
-  if (prefix->second.size() > autocomplete_prefix_size_max)
-    return request->fail(errc::invalid_argument, "prefix is too long");
-  auto limit = integer_parameter(request->query, "limit", 1,
-                                 autocomplete_suggestions_max);
+  auto limit = integer_parameter(request->query, by.suggestions);
   if (!limit)
     return request->fail(limit.error());
   json::array suggestions;
   for (auto& text : context.index.autocomplete(
-           prefix->second,
+           **prefix,
            static_cast<size_t>(limit->value_or(autocomplete_suggestions_max))))
     suggestions.push_back(json::value(text));
   request->json(200, json::object{{"suggestions", std::move(suggestions)}});
@@ -134,18 +162,50 @@ void autocomplete_route(const search_context& context, call_ptr request) {
 std::vector<route> search_routes(const route_sources& sources) {
   auto context = std::make_shared<const search_context>(
       search_context{*sources.dependencies.search, sources.read_lane});
-  return {{"GET",
-           "/v1/search",
-           access::anyone,
-           bound<search_context>(context, search_route),
-           "Full-text search with filters and facets",
-           {400}},
-          {"GET",
-           "/v1/autocomplete",
-           access::anyone,
-           bound<search_context>(context, autocomplete_route),
-           "Completions of a prefix",
-           {400}}};
+  auto& by = parameters();
+  auto counts = schema::map(schema::integer(0));
+  auto hit = schema::object(
+      {required("product_id", id_schema()), required("title", schema::text()),
+       required("price_cents", cents_schema()),
+       required("currency", currency_schema()),
+       required("rating", schema::number()),
+       required("in_stock", schema::boolean()),
+       required("score", schema::number().about("relevance, higher first"))});
+  auto bucket = schema::object(
+      {required("min", cents_schema()),
+       required("max", cents_schema().nullable().about("null: no upper end")),
+       required("count", schema::integer(0))});
+  auto results = schema::named(
+      "SearchResults",
+      schema::object(
+          {required("total", schema::integer(0)),
+           required("items", schema::list(hit, list_limit_max)),
+           required("facets", schema::object(
+                                  {required("category", counts),
+                                   required("brand", counts),
+                                   required("price", schema::list(bucket))})),
+           optional("did_you_mean",
+                    schema::text().about("a spelling with more hits")),
+           optional("corrected",
+                    schema::boolean().about(
+                        "true when the items are for did_you_mean"))}));
+  auto suggestions = schema::named(
+      "Suggestions",
+      schema::object({required(
+          "suggestions",
+          schema::list(schema::text(), autocomplete_suggestions_max))}));
+  return {route{"GET", "/v1/search", access::anyone,
+                bound<search_context>(context, search_route),
+                "Full-text search with filters and facets", {400}}
+              .with({by.text, by.category, by.brand, by.min_price,
+                     by.max_price, by.min_rating, by.in_stock, by.sort,
+                     limit_query(), by.offset})
+              .gives(200, results, "The hits of the page and the facets"),
+          route{"GET", "/v1/autocomplete", access::anyone,
+                bound<search_context>(context, autocomplete_route),
+                "Completions of a prefix", {400}}
+              .with({by.prefix, by.suggestions})
+              .gives(200, suggestions, "Titles that start so")};
 }
 
 } // namespace tillroll

@@ -319,7 +319,7 @@ private:
     header_deadline_.cancel();
     if (error && header_late_) {
       keep_alive_ = false;
-      return write(error_response(408, "request_timeout",
+      return write(error_response(408, to_string(errc::request_timeout),
                                   "the request's headers did not arrive in "
                                   "time"));
     }

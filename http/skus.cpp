@@ -2,7 +2,7 @@
 // Both go to the SKU actor, whose decider says who may change stock.
 #include "actors/sku/sku_actor.hpp"
 #include "http/api_internal.hpp"
-#include "http/body_input.hpp"
+#include "http/shared_schemas.hpp"
 
 namespace tillroll {
 
@@ -14,10 +14,41 @@ struct sku_context {
   actor_gateway actors;
 };
 
+schema sku_schema() {
+  return schema::named(
+      "Sku", schema::object({required("sku", sku_id_schema()),
+                             required("product_id", id_schema()),
+                             required("price_cents", cents_schema()),
+                             required("currency", currency_schema()),
+                             required("available",
+                                      schema::integer().about(
+                                          "on hand less reserved"))}));
+}
+
+const schema& stock_change_schema() {
+  static const schema shape = schema::named(
+      "StockChange",
+      schema::object(
+          {required("delta",
+                    schema::integer(-stock_quantity_max, stock_quantity_max)
+                        .about("units received (> 0) or removed (< 0); "
+                               "not 0"))})
+          .example(json::object{{"delta", 25}}));
+  return shape;
+}
+
+schema stock_levels_schema() {
+  return schema::named(
+      "StockLevels",
+      schema::object({required("sku", sku_id_schema()),
+                      required("on_hand", schema::integer(0)),
+                      required("reserved", schema::integer(0)),
+                      required("sold", schema::integer(0)),
+                      required("available", schema::integer())}));
+}
+
 void read_sku(const sku_context& context, call_ptr request) {
   auto sku = request->parameter(0);
-  if (auto valid = check_sku_id(sku); !valid)
-    return request->fail(valid.error());
   context.actors.ask_entity<sku_entity>(
       sku, get_sku{}, [request, sku](expected<sku_view> view) {
         if (!view)
@@ -31,24 +62,16 @@ void read_sku(const sku_context& context, call_ptr request) {
 }
 
 void adjust_sku_stock(const sku_context& context, call_ptr request) {
-  if (auto valid = check_sku_id(request->parameter(0)); !valid)
-    return request->fail(valid.error());
-  auto body = body_of(request, {"delta"});
+  auto body = body_of(request, stock_change_schema());
   if (!body)
     return;
-  auto delta =
-      integer_field(*body, "delta", -stock_quantity_max, stock_quantity_max);
-  if (!delta)
-    return request->fail(delta.error());
-  if (*delta == 0)
+  auto delta = integer_of(*body, "delta").value_or(0);
+  if (delta == 0)
     return request->fail(errc::invalid_argument, "delta must not be 0");
   auto sku = request->parameter(0);
   auto key = std::string{request->request.header("Idempotency-Key")};
-  if (key.size() > stock_change_key_size_max)
-    return request->fail(errc::invalid_argument,
-                         "Idempotency-Key has at most 64 bytes");
   context.actors.ask_entity<sku_entity>(
-      sku, adjust_stock{*delta, caller_of(*request), std::move(key)},
+      sku, adjust_stock{delta, caller_of(*request), std::move(key)},
       [request, sku](expected<sku_view> after) {
         if (!after)
           return request->fail(after.error());
@@ -64,18 +87,18 @@ void adjust_sku_stock(const sku_context& context, call_ptr request) {
 
 std::vector<route> sku_routes(const route_sources& sources) {
   auto context = std::make_shared<const sku_context>(sku_context{sources.actors});
-  return {{"GET",
-           "/v1/skus/{sku}",
-           access::anyone,
-           bound<sku_context>(context, read_sku),
-           "A SKU's price and availability",
-           {400, 404}},
-          {"POST",
-           "/v1/skus/{sku}/stock",
-           access::seller,
-           bound<sku_context>(context, adjust_sku_stock),
-           "Receive or remove stock",
-           {400, 404, 409, 415}}};
+  auto sku = in_path("sku", sku_id_schema());
+  return {route{"GET", "/v1/skus/{sku}", access::anyone,
+                bound<sku_context>(context, read_sku),
+                "A SKU's price and availability", {400, 404}}
+              .with({sku})
+              .gives(200, sku_schema(), "The SKU"),
+          route{"POST", "/v1/skus/{sku}/stock", access::seller,
+                bound<sku_context>(context, adjust_sku_stock),
+                "Receive or remove stock", {400, 404, 409, 413, 415}}
+              .with({sku, idempotency_key(stock_change_key_size_max, false)})
+              .takes(stock_change_schema())
+              .gives(200, stock_levels_schema(), "The new levels")};
 }
 
 } // namespace tillroll

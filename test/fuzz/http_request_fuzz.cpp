@@ -22,11 +22,16 @@ void read_query(const std::string& target) {
   for (auto& [name, value] : *query) {
     fuzz::require(is_valid_utf8(name) && is_valid_utf8(value),
                   "query parameters are UTF-8");
-    (void)text_parameter(*query, name);
-    if (auto number = integer_parameter(*query, name, -1000, 1000); !number)
-      fuzz::require_client_error(number.error());
-    if (auto flag = bool_parameter(*query, name); !flag)
-      fuzz::require_client_error(flag.error());
+    for (auto& shape : {schema::text(8), schema::integer(-1000, 1000),
+                        schema::choice({"newest", "rating"})}) {
+      auto spec = in_query(name, shape);
+      if (auto text = text_parameter(*query, spec); !text)
+        fuzz::require_client_error(text.error());
+      if (auto number = integer_parameter(*query, spec); !number)
+        fuzz::require_client_error(number.error());
+      if (auto flag = bool_parameter(*query, spec); !flag)
+        fuzz::require_client_error(flag.error());
+    }
   }
   if (auto limit = limit_parameter(*query); !limit)
     fuzz::require_client_error(limit.error());

@@ -3,9 +3,13 @@
 // client for loopback, and a stop by pid.
 #pragma once
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 #include <arpa/inet.h>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <optional>
@@ -155,6 +159,37 @@ inline std::optional<http_reply> parse_reply(const std::string& received) {
   return reply;
 }
 
+/// With TILLROLL_EXCHANGE_LOG set, appends each request's line and its
+/// reply to that file as one JSON line: the contract test validates every
+/// answer the integration tests got against /openapi.json.
+inline void record_exchange(const std::string& request,
+                            const http_reply& reply) {
+  const char* path = std::getenv("TILLROLL_EXCHANGE_LOG");
+  if (path == nullptr || *path == '\0')
+    return;
+  auto line_end = request.find("\r\n");
+  auto line = request.substr(0, line_end);
+  auto first_space = line.find(' ');
+  auto last_space = line.rfind(' ');
+  if (first_space == std::string::npos || last_space <= first_space)
+    return;
+  boost::json::object exchange{
+      {"method", line.substr(0, first_space)},
+      {"target", line.substr(first_space + 1, last_space - first_space - 1)},
+      {"status", reply.status},
+      {"head", reply.head},
+      {"body", reply.body}};
+  // One write of one line with O_APPEND: tests running at once never
+  // interleave their lines.
+  auto text = boost::json::serialize(exchange) + "\n";
+  int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return;
+  auto written = ::write(fd, text.data(), text.size());
+  (void)written;
+  ::close(fd);
+}
+
 /// Sends raw bytes to 127.0.0.1:port and reads one response (the server is
 /// asked to close), with a 5 s cap.
 inline std::optional<http_reply> send_raw(uint16_t port,
@@ -181,7 +216,10 @@ inline std::optional<http_reply> send_raw(uint16_t port,
   while ((got = recv(fd, buffer, sizeof(buffer), 0)) > 0)
     received.append(buffer, static_cast<size_t>(got));
   close(fd);
-  return parse_reply(received);
+  auto reply = parse_reply(received);
+  if (reply)
+    record_exchange(bytes, *reply);
+  return reply;
 }
 
 /// The bytes of one request that asks the server to close afterwards; a

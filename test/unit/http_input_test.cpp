@@ -3,9 +3,11 @@
 #include "http/auth.hpp"
 #include "http/errors.hpp"
 #include "http/request_input.hpp"
+#include "http/schema.hpp"
 #include "http/server.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <doctest/doctest.h>
 
 using namespace tillroll;
@@ -37,7 +39,7 @@ TEST_CASE("an error body is valid UTF-8 JSON whatever its message and "
   CHECK(parsed.at("error").at("details").at("skus").as_array().size() == 1);
 }
 
-TEST_CASE("JSON media types compare case-insensitively; a charset must be "
+TEST_CASE("JSON media types compare case-insensitively: a charset must be "
           "UTF-8") {
   for (auto type : {"application/json", "APPLICATION/JSON",
                     "application/json; charset=utf-8",
@@ -76,12 +78,14 @@ TEST_CASE("a SKU id is 1 to 128 of A-Z a-z 0-9 . _ -") {
 }
 
 TEST_CASE("an integer field takes JSON integers only, naming the field") {
-  auto field = [](std::string_view text) {
-    return integer_field(json::parse(text).as_object(), "quantity", 0, 100);
+  auto shape = schema::object(
+      {required("quantity", schema::integer(0, 100))});
+  auto field = [&](std::string_view text) {
+    return shape.check(json::parse(text));
   };
-  CHECK(*field(R"({"quantity":7})") == 7);
-  CHECK(*field(R"({"quantity":0})") == 0);
-  CHECK(*field(R"({"quantity":-0})") == 0);
+  for (auto good :
+       {R"({"quantity":7})", R"({"quantity":0})", R"({"quantity":-0})"})
+    CHECK_MESSAGE(field(good), good);
   for (auto bad : {R"({"quantity":1.0})", R"({"quantity":1e1})",
                    R"({"quantity":-0.0})", R"({"quantity":"7"})",
                    R"({"quantity":101})", R"({"quantity":18446744073709551615})",
@@ -91,6 +95,60 @@ TEST_CASE("an integer field takes JSON integers only, naming the field") {
     CHECK(checked.error().code == errc::invalid_argument);
     CHECK(checked.error().message.find("quantity") != std::string::npos);
   }
+}
+
+TEST_CASE("a schema refuses unknown, missing, null and mistyped fields by "
+          "their path, and takes null for an optional nullable one") {
+  auto shape = schema::object(
+      {required("title", schema::text(5)),
+       optional("note", schema::text(10).nullable()),
+       required("lines", schema::list(schema::object({required(
+                                          "sku", schema::text(8, 1))}),
+                                      2, 1))});
+  auto check = [&](std::string_view text) {
+    return shape.check(json::parse(text));
+  };
+  CHECK(check(R"({"title":"ab","lines":[{"sku":"A"}]})"));
+  CHECK(check(R"({"title":"ab","note":null,"lines":[{"sku":"A"}]})"));
+  for (auto [bad, named] :
+       {std::pair{R"({"title":"ab","lines":[{"sku":"A"}],"id":"x"})", "id"},
+        std::pair{R"({"lines":[{"sku":"A"}]})", "title"},
+        std::pair{R"({"title":null,"lines":[{"sku":"A"}]})", "title"},
+        std::pair{R"({"title":"toolong","lines":[{"sku":"A"}]})", "title"},
+        std::pair{R"({"title":"ab","lines":[]})", "lines"},
+        std::pair{R"({"title":"ab","lines":[{"sku":""}]})", "lines[0].sku"},
+        std::pair{R"({"title":"ab","lines":[{"sku":"A","x":1}]})",
+                  "lines[0].x"},
+        std::pair{R"({"title":"ab","lines":[{"sku":"A"},{"sku":"B"},{"sku":"C"}]})",
+                  "lines"},
+        std::pair{R"({"title":7,"lines":[{"sku":"A"}]})", "title"}}) {
+    auto checked = check(bad);
+    REQUIRE_FALSE_MESSAGE(checked, bad);
+    CHECK(checked.error().code == errc::invalid_argument);
+    CHECK_MESSAGE(checked.error().message.find(named) != std::string::npos,
+                  checked.error().message);
+  }
+}
+
+TEST_CASE("a schema's document is the JSON Schema of what it checks") {
+  json::object components;
+  auto shape = schema::named(
+      "Line", schema::object({required("sku", schema::text(8, 1)),
+                              optional("quantity", schema::integer(1, 5))}));
+  auto document = shape.document(components);
+  CHECK(json::serialize(document) ==
+        R"({"$ref":"#/components/schemas/Line"})");
+  CHECK(json::serialize(components.at("Line")) ==
+        R"({"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":8},)"
+        R"("quantity":{"type":"integer","minimum":1,"maximum":5}},"required":["sku"],)"
+        R"("additionalProperties":false})");
+}
+
+TEST_CASE("a query parameter given twice is refused, not read once") {
+  auto query = query_parameters("/v1/products?min_price=1&min_price=9000");
+  REQUIRE_FALSE(query);
+  CHECK(query.error().code == errc::invalid_argument);
+  CHECK(query_parameters("/v1/products?min_price=1&max_price=9000"));
 }
 
 TEST_CASE("user ids are keyed: stable for a key, different across keys, "
