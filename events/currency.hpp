@@ -3,11 +3,15 @@
 // orders), so "usd" or "€" is refused everywhere alike.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 namespace tillroll {
 
 /// Whether `code` is an active ISO 4217 code, upper case ("USD").
 bool known_currency(std::string_view code) noexcept;
+
+/// Every code known_currency takes, sorted.
+std::span<const std::string_view> known_currencies() noexcept;
 
 } // namespace tillroll

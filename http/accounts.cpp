@@ -33,29 +33,29 @@ const failure wrong_credentials{errc::unauthorized, "wrong email or password",
 using issue_token = std::function<void(principal)>;
 
 /// Checks `password` against the account's hash on the hashing lane.
-void check_account_password(const account_context& context, const call_ptr& request,
-                            issue_token issue, std::string user_id,
-                            std::string password, user_view user) {
-  context.password_lane.run(request, [request, issue = std::move(issue),
-                                  user_id = std::move(user_id),
-                                  password = std::move(password),
-                                  user = std::move(user)] {
-    if (!verify_password(user.password_hash, password))
-      return request->fail(wrong_credentials);
-    // An account's role is buyer or seller, checked when it registered.
-    issue(principal{user_id, role_named(user.role).value_or(role::buyer)});
-  });
+void check_account_password(const account_context& context,
+                            const call_ptr& request, issue_token issue,
+                            std::string user_id, std::string password,
+                            user_view user) {
+  context.password_lane.run(
+      request, [request, issue = std::move(issue), user_id = std::move(user_id),
+                password = std::move(password), user = std::move(user)] {
+        if (!verify_password(user.password_hash, password))
+          return request->fail(wrong_credentials);
+        // An account's role is buyer or seller, checked when it registered.
+        issue(principal{user_id, role_named(user.role).value_or(role::buyer)});
+      });
 }
 
 /// No such account: as slow as a wrong password, so the answer's time
 /// does not tell whether the account exists.
-void refuse_unknown_account(const account_context& context, const call_ptr& request,
-                            std::string password) {
-  context.password_lane.run(request, [&context, request,
-                                  password = std::move(password)] {
-    verify_password(context.decoy_password_hash, password);
-    request->fail(wrong_credentials);
-  });
+void refuse_unknown_account(const account_context& context,
+                            const call_ptr& request, std::string password) {
+  context.password_lane.run(
+      request, [&context, request, password = std::move(password)] {
+        verify_password(context.decoy_password_hash, password);
+        request->fail(wrong_credentials);
+      });
 }
 
 const schema& sign_up_schema() {
@@ -87,10 +87,10 @@ const schema& sign_in_schema() {
 
 schema user_schema() {
   return schema::named(
-      "User", schema::object({required("id", id_schema()),
-                              required("email", schema::text().format("email")),
-                              required("role", schema::choice(
-                                                   {"buyer", "seller"}))}));
+      "User",
+      schema::object({required("id", id_schema()),
+                      required("email", schema::text().format("email")),
+                      required("role", schema::choice({"buyer", "seller"}))}));
 }
 
 schema session_schema() {
@@ -129,22 +129,22 @@ void create_user(const account_context& context, call_ptr request) {
           return request->fail(errc::conflict, "the email is taken");
         if (old_account.error().code != errc::not_found)
           return request->fail(old_account.error());
-        context.password_lane.run(request, [&context, request, address, password,
-                                        role] {
-          auto hash = hash_password(password);
-          if (!hash)
-            return request->fail(hash.error());
-          auto user_id = user_id_for_email(context.user_id_key, address);
-          context.actors.ask_entity<user_entity>(
-              user_id, register_user{address, std::move(*hash), role},
-              [request, user_id](expected<user_view> user) {
-                if (!user)
-                  return request->fail(user.error());
-                request->json(201, json::object{{"id", user_id},
-                                                {"email", user->email},
-                                                {"role", user->role}});
-              });
-        });
+        context.password_lane.run(
+            request, [&context, request, address, password, role] {
+              auto hash = hash_password(password);
+              if (!hash)
+                return request->fail(hash.error());
+              auto user_id = user_id_for_email(context.user_id_key, address);
+              context.actors.ask_entity<user_entity>(
+                  user_id, register_user{address, std::move(*hash), role},
+                  [request, user_id](expected<user_view> user) {
+                    if (!user)
+                      return request->fail(user.error());
+                    request->json(201, json::object{{"id", user_id},
+                                                    {"email", user->email},
+                                                    {"role", user->role}});
+                  });
+            });
       });
 }
 
@@ -170,10 +170,9 @@ void create_session(const account_context& context, call_ptr request) {
     // The admin is checked like everyone, against an argon2id hash.
     if (context.admin_password_hash.empty())
       return refuse_unknown_account(context, request, std::move(password));
-    return check_account_password(context, request, std::move(issue), "admin",
-                                  std::move(password),
-                                  user_view{address, "admin",
-                                            context.admin_password_hash});
+    return check_account_password(
+        context, request, std::move(issue), "admin", std::move(password),
+        user_view{address, "admin", context.admin_password_hash});
   }
   auto user_id = user_id_for_email(context.user_id_key, address);
   context.actors.ask_entity<user_entity>(
@@ -218,14 +217,20 @@ std::vector<route> account_routes(const route_sources& sources) {
       settings.admin_password.empty() ? std::string{}
                                       : hash_or_empty(settings.admin_password),
       hash_or_empty("not a password anyone has")});
-  return {route{"POST", "/v1/users", access::anyone,
+  return {route{"POST",
+                "/v1/users",
+                access::anyone,
                 bound<account_context>(context, create_user),
-                "Create a buyer or seller account", {400, 409, 413, 415}}
+                "Create a buyer or seller account",
+                {400, 409, 413, 415}}
               .takes(sign_up_schema())
               .gives(201, user_schema(), "The account"),
-          route{"POST", "/v1/sessions", access::anyone,
+          route{"POST",
+                "/v1/sessions",
+                access::anyone,
                 bound<account_context>(context, create_session),
-                "Sign in: a bearer token", {400, 401, 413, 415}}
+                "Sign in: a bearer token",
+                {400, 401, 413, 415}}
               .takes(sign_in_schema())
               .gives(200, session_schema(), "A token for the account")};
 }

@@ -16,10 +16,10 @@ constexpr size_t stream_events_max = 1000;
 
 /// The replay's parameters, as its routes read them.
 struct replay_parameters {
-  parameter from = in_query("from_seq", schema::integer(1).about(
-                                            "first sequence; 1 if left out"));
-  parameter to = in_query("to_seq", schema::integer(1).about(
-                                        "last sequence; the end if left out"));
+  parameter from = in_query(
+      "from_seq", schema::integer(1).about("first sequence; 1 if left out"));
+  parameter to = in_query(
+      "to_seq", schema::integer(1).about("last sequence; the end if left out"));
   parameter limit = in_query(
       "limit", schema::integer(1, static_cast<int64_t>(stream_events_max))
                    .about("most events; " + std::to_string(stream_events_max) +
@@ -201,20 +201,7 @@ void metrics_route(const admin_context& context, call_ptr request) {
       http_response{200, "text/plain; version=0.0.4", {}, std::move(text)});
 }
 
-} // namespace
-
-std::vector<route> admin_routes(const route_sources& sources) {
-  auto& from = sources.dependencies;
-  auto context = std::make_shared<const admin_context>(admin_context{
-      sources.read_lane, *from.ledger, from.stream_events, from.stream_state,
-      from.audit, from.reconcile, from.psp_charges, from.unready_reason,
-      from.dead_reason, from.metrics});
-  auto on = binder(context);
-  auto& by = replay();
-  auto stream =
-      in_path("stream", schema::text(stream_id_size_max, 1)
-                            .about("<kind>-<id>: sku-TSHIRT-RED-M, "
-                                   "order-<id>, cart-<user id>"));
+schema stream_events_schema() {
   auto envelope = schema::object(
       {required("stream", schema::text()),
        required("sequence", schema::integer(1)),
@@ -224,16 +211,20 @@ std::vector<route> admin_routes(const route_sources& sources) {
        required("recorded_at", time_schema()),
        required("correlation_id", schema::text()),
        required("causation_id", schema::text()),
-       required("event", schema::any_object().about(
-                             "the event's fields, and its type name in type"))});
-  auto events = schema::named(
+       required("event",
+                schema::any_object().about(
+                    "the event's fields, and its type name in type"))});
+  return schema::named(
       "StreamEvents",
-      schema::object({required("stream", schema::text()),
-                      required("items", schema::list(
-                                            schema::named("RecordedEvent",
-                                                          envelope),
-                                            stream_events_max))}));
-  auto state = schema::named(
+      schema::object(
+          {required("stream", schema::text()),
+           required("items",
+                    schema::list(schema::named("RecordedEvent", envelope),
+                                 stream_events_max))}));
+}
+
+schema stream_state_schema() {
+  return schema::named(
       "StreamState",
       schema::object(
           {required("stream", schema::text()),
@@ -241,10 +232,13 @@ std::vector<route> admin_routes(const route_sources& sources) {
            required("recorded_at", time_schema()),
            optional("state", schema::any_object().about(
                                  "the entity's state, field by field"))}));
+}
+
+schema audit_schema() {
   auto findings = [](std::string about) {
     return schema::list(schema::text()).about(std::move(about));
   };
-  auto audit = schema::named(
+  return schema::named(
       "AuditReport",
       schema::object(
           {required("ok", schema::boolean().about("no finding at all")),
@@ -264,13 +258,28 @@ std::vector<route> admin_routes(const route_sources& sources) {
                     findings("paid orders cancelled and not refunded")),
            required("parked_refunds",
                     findings("refunds the PSP kept refusing"))}));
-  auto balance = schema::object({required("account", schema::text()),
-                                 required("currency", currency_schema()),
-                                 required("balance_cents", cents_schema())});
+}
+
+schema ledger_page_schema() {
+  return page_schema(
+      "LedgerPage",
+      schema::object({required("account", schema::text()),
+                      required("currency", currency_schema()),
+                      required("balance_cents", cents_schema())}));
+}
+
+schema reconciliation_schema() {
   auto difference = schema::object({required("payment_id", schema::text()),
                                     required("kind", schema::text()),
                                     required("ledger_cents", cents_schema()),
                                     required("psp_cents", cents_schema())});
+  return schema::named(
+      "Reconciliation",
+      schema::object({required("ok", schema::boolean()),
+                      required("differences", schema::list(difference))}));
+}
+
+schema psp_charges_schema() {
   auto charge = schema::object(
       {required("key", schema::text()), required("reference", schema::text()),
        required("currency", currency_schema()),
@@ -279,55 +288,101 @@ std::vector<route> admin_routes(const route_sources& sources) {
        required("attempts", schema::integer(0)),
        required("captures",
                 schema::integer(0).about("more than 1 is a double charge"))});
-  auto status = [](std::string name, std::string value) {
-    return schema::named(std::move(name),
-                         schema::object({required(
-                             "status", schema::choice({std::move(value)}))}));
-  };
+  return schema::named(
+      "PspCharges", schema::object({required("items", schema::list(charge))}));
+}
+
+/// {"status": value}: what liveness and readiness answer.
+schema status_schema(std::string name, std::string value) {
+  return schema::named(
+      std::move(name),
+      schema::object({required("status", schema::choice({std::move(value)}))}));
+}
+
+} // namespace
+
+std::vector<route> admin_routes(const route_sources& sources) {
+  auto& from = sources.dependencies;
+  auto context = std::make_shared<const admin_context>(admin_context{
+      sources.read_lane, *from.ledger, from.stream_events, from.stream_state,
+      from.audit, from.reconcile, from.psp_charges, from.unready_reason,
+      from.dead_reason, from.metrics});
+  auto on = binder(context);
+  auto& by = replay();
+  auto stream = in_path("stream", schema::text(stream_id_size_max, 1)
+                                      .about("<kind>-<id>: sku-TSHIRT-RED-M, "
+                                             "order-<id>, cart-<user id>"));
   return {
-      route{"GET", "/v1/admin/streams/{stream}/events", access::admin,
-            on(stream_events_route), "A stream's events", {400, 404}}
+      route{"GET",
+            "/v1/admin/streams/{stream}/events",
+            access::admin,
+            on(stream_events_route),
+            "A stream's events",
+            {400, 404}}
           .with({stream, by.from, by.to, by.limit})
-          .gives(200, events, "The events in order, with their envelopes"),
-      route{"GET", "/v1/admin/streams/{stream}/state", access::admin,
-            on(stream_state_route), "A stream's state at a sequence or time",
+          .gives(200, stream_events_schema(),
+                 "The events in order, with their envelopes"),
+      route{"GET",
+            "/v1/admin/streams/{stream}/state",
+            access::admin,
+            on(stream_state_route),
+            "A stream's state at a sequence or time",
             {400, 404}}
           .with({stream, by.at_sequence, by.at_time})
-          .gives(200, state, "The state rebuilt from the events"),
-      route{"GET", "/v1/admin/audit", access::admin, on(audit_route),
-            "The invariant report", {}}
-          .gives(200, audit, "What the auditor found"),
-      route{"GET", "/v1/admin/ledger", access::admin, on(ledger_route),
-            "Ledger balances per account", {400}}
-          .with({limit_query(), cursor_query()})
-          .gives(200, page_schema("LedgerPage", balance),
-                 "Balances, in account order"),
-      route{"POST", "/v1/admin/reconcile", access::admin, on(reconcile_route),
-            "Compare the ledger with the PSP", {}}
-          .gives(200,
-                 schema::named(
-                     "Reconciliation",
-                     schema::object(
-                         {required("ok", schema::boolean()),
-                          required("differences", schema::list(difference))})),
-                 "Where the ledger and the PSP differ"),
-      route{"GET", "/v1/admin/psp/charges", access::admin,
-            on(psp_charges_route), "The PSP's own books, per charge key", {}}
-          .gives(200,
-                 schema::named("PspCharges",
-                               schema::object({required(
-                                   "items", schema::list(charge))})),
-                 "Every charge key the PSP has seen"),
-      route{"GET", "/healthz", access::anyone, on(health_route), "Liveness",
+          .gives(200, stream_state_schema(),
+                 "The state rebuilt from the events"),
+      route{"GET",
+            "/v1/admin/audit",
+            access::admin,
+            on(audit_route),
+            "The invariant report",
             {}}
-          .gives(200, status("Live", "ok"), "Alive; 503 once the log failed"),
-      route{"GET", "/readyz", access::anyone, on(ready_route),
-            "Readiness: recovered and caught up", {}}
-          .gives(200, status("Ready", "ready"), "Ready for traffic"),
-      route{"GET", "/metrics", access::anyone, on(metrics_route),
-            "Prometheus metrics", {}}
-          .gives(answer{200, schema::text(), "Prometheus text format 0.0.4",
-                        {}, "text/plain"}),
+          .gives(200, audit_schema(), "What the auditor found"),
+      route{"GET",
+            "/v1/admin/ledger",
+            access::admin,
+            on(ledger_route),
+            "Ledger balances per account",
+            {400}}
+          .with({limit_query(), cursor_query()})
+          .gives(200, ledger_page_schema(), "Balances, in account order"),
+      route{"POST",
+            "/v1/admin/reconcile",
+            access::admin,
+            on(reconcile_route),
+            "Compare the ledger with the PSP",
+            {}}
+          .gives(200, reconciliation_schema(),
+                 "Where the ledger and the PSP differ"),
+      route{"GET",
+            "/v1/admin/psp/charges",
+            access::admin,
+            on(psp_charges_route),
+            "The PSP's own books, per charge key",
+            {}}
+          .gives(200, psp_charges_schema(),
+                 "Every charge key the PSP has seen"),
+      route{"GET", "/healthz", access::anyone, on(health_route), "Liveness", {}}
+          .gives(200, status_schema("Live", "ok"),
+                 "Alive; 503 once the log failed"),
+      route{"GET",
+            "/readyz",
+            access::anyone,
+            on(ready_route),
+            "Readiness: recovered and caught up",
+            {}}
+          .gives(200, status_schema("Ready", "ready"), "Ready for traffic"),
+      route{"GET",
+            "/metrics",
+            access::anyone,
+            on(metrics_route),
+            "Prometheus metrics",
+            {}}
+          .gives(answer{200,
+                        schema::text(),
+                        "Prometheus text format 0.0.4",
+                        {},
+                        "text/plain"}),
   };
 }
 

@@ -109,12 +109,14 @@ std::vector<route> all_routes(const route_sources& sources) {
     for (auto& entry : resource(sources))
       routes.push_back(std::move(entry));
   auto description = std::make_shared<openapi_context>();
-  routes.push_back(
-      route{"GET", "/openapi.json", access::anyone,
-            bound<openapi_context>(description, openapi_route),
-            "This API as OpenAPI 3", {}}
-          .gives(200, schema::any_object().about("an OpenAPI 3.0.3 document"),
-                 "This document"));
+  routes.push_back(route{
+      "GET",
+      "/openapi.json",
+      access::anyone,
+      bound<openapi_context>(description, openapi_route),
+      "This API as OpenAPI 3",
+      {}}.gives(200, schema::any_object().about("an OpenAPI 3.0.3 document"),
+                "This document"));
   description->document = build_openapi(routes);
   return routes;
 }
@@ -315,9 +317,8 @@ void api::handle(http_request request, http_responder respond) {
   if (found.chosen == nullptr) {
     self.metrics->record_unrouted();
     if (!found.allow.empty()) {
-      auto response =
-          error_response(405, to_string(errc::method_not_allowed),
-                         "use " + found.allow);
+      auto response = error_response(405, to_string(errc::method_not_allowed),
+                                     "use " + found.allow);
       response.headers.emplace_back("Allow", found.allow);
       return respond(std::move(response));
     }

@@ -138,8 +138,8 @@ struct route {
   }
   route&& gives(unsigned status, schema body, std::string about = {},
                 std::vector<answer_header> headers = {}) && {
-    answers.push_back(answer{status, std::move(body), std::move(about),
-                             std::move(headers)});
+    answers.push_back(
+        answer{status, std::move(body), std::move(about), std::move(headers)});
     return std::move(*this);
   }
   route&& gives(answer other) && {
@@ -244,9 +244,9 @@ schema order_status_schema();
 /// Reads the JSON body and checks it against `shape`, or answers the
 /// error; nullopt when answered. An empty body reads as {} when
 /// `may_be_empty`.
-inline std::optional<boost::json::object>
-body_of(const call_ptr& request, const schema& shape,
-        bool may_be_empty = false) {
+inline std::optional<boost::json::object> body_of(const call_ptr& request,
+                                                  const schema& shape,
+                                                  bool may_be_empty = false) {
   if (may_be_empty && request->request.body.empty())
     return boost::json::object{};
   auto body = json_body(request->request);

@@ -7,6 +7,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <set>
+
 namespace tillroll {
 
 namespace json = boost::json;
@@ -17,7 +19,13 @@ failure invalid(std::string message) {
   return failure{errc::invalid_argument, std::move(message), false};
 }
 
-schema title_schema() { return schema::text(product_title_size_max); }
+schema title_schema() {
+  return schema::text(product_title_size_max, 1);
+}
+
+bool is_http_url(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://");
+}
 
 schema attributes_schema() {
   return schema::map(schema::text(product_attribute_size_max),
@@ -28,9 +36,10 @@ schema attributes_schema() {
 }
 
 schema images_schema() {
-  return schema::list(
-      schema::text(product_image_url_size_max, 1).format("uri"),
-      product_images_max);
+  return schema::list(schema::text(product_image_url_size_max, 1)
+                          .format("uri")
+                          .pattern("^https?://", is_http_url, "an http(s) URL"),
+                      product_images_max);
 }
 
 /// The fields a listing and a change share; `listing` says which are
@@ -60,11 +69,10 @@ std::vector<property> product_fields(bool listing) {
       optional("attributes", maybe(attributes_schema())),
       optional("images", maybe(images_schema())),
       (listing ? required : optional)(
-          "variants",
-          schema::list(schema::object(std::move(variant)), product_variants_max,
-                       listing ? 1 : 0)
-              .about(listing ? "each with its own sku"
-                             : "new prices of existing variants")),
+          "variants", schema::list(schema::object(std::move(variant)),
+                                   product_variants_max, listing ? 1 : 0)
+                          .about(listing ? "each with its own sku"
+                                         : "new prices of existing variants")),
   };
 }
 
@@ -101,13 +109,12 @@ const schema& product_listing_schema() {
               {"category", "Shirts"},
               {"brand", "Acme"},
               {"images", json::array{"https://img.example/shirt.jpg"}},
-              {"variants",
-               json::array{json::object{{"sku", "SHIRT-M"},
-                                        {"price_cents", 2500},
-                                        {"currency", "USD"},
-                                        {"attributes",
-                                         json::object{{"size", "M"}}},
-                                        {"stock", 10}}}}}));
+              {"variants", json::array{json::object{
+                               {"sku", "SHIRT-M"},
+                               {"price_cents", 2500},
+                               {"currency", "USD"},
+                               {"attributes", json::object{{"size", "M"}}},
+                               {"stock", 10}}}}}));
   return shape;
 }
 
@@ -117,10 +124,9 @@ const schema& product_changes_schema() {
       schema::object(product_fields(false))
           .example(json::object{
               {"title", "Linen shirt, washed"},
-              {"variants",
-               json::array{json::object{{"sku", "SHIRT-M"},
-                                        {"price_cents", 2700},
-                                        {"currency", "USD"}}}}}));
+              {"variants", json::array{json::object{{"sku", "SHIRT-M"},
+                                                    {"price_cents", 2700},
+                                                    {"currency", "USD"}}}}}));
   return shape;
 }
 
@@ -137,16 +143,16 @@ const schema& checkout_schema() {
                         "any object, at most " +
                         std::to_string(shipping_address_size_max) +
                         " bytes as JSON")),
-           optional("items",
-                    schema::list(
-                        schema::object(
-                            {required("sku", sku_id_schema()),
-                             required("quantity",
-                                      schema::integer(
-                                          1, order_line_quantity_max))}),
-                        order_lines_max, 1)
-                        .about("lines bought straight from a product page; "
-                               "left out, the cart is bought"))})
+           optional(
+               "items",
+               schema::list(
+                   schema::object(
+                       {required("sku", sku_id_schema()),
+                        required("quantity",
+                                 schema::integer(1, order_line_quantity_max))}),
+                   order_lines_max, 1)
+                   .about("lines bought straight from a product page; "
+                          "left out, the cart is bought"))})
           .example(json::object{
               {"payment_token", "tok_visa"},
               {"shipping_address",
@@ -184,6 +190,12 @@ expected<product_changes> product_changes_body(const json::object& body) {
   if (body.contains("images"))
     listing.images = texts_of(body, "images");
   changes.prices = variants_of(body, false);
+  // Two prices for one SKU would leave the page at one and the SKU at
+  // the other.
+  std::set<std::string_view> named;
+  for (auto& price : changes.prices)
+    if (!named.insert(price.sku).second)
+      return invalid("variants names " + price.sku + " twice");
   return changes;
 }
 

@@ -42,7 +42,8 @@ json::value cart_json(const cart_context& context, const priced_cart& cart) {
 
 /// Answers the cart the checkout coordinator gives back for `message`.
 template <class Message>
-void answer_cart(const cart_context& context, const call_ptr& request, Message message) {
+void answer_cart(const cart_context& context, const call_ptr& request,
+                 Message message) {
   context.actors.ask<priced_cart>(
       context.checkout, entity_timeout,
       [&context, request](expected<priced_cart> cart) {
@@ -53,7 +54,8 @@ void answer_cart(const cart_context& context, const call_ptr& request, Message m
       std::move(message));
 }
 
-void change_cart(const cart_context& context, const call_ptr& request, int64_t quantity) {
+void change_cart(const cart_context& context, const call_ptr& request,
+                 int64_t quantity) {
   answer_cart(
       context, request,
       cart_item_request{request->who.user_id, request->parameter(0), quantity});
@@ -77,18 +79,18 @@ schema cart_schema() {
   return schema::named(
       "Cart",
       schema::object(
-          {required("items",
-                    schema::list(
-                        schema::object(
-                            {required("sku", sku_id_schema()),
-                             required("product_id", id_schema()),
-                             required("title", schema::text()),
-                             required("quantity",
-                                      schema::integer(1,
-                                                      cart_line_quantity_max)),
-                             required("unit_price_cents", cents_schema()),
-                             required("line_total_cents", cents_schema())}),
-                        cart_lines_max)),
+          {required(
+               "items",
+               schema::list(
+                   schema::object(
+                       {required("sku", sku_id_schema()),
+                        required("product_id", id_schema()),
+                        required("title", schema::text()),
+                        required("quantity",
+                                 schema::integer(1, cart_line_quantity_max)),
+                        required("unit_price_cents", cents_schema()),
+                        required("line_total_cents", cents_schema())}),
+                   cart_lines_max)),
            required("subtotal_cents", cents_schema()),
            required("currency",
                     schema::text(3).about("empty while the cart is empty")),
@@ -114,17 +116,28 @@ std::vector<route> cart_routes(const route_sources& sources) {
       cart_context{sources.actors, from.checkout, *from.products});
   auto on = binder(context);
   auto sku = in_path("sku", sku_id_schema());
-  return {route{"GET", "/v1/cart", access::buyer, on(read_cart_route),
-                "The caller's cart", {}}
+  return {route{"GET",
+                "/v1/cart",
+                access::buyer,
+                on(read_cart_route),
+                "The caller's cart",
+                {}}
               .gives(200, cart_schema(), "The cart, priced now"),
-          route{"PUT", "/v1/cart/items/{sku}", access::buyer,
-                on(set_cart_item_route), "Set a cart line (0 removes)",
+          route{"PUT",
+                "/v1/cart/items/{sku}",
+                access::buyer,
+                on(set_cart_item_route),
+                "Set a cart line (0 removes)",
                 {400, 404, 409, 413, 415}}
               .with({sku})
               .takes(cart_line_schema())
               .gives(200, cart_schema(), "The cart"),
-          route{"DELETE", "/v1/cart/items/{sku}", access::buyer,
-                on(remove_cart_item_route), "Remove a cart line", {400, 404}}
+          route{"DELETE",
+                "/v1/cart/items/{sku}",
+                access::buyer,
+                on(remove_cart_item_route),
+                "Remove a cart line",
+                {400, 404}}
               .with({sku})
               .gives(200, cart_schema(), "The cart")};
 }

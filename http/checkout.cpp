@@ -2,6 +2,7 @@
 // buyer's Idempotency-Key; the answer waits for the payment a while, then
 // says the order is queued.
 #include "actors/order/checkout.hpp"
+
 #include "actors/order/order_actor.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
@@ -19,6 +20,15 @@ struct checkout_context {
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds wait;
 };
+
+parameter checkout_key() {
+  auto key = idempotency_key(checkout_key_size_max, true);
+  key.type = key.type.pattern(
+      "^[A-Za-z0-9_-]+$",
+      [](std::string_view text) { return valid_checkout_key(text); },
+      "letters, digits, '-' and '_'");
+  return key;
+}
 
 void checkout_route(const checkout_context& context, call_ptr request) {
   auto key = std::string{request->request.header("Idempotency-Key")};
@@ -52,8 +62,8 @@ void checkout_route(const checkout_context& context, call_ptr request) {
             return request->fail(
                 failure{errc::out_of_stock, "some items are out of stock",
                         false},
-                json::serialize(json::object{{"order_id", id},
-                                             {"skus", std::move(skus)}}));
+                json::serialize(
+                    json::object{{"order_id", id}, {"skus", std::move(skus)}}));
           }
           if (order->cancel_reason == "payment_declined")
             return request->fail(
@@ -86,21 +96,23 @@ std::vector<route> checkout_routes(const route_sources& sources) {
   auto context = std::make_shared<const checkout_context>(
       checkout_context{sources.actors, sources.dependencies.checkout,
                        sources.settings.checkout_wait});
-  auto placed = schema::named(
-      "CheckoutPlaced",
-      schema::object({required("order_id", id_schema()),
-                      required("status", order_status_schema()),
-                      required("total_cents", cents_schema()),
-                      required("currency", currency_schema())}));
+  auto placed =
+      schema::named("CheckoutPlaced",
+                    schema::object({required("order_id", id_schema()),
+                                    required("status", order_status_schema()),
+                                    required("total_cents", cents_schema()),
+                                    required("currency", currency_schema())}));
   auto queued = schema::named(
       "CheckoutQueued",
       schema::object({required("order_id", id_schema()),
                       required("status", schema::choice({"queued"}))}));
-  return {route{"POST", "/v1/checkout", access::buyer,
+  return {route{"POST",
+                "/v1/checkout",
+                access::buyer,
                 bound<checkout_context>(context, checkout_route),
                 "Check out the cart, or the lines given (Idempotency-Key)",
-                {400, 402, 409, 413, 415}}
-              .with({idempotency_key(checkout_key_size_max, true)})
+                {400, 402, 404, 409, 413, 415}}
+              .with({checkout_key()})
               .takes(checkout_schema())
               .gives(201, placed, "Ordered and paid")
               .gives(202, queued,

@@ -128,9 +128,8 @@ json::object headers_of(const std::vector<answer_header>& headers,
 json::object responses_of(const route& entry, json::object& components) {
   json::object responses;
   for (auto& given : entry.answers) {
-    json::object response{{"description", given.about.empty()
-                                              ? std::string{"OK"}
-                                              : given.about}};
+    json::object response{
+        {"description", given.about.empty() ? std::string{"OK"} : given.about}};
     if (given.body)
       response["content"] = content_of(given.media, *given.body, components);
     if (!given.headers.empty())
@@ -147,9 +146,9 @@ json::object responses_of(const route& entry, json::object& components) {
     if (status == 503 || status == 429)
       response["headers"] = headers_of(retry_after, components);
     if (status == 405)
-      response["headers"] = headers_of(
-          {{"Allow", schema::text(), "the methods the path takes"}},
-          components);
+      response["headers"] =
+          headers_of({{"Allow", schema::text(), "the methods the path takes"}},
+                     components);
     responses[std::to_string(status)] = std::move(response);
   }
   return responses;
@@ -174,10 +173,10 @@ json::object operation_of(const route& entry, json::object& components) {
   if (auto parameters = parameters_of(entry, components); !parameters.empty())
     operation["parameters"] = std::move(parameters);
   if (entry.request)
-    operation["requestBody"] = json::object{
-        {"required", !entry.request_optional},
-        {"content",
-         content_of("application/json", *entry.request, components)}};
+    operation["requestBody"] =
+        json::object{{"required", !entry.request_optional},
+                     {"content", content_of("application/json", *entry.request,
+                                            components)}};
   operation["responses"] = responses_of(entry, components);
   return operation;
 }

@@ -10,7 +10,6 @@
 
 #include <boost/json/parse.hpp>
 
-
 namespace tillroll {
 
 namespace json = boost::json;
@@ -28,11 +27,11 @@ const parameter& status_query() {
 
 const schema& refund_schema() {
   static const schema shape = schema::named(
-      "Refund", schema::object({optional(
-                    "amount_cents", schema::integer(1, refund_cents_max)
-                                        .nullable()
-                                        .about("left out: what is left to "
-                                               "refund"))})
+      "Refund", schema::object({optional("amount_cents",
+                                         schema::integer(1, refund_cents_max)
+                                             .nullable()
+                                             .about("left out: what is left to "
+                                                    "refund"))})
                     .example(json::object{{"amount_cents", 1000}}));
   return shape;
 }
@@ -201,8 +200,8 @@ json::value summaries_json(const list_page<order_summary>& page,
 void act_on_order(const order_context& context, const call_ptr& request,
                   order_command command) {
   auto order_id = request->parameter(0);
-  auto seller = request->who.role == role::seller ? request->who.user_id
-                                                  : std::string{};
+  auto seller =
+      request->who.role == role::seller ? request->who.user_id : std::string{};
   context.actors.ask_entity<order_entity>(
       order_id, std::move(command),
       [request, order_id, seller](expected<order_view> after) {
@@ -234,8 +233,8 @@ void list_orders(const order_context& context, call_ptr request) {
   for (auto* read : {&status, &cursor})
     if (!*read)
       return request->fail(read->error());
-  auto page = context.orders.buyer_orders(
-      request->who.user_id, *status, cursor->value_or(""), *limit);
+  auto page = context.orders.buyer_orders(request->who.user_id, *status,
+                                          cursor->value_or(""), *limit);
   if (!page)
     return request->fail(page.error());
   request->json(200, summaries_json(*page, false));
@@ -248,9 +247,8 @@ void seller_orders(const order_context& context, call_ptr request) {
   auto cursor = text_parameter(request->query, cursor_query());
   if (!cursor)
     return request->fail(cursor.error());
-  auto page =
-      context.orders.seller_orders(request->who.user_id, cursor->value_or(""),
-                                   *limit);
+  auto page = context.orders.seller_orders(request->who.user_id,
+                                           cursor->value_or(""), *limit);
   if (!page)
     return request->fail(page.error());
   request->json(200, summaries_json(*page, true));
@@ -298,17 +296,21 @@ std::vector<route> order_routes(const route_sources& sources) {
   auto on = binder(context);
   auto id = in_path("id", id_schema());
   auto order = order_schema();
-  auto act = [&](std::string_view method, std::string_view pattern,
-                 access who, route_handler handle, std::string_view summary,
+  auto act = [&](std::string_view method, std::string_view pattern, access who,
+                 route_handler handle, std::string_view summary,
                  std::vector<unsigned> errors, std::string about) {
-    return route{method, pattern, who, std::move(handle), summary,
-                 std::move(errors)}
+    return route{method,  pattern,          who, std::move(handle),
+                 summary, std::move(errors)}
         .with({id})
         .gives(200, order, std::move(about));
   };
   std::vector<route> routes{
-      route{"GET", "/v1/orders", access::buyer, on(list_orders),
-            "The caller's orders, newest first", {400}}
+      route{"GET",
+            "/v1/orders",
+            access::buyer,
+            on(list_orders),
+            "The caller's orders, newest first",
+            {400}}
           .with({status_query(), limit_query(), cursor_query()})
           .gives(200, page_schema("OrderPage", order_summary_schema()),
                  "A page of orders"),
@@ -332,8 +334,12 @@ std::vector<route> order_routes(const route_sources& sources) {
           on(retry_refunds_route),
           "Send an order's parked refunds to the PSP again", {404, 409},
           "The order"),
-      route{"GET", "/v1/sellers/me/orders", access::seller, on(seller_orders),
-            "Order lines of the seller's products", {400}}
+      route{"GET",
+            "/v1/sellers/me/orders",
+            access::seller,
+            on(seller_orders),
+            "Order lines of the seller's products",
+            {400}}
           .with({limit_query(), cursor_query()})
           .gives(200, page_schema("SellerOrderPage", order_summary_schema()),
                  "A page of orders, with the seller's lines only"),

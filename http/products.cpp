@@ -27,11 +27,11 @@ constexpr size_t recommendations_max = 50;
 
 schema product_schema() {
   auto attributes = schema::map(schema::text());
-  auto variant = schema::object(
-      {required("sku", sku_id_schema()), required("price_cents", cents_schema()),
-       required("currency", currency_schema()),
-       required("attributes", attributes),
-       required("in_stock", schema::boolean())});
+  auto variant = schema::object({required("sku", sku_id_schema()),
+                                 required("price_cents", cents_schema()),
+                                 required("currency", currency_schema()),
+                                 required("attributes", attributes),
+                                 required("in_stock", schema::boolean())});
   return schema::named(
       "Product",
       schema::object(
@@ -42,8 +42,7 @@ schema product_schema() {
            required("category", schema::text()),
            required("attributes", attributes),
            required("images", schema::list(schema::text().format("uri"))),
-           required("variants",
-                    schema::list(variant, product_variants_max, 1)),
+           required("variants", schema::list(variant, product_variants_max, 1)),
            required("price_cents",
                     cents_schema().about("the lowest variant price")),
            required("currency", currency_schema()),
@@ -57,34 +56,32 @@ schema product_schema() {
 }
 
 schema recommendation_schema() {
-  return schema::named(
-      "Recommendation",
-      schema::object({required("product_id", id_schema()),
-                      required("title", schema::text()),
-                      required("price_cents", cents_schema()),
-                      required("in_stock", schema::boolean()),
-                      required("score", schema::number()),
-                      required("reason", schema::text())}));
+  return schema::named("Recommendation",
+                       schema::object({required("product_id", id_schema()),
+                                       required("title", schema::text()),
+                                       required("price_cents", cents_schema()),
+                                       required("in_stock", schema::boolean()),
+                                       required("score", schema::number()),
+                                       required("reason", schema::text())}));
 }
 
 const schema& review_schema() {
   static const schema shape = schema::named(
       "ReviewGiven",
-      schema::object({required("rating", schema::integer(1, 5)),
-                      optional("text", schema::text(review_text_size_max)
-                                           .nullable())})
+      schema::object(
+          {required("rating", schema::integer(1, 5)),
+           optional("text", schema::text(review_text_size_max).nullable())})
           .example(json::object{{"rating", 5}, {"text", "Fits well"}}));
   return shape;
 }
 
 schema review_answer_schema() {
   return schema::named(
-      "Review",
-      schema::object({required("product_id", id_schema()),
-                      required("rating", schema::integer(1, 5)),
-                      required("text", schema::text()),
-                      required("product_rating", schema::number()),
-                      required("review_count", schema::integer(0))}));
+      "Review", schema::object({required("product_id", id_schema()),
+                                required("rating", schema::integer(1, 5)),
+                                required("text", schema::text()),
+                                required("product_rating", schema::number()),
+                                required("review_count", schema::integer(0))}));
 }
 
 constexpr named_choice<browse_order> browse_orders[] = {
@@ -95,7 +92,8 @@ constexpr named_choice<browse_order> browse_orders[] = {
 
 /// Browse's filters, as browse_parameters reads them.
 struct browse_filters {
-  parameter category = in_query("category", schema::text(product_title_size_max));
+  parameter category =
+      in_query("category", schema::text(product_title_size_max));
   parameter brand = in_query("brand", schema::text(product_title_size_max));
   parameter seller = in_query("seller", schema::text(256).about("a seller id"));
   parameter min_price =
@@ -410,21 +408,23 @@ void related_products(const product_context& context, call_ptr request) {
   auto product_id = request->parameter(0);
   if (!context.products.features(product_id))
     return request->fail(errc::not_found, "no such product");
-  auto found = context.recommend.related(
-      product_id, context.products, std::min(*limit, recommendations_max));
-  request->json(200, json::object{{"items", recommendation_items(context, found)},
-                                  {"next_cursor", nullptr}});
+  auto found = context.recommend.related(product_id, context.products,
+                                         std::min(*limit, recommendations_max));
+  request->json(200,
+                json::object{{"items", recommendation_items(context, found)},
+                             {"next_cursor", nullptr}});
 }
 
 void buyer_recommendations(const product_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
     return request->fail(limit.error());
-  auto found = context.recommend.for_buyer(
-      request->who.user_id, context.products,
-      std::min(*limit, recommendations_max));
-  request->json(200, json::object{{"items", recommendation_items(context, found)},
-                                  {"next_cursor", nullptr}});
+  auto found =
+      context.recommend.for_buyer(request->who.user_id, context.products,
+                                  std::min(*limit, recommendations_max));
+  request->json(200,
+                json::object{{"items", recommendation_items(context, found)},
+                             {"next_cursor", nullptr}});
 }
 
 } // namespace
@@ -442,50 +442,83 @@ std::vector<route> product_routes(const route_sources& sources) {
       {"ETag", schema::text(), "the page's version, for If-None-Match"},
       {"Cache-Control", schema::text(), "public, max-age=60"}};
   return {
-      route{"POST", "/v1/products", access::seller, on(create_product),
-            "List a product with its variants", {400, 409, 413, 415}}
+      route{"POST",
+            "/v1/products",
+            access::seller,
+            on(create_product),
+            "List a product with its variants",
+            {400, 409, 413, 415}}
           .takes(product_listing_schema())
           .gives(201, product, "The product page",
                  {{"Location", schema::text(), "the product's path"}}),
-      route{"GET", "/v1/products", access::anyone, on(browse_products),
-            "Browse listed products", {400}}
+      route{"GET",
+            "/v1/products",
+            access::anyone,
+            on(browse_products),
+            "Browse listed products",
+            {400}}
           .with(filters().all(true))
           .gives(200, browse_page, "A page of products"),
-      route{"GET", "/v1/products/{id}", access::anyone, on(read_product),
-            "A product page (ETag, 304)", {404}}
+      route{"GET",
+            "/v1/products/{id}",
+            access::anyone,
+            on(read_product),
+            "A product page (ETag, 304)",
+            {404}}
           .with({id, in_header("If-None-Match",
                                schema::text(1024).about(
                                    "an ETag of this page: 304 if current"))})
           .gives(200, product, "The product page", page_headers)
           .gives(answer{304, std::nullopt, "The page is as the ETag says",
                         page_headers}),
-      route{"PATCH", "/v1/products/{id}", access::seller,
-            on(change_product_route), "Change a product or its prices",
+      route{"PATCH",
+            "/v1/products/{id}",
+            access::seller,
+            on(change_product_route),
+            "Change a product or its prices",
             {400, 404, 409, 413, 415}}
           .with({id})
           .takes(product_changes_schema())
           .gives(200, product, "The product page after the change"),
-      route{"DELETE", "/v1/products/{id}", access::seller,
-            on(delist_product_route), "Delist a product", {404, 409}}
+      route{"DELETE",
+            "/v1/products/{id}",
+            access::seller,
+            on(delist_product_route),
+            "Delist a product",
+            {404, 409}}
           .with({id})
           .gives(200, product, "The product page, listed false"),
-      route{"POST", "/v1/products/{id}/reviews", access::buyer,
-            on(add_review_route), "Review a received product",
+      route{"POST",
+            "/v1/products/{id}/reviews",
+            access::buyer,
+            on(add_review_route),
+            "Review a received product",
             {400, 404, 409, 413, 415}}
           .with({id})
           .takes(review_schema())
           .gives(201, review_answer_schema(), "The review, counted"),
-      route{"GET", "/v1/products/{id}/related", access::anyone,
-            on(related_products), "Bought together and similar products",
+      route{"GET",
+            "/v1/products/{id}/related",
+            access::anyone,
+            on(related_products),
+            "Bought together and similar products",
             {400, 404}}
           .with({id, limit_query()})
           .gives(200, recommended, "Related products, best first"),
-      route{"GET", "/v1/sellers/me/products", access::seller,
-            on(seller_products), "The seller's listings", {400}}
+      route{"GET",
+            "/v1/sellers/me/products",
+            access::seller,
+            on(seller_products),
+            "The seller's listings",
+            {400}}
           .with(filters().all(false))
           .gives(200, browse_page, "A page of the seller's products"),
-      route{"GET", "/v1/recommendations", access::buyer,
-            on(buyer_recommendations), "Products for the caller", {400}}
+      route{"GET",
+            "/v1/recommendations",
+            access::buyer,
+            on(buyer_recommendations),
+            "Products for the caller",
+            {400}}
           .with({limit_query()})
           .gives(200, recommended, "Products for the caller, best first"),
   };

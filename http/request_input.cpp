@@ -161,6 +161,14 @@ expected<void> check_identity_encoding(std::string_view coding) {
 }
 
 expected<json::object> json_body(const http_request& request) {
+  // Two of either would let a proxy and this server read different bodies.
+  for (std::string_view name : {"Content-Type", "Content-Encoding"}) {
+    size_t count = 0;
+    for (auto& [key, value] : request.headers)
+      count += same_ascii(key, name) ? 1 : 0;
+    if (count > 1)
+      return unsupported("send " + std::string{name} + " once");
+  }
   if (auto media = check_json_media_type(request.header("Content-Type"));
       !media)
     return std::move(media).error();
@@ -234,15 +242,14 @@ const parameter& limit_query() {
   static const parameter spec = in_query(
       "limit", schema::integer(1, static_cast<int64_t>(list_limit_max))
                    .about("items per page; " +
-                          std::to_string(list_limit_default) +
-                          " if left out"));
+                          std::to_string(list_limit_default) + " if left out"));
   return spec;
 }
 
 const parameter& cursor_query() {
-  static const parameter spec = in_query(
-      "cursor", schema::text(cursor_size_max)
-                    .about("the next_cursor of the page before"));
+  static const parameter spec =
+      in_query("cursor", schema::text(cursor_size_max)
+                             .about("the next_cursor of the page before"));
   return spec;
 }
 
@@ -251,8 +258,7 @@ expected<std::optional<std::string>> text_parameter(const query_map& query,
   auto found = query.find(spec.name);
   if (found == query.end())
     return std::optional<std::string>{};
-  if (auto fits = spec.type.check(json::value(found->second), spec.name);
-      !fits)
+  if (auto fits = spec.type.check(json::value(found->second), spec.name); !fits)
     return std::move(fits).error();
   return std::optional<std::string>{found->second};
 }

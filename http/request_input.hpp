@@ -64,8 +64,8 @@ bool is_sku_id(std::string_view sku);
 std::string text_of(const boost::json::object& body, std::string_view name);
 std::optional<int64_t> integer_of(const boost::json::object& body,
                                   std::string_view name);
-std::map<std::string, std::string>
-strings_of(const boost::json::object& body, std::string_view name);
+std::map<std::string, std::string> strings_of(const boost::json::object& body,
+                                              std::string_view name);
 std::vector<std::string> texts_of(const boost::json::object& body,
                                   std::string_view name);
 
@@ -141,8 +141,7 @@ choice_parameter(const query_map& query, const parameter& spec,
   auto found = query.find(spec.name);
   if (found == query.end())
     return std::optional<Choice>{};
-  if (auto fits = spec.type.check(boost::json::value(found->second),
-                                  spec.name);
+  if (auto fits = spec.type.check(boost::json::value(found->second), spec.name);
       !fits)
     return std::move(fits).error();
   for (auto& choice : choices)

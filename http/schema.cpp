@@ -77,6 +77,11 @@ expected<void> check_text(const schema::node& shape, const json::value& value,
     for (auto& name : shape.choices)
       if (text == name)
         return {};
+    // A long list (the currencies) is named by what it is, not spelled out.
+    if (shape.choices.size() > 12)
+      return invalid(field_name(where) + " must be " +
+                     (shape.description.empty() ? std::string{"a known value"}
+                                                : shape.description));
     return invalid(field_name(where) + " must be " + words(shape.choices));
   }
   if (text.size() < shape.size_min || text.size() > shape.size_max) {
@@ -126,8 +131,8 @@ expected<void> check_list(const schema::node& shape, const json::value& value,
   return {};
 }
 
-expected<void> check_object(const schema::node& shape,
-                            const json::value& value, std::string_view where) {
+expected<void> check_object(const schema::node& shape, const json::value& value,
+                            std::string_view where) {
   if (!value.is_object())
     return invalid(field_name(where) + " must be an object");
   auto& object = value.as_object();
@@ -141,8 +146,10 @@ expected<void> check_object(const schema::node& shape,
       return invalid("unknown or server-owned field: " + child(where, key));
   }
   for (auto& entry : shape.properties) {
+    // A null is a value: only a nullable field takes it (then it reads as
+    // absent), so a PATCH cannot blank a field by sending null.
     auto* field = object.if_contains(entry.name);
-    if (field == nullptr || (field->is_null() && !entry.required)) {
+    if (field == nullptr) {
       if (entry.required)
         return invalid(child(where, entry.name) + " is required");
       continue;

@@ -28,9 +28,8 @@ public:
   static schema text(size_t size_max = std::numeric_limits<size_t>::max(),
                      size_t size_min = 0);
   /// A JSON integer (no fraction, no exponent) in [low, high].
-  static schema
-  integer(int64_t low = std::numeric_limits<int64_t>::min(),
-          int64_t high = std::numeric_limits<int64_t>::max());
+  static schema integer(int64_t low = std::numeric_limits<int64_t>::min(),
+                        int64_t high = std::numeric_limits<int64_t>::max());
   static schema number();
   static schema boolean();
   static schema list(schema items,

@@ -180,10 +180,10 @@ std::vector<route> search_routes(const route_sources& sources) {
       schema::object(
           {required("total", schema::integer(0)),
            required("items", schema::list(hit, list_limit_max)),
-           required("facets", schema::object(
-                                  {required("category", counts),
-                                   required("brand", counts),
-                                   required("price", schema::list(bucket))})),
+           required("facets",
+                    schema::object({required("category", counts),
+                                    required("brand", counts),
+                                    required("price", schema::list(bucket))})),
            optional("did_you_mean",
                     schema::text().about("a spelling with more hits")),
            optional("corrected",
@@ -194,18 +194,24 @@ std::vector<route> search_routes(const route_sources& sources) {
       schema::object({required(
           "suggestions",
           schema::list(schema::text(), autocomplete_suggestions_max))}));
-  return {route{"GET", "/v1/search", access::anyone,
-                bound<search_context>(context, search_route),
-                "Full-text search with filters and facets", {400}}
-              .with({by.text, by.category, by.brand, by.min_price,
-                     by.max_price, by.min_rating, by.in_stock, by.sort,
-                     limit_query(), by.offset})
-              .gives(200, results, "The hits of the page and the facets"),
-          route{"GET", "/v1/autocomplete", access::anyone,
-                bound<search_context>(context, autocomplete_route),
-                "Completions of a prefix", {400}}
-              .with({by.prefix, by.suggestions})
-              .gives(200, suggestions, "Titles that start so")};
+  return {
+      route{"GET",
+            "/v1/search",
+            access::anyone,
+            bound<search_context>(context, search_route),
+            "Full-text search with filters and facets",
+            {400}}
+          .with({by.text, by.category, by.brand, by.min_price, by.max_price,
+                 by.min_rating, by.in_stock, by.sort, limit_query(), by.offset})
+          .gives(200, results, "The hits of the page and the facets"),
+      route{"GET",
+            "/v1/autocomplete",
+            access::anyone,
+            bound<search_context>(context, autocomplete_route),
+            "Completions of a prefix",
+            {400}}
+          .with({by.prefix, by.suggestions})
+          .gives(200, suggestions, "Titles that start so")};
 }
 
 } // namespace tillroll

@@ -15,21 +15,27 @@ schema sku_id_schema() {
 }
 
 schema currency_schema() {
-  return schema::text(3, 3)
-      .pattern(
-          "^[A-Z]{3}$",
-          [](std::string_view code) { return known_currency(code); },
-          "an ISO 4217 code such as USD")
-      .example("USD");
+  static const schema shape = [] {
+    std::vector<std::string> codes(known_currencies().begin(),
+                                   known_currencies().end());
+    return schema::named("Currency", schema::choice(std::move(codes))
+                                         .about("an active ISO 4217 code")
+                                         .example("USD"));
+  }();
+  return shape;
 }
 
 schema cents_schema() {
   return schema::integer().about("minor units of the currency");
 }
 
-schema time_schema() { return schema::text().format("date-time"); }
+schema time_schema() {
+  return schema::text().format("date-time");
+}
 
-schema id_schema() { return schema::text(256, 1); }
+schema id_schema() {
+  return schema::text(256, 1);
+}
 
 parameter idempotency_key(size_t size_max, bool required) {
   return in_header("Idempotency-Key",

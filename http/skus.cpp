@@ -16,13 +16,13 @@ struct sku_context {
 
 schema sku_schema() {
   return schema::named(
-      "Sku", schema::object({required("sku", sku_id_schema()),
-                             required("product_id", id_schema()),
-                             required("price_cents", cents_schema()),
-                             required("currency", currency_schema()),
-                             required("available",
-                                      schema::integer().about(
-                                          "on hand less reserved"))}));
+      "Sku",
+      schema::object({required("sku", sku_id_schema()),
+                      required("product_id", id_schema()),
+                      required("price_cents", cents_schema()),
+                      required("currency", currency_schema()),
+                      required("available", schema::integer().about(
+                                                "on hand less reserved"))}));
 }
 
 const schema& stock_change_schema() {
@@ -86,16 +86,23 @@ void adjust_sku_stock(const sku_context& context, call_ptr request) {
 } // namespace
 
 std::vector<route> sku_routes(const route_sources& sources) {
-  auto context = std::make_shared<const sku_context>(sku_context{sources.actors});
+  auto context =
+      std::make_shared<const sku_context>(sku_context{sources.actors});
   auto sku = in_path("sku", sku_id_schema());
-  return {route{"GET", "/v1/skus/{sku}", access::anyone,
+  return {route{"GET",
+                "/v1/skus/{sku}",
+                access::anyone,
                 bound<sku_context>(context, read_sku),
-                "A SKU's price and availability", {400, 404}}
+                "A SKU's price and availability",
+                {400, 404}}
               .with({sku})
               .gives(200, sku_schema(), "The SKU"),
-          route{"POST", "/v1/skus/{sku}/stock", access::seller,
+          route{"POST",
+                "/v1/skus/{sku}/stock",
+                access::seller,
                 bound<sku_context>(context, adjust_sku_stock),
-                "Receive or remove stock", {400, 404, 409, 413, 415}}
+                "Receive or remove stock",
+                {400, 404, 409, 413, 415}}
               .with({sku, idempotency_key(stock_change_key_size_max, false)})
               .takes(stock_change_schema())
               .gives(200, stock_levels_schema(), "The new levels")};

@@ -22,13 +22,17 @@ namespace {
 /// How long a checkout waits for its saga before it is refused as busy.
 constexpr std::chrono::seconds checkout_timeout{30};
 
-bool valid_key(const std::string& key) {
+} // namespace
+
+bool valid_checkout_key(std::string_view key) {
   return !key.empty() && key.size() <= checkout_key_size_max &&
          std::all_of(key.begin(), key.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
                   c == '_';
          });
 }
+
+namespace {
 
 failure refusal(errc code, std::string message) {
   return make_failure(code, std::move(message));
@@ -62,10 +66,14 @@ void place_under(caf::event_based_actor* self, entity_context* context,
   auto order_id = order_id_for(request.buyer_id, key);
   auto registry = context->registry;
   auto retention = context->saga.idempotency_key_retention;
-  place_order command{request.buyer_id,      key,
-                      lines,                 currency,
-                      request.payment_token, request.shipping_address,
-                      request.from_cart,     retention};
+  place_order command{request.buyer_id,
+                      key,
+                      lines,
+                      currency,
+                      request.payment_token,
+                      request.shipping_address,
+                      request.from_cart,
+                      retention};
   self->request(registry, checkout_timeout, route_atom::value,
                 std::string{order_entity::kind}, order_id,
                 caf::make_message(order_command{std::move(command)}))
@@ -82,10 +90,11 @@ void place_under(caf::event_based_actor* self, entity_context* context,
                     [=](caf::error& error) mutable { promise.deliver(error); });
           },
           [=](caf::error& error) mutable {
-            if (from_caf_error(error).code != errc::key_expired || hops_left == 0)
+            if (from_caf_error(error).code != errc::key_expired ||
+                hops_left == 0)
               return promise.deliver(error);
-            auto period = context->settings.clock().time_since_epoch() /
-                          retention;
+            auto period =
+                context->settings.clock().time_since_epoch() / retention;
             auto next = hops_left == 2
                             ? successor_key(request.idempotency_key, period - 1)
                             : successor_key(request.idempotency_key, period);
@@ -105,11 +114,9 @@ void place_under(caf::event_based_actor* self, entity_context* context,
                       [=](caf::error& missing) mutable {
                         if (from_caf_error(missing).code != errc::not_found)
                           return promise.deliver(missing);
-                        place_under(self, context, promise, request, lines,
-                                    currency,
-                                    successor_key(request.idempotency_key,
-                                                  period),
-                                    0);
+                        place_under(
+                            self, context, promise, request, lines, currency,
+                            successor_key(request.idempotency_key, period), 0);
                       });
               return;
             }
@@ -139,7 +146,7 @@ void checkout(caf::event_based_actor* self, entity_context* context,
               checkout_request request) {
   auto promise = self->make_response_promise();
   if (!request.lines.empty() || request.buyer_id.empty() ||
-      !valid_key(request.idempotency_key))
+      !valid_checkout_key(request.idempotency_key))
     return checkout_lines(self, context, promise, std::move(request));
   // No lines: the buyer's cart. A retried cart checkout finds the cart
   // cleared by its own order, so the order of the key answers first; its
@@ -160,11 +167,11 @@ void checkout(caf::event_based_actor* self, entity_context* context,
             },
             [=](caf::error& error) mutable { promise.deliver(error); });
   };
-  self->request(context->registry, checkout_timeout, route_atom::value,
-                std::string{order_entity::kind},
-                order_id_for(request.buyer_id, request.idempotency_key),
-                caf::make_message(
-                    order_command{get_order{caller{request.buyer_id}}}))
+  self->request(
+          context->registry, checkout_timeout, route_atom::value,
+          std::string{order_entity::kind},
+          order_id_for(request.buyer_id, request.idempotency_key),
+          caf::make_message(order_command{get_order{caller{request.buyer_id}}}))
       .then(
           [=](order_view& placed) mutable {
             // A key past its retention starts a new order from the cart.
@@ -190,7 +197,7 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
   };
   if (request.buyer_id.empty())
     return refuse(errc::invalid_argument, "a buyer is required");
-  if (!valid_key(request.idempotency_key))
+  if (!valid_checkout_key(request.idempotency_key))
     return refuse(errc::invalid_argument,
                   "Idempotency-Key must be 1 to 64 letters, digits, - or _");
   if (request.lines.empty() || request.lines.size() > order_lines_max)
@@ -238,9 +245,8 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
                 refusal(errc::delisted, "sku " + line.sku +
                                             " is no longer sold: its "
                                             "product is delisted")));
-          lines.push_back(order_line{line.sku, view.product_id,
-                                     view.seller_id, line.quantity,
-                                     view.price_cents});
+          lines.push_back(order_line{line.sku, view.product_id, view.seller_id,
+                                     line.quantity, view.price_cents});
           currencies.push_back(view.currency);
         }
         if (std::adjacent_find(currencies.begin(), currencies.end(),
@@ -262,8 +268,8 @@ void read_cart(caf::event_based_actor* self, entity_context* context,
           [=](cart_view& cart) mutable {
             // Each line at its SKU's price of the moment.
             read_skus(self, context, cart.lines,
-                      [promise, cart](
-                          std::vector<expected<sku_view>> answers) mutable {
+                      [promise,
+                       cart](std::vector<expected<sku_view>> answers) mutable {
                         promise.deliver(price_cart(cart, answers));
                       });
           },
@@ -273,8 +279,8 @@ void read_cart(caf::event_based_actor* self, entity_context* context,
 /// A cart holds one currency: a SKU in another is refused.
 void same_currency_then(caf::event_based_actor* self, entity_context* context,
                         caf::response_promise promise,
-                        const cart_item_request& request,
-                        std::string currency, cart_command change) {
+                        const cart_item_request& request, std::string currency,
+                        cart_command change) {
   self->request(context->registry, checkout_timeout, route_atom::value,
                 std::string{cart_entity::kind}, request.buyer_id,
                 caf::make_message(cart_command{get_cart{}}))
@@ -288,8 +294,7 @@ void same_currency_then(caf::event_based_actor* self, entity_context* context,
                                std::move(change));
             self->request(context->registry, checkout_timeout,
                           route_atom::value, std::string{sku_entity::kind},
-                          other->sku,
-                          caf::make_message(sku_command{get_sku{}}))
+                          other->sku, caf::make_message(sku_command{get_sku{}}))
                 .then(
                     [=](sku_view& held) mutable {
                       if (auto same = same_cart_currency(request.sku, currency,

@@ -18,6 +18,10 @@ namespace tillroll {
 /// Longest checkout idempotency key; letters, digits, '-' and '_'.
 inline constexpr size_t checkout_key_size_max = 64;
 
+/// A checkout's Idempotency-Key: 1 to `checkout_key_size_max` letters,
+/// digits, '-' and '_' (it is part of the order id).
+bool valid_checkout_key(std::string_view key);
+
 struct checkout_request {
   std::string buyer_id;
   std::string idempotency_key;

@@ -117,3 +117,88 @@ TEST_CASE("malformed, mistyped, oversized and absurd input gets a 4xx JSON "
   CHECK(api.get("/v1/skus/TABLE-1").body == before);
   CHECK(api.get("/v1/cart", buyer).json().at("items").as_array().empty());
 }
+
+TEST_CASE("a header or query parameter sent twice and an empty path segment "
+          "are refused, not read one way") {
+  running_store store;
+  auto& api = store.api();
+  auto [seller, seller_id] = api.account("seller@test.local", "seller");
+  auto [buyer, buyer_id] = api.account("buyer@test.local", "buyer");
+  store.list_product(seller, "Oak Table", "TABLE-1", 5);
+  auto before = api.get("/v1/skus/TABLE-1").body;
+
+  // Two keys for one stock change: which one would a retry match?
+  auto twice =
+      api.send("POST", "/v1/skus/TABLE-1/stock", R"({"delta":5})", seller,
+               {{"Idempotency-Key", "k-1"}, {"Idempotency-Key", "k-2"}});
+  CHECK(twice.status == 400);
+  CHECK(twice.error_code() == "invalid_argument");
+  CHECK(twice.body.find("Idempotency-Key") != std::string::npos);
+  // A second Authorization header could carry another user's token.
+  auto two_tokens = api.send("GET", "/v1/cart", {}, buyer,
+                             {{"Authorization", "Bearer " + seller}});
+  CHECK(two_tokens.status == 400);
+  CHECK(two_tokens.body.find("Authorization") != std::string::npos);
+  // Which of two prices would a filter mean?
+  auto two_prices = api.get("/v1/products?min_price=1&min_price=900000");
+  CHECK(two_prices.status == 400);
+  CHECK(two_prices.error_code() == "invalid_argument");
+  for (auto path :
+       {"//v1/products", "/v1//products", "/v1/products/", "/v1/skus//stock"}) {
+    auto empty_segment = api.get(path);
+    CHECK_MESSAGE(empty_segment.status == 404, path);
+    CHECK(empty_segment.error_code() == "not_found");
+  }
+  // A checkout key past its limit, and a missing one, before any work.
+  auto long_key = api.post("/v1/checkout", checkout_body(), buyer,
+                           {{"Idempotency-Key", std::string(65, 'k')}});
+  CHECK(long_key.status == 400);
+  CHECK(long_key.body.find("Idempotency-Key") != std::string::npos);
+  // Two Content-Types: a proxy may read one body, this server another.
+  auto two_types = api.send("POST", "/v1/skus/TABLE-1/stock", R"({"delta":5})",
+                            seller, {{"Content-Type", "text/plain"}});
+  CHECK(two_types.status == 415);
+  CHECK(api.get("/v1/skus/TABLE-1").body == before);
+  CHECK(api.get("/healthz").status == 200);
+}
+
+TEST_CASE("a null where the schema takes none is refused: a PATCH cannot "
+          "blank a field, nor a checkout send null lines") {
+  running_store store;
+  auto& api = store.api();
+  auto [seller, seller_id] = api.account("seller@test.local", "seller");
+  auto [buyer, buyer_id] = api.account("buyer@test.local", "buyer");
+  auto product = store.list_product(seller, "Oak Table", "TABLE-1", 5);
+  auto page = api.get("/v1/products/" + product).body;
+  for (auto field : {"category", "brand", "description", "attributes", "images",
+                     "title", "variants"}) {
+    auto blanked =
+        api.send("PATCH", "/v1/products/" + product,
+                 std::string{R"({")"} + field + R"(":null})", seller);
+    CHECK_MESSAGE(blanked.status == 400, field, blanked.body);
+    CHECK(blanked.body.find(field) != std::string::npos);
+  }
+  // Two prices for one SKU: the page and the SKU would disagree.
+  auto twice = api.send(
+      "PATCH", "/v1/products/" + product,
+      R"({"variants":[{"sku":"TABLE-1","price_cents":1100,"currency":"USD"},)"
+      R"({"sku":"TABLE-1","price_cents":900,"currency":"USD"}]})",
+      seller);
+  CHECK(twice.status == 400);
+  CHECK(api.get("/v1/products/" + product).body == page);
+  CHECK(api.get("/v1/skus/TABLE-1").json().at("price_cents").as_int64() ==
+        2500);
+  auto null_lines = api.send(
+      "POST", "/v1/checkout",
+      R"({"payment_token":"tok_visa","shipping_address":{},"items":null})",
+      buyer, {{"Idempotency-Key", "null-lines"}});
+  CHECK(null_lines.status == 400);
+  CHECK(null_lines.body.find("items") != std::string::npos);
+  // An unknown SKU is 404, as /openapi.json lists for checkout.
+  auto unknown = api.send(
+      "POST", "/v1/checkout",
+      R"({"payment_token":"tok_visa","shipping_address":{},"items":[{"sku":"NOPE-9","quantity":1}]})",
+      buyer, {{"Idempotency-Key", "unknown-sku"}});
+  CHECK(unknown.status == 404);
+  CHECK(api.get("/healthz").status == 200);
+}

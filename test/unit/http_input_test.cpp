@@ -17,7 +17,9 @@ TEST_CASE("invalid UTF-8 is replaced by U+FFFD, valid UTF-8 is kept") {
   CHECK(replace_invalid_utf8("plain") == "plain");
   CHECK(replace_invalid_utf8("caf\xc3\xa9") == "caf\xc3\xa9");
   CHECK(replace_invalid_utf8("\xf0\x9f\x98\x80") == "\xf0\x9f\x98\x80");
-  CHECK(replace_invalid_utf8("a\xff" "b") == "a\xef\xbf\xbd" "b");
+  CHECK(replace_invalid_utf8("a\xff"
+                             "b") == "a\xef\xbf\xbd"
+                                     "b");
   // Truncated, overlong, surrogate, past U+10FFFF.
   CHECK(replace_invalid_utf8("\xc3") == "\xef\xbf\xbd");
   CHECK(replace_invalid_utf8("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");
@@ -41,14 +43,14 @@ TEST_CASE("an error body is valid UTF-8 JSON whatever its message and "
 
 TEST_CASE("JSON media types compare case-insensitively: a charset must be "
           "UTF-8") {
-  for (auto type : {"application/json", "APPLICATION/JSON",
-                    "application/json; charset=utf-8",
-                    "application/json;charset=\"UTF-8\"",
-                    " application/json ; foo=bar"})
+  for (auto type :
+       {"application/json", "APPLICATION/JSON",
+        "application/json; charset=utf-8", "application/json;charset=\"UTF-8\"",
+        " application/json ; foo=bar"})
     CHECK_MESSAGE(check_json_media_type(type), type);
-  for (auto type : {"", "text/json", "application/jsonx", "application/json-seq",
-                    "application/json; charset=latin1",
-                    "application/json; charset="})
+  for (auto type :
+       {"", "text/json", "application/jsonx", "application/json-seq",
+        "application/json; charset=latin1", "application/json; charset="})
     CHECK_MESSAGE(check_json_media_type(type).error().code ==
                       errc::unsupported_media_type,
                   type);
@@ -78,18 +80,18 @@ TEST_CASE("a SKU id is 1 to 128 of A-Z a-z 0-9 . _ -") {
 }
 
 TEST_CASE("an integer field takes JSON integers only, naming the field") {
-  auto shape = schema::object(
-      {required("quantity", schema::integer(0, 100))});
+  auto shape = schema::object({required("quantity", schema::integer(0, 100))});
   auto field = [&](std::string_view text) {
     return shape.check(json::parse(text));
   };
   for (auto good :
        {R"({"quantity":7})", R"({"quantity":0})", R"({"quantity":-0})"})
     CHECK_MESSAGE(field(good), good);
-  for (auto bad : {R"({"quantity":1.0})", R"({"quantity":1e1})",
-                   R"({"quantity":-0.0})", R"({"quantity":"7"})",
-                   R"({"quantity":101})", R"({"quantity":18446744073709551615})",
-                   R"({"quantity":true})", R"({})"}) {
+  for (auto bad :
+       {R"({"quantity":1.0})", R"({"quantity":1e1})", R"({"quantity":-0.0})",
+        R"({"quantity":"7"})", R"({"quantity":101})",
+        R"({"quantity":18446744073709551615})", R"({"quantity":true})",
+        R"({})"}) {
     auto checked = field(bad);
     REQUIRE_FALSE_MESSAGE(checked, bad);
     CHECK(checked.error().code == errc::invalid_argument);
@@ -119,8 +121,9 @@ TEST_CASE("a schema refuses unknown, missing, null and mistyped fields by "
         std::pair{R"({"title":"ab","lines":[{"sku":""}]})", "lines[0].sku"},
         std::pair{R"({"title":"ab","lines":[{"sku":"A","x":1}]})",
                   "lines[0].x"},
-        std::pair{R"({"title":"ab","lines":[{"sku":"A"},{"sku":"B"},{"sku":"C"}]})",
-                  "lines"},
+        std::pair{
+            R"({"title":"ab","lines":[{"sku":"A"},{"sku":"B"},{"sku":"C"}]})",
+            "lines"},
         std::pair{R"({"title":7,"lines":[{"sku":"A"}]})", "title"}}) {
     auto checked = check(bad);
     REQUIRE_FALSE_MESSAGE(checked, bad);
@@ -136,12 +139,12 @@ TEST_CASE("a schema's document is the JSON Schema of what it checks") {
       "Line", schema::object({required("sku", schema::text(8, 1)),
                               optional("quantity", schema::integer(1, 5))}));
   auto document = shape.document(components);
-  CHECK(json::serialize(document) ==
-        R"({"$ref":"#/components/schemas/Line"})");
-  CHECK(json::serialize(components.at("Line")) ==
-        R"({"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":8},)"
-        R"("quantity":{"type":"integer","minimum":1,"maximum":5}},"required":["sku"],)"
-        R"("additionalProperties":false})");
+  CHECK(json::serialize(document) == R"({"$ref":"#/components/schemas/Line"})");
+  CHECK(
+      json::serialize(components.at("Line")) ==
+      R"({"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":8},)"
+      R"("quantity":{"type":"integer","minimum":1,"maximum":5}},"required":["sku"],)"
+      R"("additionalProperties":false})");
 }
 
 TEST_CASE("a query parameter given twice is refused, not read once") {
