@@ -299,6 +299,35 @@ schema status_schema(std::string name, std::string value) {
       schema::object({required("status", schema::choice({std::move(value)}))}));
 }
 
+/// Liveness, readiness and metrics: for load balancers and Prometheus.
+std::vector<route>
+operation_routes(const std::shared_ptr<const admin_context>& context) {
+  auto on = binder(context);
+  return {
+      route{"GET", "/healthz", access::anyone, on(health_route), "Liveness", {}}
+          .gives(200, status_schema("Live", "ok"),
+                 "Alive; 503 once the log failed"),
+      route{"GET",
+            "/readyz",
+            access::anyone,
+            on(ready_route),
+            "Readiness: recovered and caught up",
+            {}}
+          .gives(200, status_schema("Ready", "ready"), "Ready for traffic"),
+      route{"GET",
+            "/metrics",
+            access::anyone,
+            on(metrics_route),
+            "Prometheus metrics",
+            {}}
+          .gives(answer{200,
+                        schema::text(),
+                        "Prometheus text format 0.0.4",
+                        {},
+                        "text/plain"}),
+  };
+}
+
 } // namespace
 
 std::vector<route> admin_routes(const route_sources& sources) {
@@ -312,7 +341,7 @@ std::vector<route> admin_routes(const route_sources& sources) {
   auto stream = in_path("stream", schema::text(stream_id_size_max, 1)
                                       .about("<kind>-<id>: sku-TSHIRT-RED-M, "
                                              "order-<id>, cart-<user id>"));
-  return {
+  std::vector<route> routes{
       route{"GET",
             "/v1/admin/streams/{stream}/events",
             access::admin,
@@ -362,28 +391,10 @@ std::vector<route> admin_routes(const route_sources& sources) {
             {}}
           .gives(200, psp_charges_schema(),
                  "Every charge key the PSP has seen"),
-      route{"GET", "/healthz", access::anyone, on(health_route), "Liveness", {}}
-          .gives(200, status_schema("Live", "ok"),
-                 "Alive; 503 once the log failed"),
-      route{"GET",
-            "/readyz",
-            access::anyone,
-            on(ready_route),
-            "Readiness: recovered and caught up",
-            {}}
-          .gives(200, status_schema("Ready", "ready"), "Ready for traffic"),
-      route{"GET",
-            "/metrics",
-            access::anyone,
-            on(metrics_route),
-            "Prometheus metrics",
-            {}}
-          .gives(answer{200,
-                        schema::text(),
-                        "Prometheus text format 0.0.4",
-                        {},
-                        "text/plain"}),
   };
+  for (auto& entry : operation_routes(context))
+    routes.push_back(std::move(entry));
+  return routes;
 }
 
 } // namespace tillroll
