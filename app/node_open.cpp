@@ -142,6 +142,8 @@ api_dependencies node::api_calls() {
     return failed ? failed->message : std::string{};
   };
   calls.metrics = [this] { return render_metrics(); };
+  calls.event_schema = replayed_event_schema();
+  calls.state_schema = replayed_state_schema();
   calls.stream_events = [this](std::string_view stream, uint64_t from,
                                uint64_t to, size_t limit) {
     return stream_events_json(*log_, stream, from, to, limit);

@@ -5,6 +5,7 @@
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 #include "events/time_text.hpp"
+#include "http/schema.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -41,6 +42,12 @@ stream_events_json(const event_log& log, std::string_view stream_id,
 [[nodiscard]] expected<std::string>
 stream_state_json(const event_log& log, std::string_view stream_id,
                   const replay_bounds& bounds);
+
+/// An event of any kind as the replay renders it (its fields and its
+/// type), and a state of any kind: what /openapi.json says the admin's
+/// stream routes answer.
+schema replayed_event_schema();
+schema replayed_state_schema();
 
 /// Writes one JSON line per event of the global log from `from_position`.
 [[nodiscard]] expected<void> dump_events(const event_log& log,

@@ -90,7 +90,10 @@ schema user_schema() {
       "User",
       schema::object({required("id", id_schema()),
                       required("email", schema::text().format("email")),
-                      required("role", schema::choice({"buyer", "seller"}))}));
+                      required("role", schema::choice({"buyer", "seller"}))})
+          .example(json::object{{"id", "u0567c97c630d6ea0d7ed26e46abe8e1d"},
+                                {"email", "ann@example.com"},
+                                {"role", "buyer"}}));
 }
 
 schema session_schema() {
@@ -101,7 +104,12 @@ schema session_schema() {
                                                   "Bearer <token>")),
            required("user_id", id_schema()),
            required("role", schema::choice({"buyer", "seller", "admin"})),
-           required("expires_at", time_schema())}));
+           required("expires_at", time_schema())})
+          .example(
+              json::object{{"token", "djF8dTA1NjdjOTdj...XeY"},
+                           {"user_id", "u0567c97c630d6ea0d7ed26e46abe8e1d"},
+                           {"role", "buyer"},
+                           {"expires_at", "2026-12-02T20:33:43.645507Z"}}));
 }
 
 void create_user(const account_context& context, call_ptr request) {

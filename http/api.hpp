@@ -7,6 +7,7 @@
 
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
+#include "http/schema.hpp"
 #include "http/server.hpp"
 
 #include <caf/actor.hpp>
@@ -81,6 +82,10 @@ struct api_dependencies {
                                       std::optional<uint64_t> at_sequence,
                                       std::optional<timestamp> at_time)>
       stream_state;
+  /// An event and a state as stream_events and stream_state render
+  /// them, for /openapi.json; left unset, any object.
+  std::optional<schema> event_schema;
+  std::optional<schema> state_schema;
   std::function<expected<std::string>()> audit;
   std::function<expected<std::vector<reconciliation_difference>>()> reconcile;
   /// The PSP's own books: every captured key with its order reference,

@@ -94,7 +94,18 @@ schema cart_schema() {
            required("subtotal_cents", cents_schema()),
            required("currency",
                     schema::text(3).about("empty while the cart is empty")),
-           required("expires_at", time_schema().nullable())}));
+           required("expires_at", time_schema().nullable())})
+          .example(json::object{
+              {"items",
+               json::array{json::object{{"sku", "SHIRT-M"},
+                                        {"product_id", "p0ea43250455069aea925"},
+                                        {"title", "Linen shirt"},
+                                        {"quantity", 2},
+                                        {"unit_price_cents", 2500},
+                                        {"line_total_cents", 5000}}}},
+              {"subtotal_cents", 5000},
+              {"currency", "USD"},
+              {"expires_at", "2026-12-31T20:33:48.545139Z"}}));
 }
 
 void set_cart_item_route(const cart_context& context, call_ptr request) {

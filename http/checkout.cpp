@@ -96,16 +96,24 @@ std::vector<route> checkout_routes(const route_sources& sources) {
   auto context = std::make_shared<const checkout_context>(
       checkout_context{sources.actors, sources.dependencies.checkout,
                        sources.settings.checkout_wait});
-  auto placed =
-      schema::named("CheckoutPlaced",
-                    schema::object({required("order_id", id_schema()),
-                                    required("status", order_status_schema()),
-                                    required("total_cents", cents_schema()),
-                                    required("currency", currency_schema())}));
+  auto placed = schema::named(
+      "CheckoutPlaced",
+      schema::object({required("order_id", id_schema()),
+                      required("status", order_status_schema()),
+                      required("total_cents", cents_schema()),
+                      required("currency", currency_schema())})
+          .example(
+              json::object{{"order_id", "u0567c97c630d6ea0d7ed26e46abe8e1d-k1"},
+                           {"status", "fulfillment_processing"},
+                           {"total_cents", 5000},
+                           {"currency", "USD"}}));
   auto queued = schema::named(
       "CheckoutQueued",
       schema::object({required("order_id", id_schema()),
-                      required("status", schema::choice({"queued"}))}));
+                      required("status", schema::choice({"queued"}))})
+          .example(
+              json::object{{"order_id", "u0567c97c630d6ea0d7ed26e46abe8e1d-k1"},
+                           {"status", "queued"}}));
   return {route{"POST",
                 "/v1/checkout",
                 access::buyer,

@@ -427,6 +427,47 @@ void buyer_recommendations(const product_context& context, call_ptr request) {
                              {"next_cursor", nullptr}});
 }
 
+/// What a product page's answers carry for caches.
+std::vector<answer_header> cached_page_headers() {
+  return {{"ETag", schema::text(), "the page's version, for If-None-Match"},
+          {"Cache-Control", schema::text(), "public, max-age=60"}};
+}
+
+/// Related products, recommendations and the seller's own listings.
+std::vector<route>
+discovery_routes(const std::shared_ptr<const product_context>& context) {
+  auto on = binder(context);
+  auto id = in_path("id", id_schema());
+  auto recommended = page_schema("RecommendationPage", recommendation_schema());
+  auto browse_page = page_schema("ProductPage", product_schema());
+  return {
+      route{"GET",
+            "/v1/products/{id}/related",
+            access::anyone,
+            on(related_products),
+            "Bought together and similar products",
+            {400, 404}}
+          .with({id, limit_query()})
+          .gives(200, recommended, "Related products, best first"),
+      route{"GET",
+            "/v1/sellers/me/products",
+            access::seller,
+            on(seller_products),
+            "The seller's listings",
+            {400}}
+          .with(filters().all(false))
+          .gives(200, browse_page, "A page of the seller's products"),
+      route{"GET",
+            "/v1/recommendations",
+            access::buyer,
+            on(buyer_recommendations),
+            "Products for the caller",
+            {400}}
+          .with({limit_query()})
+          .gives(200, recommended, "Products for the caller, best first"),
+  };
+}
+
 } // namespace
 
 std::vector<route> product_routes(const route_sources& sources) {
@@ -436,12 +477,9 @@ std::vector<route> product_routes(const route_sources& sources) {
   auto on = binder(context);
   auto id = in_path("id", id_schema());
   auto product = product_schema();
-  auto recommended = page_schema("RecommendationPage", recommendation_schema());
   auto browse_page = page_schema("ProductPage", product);
-  auto page_headers = std::vector<answer_header>{
-      {"ETag", schema::text(), "the page's version, for If-None-Match"},
-      {"Cache-Control", schema::text(), "public, max-age=60"}};
-  return {
+  auto page_headers = cached_page_headers();
+  std::vector<route> routes{
       route{"POST",
             "/v1/products",
             access::seller,
@@ -497,31 +535,10 @@ std::vector<route> product_routes(const route_sources& sources) {
           .with({id})
           .takes(review_schema())
           .gives(201, review_answer_schema(), "The review, counted"),
-      route{"GET",
-            "/v1/products/{id}/related",
-            access::anyone,
-            on(related_products),
-            "Bought together and similar products",
-            {400, 404}}
-          .with({id, limit_query()})
-          .gives(200, recommended, "Related products, best first"),
-      route{"GET",
-            "/v1/sellers/me/products",
-            access::seller,
-            on(seller_products),
-            "The seller's listings",
-            {400}}
-          .with(filters().all(false))
-          .gives(200, browse_page, "A page of the seller's products"),
-      route{"GET",
-            "/v1/recommendations",
-            access::buyer,
-            on(buyer_recommendations),
-            "Products for the caller",
-            {400}}
-          .with({limit_query()})
-          .gives(200, recommended, "Products for the caller, best first"),
   };
+  for (auto& entry : discovery_routes(context))
+    routes.push_back(std::move(entry));
+  return routes;
 }
 
 } // namespace tillroll

@@ -7,7 +7,17 @@ namespace tillroll {
 
 namespace json = boost::json;
 
-enum class kind { text, integer, number, boolean, list, object, map, any };
+enum class kind {
+  text,
+  integer,
+  number,
+  boolean,
+  list,
+  object,
+  map,
+  any,
+  any_of
+};
 
 struct schema::node {
   enum kind kind = kind::any;
@@ -19,6 +29,7 @@ struct schema::node {
   /// Items of a list, values of a map.
   std::shared_ptr<const node> element;
   std::vector<std::string> choices;
+  std::vector<schema> alternatives;
   std::string name;
   bool nullable = false;
   std::string format;
@@ -204,6 +215,11 @@ expected<void> check_node(const schema::node& shape, const json::value& value,
     if (!value.is_object())
       return invalid(field_name(where) + " must be an object");
     return {};
+  case kind::any_of:
+    for (auto& alternative : shape.alternatives)
+      if (alternative.check(value, where))
+        return {};
+    return invalid(field_name(where) + " fits none of its forms");
   }
   return {};
 }
@@ -223,6 +239,7 @@ const char* type_name(kind of) {
   case kind::object:
   case kind::map:
   case kind::any:
+  case kind::any_of:
     return "object";
   }
   return "object";
@@ -295,7 +312,14 @@ json::object document_of(const schema::node& shape, json::object& components) {
     return json::object{{"nullable", true},
                         {"allOf", json::array{std::move(reference)}}};
   }
-  out["type"] = type_name(shape.kind);
+  if (shape.kind == kind::any_of) {
+    json::array alternatives;
+    for (auto& alternative : shape.alternatives)
+      alternatives.push_back(alternative.document(components));
+    out["anyOf"] = std::move(alternatives);
+  } else {
+    out["type"] = type_name(shape.kind);
+  }
   if (shape.nullable)
     out["nullable"] = true;
   if (!shape.description.empty())
@@ -372,6 +396,12 @@ schema schema::map(schema values, size_t size_max) {
 
 schema schema::any_object() {
   return schema{std::make_shared<const node>(with_kind(kind::any))};
+}
+
+schema schema::any_of(std::vector<schema> alternatives) {
+  auto shape = with_kind(kind::any_of);
+  shape.alternatives = std::move(alternatives);
+  return schema{std::make_shared<const node>(std::move(shape))};
 }
 
 schema schema::choice(std::vector<std::string> names) {

@@ -43,6 +43,9 @@ public:
   /// An object whose fields this schema does not name (an event's
   /// payload, which differs by its type).
   static schema any_object();
+  /// A value that fits at least one of `alternatives` (an event of any
+  /// type).
+  static schema any_of(std::vector<schema> alternatives);
   /// One of these strings.
   static schema choice(std::vector<std::string> names);
   /// `definition`, printed once under components/schemas/`name` and

@@ -22,7 +22,12 @@ schema sku_schema() {
                       required("price_cents", cents_schema()),
                       required("currency", currency_schema()),
                       required("available", schema::integer().about(
-                                                "on hand less reserved"))}));
+                                                "on hand less reserved"))})
+          .example(json::object{{"sku", "SHIRT-M"},
+                                {"product_id", "p0ea43250455069aea925"},
+                                {"price_cents", 2500},
+                                {"currency", "USD"},
+                                {"available", 10}}));
 }
 
 const schema& stock_change_schema() {
@@ -39,12 +44,16 @@ const schema& stock_change_schema() {
 
 schema stock_levels_schema() {
   return schema::named(
-      "StockLevels",
-      schema::object({required("sku", sku_id_schema()),
-                      required("on_hand", schema::integer(0)),
-                      required("reserved", schema::integer(0)),
-                      required("sold", schema::integer(0)),
-                      required("available", schema::integer())}));
+      "StockLevels", schema::object({required("sku", sku_id_schema()),
+                                     required("on_hand", schema::integer(0)),
+                                     required("reserved", schema::integer(0)),
+                                     required("sold", schema::integer(0)),
+                                     required("available", schema::integer())})
+                         .example(json::object{{"sku", "SHIRT-M"},
+                                               {"on_hand", 35},
+                                               {"reserved", 2},
+                                               {"sold", 0},
+                                               {"available", 33}}));
 }
 
 void read_sku(const sku_context& context, call_ptr request) {

@@ -218,6 +218,14 @@ if (mode === "--mutants") {
       (b) => (b.error.code = "out_of_stock"),
     ),
     "a status the route does not document": Object.assign(sku(), { status: 418 }),
+    "an event field of the wrong type": mutate(
+      pick((e) => /^\/v1\/admin\/streams\/order-[^/]+\/events/.test(e.target) && e.status === 200),
+      (b) => (b.items[0].event.total_cents = "5000"),
+    ),
+    "a state field the schema does not name": mutate(
+      pick((e) => /^\/v1\/admin\/streams\/sku-[^/]+\/state/.test(e.target) && e.status === 200),
+      (b) => (b.state.owner = "u1"),
+    ),
     "a documented header missing": Object.assign(product(), {
       head: product().head.replace(/\r\nETag:[^\r]*/i, ""),
     }),
@@ -238,7 +246,22 @@ if (mode === "--mutants") {
   process.exit(missed === 0 ? 0 : 1);
 }
 
+// An example the spec shows must itself fit the schema it illustrates.
+const wrongExamples = [];
+const examplesOf = (where, schema) => {
+  if (!schema || typeof schema !== "object") return;
+  if (schema.example !== undefined && !schema.$ref) {
+    const { example, ...rest } = schema;
+    const check = validatorOf(rest);
+    if (!check(example)) wrongExamples.push(`${where}: ${ajv.errorsText(check.errors)}`);
+  }
+  for (const [key, value] of Object.entries(schema))
+    if (typeof value === "object") examplesOf(`${where}/${key}`, value);
+};
+examplesOf("#", spec);
+
 const { failures, unseen, operations } = validateAll(exchanges);
+for (const wrong of wrongExamples) console.log(`example outside its schema: ${wrong}`);
 console.log(
   `spec valid (OpenAPI ${spec.openapi}, ${operations.length} operations); ` +
     `${exchanges.length} answers checked, ${failures.length} outside the spec; ` +
@@ -249,4 +272,4 @@ for (const { exchange, problems } of failures.slice(0, 40))
     `${exchange.method} ${exchange.target} -> ${exchange.status}: ${problems.join("; ")}\n  ${exchange.body.slice(0, 300)}`,
   );
 for (const name of unseen) console.log(`never seen succeeding: ${name}`);
-process.exit(failures.length === 0 && unseen.length === 0 ? 0 : 1);
+process.exit(failures.length === 0 && unseen.length === 0 && wrongExamples.length === 0 ? 0 : 1);
