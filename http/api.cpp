@@ -296,7 +296,7 @@ std::optional<failure> api::impl::admit(const route& chosen,
   if (current.who.user_id.empty())
     return make_failure(errc::unauthorized, "sign in first");
   return make_failure(errc::forbidden,
-                      "this route is not for a " +
+                      "this route is not for the role " +
                           std::string{role_name(current.who.role)});
 }
 

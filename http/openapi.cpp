@@ -208,7 +208,9 @@ std::string build_openapi(const std::vector<route>& routes) {
             "An event-sourced commerce engine. Money is an integer of minor "
             "units with an ISO 4217 currency; lists take limit (default 20, "
             "max 100) and cursor and return {items, next_cursor}. String "
-            "limits count UTF-8 bytes. A body with a field the schema does "
+            "limits count UTF-8 bytes. An integer field takes a JSON integer "
+            "written without a fraction or an exponent (2.0 is refused). A "
+            "body with a field the schema does "
             "not name is refused (400), a query parameter given twice too."}}},
       {"paths", std::move(paths)},
       {"components",

@@ -41,7 +41,8 @@ schema product_schema() {
            required("brand", schema::text()),
            required("category", schema::text()),
            required("attributes", attributes),
-           required("images", schema::list(schema::text().format("uri"))),
+           required("images",
+                    schema::list(schema::text().about("an http(s) URL"))),
            required("variants", schema::list(variant, product_variants_max, 1)),
            required("price_cents",
                     cents_schema().about("the lowest variant price")),
@@ -312,42 +313,18 @@ void change_product_route(const product_context& context, call_ptr request) {
     return request->fail(read.error());
   auto changes = std::move(read->listing);
   auto prices = std::move(read->prices);
-  bool listing_changes = changes.title || changes.description ||
-                         changes.brand || changes.category ||
-                         changes.attributes || changes.images;
-  if (!listing_changes && prices.empty())
-    return request->fail(errc::invalid_argument, "nothing to change");
-  auto product_id = request->parameter(0);
-  auto seller = caller_of(*request);
-  // One command after the other: the product actor checks ownership on
-  // each, and the first refusal is the answer.
-  struct steps {
-    std::vector<product_command> commands;
-    size_t next = 0;
-  };
-  auto plan = std::make_shared<steps>();
-  if (listing_changes)
-    plan->commands.push_back(change_product{seller, std::move(changes)});
-  for (auto& price : prices)
-    plan->commands.push_back(change_variant_price{
-        seller, price.sku, price.price_cents, price.currency});
-  auto run = std::make_shared<std::function<void()>>();
-  *run = [&context, request, plan, product_id, run] {
-    auto command = plan->commands[plan->next++];
-    context.actors.ask_entity<product_entity>(
-        product_id, std::move(command),
-        [request, plan, product_id, run](expected<product_view> view) {
-          if (!view) {
-            *run = nullptr;
-            return request->fail(view.error());
-          }
-          if (plan->next < plan->commands.size())
-            return (*run)();
-          *run = nullptr;
-          request->reply(200, written_page(product_id, *view));
-        });
-  };
-  (*run)();
+  // One command: the product's decider checks every part before any
+  // event, so a refused change leaves the product as it was.
+  context.actors.ask_entity<product_entity>(
+      request->parameter(0),
+      change_product{caller_of(*request), std::move(changes),
+                     std::move(prices)},
+      [request,
+       product_id = request->parameter(0)](expected<product_view> view) {
+        if (!view)
+          return request->fail(view.error());
+        request->reply(200, written_page(product_id, *view));
+      });
 }
 
 void delist_product_route(const product_context& context, call_ptr request) {

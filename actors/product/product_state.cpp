@@ -116,37 +116,78 @@ struct decider {
     if (state.delisted)
       return make_failure(errc::wrong_state, "the product is delisted");
     auto& changes = command.changes;
+    bool listing_changes = changes.title || changes.description ||
+                           changes.brand || changes.category ||
+                           changes.attributes || changes.images;
+    if (!listing_changes && command.prices.empty())
+      return invalid("nothing to change");
+    events out;
+    if (listing_changes) {
+      if (auto ok = check_changes(changes); !ok)
+        return std::move(ok).error();
+      out.push_back(changes);
+    }
+    std::set<std::string> priced;
+    for (auto& price : command.prices) {
+      if (!priced.insert(price.sku).second)
+        return invalid("a change prices " + price.sku + " once");
+      auto changed = price_change(price.sku, price.price_cents, price.currency);
+      if (!changed)
+        return std::move(changed).error();
+      out.push_back(std::move(*changed));
+    }
+    return out;
+  }
+
+  expected<events> operator()(const change_variant_price& command) const {
+    if (auto ok = owner(command.requested_by); !ok)
+      return std::move(ok).error();
+    if (state.delisted)
+      return make_failure(errc::wrong_state, "the product is delisted");
+    auto changed =
+        price_change(command.sku, command.price_cents, command.currency);
+    if (!changed)
+      return std::move(changed).error();
+    return events{std::move(*changed)};
+  }
+
+  static expected<void> check_changes(const product_changed& changes) {
     if (changes.title && (changes.title->empty() ||
                           changes.title->size() > product_title_size_max))
       return invalid("title must have 1 to 200 bytes");
     if (changes.description &&
         changes.description->size() > product_description_size_max)
       return invalid("description is too long");
+    if (changes.brand)
+      if (auto ok = check_text(*changes.brand, product_title_size_max, "brand");
+          !ok)
+        return std::move(ok).error();
+    if (changes.category && (changes.category->empty() ||
+                             changes.category->size() > product_title_size_max))
+      return invalid("category must have 1 to 200 bytes");
     if (changes.attributes)
       if (auto ok = check_attributes(*changes.attributes); !ok)
         return std::move(ok).error();
     if (changes.images)
       if (auto ok = check_images(*changes.images); !ok)
         return std::move(ok).error();
-    return events{changes};
+    return {};
   }
 
-  expected<events> operator()(const change_variant_price& command) const {
-    if (auto ok = owner(command.requested_by); !ok)
+  /// A new price of one of this product's variants, in its currency.
+  expected<variant_price_changed>
+  price_change(const std::string& sku, int64_t price_cents,
+               const std::string& currency) const {
+    if (auto ok = check_price(price_cents, currency); !ok)
       return std::move(ok).error();
-    if (auto ok = check_price(command.price_cents, command.currency); !ok)
-      return std::move(ok).error();
-    if (state.delisted)
-      return make_failure(errc::wrong_state, "the product is delisted");
     // A variant whose SKU belonged to another product is not this one's
     // to price.
-    if (product_entity::owns_sku(state, command.sku))
+    if (product_entity::owns_sku(state, sku))
       for (auto& variant : state.listing.variants)
-        if (variant.sku == command.sku) {
-          if (variant.currency != command.currency)
+        if (variant.sku == sku) {
+          if (variant.currency != currency)
             return invalid("a variant's currency stays " + variant.currency);
-          return events{variant_price_changed{
-              command.sku, command.price_cents, command.currency}};
+          return variant_price_changed{sku, price_cents, currency};
         }
     return make_failure(errc::not_found, "the product has no such variant");
   }
@@ -160,8 +201,7 @@ struct decider {
   }
 
   expected<events> operator()(const add_review& command) const {
-    if (command.requested_by.role != role::buyer ||
-        !command.delivered)
+    if (command.requested_by.role != role::buyer || !command.delivered)
       return make_failure(errc::forbidden,
                           "only a buyer who received the product reviews it");
     if (command.rating < 1 || command.rating > 5)

@@ -76,9 +76,14 @@ struct list_product {
   /// Its `seller_id` is the caller's, whatever it says.
   product_listed listing;
 };
+/// Changes the listing's fields and the prices of its variants at once:
+/// every part is checked before any event, so a refused change leaves
+/// the product as it was.
 struct change_product {
   caller requested_by;
   product_changed changes;
+  /// New prices: sku, price_cents and currency of existing variants.
+  std::vector<product_variant> prices;
 };
 struct change_variant_price {
   caller requested_by;

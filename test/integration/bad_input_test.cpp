@@ -202,3 +202,37 @@ TEST_CASE("a null where the schema takes none is refused: a PATCH cannot "
   CHECK(unknown.status == 404);
   CHECK(api.get("/healthz").status == 200);
 }
+
+TEST_CASE("a PATCH refused in any part changes nothing: not the title, not "
+          "another variant's price") {
+  running_store store;
+  auto& api = store.api();
+  auto [seller, seller_id] = api.account("seller@test.local", "seller");
+  auto product = store.list_product(seller, "Oak Table", "TABLE-1", 5);
+  auto page = api.get("/v1/products/" + product).body;
+  auto sku = api.get("/v1/skus/TABLE-1").body;
+  auto admin = store.admin();
+  auto stream = "/v1/admin/streams/product-" + product + "/events";
+  auto events_before =
+      api.get(stream, admin).json().at("items").as_array().size();
+  for (
+      auto [body, status] :
+      {std::pair{
+           R"({"title":"Renamed","variants":[{"sku":"TABLE-1","price_cents":1100,"currency":"USD"},)"
+           R"({"sku":"NOPE-9","price_cents":1,"currency":"USD"}]})",
+           404},
+       std::pair{
+           R"({"title":"Renamed","variants":[{"sku":"TABLE-1","price_cents":1100,"currency":"EUR"}]})",
+           400},
+       std::pair{
+           R"({"title":"Renamed","variants":[{"sku":"TABLE-1","price_cents":1100,"currency":"USD"},)"
+           R"({"sku":"table-1","price_cents":900,"currency":"USD"}]})",
+           404}}) {
+    auto refused = api.send("PATCH", "/v1/products/" + product, body, seller);
+    CHECK_MESSAGE(refused.status == status, refused.body);
+  }
+  CHECK(api.get("/v1/products/" + product).body == page);
+  CHECK(api.get("/v1/skus/TABLE-1").body == sku);
+  CHECK(api.get(stream, admin).json().at("items").as_array().size() ==
+        events_before);
+}
