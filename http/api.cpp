@@ -2,7 +2,6 @@
 
 #include "http/api_internal.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -207,46 +206,53 @@ bool allowed(access who, const principal& caller) {
   return false;
 }
 
-size_t header_count(const http_request& request, std::string_view name) {
-  size_t count = 0;
-  for (auto& [key, value] : request.headers)
-    count += boost::algorithm::iequals(key, name) ? 1 : 0;
-  return count;
+/// A path parameter against its schema; `pattern` is the route's
+/// segments, whose braced ones are the parameters in order.
+expected<void>
+check_path_parameter(const parameter& spec,
+                     const std::vector<std::string_view>& pattern,
+                     const call& current) {
+  size_t index = 0;
+  for (auto part : pattern) {
+    if (!part.starts_with('{'))
+      continue;
+    if (part.substr(1, part.size() - 2) == spec.name)
+      return spec.type.check(boost::json::value(current.parameter(index)),
+                             spec.name);
+    ++index;
+  }
+  return {};
 }
 
-/// The route's path and header parameters against their schemas, before
-/// the handler reads them: a header sent twice is refused, not read once.
-std::optional<failure> check_parameters(const route& chosen,
-                                        const call& current) {
-  std::vector<std::string_view> names;
-  for (auto part : segments(chosen.pattern))
-    if (part.starts_with('{'))
-      names.push_back(part.substr(1, part.size() - 2));
+/// A declared header against its schema: sent twice is refused, not read
+/// once.
+expected<void> check_header(const parameter& spec, const call& current) {
+  auto count = current.request.header_count(spec.name);
+  if (count > 1)
+    return make_failure(errc::invalid_argument,
+                        "send the " + spec.name + " header once");
+  if (count == 0) {
+    if (spec.required)
+      return make_failure(errc::invalid_argument,
+                          "the " + spec.name + " header is required");
+    return {};
+  }
+  return spec.type.check(boost::json::value(current.request.header(spec.name)),
+                         spec.name);
+}
+
+/// The route's path and header parameters, before the handler reads them.
+std::optional<failure>
+check_parameters(const route& chosen,
+                 const std::vector<std::string_view>& pattern,
+                 const call& current) {
   for (auto& spec : chosen.parameters) {
-    if (spec.in == parameter_place::path) {
-      for (size_t index = 0; index < names.size(); ++index)
-        if (names[index] == spec.name)
-          if (auto fits = spec.type.check(
-                  boost::json::value(current.parameter(index)), spec.name);
-              !fits)
-            return std::move(fits).error();
-      continue;
-    }
-    if (spec.in != parameter_place::header)
-      continue;
-    auto count = header_count(current.request, spec.name);
-    if (count > 1)
-      return failure{errc::invalid_argument,
-                     "send the " + spec.name + " header once", false};
-    if (count == 0) {
-      if (spec.required)
-        return failure{errc::invalid_argument,
-                       "the " + spec.name + " header is required", false};
-      continue;
-    }
-    if (auto fits = spec.type.check(
-            boost::json::value(current.request.header(spec.name)), spec.name);
-        !fits)
+    auto fits = spec.in == parameter_place::path
+                    ? check_path_parameter(spec, pattern, current)
+                : spec.in == parameter_place::header
+                    ? check_header(spec, current)
+                    : expected<void>{};
+    if (!fits)
       return std::move(fits).error();
   }
   return std::nullopt;
@@ -278,7 +284,7 @@ api::impl::find_route(std::string_view method,
 
 std::optional<failure> api::impl::admit(const route& chosen,
                                         call& current) const {
-  if (header_count(current.request, "Authorization") > 1)
+  if (current.request.header_count("Authorization") > 1)
     return make_failure(errc::invalid_argument,
                         "send the Authorization header once");
   auto authorization = current.request.header("Authorization");
@@ -341,7 +347,8 @@ void api::handle(http_request request, http_responder respond) {
   current->request = std::move(request);
   if (auto refused = self.admit(*found.chosen, *current))
     return current->fail(*refused);
-  if (auto refused = check_parameters(*found.chosen, *current))
+  if (auto refused = check_parameters(
+          *found.chosen, self.route_segments[found.index], *current))
     return current->fail(*refused);
   found.chosen->handle(std::move(current));
 }

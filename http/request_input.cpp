@@ -57,16 +57,6 @@ std::optional<int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
-/// A JSON integer as int64: Boost.JSON keeps a number written without a
-/// fraction or an exponent as an integer, and anything else as a double.
-std::optional<int64_t> json_integer(const json::value& value) {
-  if (value.is_int64())
-    return value.as_int64();
-  if (value.is_uint64() && value.as_uint64() <= INT64_MAX)
-    return static_cast<int64_t>(value.as_uint64());
-  return std::nullopt;
-}
-
 bool same_ascii(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
     return false;
@@ -162,13 +152,9 @@ expected<void> check_identity_encoding(std::string_view coding) {
 
 expected<json::object> json_body(const http_request& request) {
   // Two of either would let a proxy and this server read different bodies.
-  for (std::string_view name : {"Content-Type", "Content-Encoding"}) {
-    size_t count = 0;
-    for (auto& [key, value] : request.headers)
-      count += same_ascii(key, name) ? 1 : 0;
-    if (count > 1)
+  for (std::string_view name : {"Content-Type", "Content-Encoding"})
+    if (request.header_count(name) > 1)
       return unsupported("send " + std::string{name} + " once");
-  }
   if (auto media = check_json_media_type(request.header("Content-Type"));
       !media)
     return std::move(media).error();

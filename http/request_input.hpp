@@ -25,7 +25,6 @@ using query_map = std::map<std::string, std::string, std::less<>>;
 
 /// Most elements of a list in a body (images, variants, attributes).
 inline constexpr size_t body_list_size_max = 100;
-inline constexpr size_t body_text_size_max = 10'000;
 /// A SKU id is 1 to `sku_id_size_max` bytes of `A-Z a-z 0-9 . _ -`: it is
 /// a path segment (/v1/skus/{sku}, /v1/cart/items/{sku}) and part of a
 /// stream name, so it must be addressable as it is, without encoding.

@@ -68,14 +68,6 @@ std::string words(const std::vector<std::string>& names) {
   return list;
 }
 
-std::optional<int64_t> json_integer(const json::value& value) {
-  if (value.is_int64())
-    return value.as_int64();
-  if (value.is_uint64() && value.as_uint64() <= INT64_MAX)
-    return static_cast<int64_t>(value.as_uint64());
-  return std::nullopt;
-}
-
 expected<void> check_node(const schema::node& shape, const json::value& value,
                           std::string_view where);
 
@@ -348,6 +340,14 @@ schema::node with_kind(enum kind of) {
 }
 
 } // namespace
+
+std::optional<int64_t> json_integer(const json::value& value) {
+  if (value.is_int64())
+    return value.as_int64();
+  if (value.is_uint64() && value.as_uint64() <= INT64_MAX)
+    return static_cast<int64_t>(value.as_uint64());
+  return std::nullopt;
+}
 
 schema::schema(std::shared_ptr<const node> shape) : node_(std::move(shape)) {}
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +80,11 @@ private:
   explicit schema(std::shared_ptr<const node> shape);
   std::shared_ptr<const node> node_;
 };
+
+/// A JSON integer as int64: Boost.JSON keeps a number written without a
+/// fraction or an exponent as an integer, and anything else as a double;
+/// nullopt for a double or a uint64 past int64.
+std::optional<int64_t> json_integer(const boost::json::value& value);
 
 struct property {
   std::string name;

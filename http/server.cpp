@@ -36,6 +36,13 @@ std::string_view http_request::header(std::string_view name) const {
   return {};
 }
 
+size_t http_request::header_count(std::string_view name) const {
+  size_t count = 0;
+  for (auto& [key, value] : headers)
+    count += beast::iequals(key, name) ? 1 : 0;
+  return count;
+}
+
 namespace {
 
 /// The length of the well-formed UTF-8 sequence at the start of `text`, or

@@ -25,6 +25,8 @@ struct http_request {
 
   /// The first header of that name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const;
+  /// How many headers of that name it has (case-insensitive).
+  size_t header_count(std::string_view name) const;
 };
 
 struct http_response {
