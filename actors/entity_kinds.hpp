@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/cart/cart_actor.hpp"
+#include "actors/flash_sale/flash_sale_actor.hpp"
 #include "actors/entity_registry.hpp"
 #include "actors/order/order_actor.hpp"
 #include "actors/payment/payment_actor.hpp"
@@ -32,6 +33,7 @@ inline constexpr std::tuple entity_kind_table{
     entity_kind<cart_entity>{add_cart_kind},
     entity_kind<product_entity>{add_product_kind},
     entity_kind<user_entity>{add_user_kind},
+    entity_kind<flash_sale_entity>{add_flash_sale_kind},
 };
 
 /// Calls `visit(kind)` with each row of the table, in its order.

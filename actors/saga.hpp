@@ -141,7 +141,9 @@ inline bool final_code(errc code) {
          code == errc::invalid_argument || code == errc::wrong_state ||
          code == errc::conflict || code == errc::forbidden ||
          code == errc::delisted || code == errc::currency_mismatch ||
-         code == errc::reservation_expired;
+         code == errc::reservation_expired || code == errc::not_admitted ||
+         code == errc::per_user_limit || code == errc::sold_out ||
+         code == errc::sale_ended;
 }
 
 } // namespace tillroll

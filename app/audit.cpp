@@ -3,6 +3,7 @@
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
 #include "events/keys.hpp"
+#include "events/flash_sale_events.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
 #include "events/sku_events.hpp"
@@ -27,6 +28,18 @@ struct sku_books {
   int64_t reserved = 0;
   std::map<std::string, int64_t> holds;
   bool oversold = false;
+};
+
+/// A flash sale's units as a SKU's (its `received` is what the SKU set
+/// aside, less what went back), with its terms and each buyer's units.
+struct sale_books {
+  sku_books stock;
+  std::string sku;
+  int64_t per_user_limit = 0;
+  /// Units held or bought, per buyer and per order.
+  std::map<std::string, int64_t> buyer_units;
+  std::map<std::string, std::pair<std::string, int64_t>> order_units;
+  bool limit_passed = false;
 };
 
 struct order_books {
@@ -69,7 +82,8 @@ std::string audit_report::to_json() const {
       {"double_charges", to_array(double_charges)},
       {"line_mismatches", to_array(line_mismatches)},
       {"unrefunded_cancellations", to_array(unrefunded_cancellations)},
-      {"parked_refunds", to_array(parked_refunds)}});
+      {"parked_refunds", to_array(parked_refunds)},
+      {"flash_sale_limits_passed", to_array(flash_sale_limits_passed)}});
 }
 
 namespace {
@@ -88,6 +102,8 @@ public:
       return read_order(orders_[id], record);
     if (kind == "payment")
       return read_payment(id, record);
+    if (kind == "flash_sale")
+      return read_sale(id, record);
     return {};
   }
 
@@ -95,6 +111,12 @@ public:
     for (auto& [sku, books] : skus_)
       if (books.oversold)
         report_.oversold_skus.push_back(sku);
+    for (auto& [sale_id, books] : sales_) {
+      if (books.stock.oversold)
+        report_.oversold_skus.push_back("flash_sale-" + sale_id);
+      if (books.limit_passed)
+        report_.flash_sale_limits_passed.push_back(sale_id);
+    }
     judge_orders();
     judge_sales();
     for (auto& [payment_id, count] : captures_)
@@ -104,7 +126,8 @@ public:
     report_.orders = orders_.size();
     report_.payments = captures_.size();
     for (auto* list :
-         {&report_.oversold_skus, &report_.orders_without_payment,
+         {&report_.oversold_skus, &report_.flash_sale_limits_passed,
+          &report_.orders_without_payment,
           &report_.double_charges, &report_.line_mismatches,
           &report_.unrefunded_cancellations, &report_.parked_refunds})
       std::sort(list->begin(), list->end());
@@ -142,10 +165,72 @@ private:
     } else if (auto* back = std::get_if<sale_returned>(&*event)) {
       books.sold -= back->quantity;
       sold_to_[{back->order_id, id}] -= back->quantity;
+    } else if (auto* aside = std::get_if<stock_set_aside>(&*event)) {
+      // A flash sale's units: the SKU no longer sells them.
+      books.received -= aside->quantity;
+      set_aside_[aside->sale_id] += aside->quantity;
+    } else if (auto* given = std::get_if<set_aside_returned>(&*event)) {
+      books.received += given->quantity;
     }
+    judge_stock(books);
+    return {};
+  }
+
+  static void judge_stock(sku_books& books) {
     if (books.sold + books.reserved > books.received || books.sold < 0 ||
         books.reserved < 0)
       books.oversold = true;
+  }
+
+  /// A flash sale's stream, folded as a SKU's stock of the units the SKU
+  /// set aside for it (read before it: the SKU's set-aside comes first).
+  expected<void> read_sale(const std::string& id,
+                           const recorded_event& record) {
+    auto event = decode_event<flash_sale_event>(record);
+    if (!event)
+      return std::move(event).error();
+    auto& books = sales_[id];
+    auto& stock = books.stock;
+    auto book = [&](const std::string& order_id, int64_t units) {
+      auto& [buyer, held] = books.order_units[order_id];
+      books.buyer_units[buyer] += units;
+      held += units;
+    };
+    auto release = [&](const std::string& order_id) {
+      auto held = stock.holds.find(order_id);
+      if (held == stock.holds.end())
+        return int64_t{0};
+      stock.reserved -= held->second;
+      return stock.holds.extract(held).mapped();
+    };
+    if (auto* created = std::get_if<flash_sale_created>(&*event)) {
+      books.sku = created->sku;
+      books.per_user_limit = created->per_user_limit;
+    } else if (std::holds_alternative<flash_sale_allocated>(*event)) {
+      stock.received = set_aside_[id];
+    } else if (auto* hold = std::get_if<flash_sale_units_reserved>(&*event)) {
+      stock.holds[hold->order_id] += hold->quantity;
+      stock.reserved += hold->quantity;
+      books.order_units[hold->order_id].first = hold->buyer_id;
+      book(hold->order_id, hold->quantity);
+      if (books.buyer_units[hold->buyer_id] > books.per_user_limit)
+        books.limit_passed = true;
+    } else if (auto* sale = std::get_if<flash_sale_units_sold>(&*event)) {
+      auto units = release(sale->order_id);
+      stock.sold += units;
+      sold_to_[{sale->order_id, books.sku}] += units;
+    } else if (auto* released = std::get_if<flash_sale_hold_released>(&*event)) {
+      book(released->order_id, -release(released->order_id));
+    } else if (auto* expired = std::get_if<flash_sale_hold_expired>(&*event)) {
+      book(expired->order_id, -release(expired->order_id));
+    } else if (auto* back = std::get_if<flash_sale_units_returned>(&*event)) {
+      stock.sold -= back->quantity;
+      sold_to_[{back->order_id, books.sku}] -= back->quantity;
+      book(back->order_id, -back->quantity);
+    } else if (auto* given = std::get_if<flash_sale_units_given_back>(&*event)) {
+      stock.received = set_aside_[id] - given->total;
+    }
+    judge_stock(stock);
     return {};
   }
 
@@ -286,6 +371,9 @@ private:
 
   audit_report report_;
   std::unordered_map<std::string, sku_books> skus_;
+  std::unordered_map<std::string, sale_books> sales_;
+  /// Units each flash sale was handed by its SKU.
+  std::unordered_map<std::string, int64_t> set_aside_;
   std::unordered_map<std::string, order_books> orders_;
   std::unordered_map<std::string, int> captures_;
   /// Units each SKU sold to each order: (order id, sku) -> units.

@@ -37,12 +37,16 @@ struct audit_report {
   /// Cancelled orders that were charged, with less refunded than the
   /// total and no refund under way.
   std::vector<std::string> unrefunded_cancellations;
+  /// Flash sales where some buyer held or bought more units than the
+  /// sale's per-user limit.
+  std::vector<std::string> flash_sale_limits_passed;
   /// Orders with a refund the PSP refused until it was parked for an
   /// operator. Not a broken invariant: money owed and known.
   std::vector<std::string> parked_refunds;
 
   bool ok() const {
-    return oversold_skus.empty() && orders_without_payment.empty() &&
+    return oversold_skus.empty() && flash_sale_limits_passed.empty() &&
+           orders_without_payment.empty() &&
            unbalanced_transactions.empty() && double_charges.empty() &&
            line_mismatches.empty() && unrefunded_cancellations.empty();
   }

@@ -51,6 +51,8 @@ constexpr std::string_view serve_usage =
     "               [--connections-max N] [--connections-per-address-max "
     "N]\n"
     "               [--header-timeout-ms N] [--inject-fault fsync|write:N]\n"
+    "               [--limit-sign-in-per-email N] [--limit-sign-in-per-address N]\n"
+    "               [--limit-checkout-per-buyer N] [--limit-ticket-polls N]\n"
     "  Runs a node on DIR (created if missing) and serves HTTP on "
     "HOST:PORT\n"
     "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -86,6 +88,12 @@ constexpr std::string_view serve_usage =
     "  --header-timeout-ms  time a connection has to send a request's\n"
     "                headers, from connect or the request's first byte\n"
     "                (10000); past it, 408 and close\n"
+    "  --limit-sign-in-per-email, --limit-sign-in-per-address,\n"
+    "  --limit-checkout-per-buyer, --limit-ticket-polls  requests a client\n"
+    "                may send a minute, all at once or spread out: sign-ins\n"
+    "                per email (10) and per client address (300), checkouts\n"
+    "                per buyer (120), polls per flash sale ticket (120); past\n"
+    "                it, 429 rate_limited with Retry-After; 0: no limit\n"
     "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
     "                write) of its write-ahead log fails\n"
     "  When a write or fsync of the log fails the node answers 503 (also\n"
@@ -125,7 +133,9 @@ const std::vector<subcommand>& subcommands() {
         "--admin-password", "--demo-products", "--checkout-wait-ms",
         "--reservation-ttl-ms", "--idempotency-retention-s",
         "--connections-max", "--connections-per-address-max",
-        "--header-timeout-ms", "--inject-fault"},
+        "--header-timeout-ms", "--inject-fault", "--limit-sign-in-per-email",
+        "--limit-sign-in-per-address", "--limit-checkout-per-buyer",
+        "--limit-ticket-polls"},
        {"--demo"},
        0},
       {"replay", replay_usage, {"--data-dir", "--to-seq", "--at"}, {}, 1},
@@ -284,6 +294,22 @@ const std::vector<number_flag>& serve_number_flags() {
       {"--header-timeout-ms", 1, 600'000,
        [](node_options& options, uint64_t value) {
          options.header_timeout = milliseconds{value};
+       }},
+      {"--limit-sign-in-per-email", 0, 1'000'000,
+       [](node_options& options, uint64_t value) {
+         options.limits.sign_in_per_email = static_cast<int64_t>(value);
+       }},
+      {"--limit-sign-in-per-address", 0, 1'000'000,
+       [](node_options& options, uint64_t value) {
+         options.limits.sign_in_per_address = static_cast<int64_t>(value);
+       }},
+      {"--limit-checkout-per-buyer", 0, 1'000'000,
+       [](node_options& options, uint64_t value) {
+         options.limits.checkout_per_buyer = static_cast<int64_t>(value);
+       }},
+      {"--limit-ticket-polls", 0, 1'000'000,
+       [](node_options& options, uint64_t value) {
+         options.limits.ticket_polls_per_ticket = static_cast<int64_t>(value);
        }},
   };
   return table;

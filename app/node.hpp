@@ -7,6 +7,7 @@
 #include "app/read_models.hpp"
 #include "events/expected.hpp"
 #include "events/journal.hpp"
+#include "http/rate_limit.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -59,6 +60,7 @@ struct node_options {
   std::string admin_password;
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
+  rate_limit_settings limits;
   /// HTTP connection limits and the header deadline, as
   /// http_server_options documents them.
   size_t connections_max = 10'000;

@@ -178,6 +178,7 @@ expected<void> node::start_http() {
   settings.token_key = std::move(*key);
   settings.user_id_key = user_id_key_;
   settings.checkout_wait = options_.checkout_wait;
+  settings.limits = options_.limits;
   api_ = std::make_unique<class api>(api_calls(), std::move(settings));
   http_server_options http_options;
   http_options.host = options_.listen_host;

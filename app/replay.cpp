@@ -1,6 +1,7 @@
 #include "app/replay.hpp"
 
 #include "actors/entity_kinds.hpp"
+#include "actors/flash_sale/flash_sale_json.hpp"
 #include "actors/sku/sku_json.hpp"
 #include "app/describe.hpp"
 #include "events/codec.hpp"

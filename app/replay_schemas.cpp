@@ -2,6 +2,7 @@
 // with; the SKU's state, which sku_json.cpp renders by hand (it
 // summarizes its order sets), is described here beside that.
 #include "actors/entity_kinds.hpp"
+#include "actors/flash_sale/flash_sale_json.hpp"
 #include "actors/sku/sku_json.hpp"
 #include "app/described_schema.hpp"
 #include "app/replay.hpp"
@@ -20,6 +21,7 @@ schema sku_state_schema() {
        required("received", schema::integer()),
        required("sold", schema::integer()), required("reserved", count),
        required("available", schema::integer()),
+       required("set_aside", count.about("units handed to flash sales")),
        required("price_cents", schema::integer()),
        required("currency", schema::text()),
        required("withdrawn", schema::boolean()),
@@ -33,9 +35,29 @@ schema sku_state_schema() {
        required("ended_orders", count), required("stock_change_keys", count)});
 }
 
+/// actors/flash_sale/flash_sale_json.cpp's to_json(const
+/// flash_sale_state&).
+schema flash_sale_state_schema() {
+  auto count = schema::integer(0);
+  std::vector<property> fields;
+  for (auto* name : {"status", "sale_id", "sku", "currency",
+                     "shuffle_commitment"})
+    fields.push_back(required(name, schema::text()));
+  for (auto* name :
+       {"quantity", "price_cents", "starts_at_us", "ends_at_us",
+        "per_user_limit", "admit_per_second", "admission_ttl_s", "tickets",
+        "waiting", "admitted", "admitted_total", "units_kept", "remaining",
+        "held", "sold", "buyers_with_units", "given_back",
+        "given_back_acknowledged"})
+    fields.push_back(required(name, count));
+  return schema::object(std::move(fields));
+}
+
 template <class State> schema state_schema_of() {
   if constexpr (std::is_same_v<State, sku_state>) {
     return sku_state_schema();
+  } else if constexpr (std::is_same_v<State, flash_sale_state>) {
+    return flash_sale_state_schema();
   } else {
     static_assert(
         !requires(const State& state) { to_json(state); },

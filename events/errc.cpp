@@ -52,6 +52,14 @@ std::string_view to_string(errc code) noexcept {
     return "method_not_allowed";
   case errc::request_timeout:
     return "request_timeout";
+  case errc::not_admitted:
+    return "not_admitted";
+  case errc::per_user_limit:
+    return "per_user_limit";
+  case errc::sold_out:
+    return "sold_out";
+  case errc::sale_ended:
+    return "sale_ended";
   }
   return "unknown";
 }

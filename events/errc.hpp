@@ -64,11 +64,19 @@ enum class errc : uint8_t {
   method_not_allowed = 22,
   /// 408: the request did not arrive in time; the connection closes.
   request_timeout = 23,
+  /// 403: a flash sale's checkout without the caller's admitted ticket.
+  not_admitted = 24,
+  /// 409: the buyer's units in the flash sale would pass its per-user limit.
+  per_user_limit = 25,
+  /// 409: the flash sale has no units left to sell.
+  sold_out = 26,
+  /// 409: the flash sale is over.
+  sale_ended = 27,
 };
 
 /// The last code: /openapi.json lists the codes of each status from
 /// `none` + 1 to here.
-inline constexpr errc errc_last = errc::request_timeout;
+inline constexpr errc errc_last = errc::sale_ended;
 
 /// The stable snake_case name of a code, as API.md's error codes spell it.
 std::string_view to_string(errc code) noexcept;

@@ -258,6 +258,18 @@ struct order_stock_partly_confirmed {
 };
 BOOST_DESCRIBE_STRUCT(order_stock_partly_confirmed, (), (sold_skus))
 
+/// The order buys from a flash sale's allocation, at its price, with the
+/// buyer's admitted ticket: written in the same append as order_placed.
+/// Its stock steps go to the sale (`flash_sale-<sale_id>`), not the SKU.
+struct order_flash_sale_joined {
+  static constexpr uint32_t type_id = 421;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_flash_sale_joined";
+  std::string sale_id;
+  std::string ticket;
+};
+BOOST_DESCRIBE_STRUCT(order_flash_sale_joined, (), (sale_id, ticket))
+
 using order_event = std::variant<
     order_placed, order_stock_reserved, order_cancelled, order_payment_started,
     order_payment_captured, order_payment_check_scheduled,
@@ -265,7 +277,8 @@ using order_event = std::variant<
     order_fulfillment_started, order_shipped, order_delivered,
     order_refund_requested, order_refunded, order_notification,
     order_lines_shipped, order_lines_delivered, order_refund_retry_scheduled,
-    order_refund_parked, order_refunds_unparked, order_stock_partly_confirmed>;
+    order_refund_parked, order_refunds_unparked, order_stock_partly_confirmed,
+    order_flash_sale_joined>;
 
 /// order_placed v1 -> v2: orders before v2 all came from the cart;
 /// order_refund_requested v1 -> v2: no idempotency key.

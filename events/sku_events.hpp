@@ -155,11 +155,36 @@ struct stock_change_keyed {
 };
 BOOST_DESCRIBE_STRUCT(stock_change_keyed, (), (idempotency_key, delta, at_us))
 
+/// Units handed to a flash sale (stream `flash_sale-<sale_id>`), which
+/// sells them from then on: ordinary checkouts can no longer take them.
+struct stock_set_aside {
+  static constexpr uint32_t type_id = 112;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "stock_set_aside";
+  std::string sale_id;
+  int64_t quantity = 0;
+};
+BOOST_DESCRIBE_STRUCT(stock_set_aside, (), (sale_id, quantity))
+
+/// A flash sale gave back units it will not sell: `quantity` more, for
+/// `total` given back by that sale so far (a retry of a total already
+/// recorded changes nothing).
+struct set_aside_returned {
+  static constexpr uint32_t type_id = 113;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "set_aside_returned";
+  std::string sale_id;
+  int64_t quantity = 0;
+  int64_t total = 0;
+};
+BOOST_DESCRIBE_STRUCT(set_aside_returned, (), (sale_id, quantity, total))
+
 using sku_event =
     std::variant<sku_registered, stock_received, stock_removed, price_set,
                  stock_reserved, reservation_confirmed, reservation_released,
                  reservation_expired, reservation_extended, sale_returned,
-                 sku_withdrawn, stock_change_keyed>;
+                 sku_withdrawn, stock_change_keyed, stock_set_aside,
+                 set_aside_returned>;
 
 /// price_set v1 -> v2: prices before v2 were US dollars.
 void register_sku_upcasters(upcaster_registry& registry);

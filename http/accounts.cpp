@@ -24,6 +24,7 @@ struct account_context {
   /// Checked against when there is no account, so that sign-in costs the
   /// same whether the email exists or not.
   std::string decoy_password_hash;
+  rate_limits& limits;
 };
 
 const failure wrong_credentials{errc::unauthorized, "wrong email or password",
@@ -171,6 +172,13 @@ void create_session(const account_context& context, call_ptr request) {
   auto email = text_of(*body, "email");
   auto password = text_of(*body, "password");
   auto address = normalized_email(email);
+  // Before any hash is checked: a guesser is slowed per account and per
+  // client, and a flood costs no argon2 time.
+  if (limited(request, context.limits.sign_in_per_address,
+              request->request.client_address, "sign-in attempts from here") ||
+      limited(request, context.limits.sign_in_per_email, address,
+              "sign-in attempts for this email"))
+    return;
   issue_token issue = [&context, request](principal who) {
     auto expires_at = now_timestamp() + context.token_ttl;
     auto token = context.tokens.issue(who, expires_at);
@@ -232,7 +240,7 @@ std::vector<route> account_routes(const route_sources& sources) {
       settings.admin_email, settings.user_id_key, settings.token_ttl,
       settings.admin_password.empty() ? std::string{}
                                       : hash_or_empty(settings.admin_password),
-      hash_or_empty("not a password anyone has")});
+      hash_or_empty("not a password anyone has"), sources.limits});
   return {route{"POST",
                 "/v1/users",
                 access::anyone,
@@ -246,7 +254,7 @@ std::vector<route> account_routes(const route_sources& sources) {
                 access::anyone,
                 bound<account_context>(context, create_session),
                 "Sign in: a bearer token",
-                {400, 401, 413, 415}}
+                {400, 401, 413, 415, 429}}
               .takes(sign_in_schema())
               .gives(200, session_schema(), "A token for the account")};
 }

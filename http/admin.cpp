@@ -249,7 +249,9 @@ schema audit_schema() {
            required("skus", schema::integer(0)),
            required("orders", schema::integer(0)),
            required("payments", schema::integer(0)),
-           required("oversold_skus", findings("SKUs sold past their stock")),
+           required("oversold_skus",
+                    findings("SKUs (and flash_sale-<id> streams) sold past "
+                             "their stock")),
            required("orders_without_payment",
                     findings("orders past payment with no capture")),
            required("unbalanced_transactions",
@@ -260,7 +262,10 @@ schema audit_schema() {
            required("unrefunded_cancellations",
                     findings("paid orders cancelled and not refunded")),
            required("parked_refunds",
-                    findings("refunds the PSP kept refusing"))}));
+                    findings("refunds the PSP kept refusing")),
+           required("flash_sale_limits_passed",
+                    findings("flash sales that sold a buyer past its "
+                             "per-user limit"))}));
 }
 
 schema ledger_page_schema() {

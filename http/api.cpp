@@ -66,6 +66,7 @@ struct api::impl {
   token_signer tokens;
   work_lane read_lane;
   work_lane password_lane;
+  rate_limits limits;
   std::vector<route> routes;
   /// Each route's pattern split into segments, once.
   std::vector<std::vector<std::string_view>> route_segments;
@@ -104,7 +105,7 @@ std::vector<route> all_routes(const route_sources& sources) {
   std::vector<route> routes;
   for (auto* resource :
        {account_routes, product_routes, sku_routes, search_routes, cart_routes,
-        checkout_routes, order_routes, admin_routes})
+        checkout_routes, order_routes, flash_sale_routes, admin_routes})
     for (auto& entry : resource(sources))
       routes.push_back(std::move(entry));
   auto description = std::make_shared<openapi_context>();
@@ -134,7 +135,8 @@ api::impl::impl(api_dependencies dependencies, api_settings settings)
       tokens(this->settings.token_key),
       read_lane(this->settings.worker_threads, read_work_waiting_max),
       password_lane(this->settings.password_hash_threads,
-                    password_work_waiting_max) {
+                    password_work_waiting_max),
+      limits(this->settings.limits) {
   // Checked here, at start, rather than at the first sign-up.
   if (this->settings.user_id_key.size() < crypto_generichash_KEYBYTES_MIN ||
       this->settings.user_id_key.size() > crypto_generichash_KEYBYTES_MAX)
@@ -142,7 +144,7 @@ api::impl::impl(api_dependencies dependencies, api_settings settings)
   routes = all_routes(route_sources{
       this->dependencies, this->settings,
       actor_gateway{this->dependencies.system, this->dependencies.registry},
-      read_lane, password_lane, tokens});
+      read_lane, password_lane, tokens, limits});
   // The accounts' routes hashed it (about 40 ms), so no sign-in ever
   // compares the plain password; the plain one is not kept.
   sodium_memzero(this->settings.admin_password.data(),

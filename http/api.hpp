@@ -8,6 +8,7 @@
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
 #include "http/schema.hpp"
+#include "http/rate_limit.hpp"
 #include "http/server.hpp"
 
 #include <caf/actor.hpp>
@@ -47,6 +48,7 @@ struct api_settings {
   std::chrono::seconds token_ttl{std::chrono::hours{24}};
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
+  rate_limit_settings limits;
   /// Threads for slow reads (search, audit, replay).
   size_t worker_threads = 2;
   /// Threads for password hashing: each argon2id hash takes one core for

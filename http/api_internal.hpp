@@ -10,6 +10,7 @@
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/errors.hpp"
+#include "http/rate_limit.hpp"
 #include "http/request_input.hpp"
 #include "http/route_metrics.hpp"
 #include "http/schema.hpp"
@@ -95,6 +96,8 @@ struct answer_header {
   std::string name;
   schema type;
   std::string about;
+  /// Sent with every such answer; else only when the description says.
+  bool required = true;
 };
 
 /// One answer a route gives besides errors: its status and body schema
@@ -212,6 +215,36 @@ template <class Context> auto binder(std::shared_ptr<const Context> context) {
   };
 }
 
+/// The node's rate limits, one per kind of client key.
+struct rate_limits {
+  explicit rate_limits(const rate_limit_settings& settings)
+      : sign_in_per_email(settings.sign_in_per_email),
+        sign_in_per_address(settings.sign_in_per_address),
+        checkout_per_buyer(settings.checkout_per_buyer),
+        ticket_polls_per_ticket(settings.ticket_polls_per_ticket) {}
+  rate_limit sign_in_per_email;
+  rate_limit sign_in_per_address;
+  rate_limit checkout_per_buyer;
+  rate_limit ticket_polls_per_ticket;
+};
+
+/// Answers 429 `rate_limited` with Retry-After and returns true when
+/// `key` is past `limit`; counts the request otherwise.
+inline bool limited(const call_ptr& request, rate_limit& limit,
+                    const std::string& key, std::string_view what) {
+  auto wait = limit.refuse(key, now_timestamp());
+  if (!wait)
+    return false;
+  auto response = failure_response(
+      failure{errc::rate_limited,
+              "too many " + std::string{what} + "; retry in " +
+                  std::to_string(*wait) + " s",
+              true});
+  response.headers.emplace_back("Retry-After", std::to_string(*wait));
+  request->respond(std::move(response));
+  return true;
+}
+
 /// What the resource files build their contexts from: each takes only
 /// what its own routes need.
 struct route_sources {
@@ -223,6 +256,7 @@ struct route_sources {
   /// Hashing and checking passwords, on threads of their own.
   work_lane& password_lane;
   const token_signer& tokens;
+  rate_limits& limits;
 };
 
 // The routes of each resource, one file each, in the order they are
@@ -234,6 +268,7 @@ std::vector<route> search_routes(const route_sources&);
 std::vector<route> cart_routes(const route_sources&);
 std::vector<route> checkout_routes(const route_sources&);
 std::vector<route> order_routes(const route_sources&);
+std::vector<route> flash_sale_routes(const route_sources&);
 std::vector<route> admin_routes(const route_sources&);
 
 std::string build_openapi(const std::vector<route>& routes);

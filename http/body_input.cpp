@@ -149,7 +149,15 @@ const schema& checkout_schema() {
                                  schema::integer(1, order_line_quantity_max))}),
                    order_lines_max, 1)
                    .about("lines bought straight from a product page; "
-                          "left out, the cart is bought"))})
+                          "left out, the cart is bought")),
+           optional("flash_sale",
+                    schema::object(
+                        {required("id", id_schema()),
+                         required("ticket",
+                                  schema::text(flash_sale_ticket_size_max, 1)
+                                      .about("the caller's admitted ticket"))})
+                        .about("buy the items (one line, the sale's sku) "
+                               "from this flash sale at its price"))})
           .example(json::object{
               {"payment_token", "tok_visa"},
               {"shipping_address",
@@ -203,6 +211,12 @@ expected<checkout_body> checkout_body_of(const json::object& body) {
       out.lines.push_back(
           {text_of(item.as_object(), "sku"),
            integer_of(item.as_object(), "quantity").value_or(0)});
+  if (auto* sale = body.if_contains("flash_sale"); sale != nullptr) {
+    if (out.lines.empty())
+      return invalid("a flash sale's checkout names its items");
+    out.flash_sale_id = text_of(sale->as_object(), "id");
+    out.flash_sale_ticket = text_of(sale->as_object(), "ticket");
+  }
   return out;
 }
 

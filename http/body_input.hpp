@@ -16,6 +16,8 @@
 
 namespace tillroll {
 
+/// Most bytes of a flash sale ticket: its number, a dot, 32 hex digits.
+inline constexpr size_t flash_sale_ticket_size_max = 64;
 /// Most bytes of a checkout's payment token.
 inline constexpr size_t payment_token_size_max = 128;
 
@@ -46,6 +48,9 @@ struct checkout_body {
   std::string shipping_address;
   /// Lines bought straight from a product page; empty to buy the cart.
   std::vector<checkout_line> lines;
+  /// A flash sale's id and the caller's ticket; empty for none.
+  std::string flash_sale_id;
+  std::string flash_sale_ticket;
 };
 
 /// POST /v1/checkout.

@@ -19,6 +19,7 @@ struct checkout_context {
   caf::actor checkout;
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds wait;
+  rate_limits& limits;
 };
 
 parameter checkout_key() {
@@ -31,6 +32,9 @@ parameter checkout_key() {
 }
 
 void checkout_route(const checkout_context& context, call_ptr request) {
+  if (limited(request, context.limits.checkout_per_buyer,
+              request->who.user_id, "checkouts"))
+    return;
   auto key = std::string{request->request.header("Idempotency-Key")};
   auto body = json_body(request->request);
   if (!body)
@@ -38,9 +42,14 @@ void checkout_route(const checkout_context& context, call_ptr request) {
   auto read = checkout_body_of(*body);
   if (!read)
     return request->fail(read.error());
-  checkout_request checkout{request->who.user_id, key, std::move(read->lines),
+  checkout_request checkout{request->who.user_id,
+                            key,
+                            std::move(read->lines),
                             std::move(read->payment_token),
-                            std::move(read->shipping_address)};
+                            std::move(read->shipping_address),
+                            false,
+                            std::move(read->flash_sale_id),
+                            std::move(read->flash_sale_ticket)};
   auto order_id = order_id_for(request->who.user_id, key);
   context.actors.ask<order_view>(
       context.checkout, context.wait,
@@ -74,6 +83,15 @@ void checkout_route(const checkout_context& context, call_ptr request) {
             return request->fail(
                 failure{errc::wrong_state, "the order was cancelled", false},
                 json::serialize(json::object{{"order_id", id}}));
+          for (auto code : {errc::not_admitted, errc::per_user_limit,
+                            errc::sold_out, errc::sale_ended})
+            if (order->cancel_reason == to_string(code))
+              return request->fail(
+                  failure{code,
+                          "the flash sale refused the order: " +
+                              std::string{to_string(code)},
+                          false},
+                  json::serialize(json::object{{"order_id", id}}));
           if (order->cancel_reason == "reservation_expired")
             return request->fail(
                 failure{errc::reservation_expired,
@@ -95,7 +113,7 @@ void checkout_route(const checkout_context& context, call_ptr request) {
 std::vector<route> checkout_routes(const route_sources& sources) {
   auto context = std::make_shared<const checkout_context>(
       checkout_context{sources.actors, sources.dependencies.checkout,
-                       sources.settings.checkout_wait});
+                       sources.settings.checkout_wait, sources.limits});
   auto placed = schema::named(
       "CheckoutPlaced",
       schema::object({required("order_id", id_schema()),
@@ -119,7 +137,7 @@ std::vector<route> checkout_routes(const route_sources& sources) {
                 access::buyer,
                 bound<checkout_context>(context, checkout_route),
                 "Check out the cart, or the lines given (Idempotency-Key)",
-                {400, 402, 404, 409, 413, 415}}
+                {400, 402, 403, 404, 409, 413, 415, 429}}
               .with({checkout_key()})
               .takes(checkout_schema())
               .gives(201, placed, "Ordered and paid")

@@ -11,6 +11,7 @@ unsigned http_status_of(errc code) noexcept {
   case errc::payment_declined:
     return 402;
   case errc::forbidden:
+  case errc::not_admitted:
     return 403;
   case errc::not_found:
     return 404;
@@ -22,6 +23,9 @@ unsigned http_status_of(errc code) noexcept {
   case errc::delisted:
   case errc::currency_mismatch:
   case errc::key_expired:
+  case errc::per_user_limit:
+  case errc::sold_out:
+  case errc::sale_ended:
     return 409;
   case errc::method_not_allowed:
     return 405;

@@ -121,6 +121,7 @@ json::object headers_of(const std::vector<answer_header>& headers,
   for (auto& header : headers)
     out[header.name] =
         json::object{{"description", header.about},
+                     {"required", header.required},
                      {"schema", header.type.document(components)}};
   return out;
 }

@@ -352,6 +352,7 @@ private:
     keep_alive_ = message.keep_alive() && !server_->stopping;
     head_request_ = message.method() == bhttp::verb::head;
     auto request = to_http_request(std::move(message));
+    request.client_address = from_.to_string();
     busy_ = true;
     server_->in_flight.fetch_add(1);
     stream_.expires_never();

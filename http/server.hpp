@@ -22,6 +22,8 @@ struct http_request {
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// The client's IP address, as the connection came from it.
+  std::string client_address;
 
   /// The first header of that name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const;

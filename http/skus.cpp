@@ -48,11 +48,16 @@ schema stock_levels_schema() {
                                      required("on_hand", schema::integer(0)),
                                      required("reserved", schema::integer(0)),
                                      required("sold", schema::integer(0)),
+                                     required("set_aside",
+                                              schema::integer(0).about(
+                                                  "units handed to flash "
+                                                  "sales")),
                                      required("available", schema::integer())})
                          .example(json::object{{"sku", "SHIRT-M"},
                                                {"on_hand", 35},
                                                {"reserved", 2},
                                                {"sold", 0},
+                                               {"set_aside", 0},
                                                {"available", 33}}));
 }
 
@@ -88,6 +93,7 @@ void adjust_sku_stock(const sku_context& context, call_ptr request) {
                                         {"on_hand", after->on_hand},
                                         {"reserved", after->reserved},
                                         {"sold", after->sold},
+                                        {"set_aside", after->set_aside},
                                         {"available", after->available}});
       });
 }

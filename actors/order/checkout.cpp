@@ -2,6 +2,7 @@
 
 #include "actors/caf_error.hpp"
 #include "actors/cart/cart_actor.hpp"
+#include "actors/flash_sale/flash_sale_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/order/order_actor.hpp"
 #include "actors/saga.hpp"
@@ -73,7 +74,9 @@ void place_under(caf::event_based_actor* self, entity_context* context,
                       request.payment_token,
                       request.shipping_address,
                       request.from_cart,
-                      retention};
+                      retention,
+                      request.flash_sale_id,
+                      request.flash_sale_ticket};
   self->request(registry, checkout_timeout, route_atom::value,
                 std::string{order_entity::kind}, order_id,
                 caf::make_message(order_command{std::move(command)}))
@@ -190,6 +193,57 @@ void checkout(caf::event_based_actor* self, entity_context* context,
           });
 }
 
+/// A flash sale's checkout: the sale's SKU at the sale's price, once the
+/// sale has checked the buyer's ticket, limit and what is left (it checks
+/// them again when the order's saga asks it for the units).
+void checkout_sale(caf::event_based_actor* self, entity_context* context,
+                   caf::response_promise promise, checkout_request request) {
+  if (request.lines.size() != 1)
+    return promise.deliver(to_caf_error(make_failure(
+        errc::invalid_argument, "a flash sale's checkout has one item, the "
+                                "sale's sku")));
+  auto line = request.lines.front();
+  auto admit = [=]() mutable {
+  self->request(context->registry, checkout_timeout, route_atom::value,
+                std::string{flash_sale_entity::kind}, request.flash_sale_id,
+                caf::make_message(flash_sale_command{check_admission{
+                    request.buyer_id, request.flash_sale_ticket,
+                    line.quantity, line.sku}}))
+      .then(
+          [=](flash_sale_view& sale) mutable {
+            std::vector<order_line> lines{
+                order_line{line.sku, sale.product_id, sale.seller_id,
+                           line.quantity, sale.terms.price_cents}};
+            place_and_await(self, context, promise, request, std::move(lines),
+                            sale.currency);
+          },
+          [=](caf::error& error) mutable { promise.deliver(error); });
+  };
+  // A retry finds the key's order: it answers as the first time, though
+  // the buyer's units now count against the limit.
+  self->request(
+          context->registry, checkout_timeout, route_atom::value,
+          std::string{order_entity::kind},
+          order_id_for(request.buyer_id, request.idempotency_key),
+          caf::make_message(order_command{get_order{caller{request.buyer_id}}}))
+      .then(
+          [=](order_view& placed) mutable {
+            // The line asked for now, at the price it was placed at: a
+            // retry asking for other units is the order's conflict.
+            auto lines = placed.lines;
+            lines.resize(1);
+            lines.front().sku = line.sku;
+            lines.front().quantity = line.quantity;
+            place_and_await(self, context, promise, request, std::move(lines),
+                            placed.currency);
+          },
+          [=](caf::error& error) mutable {
+            if (from_caf_error(error).code == errc::not_found)
+              return admit();
+            promise.deliver(error);
+          });
+}
+
 void checkout_lines(caf::event_based_actor* self, entity_context* context,
                     caf::response_promise promise, checkout_request request) {
   auto refuse = [&](errc code, std::string message) {
@@ -225,6 +279,8 @@ void checkout_lines(caf::event_based_actor* self, entity_context* context,
                         " times; a line has at most 100 units");
   }
   request.lines = std::move(merged);
+  if (!request.flash_sale_id.empty())
+    return checkout_sale(self, context, promise, std::move(request));
   // The prices of the moment, from each SKU.
   read_skus(
       self, context, request.lines,

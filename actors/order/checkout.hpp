@@ -30,6 +30,9 @@ struct checkout_request {
   std::string shipping_address;
   /// Set by the coordinator when it takes the lines from the cart.
   bool from_cart = false;
+  /// A flash sale's checkout: its id and the buyer's admitted ticket.
+  std::string flash_sale_id;
+  std::string flash_sale_ticket;
 };
 
 /// Sets a line of the buyer's cart after checking the SKU exists; quantity

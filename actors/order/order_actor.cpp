@@ -1,6 +1,7 @@
 #include "actors/order/order_actor.hpp"
 
 #include "actors/cart/cart_actor.hpp"
+#include "actors/flash_sale/flash_sale_actor.hpp"
 #include "actors/payment/payment_actor.hpp"
 #include "actors/payment/psp_actor.hpp"
 #include "actors/saga.hpp"
@@ -41,20 +42,56 @@ const order_line& line_of(const order_state& state, const std::string& sku) {
   return *found;
 }
 
-/// Calls the SKU of every line; once every answer is in, the step ends
-/// with the command `done` makes of the lines refused for good. A passing
-/// failure retries the step.
+/// What a flash sale is sent for a line's stock step: a hold comes with
+/// the buyer and the ticket, which the sale checks.
+flash_sale_command sale_step_of(const order_state& state,
+                                const std::string& order_id,
+                                sku_command step) {
+  if (auto* hold = std::get_if<reserve_stock>(&step))
+    return sale_reserve{order_id, state.placed.buyer_id,
+                        state.flash_sale.ticket, hold->quantity, hold->ttl};
+  return sale_stock_step{std::move(step)};
+}
+
+/// Calls the holder of every line's stock, the line's SKU or the flash
+/// sale the order buys from; once every answer is in, `done` gets the
+/// lines refused for good and, for a sale, why. A passing failure
+/// retries the step.
+void call_holders(order_self* self,
+                  std::function<sku_command(const order_line&)> command,
+                  std::function<void(std::vector<std::string>, errc)> done) {
+  auto& state = self->state.state;
+  if (state.flash_sale.sale_id.empty())
+    return saga_call_all<sku_entity>(
+        self, line_skus(state),
+        [self, command](const std::string& sku) {
+          return command(line_of(self->state.state, sku));
+        },
+        [done](std::vector<std::string> refused) {
+          done(std::move(refused), errc::out_of_stock);
+        });
+  auto& line = state.placed.lines.front();
+  saga_call<flash_sale_entity>(
+      self, state.flash_sale.sale_id,
+      sale_step_of(state, self->state.id, command(line)),
+      [self, done, sku = line.sku](expected<flash_sale_view> answer) {
+        if (answer)
+          return done({}, errc::none);
+        if (!final_code(answer.error().code))
+          return retry_later(self);
+        done({sku}, answer.error().code);
+      });
+}
+
+/// Calls the holder of every line's stock; once every answer is in, the
+/// step ends with the command `done` makes of the lines refused for good.
 void for_each_line(
     order_self* self, std::function<sku_command(const order_line&)> command,
     std::function<order_command(std::vector<std::string>)> done) {
-  saga_call_all<sku_entity>(
-      self, line_skus(self->state.state),
-      [self, command](const std::string& sku) {
-        return command(line_of(self->state.state, sku));
-      },
-      [self, done](std::vector<std::string> refused) {
-        finish(self, done(std::move(refused)));
-      });
+  call_holders(self, std::move(command),
+               [self, done](std::vector<std::string> refused, errc) {
+                 finish(self, done(std::move(refused)));
+               });
 }
 
 /// Asks the order's payment to take the PSP step and ends the step with
@@ -80,14 +117,19 @@ struct step_runner {
   void operator()(const reserve_lines&) {
     auto id = order_id();
     auto ttl = self->state.context->saga.reservation_ttl;
-    // A line refused for good is short: the order cancels out_of_stock.
-    for_each_line(
+    // A line refused for good is short: the order cancels out_of_stock,
+    // or with the flash sale's reason.
+    auto* actor = self;
+    call_holders(
         self,
         [id, ttl](const order_line& line) {
           return sku_command{reserve_stock{id, line.quantity, ttl}};
         },
-        [](std::vector<std::string> shorts) {
-          return order_command{record_reservation{std::move(shorts)}};
+        [actor](std::vector<std::string> shorts, errc why) {
+          auto reason = why == errc::none ? std::string{"out_of_stock"}
+                                          : std::string{to_string(why)};
+          finish(actor, order_command{record_reservation{std::move(shorts),
+                                                         std::move(reason)}});
         });
   }
 
@@ -122,12 +164,12 @@ struct step_runner {
     auto* actor = self;
     auto id = order_id();
     auto ttl = self->state.context->saga.reservation_ttl;
-    saga_call_all<sku_entity>(
-        self, line_skus(self->state.state),
-        [id, ttl](const std::string&) {
+    call_holders(
+        self,
+        [id, ttl](const order_line&) {
           return sku_command{extend_reservation{id, ttl}};
         },
-        [actor](std::vector<std::string> lost) {
+        [actor](std::vector<std::string> lost, errc) {
           auto& order = actor->state.state;
           bool live = lost.empty();
           if (!live && order.payment_id.empty())

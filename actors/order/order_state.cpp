@@ -144,7 +144,9 @@ struct decider {
       if (placed.buyer_id == command.buyer_id &&
           placed.payment_token == command.payment_token &&
           placed.shipping_address == command.shipping_address &&
-          same_lines(placed.lines, command.lines))
+          same_lines(placed.lines, command.lines) &&
+          state.flash_sale.sale_id == command.flash_sale_id &&
+          state.flash_sale.ticket == command.flash_sale_ticket)
         return events{};
       return make_failure(errc::idempotency_conflict,
                           "the checkout key was used with another cart or "
@@ -191,8 +193,19 @@ struct decider {
                         command.payment_token,
                         command.shipping_address,
                         command.from_cart};
-    return events{std::move(placed),
-                  order_notification{"created", command.buyer_id, micros(now)}};
+    if (command.flash_sale_id.empty())
+      return events{std::move(placed), order_notification{"created",
+                                                          command.buyer_id,
+                                                          micros(now)}};
+    // A sale's stock steps all go to the one sale, keyed by the order.
+    if (command.lines.size() != 1)
+      return make_failure(errc::invalid_argument,
+                          "a flash sale's checkout has one line, its sku");
+    return events{
+        std::move(placed),
+        order_flash_sale_joined{command.flash_sale_id,
+                                command.flash_sale_ticket},
+        order_notification{"created", command.buyer_id, micros(now)}};
   }
 
   expected<events> operator()(const record_reservation& command) const {
@@ -201,7 +214,7 @@ struct decider {
     if (command.short_skus.empty())
       return events{order_stock_reserved{},
                     notify(order_status::payment_pending)};
-    return events{order_cancelled{"out_of_stock", command.short_skus},
+    return events{order_cancelled{command.reason, command.short_skus},
                   notify(order_status::cancelled)};
   }
 
@@ -473,6 +486,9 @@ struct applier {
     state.status = order_status::created;
     state.phase = order_phase::reserving;
     state.placed = event;
+  }
+  void operator()(const order_flash_sale_joined& event) {
+    state.flash_sale = event;
   }
   void operator()(const order_stock_reserved&) {
     state.status = order_status::payment_pending;

@@ -125,13 +125,17 @@ struct order_state {
   std::string refund_failure;
   /// Refunds the PSP refused `refund_attempts_max` times.
   std::vector<order_refund_requested> refunds_parked;
+  /// The flash sale the order buys from, with the buyer's ticket; empty
+  /// for an ordinary order.
+  order_flash_sale_joined flash_sale;
 
   template <class Archive> void serialize(Archive& archive) {
     archive(status, phase, placed, history, cancel_reason, short_skus,
             payment_id, psp_reference, payment_check_at_us, refunded_cents,
             refunds_pending, refunds_requested, placed_at_us, line_status,
             sold_skus, refund_keys, refund_attempts, refund_retry_at_us,
-            refund_failure, refunds_parked);
+            refund_failure, refunds_parked, flash_sale.sale_id,
+            flash_sale.ticket);
   }
 };
 
@@ -147,7 +151,7 @@ BOOST_DESCRIBE_STRUCT(order_state, (),
                        payment_check_at_us, refunded_cents, refunds_pending,
                        refunds_requested, placed_at_us, line_status, sold_skus,
                        refund_keys, refund_attempts, refund_retry_at_us,
-                       refund_failure, refunds_parked))
+                       refund_failure, refunds_parked, flash_sale))
 
 /// A line a buyer asks for at checkout, before it has a price.
 struct checkout_line {
@@ -166,11 +170,17 @@ struct place_order {
   bool from_cart = true;
   /// A placed order older than this answers `key_expired`.
   std::chrono::microseconds key_retention = std::chrono::hours{24};
+  /// A flash sale's id and the buyer's ticket; empty for an ordinary order.
+  std::string flash_sale_id;
+  std::string flash_sale_ticket;
 };
 
-/// From the saga: every line reserved, or the skus that were short.
+/// From the saga: every line reserved, or the skus that were short and
+/// why (out_of_stock, or a flash sale's not_admitted, per_user_limit,
+/// sold_out or sale_ended).
 struct record_reservation {
   std::vector<std::string> short_skus;
+  std::string reason = "out_of_stock";
 };
 struct record_payment_started {};
 /// A line's hold ended before the charge: the order is cancelled unpaid.
@@ -314,8 +324,8 @@ struct order_entity {
   static constexpr std::string_view kind = "order";
   // 2: the state knows whether its lines came from the cart; 3: lines'
   // fulfilment, refund keys and retries; 4: the saga's phase, the placed
-  // order held whole.
-  static constexpr uint16_t snapshot_version = 4;
+  // order held whole; 5: the flash sale an order buys from.
+  static constexpr uint16_t snapshot_version = 5;
   using state_type = order_state;
   using event_type = order_event;
   using command_type = order_command;

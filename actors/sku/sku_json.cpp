@@ -33,6 +33,7 @@ json::value to_json(const sku_state& state) {
   out["sold"] = state.sold;
   out["reserved"] = state.reserved;
   out["available"] = state.available();
+  out["set_aside"] = state.set_aside;
   out["price_cents"] = state.price_cents;
   out["currency"] = state.currency;
   out["withdrawn"] = state.withdrawn;
@@ -57,6 +58,7 @@ json::value to_json(const sku_view& view) {
   out["sold"] = view.sold;
   out["reserved"] = view.reserved;
   out["available"] = view.available;
+  out["set_aside"] = view.set_aside;
   out["price_cents"] = view.price_cents;
   out["currency"] = view.currency;
   if (view.reservation_expires_at_us)

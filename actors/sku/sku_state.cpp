@@ -234,6 +234,42 @@ struct decider {
     return result;
   }
 
+  expected<events> operator()(const set_aside_stock& command) const {
+    if (command.sale_id.empty() || command.sale_id.size() > order_id_size_max)
+      return invalid("sale_id must have 1 to 128 bytes");
+    if (command.quantity < 1 || command.quantity > stock_quantity_max)
+      return invalid("quantity must be between 1 and 1000000000");
+    if (auto given = state.set_asides.find(command.sale_id);
+        given != state.set_asides.end()) {
+      if (given->second.quantity == command.quantity)
+        return events{};
+      return make_failure(errc::conflict,
+                          "the sale already holds another quantity");
+    }
+    if (state.withdrawn)
+      return make_failure(errc::delisted, "the product is delisted");
+    if (state.set_asides.size() >= sku_flash_sales_max)
+      return make_failure(errc::conflict,
+                          "the sku has had 1000 flash sales, its most");
+    if (state.available() < command.quantity)
+      return make_failure(errc::out_of_stock,
+                          std::to_string(state.available()) + " available");
+    return events{stock_set_aside{command.sale_id, command.quantity}};
+  }
+
+  expected<events> operator()(const take_back_set_aside& command) const {
+    auto given = state.set_asides.find(command.sale_id);
+    if (given == state.set_asides.end())
+      return make_failure(errc::not_found, "no flash sale of this sku");
+    if (command.total > given->second.quantity)
+      return invalid("a sale gives back at most what it was given");
+    if (command.total <= given->second.returned)
+      return events{};
+    return events{set_aside_returned{command.sale_id,
+                                     command.total - given->second.returned,
+                                     command.total}};
+  }
+
   expected<events> operator()(const get_sku&) const { return events{}; }
 };
 
@@ -292,6 +328,15 @@ struct applier {
     remember_ended(state, event.order_id, state.clock_us);
   }
   void operator()(const sku_withdrawn&) { state.withdrawn = true; }
+  void operator()(const stock_set_aside& event) {
+    state.set_asides[event.sale_id] = sku_set_aside{event.quantity, 0};
+    state.set_aside += event.quantity;
+  }
+  void operator()(const set_aside_returned& event) {
+    auto& given = state.set_asides[event.sale_id];
+    given.returned = event.total;
+    state.set_aside -= event.quantity;
+  }
   void operator()(const stock_change_keyed& event) {
     auto retention =
         std::chrono::microseconds{stock_change_key_retention}.count();
@@ -380,7 +425,8 @@ void apply_event(sku_state& state, const sku_event& event) {
   // The inventory invariant: never oversold, never negative.
   assert(state.reserved >= 0);
   assert(state.sold >= 0);
-  assert(state.sold + state.reserved <= state.received);
+  assert(state.set_aside >= 0);
+  assert(state.sold + state.reserved + state.set_aside <= state.received);
   assert(state.expiries.size() == state.reservations.size());
   assert(state.remembered.size() ==
          state.confirmed_orders.size() + state.ended_orders.size());
@@ -395,6 +441,7 @@ sku_view view(const sku_state& state, const sku_command& command) {
                   state.sold,
                   state.reserved,
                   state.available(),
+                  state.set_aside,
                   state.received - state.sold,
                   state.price_cents,
                   state.currency,

@@ -58,6 +58,19 @@ struct sku_reservation {
   }
 };
 
+/// Most flash sales one SKU ever hands stock to; each is remembered so
+/// that a retried hand-back changes stock once.
+inline constexpr size_t sku_flash_sales_max = 1'000;
+
+/// Units handed to one flash sale, and how many it gave back so far.
+struct sku_set_aside {
+  int64_t quantity = 0;
+  int64_t returned = 0;
+  template <class Archive> void serialize(Archive& archive) {
+    archive(quantity, returned);
+  }
+};
+
 /// A quantity remembered with the time it is remembered from.
 struct sku_remembered {
   int64_t quantity = 0;
@@ -97,14 +110,21 @@ struct sku_state {
   /// Stock changes by the seller's idempotency key: the delta and when.
   std::map<std::string, sku_remembered> stock_change_keys;
   std::set<std::pair<int64_t, std::string>> stock_change_keys_by_time;
+  /// Flash sales by id, with the units handed to each.
+  std::map<std::string, sku_set_aside> set_asides;
+  /// Units handed to flash sales and not given back: theirs to sell.
+  int64_t set_aside = 0;
 
-  int64_t available() const noexcept { return received - sold - reserved; }
+  int64_t available() const noexcept {
+    return received - sold - reserved - set_aside;
+  }
 
   template <class Archive> void serialize(Archive& archive) {
     archive(registered, product_id, seller_id, received, sold, reserved,
             price_cents, currency, withdrawn, reservations, expiries,
             confirmed_orders, ended_orders, remembered, clock_us,
-            stock_change_keys, stock_change_keys_by_time);
+            stock_change_keys, stock_change_keys_by_time, set_asides,
+            set_aside);
   }
 };
 
@@ -170,6 +190,19 @@ struct restore_stock {
   bool sold = false;
 };
 
+/// Hands `quantity` units to the flash sale `sale_id`; again for the same
+/// sale and quantity changes nothing.
+struct set_aside_stock {
+  std::string sale_id;
+  int64_t quantity = 0;
+};
+
+/// The flash sale `sale_id` has given back `total` units so far.
+struct take_back_set_aside {
+  std::string sale_id;
+  int64_t total = 0;
+};
+
 /// The SKU's product was delisted.
 struct withdraw_sku {
   std::string product_id;
@@ -184,7 +217,7 @@ using sku_command =
     std::variant<register_sku, adjust_stock, set_price, reserve_stock,
                  confirm_reservation, release_reservation, extend_reservation,
                  return_sale, restore_stock, expire_reservations, withdraw_sku,
-                 get_sku>;
+                 set_aside_stock, take_back_set_aside, get_sku>;
 
 /// What a SKU command answers: the levels after it.
 struct sku_view {
@@ -194,6 +227,8 @@ struct sku_view {
   int64_t sold = 0;
   int64_t reserved = 0;
   int64_t available = 0;
+  /// Units handed to flash sales and not given back.
+  int64_t set_aside = 0;
   /// Received and not sold: what the seller holds, reserved or not.
   int64_t on_hand = 0;
   int64_t price_cents = 0;
@@ -218,8 +253,9 @@ std::optional<timestamp> next_deadline(const sku_state& state);
 struct sku_entity {
   static constexpr std::string_view kind = "sku";
   /// Bumped whenever sku_state's serialized form changes.
-  // 2: remembered orders carry their time; delisting; stock-change keys.
-  static constexpr uint16_t snapshot_version = 2;
+  // 2: remembered orders carry their time; delisting; stock-change keys;
+  // 3: flash sales' set-asides.
+  static constexpr uint16_t snapshot_version = 3;
   using state_type = sku_state;
   using event_type = sku_event;
   using command_type = sku_command;

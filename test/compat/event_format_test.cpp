@@ -9,6 +9,7 @@
 #include "events/cart_events.hpp"
 #include "events/codec.hpp"
 #include "events/envelope.hpp"
+#include "events/flash_sale_events.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
 #include "events/product_events.hpp"
@@ -105,6 +106,40 @@ TEST_CASE("every stored SKU event version still loads") {
   check_fixture(sku_withdrawn{}, sku_withdrawn{});
   check_fixture(stock_change_keyed{"key-1", -4, 1'790'000'000'000'000},
                 stock_change_keyed{"key-1", -4, 1'790'000'000'000'000});
+  check_fixture(stock_set_aside{"fs-1", 40}, stock_set_aside{"fs-1", 40});
+  check_fixture(set_aside_returned{"fs-1", 3, 7},
+                set_aside_returned{"fs-1", 3, 7});
+}
+
+/// Writes and checks the fixture of a flash sale event, read back as itself.
+template <class Event> void check_sale_fixture(const Event& event) {
+  check_fixture<flash_sale_event>(event, event);
+}
+
+TEST_CASE("every stored flash sale event version still loads") {
+  auto hex = std::string(64, 'a');
+  check_sale_fixture(flash_sale_created{
+      "fs-1", "TEE-S", 40, 999, 1'790'000'000'000'000, 1'790'003'600'000'000,
+      2, 50, 300, hex, hex, hex, "admin"});
+  check_sale_fixture(flash_sale_allocated{"product-1", "seller-1", "EUR"});
+  check_sale_fixture(flash_sale_refused{"out_of_stock", "3 available"});
+  check_sale_fixture(flash_sale_ticket_issued{"ann", 1'790'000'000'000'000});
+  check_sale_fixture(flash_sale_started{1'790'000'000'000'000});
+  check_sale_fixture(flash_sale_tickets_admitted{
+      5, 1'790'000'300'000'000, 1'790'000'000'100'000, 1'790'000'000'000'000});
+  check_sale_fixture(flash_sale_admissions_expired{1'790'000'300'000'000});
+  check_sale_fixture(flash_sale_sold_out{1'790'000'100'000'000});
+  check_sale_fixture(flash_sale_ended{1'790'003'600'000'000});
+  check_sale_fixture(flash_sale_units_reserved{"order-9", "ann", 2,
+                                               1'790'000'600'000'000});
+  check_sale_fixture(flash_sale_units_sold{"order-9"});
+  check_sale_fixture(flash_sale_hold_released{"order-9"});
+  check_sale_fixture(flash_sale_hold_expired{"order-9"});
+  check_sale_fixture(flash_sale_hold_extended{"order-9", 1'790'000'900'000'000});
+  check_sale_fixture(
+      flash_sale_units_returned{"order-9", 2, 1'790'000'000'000'000});
+  check_sale_fixture(flash_sale_units_given_back{12});
+  check_sale_fixture(flash_sale_give_back_acknowledged{12});
 }
 
 TEST_CASE("a price_set v1 record from before currencies loads as USD") {
@@ -177,6 +212,8 @@ TEST_CASE("every stored order event version still loads") {
   check_fixture<order>(order_refunds_unparked{}, order_refunds_unparked{});
   check_fixture<order>(order_stock_partly_confirmed{{"SKU-1"}},
                        order_stock_partly_confirmed{{"SKU-1"}});
+  check_fixture<order>(order_flash_sale_joined{"fs-1", "0.abc"},
+                       order_flash_sale_joined{"fs-1", "0.abc"});
   check_fixture<order>(order_refunded{"refund-1", 500},
                        order_refunded{"refund-1", 500});
   check_fixture<order>(order_notification{"shipped", "buyer-1", 5},

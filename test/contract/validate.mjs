@@ -132,7 +132,7 @@ function problemsOf(exchange, seen) {
   for (const [name, header] of Object.entries(response.headers ?? {})) {
     const value = headers.get(name.toLowerCase());
     if (value === undefined) {
-      problems.push(`header ${name} missing`);
+      if (header.required !== false) problems.push(`header ${name} missing`);
       continue;
     }
     if (value === null) {

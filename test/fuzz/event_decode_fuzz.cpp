@@ -54,6 +54,7 @@ void decode_every_family(const recorded_event& record) {
   decode_as<order_event>(record);
   decode_as<cart_event>(record);
   decode_as<user_event>(record);
+  decode_as<flash_sale_event>(record);
 }
 
 void decode_stored(std::string_view bytes) {

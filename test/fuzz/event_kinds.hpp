@@ -5,6 +5,7 @@
 #pragma once
 
 #include "events/cart_events.hpp"
+#include "events/flash_sale_events.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
 #include "events/product_events.hpp"
@@ -42,6 +43,7 @@ inline const std::vector<event_kind>& event_kinds() {
     add_event_kinds<order_event>(out);
     add_event_kinds<cart_event>(out);
     add_event_kinds<user_event>(out);
+    add_event_kinds<flash_sale_event>(out);
     return out;
   }();
   return kinds;

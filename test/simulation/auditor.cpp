@@ -82,6 +82,13 @@ struct sku_reader {
   void operator()(const price_set&) {}
   void operator()(const sku_withdrawn&) {}
   void operator()(const stock_change_keyed&) {}
+  // Units handed to a flash sale leave the SKU's own stock until given back.
+  void operator()(const stock_set_aside& event) {
+    tally.on_hand -= event.quantity;
+  }
+  void operator()(const set_aside_returned& event) {
+    tally.on_hand += event.quantity;
+  }
 };
 
 struct order_reader {
@@ -169,6 +176,9 @@ struct order_reader {
   void operator()(const order_refund_retry_scheduled&) {}
   void operator()(const order_refund_parked&) {}
   void operator()(const order_refunds_unparked&) {}
+  // The simulated world runs no flash sales; their streams are audited by
+  // tillroll audit (app/audit.cpp).
+  void operator()(const order_flash_sale_joined&) {}
 };
 
 struct payment_reader {
