@@ -5,8 +5,8 @@
 #pragma once
 
 #include "actors/cart/cart_actor.hpp"
-#include "actors/flash_sale/flash_sale_actor.hpp"
 #include "actors/entity_registry.hpp"
+#include "actors/flash_sale/flash_sale_actor.hpp"
 #include "actors/order/order_actor.hpp"
 #include "actors/payment/payment_actor.hpp"
 #include "actors/product/product_actor.hpp"

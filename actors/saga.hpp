@@ -126,8 +126,8 @@ void saga_call_all(
   call_each<Target>(
       self, self->state.context->registry, ids, std::move(command_of),
       saga_call_timeout,
-      [self, ids, done](
-          std::vector<expected<typename Target::reply_type>> answers) {
+      [self, ids,
+       done](std::vector<expected<typename Target::reply_type>> answers) {
         auto refused = refused_for_good(ids, answers);
         if (!refused)
           return saga_retry_later<Entity>(self);

@@ -2,8 +2,8 @@
 
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
-#include "events/keys.hpp"
 #include "events/flash_sale_events.hpp"
+#include "events/keys.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
 #include "events/sku_events.hpp"
@@ -127,9 +127,9 @@ public:
     report_.payments = captures_.size();
     for (auto* list :
          {&report_.oversold_skus, &report_.flash_sale_limits_passed,
-          &report_.orders_without_payment,
-          &report_.double_charges, &report_.line_mismatches,
-          &report_.unrefunded_cancellations, &report_.parked_refunds})
+          &report_.orders_without_payment, &report_.double_charges,
+          &report_.line_mismatches, &report_.unrefunded_cancellations,
+          &report_.parked_refunds})
       std::sort(list->begin(), list->end());
     return std::move(report_);
   }
@@ -219,7 +219,8 @@ private:
       auto units = release(sale->order_id);
       stock.sold += units;
       sold_to_[{sale->order_id, books.sku}] += units;
-    } else if (auto* released = std::get_if<flash_sale_hold_released>(&*event)) {
+    } else if (auto* released =
+                   std::get_if<flash_sale_hold_released>(&*event)) {
       book(released->order_id, -release(released->order_id));
     } else if (auto* expired = std::get_if<flash_sale_hold_expired>(&*event)) {
       book(expired->order_id, -release(expired->order_id));
@@ -227,7 +228,8 @@ private:
       stock.sold -= back->quantity;
       sold_to_[{back->order_id, books.sku}] -= back->quantity;
       book(back->order_id, -back->quantity);
-    } else if (auto* given = std::get_if<flash_sale_units_given_back>(&*event)) {
+    } else if (auto* given =
+                   std::get_if<flash_sale_units_given_back>(&*event)) {
       stock.received = set_aside_[id] - given->total;
     }
     judge_stock(stock);

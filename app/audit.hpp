@@ -46,9 +46,9 @@ struct audit_report {
 
   bool ok() const {
     return oversold_skus.empty() && flash_sale_limits_passed.empty() &&
-           orders_without_payment.empty() &&
-           unbalanced_transactions.empty() && double_charges.empty() &&
-           line_mismatches.empty() && unrefunded_cancellations.empty();
+           orders_without_payment.empty() && unbalanced_transactions.empty() &&
+           double_charges.empty() && line_mismatches.empty() &&
+           unrefunded_cancellations.empty();
   }
   std::string to_json() const;
 };

@@ -51,8 +51,10 @@ constexpr std::string_view serve_usage =
     "               [--connections-max N] [--connections-per-address-max "
     "N]\n"
     "               [--header-timeout-ms N] [--inject-fault fsync|write:N]\n"
-    "               [--limit-sign-in-per-email N] [--limit-sign-in-per-address N]\n"
+    "               [--limit-sign-in-per-email N] [--limit-sign-in-per-address "
+    "N]\n"
     "               [--limit-checkout-per-buyer N] [--limit-ticket-polls N]\n"
+    "               [--checkout-in-flight-max N] [--checkout-queue-max N]\n"
     "  Runs a node on DIR (created if missing) and serves HTTP on "
     "HOST:PORT\n"
     "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -94,6 +96,11 @@ constexpr std::string_view serve_usage =
     "                per email (10) and per client address (300), checkouts\n"
     "                per buyer (120), polls per flash sale ticket (120); past\n"
     "                it, 429 rate_limited with Retry-After; 0: no limit\n"
+    "  --checkout-in-flight-max  checkouts run at once (256); past it a\n"
+    "                checkout is placed queued and answered 202 queued, to\n"
+    "                start when one finishes (or after 10 s)\n"
+    "  --checkout-queue-max  queued checkouts at most (10000); past it,\n"
+    "                429 with Retry-After from the queue's drain rate\n"
     "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
     "                write) of its write-ahead log fails\n"
     "  When a write or fsync of the log fails the node answers 503 (also\n"
@@ -128,14 +135,28 @@ const std::vector<subcommand>& subcommands() {
   static const std::vector<subcommand> table{
       {"serve",
        serve_usage,
-       {"--data-dir", "--listen", "--durability", "--snapshot-every",
-        "--idle-timeout-ms", "--psp-latency-ms", "--admin-email",
-        "--admin-password", "--demo-products", "--checkout-wait-ms",
-        "--reservation-ttl-ms", "--idempotency-retention-s",
-        "--connections-max", "--connections-per-address-max",
-        "--header-timeout-ms", "--inject-fault", "--limit-sign-in-per-email",
-        "--limit-sign-in-per-address", "--limit-checkout-per-buyer",
-        "--limit-ticket-polls"},
+       {"--data-dir",
+        "--listen",
+        "--durability",
+        "--snapshot-every",
+        "--idle-timeout-ms",
+        "--psp-latency-ms",
+        "--admin-email",
+        "--admin-password",
+        "--demo-products",
+        "--checkout-wait-ms",
+        "--reservation-ttl-ms",
+        "--idempotency-retention-s",
+        "--connections-max",
+        "--connections-per-address-max",
+        "--header-timeout-ms",
+        "--inject-fault",
+        "--limit-sign-in-per-email",
+        "--limit-sign-in-per-address",
+        "--limit-checkout-per-buyer",
+        "--limit-ticket-polls",
+        "--checkout-in-flight-max",
+        "--checkout-queue-max"},
        {"--demo"},
        0},
       {"replay", replay_usage, {"--data-dir", "--to-seq", "--at"}, {}, 1},
@@ -294,6 +315,14 @@ const std::vector<number_flag>& serve_number_flags() {
       {"--header-timeout-ms", 1, 600'000,
        [](node_options& options, uint64_t value) {
          options.header_timeout = milliseconds{value};
+       }},
+      {"--checkout-in-flight-max", 1, 1'000'000,
+       [](node_options& options, uint64_t value) {
+         options.checkout_in_flight_max = value;
+       }},
+      {"--checkout-queue-max", 0, 10'000'000,
+       [](node_options& options, uint64_t value) {
+         options.checkout_queue_max = value;
        }},
       {"--limit-sign-in-per-email", 0, 1'000'000,
        [](node_options& options, uint64_t value) {

@@ -61,6 +61,9 @@ struct node_options {
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
   rate_limit_settings limits;
+  /// As api_settings says.
+  size_t checkout_in_flight_max = 256;
+  size_t checkout_queue_max = 10'000;
   /// HTTP connection limits and the header deadline, as
   /// http_server_options documents them.
   size_t connections_max = 10'000;

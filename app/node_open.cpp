@@ -179,6 +179,8 @@ expected<void> node::start_http() {
   settings.user_id_key = user_id_key_;
   settings.checkout_wait = options_.checkout_wait;
   settings.limits = options_.limits;
+  settings.checkout_in_flight_max = options_.checkout_in_flight_max;
+  settings.checkout_queue_max = options_.checkout_queue_max;
   api_ = std::make_unique<class api>(api_calls(), std::move(settings));
   http_server_options http_options;
   http_options.host = options_.listen_host;

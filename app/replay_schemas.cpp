@@ -40,8 +40,8 @@ schema sku_state_schema() {
 schema flash_sale_state_schema() {
   auto count = schema::integer(0);
   std::vector<property> fields;
-  for (auto* name : {"status", "sale_id", "sku", "currency",
-                     "shuffle_commitment"})
+  for (auto* name :
+       {"status", "sale_id", "sku", "currency", "shuffle_commitment"})
     fields.push_back(required(name, schema::text()));
   for (auto* name :
        {"quantity", "price_cents", "starts_at_us", "ends_at_us",

@@ -204,15 +204,13 @@ struct flash_sale_give_back_acknowledged {
 };
 BOOST_DESCRIBE_STRUCT(flash_sale_give_back_acknowledged, (), (total))
 
-using flash_sale_event =
-    std::variant<flash_sale_created, flash_sale_allocated, flash_sale_refused,
-                 flash_sale_ticket_issued, flash_sale_started,
-                 flash_sale_tickets_admitted, flash_sale_admissions_expired,
-                 flash_sale_sold_out, flash_sale_ended,
-                 flash_sale_units_reserved, flash_sale_units_sold,
-                 flash_sale_hold_released, flash_sale_hold_expired,
-                 flash_sale_hold_extended, flash_sale_units_returned,
-                 flash_sale_units_given_back,
-                 flash_sale_give_back_acknowledged>;
+using flash_sale_event = std::variant<
+    flash_sale_created, flash_sale_allocated, flash_sale_refused,
+    flash_sale_ticket_issued, flash_sale_started, flash_sale_tickets_admitted,
+    flash_sale_admissions_expired, flash_sale_sold_out, flash_sale_ended,
+    flash_sale_units_reserved, flash_sale_units_sold, flash_sale_hold_released,
+    flash_sale_hold_expired, flash_sale_hold_extended,
+    flash_sale_units_returned, flash_sale_units_given_back,
+    flash_sale_give_back_acknowledged>;
 
 } // namespace tillroll

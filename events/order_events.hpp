@@ -270,6 +270,26 @@ struct order_flash_sale_joined {
 };
 BOOST_DESCRIBE_STRUCT(order_flash_sale_joined, (), (sale_id, ticket))
 
+/// The node was past the checkouts it runs at once: the order waits its
+/// turn, its saga not started, until the checkout queue admits it or
+/// `until_us` passes (after a restart nobody else admits it). Written in
+/// the same append as order_placed.
+struct order_queued {
+  static constexpr uint32_t type_id = 422;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_queued";
+  int64_t until_us = 0;
+};
+BOOST_DESCRIBE_STRUCT(order_queued, (), (until_us))
+
+/// The queued order's turn came: its saga starts.
+struct order_dequeued {
+  static constexpr uint32_t type_id = 423;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "order_dequeued";
+};
+BOOST_DESCRIBE_STRUCT(order_dequeued, (), ())
+
 using order_event = std::variant<
     order_placed, order_stock_reserved, order_cancelled, order_payment_started,
     order_payment_captured, order_payment_check_scheduled,
@@ -278,7 +298,7 @@ using order_event = std::variant<
     order_refund_requested, order_refunded, order_notification,
     order_lines_shipped, order_lines_delivered, order_refund_retry_scheduled,
     order_refund_parked, order_refunds_unparked, order_stock_partly_confirmed,
-    order_flash_sale_joined>;
+    order_flash_sale_joined, order_queued, order_dequeued>;
 
 /// order_placed v1 -> v2: orders before v2 all came from the cart;
 /// order_refund_requested v1 -> v2: no idempotency key.

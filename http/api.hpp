@@ -7,8 +7,8 @@
 
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
-#include "http/schema.hpp"
 #include "http/rate_limit.hpp"
+#include "http/schema.hpp"
 #include "http/server.hpp"
 
 #include <caf/actor.hpp>
@@ -49,6 +49,10 @@ struct api_settings {
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
   rate_limit_settings limits;
+  /// Checkouts run at once; past it they queue (202), and past
+  /// `checkout_queue_max` queued they are refused 429 (http/checkout_gate.hpp).
+  size_t checkout_in_flight_max = 256;
+  size_t checkout_queue_max = 10'000;
   /// Threads for slow reads (search, audit, replay).
   size_t worker_threads = 2;
   /// Threads for password hashing: each argon2id hash takes one core for

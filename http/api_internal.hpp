@@ -235,11 +235,11 @@ inline bool limited(const call_ptr& request, rate_limit& limit,
   auto wait = limit.refuse(key, now_timestamp());
   if (!wait)
     return false;
-  auto response = failure_response(
-      failure{errc::rate_limited,
-              "too many " + std::string{what} + "; retry in " +
-                  std::to_string(*wait) + " s",
-              true});
+  auto response =
+      failure_response(failure{errc::rate_limited,
+                               "too many " + std::string{what} + "; retry in " +
+                                   std::to_string(*wait) + " s",
+                               true});
   response.headers.emplace_back("Retry-After", std::to_string(*wait));
   request->respond(std::move(response));
   return true;

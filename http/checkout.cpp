@@ -6,7 +6,12 @@
 #include "actors/order/order_actor.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
+#include "http/checkout_gate.hpp"
 #include "http/shared_schemas.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 namespace tillroll {
 
@@ -20,6 +25,15 @@ struct checkout_context {
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds wait;
   rate_limits& limits;
+  std::unique_ptr<checkout_gate> gate;
+  prometheus::Gauge* in_flight_gauge = nullptr;
+  prometheus::Gauge* queue_gauge = nullptr;
+  prometheus::Counter* refused_counter = nullptr;
+
+  void show() const {
+    in_flight_gauge->Set(static_cast<double>(gate->in_flight()));
+    queue_gauge->Set(static_cast<double>(gate->depth()));
+  }
 };
 
 parameter checkout_key() {
@@ -31,9 +45,90 @@ parameter checkout_key() {
   return key;
 }
 
+/// A cancelled checkout's error: why, with its order id.
+void answer_cancelled(const call_ptr& request, const std::string& id,
+                      const order_view& order) {
+  auto details = json::serialize(json::object{{"order_id", id}});
+  if (order.cancel_reason == "out_of_stock") {
+    json::array skus;
+    for (auto& sku : order.short_skus)
+      skus.push_back(json::value(sku));
+    return request->fail(
+        failure{errc::out_of_stock, "some items are out of stock", false},
+        json::serialize(
+            json::object{{"order_id", id}, {"skus", std::move(skus)}}));
+  }
+  if (order.cancel_reason == "payment_declined")
+    return request->fail(
+        failure{errc::payment_declined, "the payment was declined", false},
+        details);
+  for (auto code : {errc::not_admitted, errc::per_user_limit, errc::sold_out,
+                    errc::sale_ended})
+    if (order.cancel_reason == to_string(code))
+      return request->fail(failure{code,
+                                   "the flash sale refused the order: " +
+                                       std::string{to_string(code)},
+                                   false},
+                           details);
+  if (order.cancel_reason == "reservation_expired")
+    return request->fail(
+        failure{errc::reservation_expired,
+                "the hold on the stock ended before the payment settled; "
+                "nothing is owed",
+                false},
+        details);
+  request->fail(failure{errc::wrong_state, "the order was cancelled", false},
+                details);
+}
+
+/// The checkout's answer once the coordinator answered or `wait` passed.
+void answer_checkout(const call_ptr& request, const std::string& order_id,
+                     expected<order_view> order) {
+  if (!order) {
+    // Not settled in time: the saga goes on; the client polls.
+    if (order.error().code == errc::timeout)
+      return request->json(
+          202, json::object{{"order_id", order_id}, {"status", "queued"}});
+    return request->fail(order.error());
+  }
+  // A key past its retention placed a new order under a new id.
+  auto id = order->order_id.empty() ? order_id : order->order_id;
+  // A refunded order's retry shows it as it is.
+  if (order->status == order_status::cancelled &&
+      order->cancel_reason != "refunded")
+    return answer_cancelled(request, id, *order);
+  request->json(201, json::object{{"order_id", id},
+                                  {"status", to_string(order->status)},
+                                  {"total_cents", order->total_cents},
+                                  {"currency", order->currency}});
+}
+
+/// A running checkout finished: the next queued order starts in its slot.
+void run_next(const checkout_context* context);
+
+/// A queued order's turn: it starts, and once it settles (or `wait`
+/// passes) its slot goes on to the next.
+void start_queued(const checkout_context* context, const std::string& id) {
+  context->actors.ask_entity<order_entity>(
+      id, admit_order{}, [context, id](expected<order_view>) {
+        context->actors.ask<order_view>(
+            context->actors.registry, context->wait,
+            [context](expected<order_view>) { run_next(context); },
+            route_atom::value, std::string{order_entity::kind}, id,
+            caf::make_message(await_atom::value));
+      });
+}
+
+void run_next(const checkout_context* context) {
+  auto next = context->gate->finish(now_timestamp());
+  context->show();
+  if (next)
+    start_queued(context, *next);
+}
+
 void checkout_route(const checkout_context& context, call_ptr request) {
-  if (limited(request, context.limits.checkout_per_buyer,
-              request->who.user_id, "checkouts"))
+  if (limited(request, context.limits.checkout_per_buyer, request->who.user_id,
+              "checkouts"))
     return;
   auto key = std::string{request->request.header("Idempotency-Key")};
   auto body = json_body(request->request);
@@ -51,59 +146,46 @@ void checkout_route(const checkout_context& context, call_ptr request) {
                             std::move(read->flash_sale_id),
                             std::move(read->flash_sale_ticket)};
   auto order_id = order_id_for(request->who.user_id, key);
+  auto* shared = &context;
+  switch (context.gate->admit()) {
+  case checkout_gate::verdict::refuse: {
+    context.refused_counter->Increment();
+    auto wait = context.gate->retry_after_s(now_timestamp());
+    auto response = failure_response(failure{
+        errc::rate_limited,
+        "the checkout queue is full; retry in " + std::to_string(wait) + " s",
+        true});
+    response.headers.emplace_back("Retry-After", std::to_string(wait));
+    return request->respond(std::move(response));
+  }
+  case checkout_gate::verdict::queue:
+    checkout.queue_for = checkout_queue_wait_max;
+    context.actors.ask<order_view>(
+        context.checkout, context.wait,
+        [request, order_id, shared](expected<order_view> order) {
+          // A retry of a key whose order is under way or done answers as
+          // that order does.
+          if (!order || order->status != order_status::created) {
+            shared->gate->cancel_place();
+            return answer_checkout(request, order_id, std::move(order));
+          }
+          if (auto next = shared->gate->enqueue(order_id))
+            start_queued(shared, *next);
+          shared->show();
+          request->json(
+              202, json::object{{"order_id", order_id}, {"status", "queued"}});
+        },
+        std::move(checkout));
+    return;
+  case checkout_gate::verdict::run:
+    break;
+  }
+  context.show();
   context.actors.ask<order_view>(
       context.checkout, context.wait,
-      [request, order_id](expected<order_view> order) {
-        if (!order) {
-          // Not settled in time: the saga goes on; the client polls.
-          if (order.error().code == errc::timeout)
-            return request->json(202, json::object{{"order_id", order_id},
-                                                   {"status", "queued"}});
-          return request->fail(order.error());
-        }
-        // A key past its retention placed a new order under a new id.
-        auto id = order->order_id.empty() ? order_id : order->order_id;
-        if (order->status == order_status::cancelled) {
-          if (order->cancel_reason == "out_of_stock") {
-            json::array skus;
-            for (auto& sku : order->short_skus)
-              skus.push_back(json::value(sku));
-            return request->fail(
-                failure{errc::out_of_stock, "some items are out of stock",
-                        false},
-                json::serialize(
-                    json::object{{"order_id", id}, {"skus", std::move(skus)}}));
-          }
-          if (order->cancel_reason == "payment_declined")
-            return request->fail(
-                failure{errc::payment_declined, "the payment was declined",
-                        false},
-                json::serialize(json::object{{"order_id", id}}));
-          if (order->cancel_reason == "requested")
-            return request->fail(
-                failure{errc::wrong_state, "the order was cancelled", false},
-                json::serialize(json::object{{"order_id", id}}));
-          for (auto code : {errc::not_admitted, errc::per_user_limit,
-                            errc::sold_out, errc::sale_ended})
-            if (order->cancel_reason == to_string(code))
-              return request->fail(
-                  failure{code,
-                          "the flash sale refused the order: " +
-                              std::string{to_string(code)},
-                          false},
-                  json::serialize(json::object{{"order_id", id}}));
-          if (order->cancel_reason == "reservation_expired")
-            return request->fail(
-                failure{errc::reservation_expired,
-                        "the hold on the stock ended before the payment "
-                        "settled; nothing is owed",
-                        false},
-                json::serialize(json::object{{"order_id", id}}));
-        }
-        request->json(201, json::object{{"order_id", id},
-                                        {"status", to_string(order->status)},
-                                        {"total_cents", order->total_cents},
-                                        {"currency", order->currency}});
+      [request, order_id, shared](expected<order_view> order) {
+        answer_checkout(request, order_id, std::move(order));
+        run_next(shared);
       },
       std::move(checkout));
 }
@@ -111,9 +193,22 @@ void checkout_route(const checkout_context& context, call_ptr request) {
 } // namespace
 
 std::vector<route> checkout_routes(const route_sources& sources) {
-  auto context = std::make_shared<const checkout_context>(
-      checkout_context{sources.actors, sources.dependencies.checkout,
-                       sources.settings.checkout_wait, sources.limits});
+  auto& registry = *sources.dependencies.metrics_registry;
+  auto& gauges = prometheus::BuildGauge()
+                     .Name("tillroll_checkout_admission")
+                     .Help("Checkouts running, and queued waiting their turn")
+                     .Register(registry);
+  auto& refusals = prometheus::BuildCounter()
+                       .Name("tillroll_checkout_refused_total")
+                       .Help("Checkouts refused 429 with the queue full")
+                       .Register(registry);
+  auto context = std::make_shared<const checkout_context>(checkout_context{
+      sources.actors, sources.dependencies.checkout,
+      sources.settings.checkout_wait, sources.limits,
+      std::make_unique<checkout_gate>(sources.settings.checkout_in_flight_max,
+                                      sources.settings.checkout_queue_max),
+      &gauges.Add({{"state", "in_flight"}}), &gauges.Add({{"state", "queued"}}),
+      &refusals.Add({})});
   auto placed = schema::named(
       "CheckoutPlaced",
       schema::object({required("order_id", id_schema()),

@@ -2,16 +2,19 @@
 // buyers join the waiting room and are let in at a set rate (the sale's
 // decider, actors/flash_sale/, holds the rules).
 #include "actors/flash_sale/flash_sale_actor.hpp"
-
+#include "events/time_text.hpp"
 #include "http/api_internal.hpp"
 #include "http/auth.hpp"
 #include "http/shared_schemas.hpp"
 
-#include "events/time_text.hpp"
-
-#include <sodium.h>
-
 #include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <sodium.h>
 
 namespace tillroll {
 
@@ -25,9 +28,59 @@ constexpr std::chrono::seconds allocation_wait{10};
 /// often sees an admission within the admission's lifetime.
 constexpr int64_t ticket_retry_after_max_s = 30;
 
+/// Most sales /metrics shows: the ones seen last.
+constexpr size_t sales_shown_max = 32;
+
+/// Each sale's figures in /metrics, as the node last saw the sale (every
+/// read, join and poll of it refreshes them).
+class sale_gauges {
+public:
+  explicit sale_gauges(prometheus::Registry& registry)
+      : family_(prometheus::BuildGauge()
+                    .Name("tillroll_flash_sale")
+                    .Help("Each flash sale's waiting, admitted, sold and "
+                          "remaining tickets or units, and its target and "
+                          "measured admissions per second")
+                    .Register(registry)) {}
+
+  void show(const flash_sale_view& sale) {
+    std::lock_guard lock{mutex_};
+    auto& shown = shown_[sale.id];
+    if (shown.empty()) {
+      if (order_.size() >= sales_shown_max) {
+        for (auto* gauge : shown_[order_.front()])
+          family_.Remove(gauge);
+        shown_.erase(order_.front());
+        order_.pop_front();
+      }
+      order_.push_back(sale.id);
+      for (auto* measure :
+           {"waiting", "admitted", "sold", "remaining",
+            "target_admissions_per_second", "admissions_per_second"})
+        shown.push_back(
+            &family_.Add({{"sale", sale.id}, {"measure", measure}}));
+    }
+    double values[] = {static_cast<double>(sale.waiting),
+                       static_cast<double>(sale.admitted),
+                       static_cast<double>(sale.sold),
+                       static_cast<double>(sale.remaining),
+                       static_cast<double>(sale.terms.admit_per_second),
+                       sale.admission_rate};
+    for (size_t index = 0; index < shown.size(); ++index)
+      shown[index]->Set(values[index]);
+  }
+
+private:
+  prometheus::Family<prometheus::Gauge>& family_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<prometheus::Gauge*>> shown_;
+  std::deque<std::string> order_;
+};
+
 struct sale_context {
   actor_gateway actors;
   rate_limits& limits;
+  std::shared_ptr<sale_gauges> gauges;
 };
 
 std::string random_hex32() {
@@ -83,15 +136,16 @@ const schema& sale_schema() {
         "FlashSale",
         schema::object(
             {required("id", id_schema()), required("sku", sku_id_schema()),
-             required("quantity", count), required("price_cents", cents_schema()),
+             required("quantity", count),
+             required("price_cents", cents_schema()),
              required("currency", currency_schema()),
              required("starts_at", time_schema()),
              required("ends_at", time_schema()),
              required("per_user_limit", count),
              required("admit_per_second", count),
              required("admission_ttl_s", count),
-             required("status", schema::choice({"scheduled", "open",
-                                                "sold_out", "ended"})),
+             required("status", schema::choice({"scheduled", "open", "sold_out",
+                                                "ended"})),
              required("remaining", count.about("neither sold nor held")),
              required("waiting", count.about("tickets waiting")),
              required("admitted", count.about("live admissions")),
@@ -103,10 +157,8 @@ const schema& sale_schema() {
              required("shuffle_commitment",
                       schema::text(64, 64).about(
                           "hex SHA-256 of the seed's 32 bytes")),
-             required("shuffle_seed",
-                      schema::text(64, 64)
-                          .nullable()
-                          .about("revealed at the start"))}));
+             required("shuffle_seed", schema::text(64, 64).nullable().about(
+                                          "revealed at the start"))}));
   }();
   return shape;
 }
@@ -156,19 +208,19 @@ void create_sale_route(const sale_context& context, call_ptr request) {
   if (!starts || !ends)
     return request->fail(errc::invalid_argument,
                          "starts_at and ends_at are ISO 8601 UTC times");
-  create_sale command{caller_of(*request),
-                      random_id("fs"),
-                      text_of(*body, "sku"),
-                      integer_of(*body, "quantity").value_or(0),
-                      integer_of(*body, "price_cents").value_or(0),
-                      starts->time_since_epoch().count(),
-                      ends->time_since_epoch().count(),
-                      integer_of(*body, "per_user_limit").value_or(0),
-                      integer_of(*body, "admit_per_second").value_or(0),
-                      integer_of(*body, "admission_ttl_s")
-                          .value_or(admission_ttl_default_s),
-                      random_hex32(),
-                      random_hex32()};
+  create_sale command{
+      caller_of(*request),
+      random_id("fs"),
+      text_of(*body, "sku"),
+      integer_of(*body, "quantity").value_or(0),
+      integer_of(*body, "price_cents").value_or(0),
+      starts->time_since_epoch().count(),
+      ends->time_since_epoch().count(),
+      integer_of(*body, "per_user_limit").value_or(0),
+      integer_of(*body, "admit_per_second").value_or(0),
+      integer_of(*body, "admission_ttl_s").value_or(admission_ttl_default_s),
+      random_hex32(),
+      random_hex32()};
   auto id = command.sale_id;
   auto actors = context.actors;
   actors.ask_entity<flash_sale_entity>(
@@ -195,21 +247,23 @@ void create_sale_route(const sale_context& context, call_ptr request) {
 void read_sale(const sale_context& context, call_ptr request) {
   context.actors.ask_entity<flash_sale_entity>(
       request->parameter(0), get_sale{},
-      [request](expected<flash_sale_view> sale) {
+      [request, gauges = context.gauges](expected<flash_sale_view> sale) {
         if (!sale)
           return request->fail(sale.error());
+        gauges->show(*sale);
         request->json(200, sale_json(*sale));
       });
 }
 
 json::object ticket_json(const flash_sale_view& sale, timestamp now) {
   auto& ticket = *sale.ticket;
-  return json::object{{"ticket", ticket.ticket},
-                      {"status", to_string(ticket.status)},
-                      {"position", optional_integer(ticket.position)},
-                      {"queue_number", optional_integer(ticket.queue_number)},
-                      {"estimated_wait_s", estimated_wait_s(sale, now)},
-                      {"admitted_until", optional_time(ticket.admitted_until_us)}};
+  return json::object{
+      {"ticket", ticket.ticket},
+      {"status", to_string(ticket.status)},
+      {"position", optional_integer(ticket.position)},
+      {"queue_number", optional_integer(ticket.queue_number)},
+      {"estimated_wait_s", estimated_wait_s(sale, now)},
+      {"admitted_until", optional_time(ticket.admitted_until_us)}};
 }
 
 const schema& ticket_schema() {
@@ -242,13 +296,15 @@ void join_sale_route(const sale_context& context, call_ptr request) {
   auto asked_at = now_timestamp();
   context.actors.ask_entity<flash_sale_entity>(
       request->parameter(0), join_sale{request->who.user_id},
-      [request, asked_at](expected<flash_sale_view> sale) {
+      [request, asked_at,
+       gauges = context.gauges](expected<flash_sale_view> sale) {
         if (!sale)
           return request->fail(sale.error());
+        gauges->show(*sale);
         // A ticket issued before this join was asked for is the one the
         // buyer holds already.
-        auto existing = sale->ticket->issued_at_us <
-                        asked_at.time_since_epoch().count();
+        auto existing =
+            sale->ticket->issued_at_us < asked_at.time_since_epoch().count();
         request->json(existing ? 200 : 201, ticket_json(*sale, asked_at));
       });
 }
@@ -261,9 +317,10 @@ void read_ticket(const sale_context& context, call_ptr request) {
   context.actors.ask_entity<flash_sale_entity>(
       request->parameter(0),
       get_ticket{request->who.user_id, request->parameter(1)},
-      [request](expected<flash_sale_view> sale) {
+      [request, gauges = context.gauges](expected<flash_sale_view> sale) {
         if (!sale)
           return request->fail(sale.error());
+        gauges->show(*sale);
         auto now = now_timestamp();
         std::vector<std::pair<std::string, std::string>> headers;
         if (sale->ticket->status == ticket_status::waiting)
@@ -277,29 +334,43 @@ void read_ticket(const sale_context& context, call_ptr request) {
 } // namespace
 
 std::vector<route> flash_sale_routes(const route_sources& sources) {
-  auto on = binder(std::make_shared<const sale_context>(
-      sale_context{sources.actors, sources.limits}));
+  auto on = binder(std::make_shared<const sale_context>(sale_context{
+      sources.actors, sources.limits,
+      std::make_shared<sale_gauges>(*sources.dependencies.metrics_registry)}));
   auto id = in_path("id", id_schema());
   auto ticket = in_path("ticket", schema::text(64, 1));
   return {
-      route{"POST", "/v1/flash-sales", access::admin, on(create_sale_route),
+      route{"POST",
+            "/v1/flash-sales",
+            access::admin,
+            on(create_sale_route),
             "Create a flash sale: set a quantity of a SKU aside",
             {400, 404, 409, 413, 415}}
           .takes(new_sale_schema())
           .gives(201, sale_schema(), "The sale",
                  {{"Location", schema::text(), "the sale's path"}}),
-      route{"GET", "/v1/flash-sales/{id}", access::anyone, on(read_sale),
-            "A flash sale and its waiting room", {400, 404}}
+      route{"GET",
+            "/v1/flash-sales/{id}",
+            access::anyone,
+            on(read_sale),
+            "A flash sale and its waiting room",
+            {400, 404}}
           .with({id})
           .gives(200, sale_schema(), "The sale"),
-      route{"POST", "/v1/flash-sales/{id}/tickets", access::buyer,
-            on(join_sale_route), "Join a flash sale's waiting room",
+      route{"POST",
+            "/v1/flash-sales/{id}/tickets",
+            access::buyer,
+            on(join_sale_route),
+            "Join a flash sale's waiting room",
             {400, 404, 409}}
           .with({id})
           .gives(201, ticket_schema(), "A new ticket")
           .gives(200, ticket_schema(), "The ticket the buyer holds already"),
-      route{"GET", "/v1/flash-sales/{id}/tickets/{ticket}", access::buyer,
-            on(read_ticket), "A ticket's place in the waiting room",
+      route{"GET",
+            "/v1/flash-sales/{id}/tickets/{ticket}",
+            access::buyer,
+            on(read_ticket),
+            "A ticket's place in the waiting room",
             {400, 404, 429}}
           .with({id, ticket})
           .gives(200, ticket_schema(), "The ticket",

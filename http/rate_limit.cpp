@@ -20,7 +20,8 @@ std::optional<int64_t> rate_limit::refuse(const std::string& key,
   auto tolerance = interval * (per_minute_ - 1);
   std::lock_guard lock{mutex_};
   auto found = next_.find(key);
-  auto arrival = found == next_.end() ? now_us : std::max(found->second, now_us);
+  auto arrival =
+      found == next_.end() ? now_us : std::max(found->second, now_us);
   if (arrival - now_us > tolerance) {
     auto wait_us = arrival - tolerance - now_us;
     return std::max<int64_t>(1, (wait_us + 999'999) / 1'000'000);
@@ -41,9 +42,9 @@ void rate_limit::make_room(int64_t now_us) {
     return;
   // Every key is limited: forget the one nearest its allowance, which
   // gives that client at most one request early.
-  auto nearest = std::min_element(
-      next_.begin(), next_.end(),
-      [](auto& a, auto& b) { return a.second < b.second; });
+  auto nearest =
+      std::min_element(next_.begin(), next_.end(),
+                       [](auto& a, auto& b) { return a.second < b.second; });
   next_.erase(nearest);
 }
 

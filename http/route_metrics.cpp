@@ -11,8 +11,11 @@ namespace tillroll {
 
 namespace {
 
-constexpr const char* status_classes[] = {"0xx", "1xx", "2xx",
-                                          "3xx", "4xx", "5xx"};
+// 429 is counted on its own too: a rate limit or a full checkout queue
+// biting shows per route.
+constexpr const char* status_classes[] = {"0xx", "1xx", "2xx", "3xx",
+                                          "4xx", "5xx", "429"};
+constexpr size_t rate_limited_class = 6;
 
 /// Upper bounds of the latency buckets in seconds, 0.5 ms to 10 s.
 const prometheus::Histogram::BucketBoundaries latency_buckets_seconds{
@@ -46,10 +49,12 @@ struct route_metrics::series {
 route_metrics::route_metrics(prometheus::Registry& registry,
                              std::vector<route_name> routes)
     : routes_(std::move(routes)),
-      requests_(prometheus::BuildCounter()
-                    .Name("tillroll_http_requests_total")
-                    .Help("Requests answered, by route and status class")
-                    .Register(registry)),
+      requests_(
+          prometheus::BuildCounter()
+              .Name("tillroll_http_requests_total")
+              .Help("Requests answered, by route and status class (429 also on "
+                    "its own)")
+              .Register(registry)),
       latency_(prometheus::BuildHistogram()
                    .Name("tillroll_http_request_seconds")
                    .Help("Seconds from a request to its answer, by route")
@@ -64,9 +69,7 @@ void route_metrics::record(size_t route_index, unsigned status,
                            std::chrono::steady_clock::duration elapsed) {
   auto& route = routes_[route_index];
   auto& counted = series_[route_index];
-  auto status_class = std::min<size_t>(status / 100, 5);
-  // No answer has a status below 100: that class is counted nowhere.
-  if (status_class > 0)
+  auto count = [&](size_t status_class) {
     made(
         counted.by_status_class[status_class],
         [&]() -> auto& {
@@ -75,6 +78,13 @@ void route_metrics::record(size_t route_index, unsigned status,
                                 {"status", status_classes[status_class]}});
         })
         .Increment();
+  };
+  auto status_class = std::min<size_t>(status / 100, 5);
+  // No answer has a status below 100: that class is counted nowhere.
+  if (status_class > 0)
+    count(status_class);
+  if (status == 429)
+    count(rate_limited_class);
   made(
       counted.latency,
       [&]() -> auto& {

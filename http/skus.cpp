@@ -44,21 +44,21 @@ const schema& stock_change_schema() {
 
 schema stock_levels_schema() {
   return schema::named(
-      "StockLevels", schema::object({required("sku", sku_id_schema()),
-                                     required("on_hand", schema::integer(0)),
-                                     required("reserved", schema::integer(0)),
-                                     required("sold", schema::integer(0)),
-                                     required("set_aside",
-                                              schema::integer(0).about(
-                                                  "units handed to flash "
-                                                  "sales")),
-                                     required("available", schema::integer())})
-                         .example(json::object{{"sku", "SHIRT-M"},
-                                               {"on_hand", 35},
-                                               {"reserved", 2},
-                                               {"sold", 0},
-                                               {"set_aside", 0},
-                                               {"available", 33}}));
+      "StockLevels",
+      schema::object({required("sku", sku_id_schema()),
+                      required("on_hand", schema::integer(0)),
+                      required("reserved", schema::integer(0)),
+                      required("sold", schema::integer(0)),
+                      required("set_aside",
+                               schema::integer(0).about("units handed to flash "
+                                                        "sales")),
+                      required("available", schema::integer())})
+          .example(json::object{{"sku", "SHIRT-M"},
+                                {"on_hand", 35},
+                                {"reserved", 2},
+                                {"sold", 0},
+                                {"set_aside", 0},
+                                {"available", 33}}));
 }
 
 void read_sku(const sku_context& context, call_ptr request) {

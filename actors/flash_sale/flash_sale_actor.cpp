@@ -16,8 +16,8 @@ using sale_self = entity_actor_type<flash_sale_entity>;
 void allocate(sale_self* self) {
   auto& terms = self->state.state.terms;
   saga_call<sku_entity>(
-      self, terms.sku, sku_command{set_aside_stock{self->state.id,
-                                                   terms.quantity}},
+      self, terms.sku,
+      sku_command{set_aside_stock{self->state.id, terms.quantity}},
       [self](expected<sku_view> answer) {
         if (!answer && !final_code(answer.error().code))
           return saga_retry_later<flash_sale_entity>(self);
@@ -33,14 +33,14 @@ void allocate(sale_self* self) {
 /// so that a retry takes back nothing twice.
 void give_back(sale_self* self) {
   auto total = self->state.state.given_back;
-  saga_call<sku_entity>(
-      self, self->state.state.terms.sku,
-      sku_command{take_back_set_aside{self->state.id, total}},
-      [self, total](expected<sku_view> answer) {
-        if (!answer)
-          return saga_retry_later<flash_sale_entity>(self);
-        saga_finish<flash_sale_entity>(self, record_give_back{total});
-      });
+  saga_call<sku_entity>(self, self->state.state.terms.sku,
+                        sku_command{take_back_set_aside{self->state.id, total}},
+                        [self, total](expected<sku_view> answer) {
+                          if (!answer)
+                            return saga_retry_later<flash_sale_entity>(self);
+                          saga_finish<flash_sale_entity>(
+                              self, record_give_back{total});
+                        });
 }
 
 struct flash_sale_driver {

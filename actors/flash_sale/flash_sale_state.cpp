@@ -1,11 +1,10 @@
 #include "actors/flash_sale/flash_sale_state.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <sodium.h>
 
 namespace tillroll {
 
@@ -161,22 +160,22 @@ struct decider {
     if (command.sale_id.empty())
       return invalid("a sale id is required");
     return events{flash_sale_created{
-        command.sale_id, command.sku, command.quantity,
-        command.price_cents, command.starts_at_us, command.ends_at_us,
-        command.per_user_limit, command.admit_per_second,
-        command.admission_ttl_s, sha256_hex(seed.data(), seed.size()),
-        command.shuffle_seed, command.ticket_key, command.who.user_id}};
+        command.sale_id, command.sku, command.quantity, command.price_cents,
+        command.starts_at_us, command.ends_at_us, command.per_user_limit,
+        command.admit_per_second, command.admission_ttl_s,
+        sha256_hex(seed.data(), seed.size()), command.shuffle_seed,
+        command.ticket_key, command.who.user_id}};
   }
 
   expected<events> operator()(const record_allocation& command) const {
     if (state.status != sale_status::allocating)
       return events{};
     if (command.sku)
-      return events{flash_sale_allocated{
-          command.sku->product_id, command.sku->seller_id,
-          command.sku->currency}};
-    return events{flash_sale_refused{std::string{to_string(command.refusal.code)},
-                                     command.refusal.message}};
+      return events{flash_sale_allocated{command.sku->product_id,
+                                         command.sku->seller_id,
+                                         command.sku->currency}};
+    return events{flash_sale_refused{
+        std::string{to_string(command.refusal.code)}, command.refusal.message}};
   }
 
   expected<void> check_open_for_tickets() const {
@@ -230,24 +229,22 @@ struct decider {
     auto& held = state.tickets[*number];
     if (held.status != ticket_status::admitted ||
         held.admitted_until_us <= now_us())
-      return make_failure(errc::not_admitted,
-                          "the ticket is " +
-                              std::string{to_string(held.status ==
-                                                            ticket_status::
-                                                                admitted
-                                                        ? ticket_status::expired
-                                                        : held.status)} +
-                              ", not admitted");
+      return make_failure(
+          errc::not_admitted,
+          "the ticket is " +
+              std::string{to_string(held.status == ticket_status::admitted
+                                        ? ticket_status::expired
+                                        : held.status)} +
+              ", not admitted");
     if (quantity < 1)
       return invalid("quantity must be at least 1");
     auto units = state.buyer_units.find(buyer_id);
     auto owned = units == state.buyer_units.end() ? 0 : units->second;
     if (owned + quantity > state.terms.per_user_limit)
-      return make_failure(errc::per_user_limit,
-                          "the sale's limit is " +
-                              std::to_string(state.terms.per_user_limit) +
-                              " units a buyer; this buyer has " +
-                              std::to_string(owned));
+      return make_failure(
+          errc::per_user_limit,
+          "the sale's limit is " + std::to_string(state.terms.per_user_limit) +
+              " units a buyer; this buyer has " + std::to_string(owned));
     if (state.remaining() < quantity)
       return make_failure(errc::sold_out,
                           std::to_string(state.remaining()) + " units left");
@@ -313,14 +310,12 @@ struct decider {
   expected<events> operator()(const sale_stock_step& command) const {
     if (!visible(state))
       return make_failure(errc::not_found, "unknown flash sale");
-    bool order_step = std::holds_alternative<confirm_reservation>(
-                          command.step) ||
-                      std::holds_alternative<release_reservation>(
-                          command.step) ||
-                      std::holds_alternative<extend_reservation>(
-                          command.step) ||
-                      std::holds_alternative<restore_stock>(command.step) ||
-                      std::holds_alternative<return_sale>(command.step);
+    bool order_step =
+        std::holds_alternative<confirm_reservation>(command.step) ||
+        std::holds_alternative<release_reservation>(command.step) ||
+        std::holds_alternative<extend_reservation>(command.step) ||
+        std::holds_alternative<restore_stock>(command.step) ||
+        std::holds_alternative<return_sale>(command.step);
     if (!order_step)
       return invalid("a sale takes an order's stock steps only");
     return stock_events(command.step, {});
@@ -335,12 +330,12 @@ struct decider {
     auto rate = state.terms.admit_per_second;
     if (waiting_in_queue <= 0 || capacity <= 0)
       return {0, state.credit_from_us};
-    auto from = std::max(
-        state.credit_from_us,
-        now_us() - std::chrono::microseconds{admission_burst}.count());
+    auto from =
+        std::max(state.credit_from_us,
+                 now_us() - std::chrono::microseconds{admission_burst}.count());
     auto count = (now_us() - from) * rate / micros_per_second;
-    count = std::min({count, waiting_in_queue, capacity,
-                      admissions_per_command_max});
+    count = std::min(
+        {count, waiting_in_queue, capacity, admissions_per_command_max});
     return {count, from + count * micros_per_second / rate};
   }
 
@@ -587,7 +582,8 @@ std::vector<uint32_t> shuffled_pre_queue(const flash_sale_state& state) {
   std::vector<std::pair<std::string, uint32_t>> keyed;
   keyed.reserve(state.tickets.size());
   for (uint32_t number = 0; number < state.tickets.size(); ++number) {
-    auto text = ticket_text(state.terms, state.tickets[number].buyer_id, number);
+    auto text =
+        ticket_text(state.terms, state.tickets[number].buyer_id, number);
     std::string input(seed->begin(), seed->end());
     input += text;
     keyed.emplace_back(
@@ -684,8 +680,7 @@ int64_t estimated_wait_s(const flash_sale_view& sale, timestamp now) {
       sale.status == sale_status::scheduled ? sale.pre_queue : 1));
   auto wait = std::ceil(ahead / std::max(rate, 1e-3));
   auto now_us = now.time_since_epoch().count();
-  if (sale.status == sale_status::scheduled &&
-      sale.terms.starts_at_us > now_us)
+  if (sale.status == sale_status::scheduled && sale.terms.starts_at_us > now_us)
     wait += std::ceil(static_cast<double>(sale.terms.starts_at_us - now_us) /
                       micros_per_second);
   return static_cast<int64_t>(wait);

@@ -123,17 +123,16 @@ struct flash_sale_state {
   int64_t remaining() const noexcept { return stock.available(); }
 
   template <class Archive> void serialize(Archive& archive) {
-    archive(status, terms.sale_id, terms.sku, terms.quantity,
-            terms.price_cents, terms.starts_at_us, terms.ends_at_us,
-            terms.per_user_limit, terms.admit_per_second,
-            terms.admission_ttl_s, terms.shuffle_commitment,
-            terms.shuffle_seed, terms.ticket_key, terms.created_by,
-            product_id, seller_id, currency, refusal.code, refusal.message,
-            tickets, ticket_of_buyer, queue, admitted_from_queue, waiting,
-            credit_from_us, admissions, units_kept, admitted_total,
-            started_at_us, last_admitted_at_us, backlog_since_us,
-            backlog_admitted, measured_rate, stock, buyer_units,
-            order_buyer, given_back, given_back_acknowledged);
+    archive(status, terms.sale_id, terms.sku, terms.quantity, terms.price_cents,
+            terms.starts_at_us, terms.ends_at_us, terms.per_user_limit,
+            terms.admit_per_second, terms.admission_ttl_s,
+            terms.shuffle_commitment, terms.shuffle_seed, terms.ticket_key,
+            terms.created_by, product_id, seller_id, currency, refusal.code,
+            refusal.message, tickets, ticket_of_buyer, queue,
+            admitted_from_queue, waiting, credit_from_us, admissions,
+            units_kept, admitted_total, started_at_us, last_admitted_at_us,
+            backlog_since_us, backlog_admitted, measured_rate, stock,
+            buyer_units, order_buyer, given_back, given_back_acknowledged);
   }
 };
 

@@ -76,12 +76,18 @@ void place_under(caf::event_based_actor* self, entity_context* context,
                       request.from_cart,
                       retention,
                       request.flash_sale_id,
-                      request.flash_sale_ticket};
+                      request.flash_sale_ticket,
+                      request.queue_for};
   self->request(registry, checkout_timeout, route_atom::value,
                 std::string{order_entity::kind}, order_id,
                 caf::make_message(order_command{std::move(command)}))
       .then(
-          [=](order_view&) mutable {
+          [=](order_view& placed) mutable {
+            // Queued: answered once placed; the queue starts it later.
+            if (request.queue_for) {
+              placed.order_id = order_id;
+              return promise.deliver(std::move(placed));
+            }
             self->request(registry, checkout_timeout, route_atom::value,
                           std::string{order_entity::kind}, order_id,
                           caf::make_message(await_atom::value))
@@ -204,20 +210,20 @@ void checkout_sale(caf::event_based_actor* self, entity_context* context,
                                 "sale's sku")));
   auto line = request.lines.front();
   auto admit = [=]() mutable {
-  self->request(context->registry, checkout_timeout, route_atom::value,
-                std::string{flash_sale_entity::kind}, request.flash_sale_id,
-                caf::make_message(flash_sale_command{check_admission{
-                    request.buyer_id, request.flash_sale_ticket,
-                    line.quantity, line.sku}}))
-      .then(
-          [=](flash_sale_view& sale) mutable {
-            std::vector<order_line> lines{
-                order_line{line.sku, sale.product_id, sale.seller_id,
-                           line.quantity, sale.terms.price_cents}};
-            place_and_await(self, context, promise, request, std::move(lines),
-                            sale.currency);
-          },
-          [=](caf::error& error) mutable { promise.deliver(error); });
+    self->request(context->registry, checkout_timeout, route_atom::value,
+                  std::string{flash_sale_entity::kind}, request.flash_sale_id,
+                  caf::make_message(flash_sale_command{check_admission{
+                      request.buyer_id, request.flash_sale_ticket,
+                      line.quantity, line.sku}}))
+        .then(
+            [=](flash_sale_view& sale) mutable {
+              std::vector<order_line> lines{
+                  order_line{line.sku, sale.product_id, sale.seller_id,
+                             line.quantity, sale.terms.price_cents}};
+              place_and_await(self, context, promise, request, std::move(lines),
+                              sale.currency);
+            },
+            [=](caf::error& error) mutable { promise.deliver(error); });
   };
   // A retry finds the key's order: it answers as the first time, though
   // the buyer's units now count against the limit.

@@ -33,6 +33,9 @@ struct checkout_request {
   /// A flash sale's checkout: its id and the buyer's admitted ticket.
   std::string flash_sale_id;
   std::string flash_sale_ticket;
+  /// The checkout queue's: place the order queued, waiting its turn at
+  /// most this long, and answer once it is placed.
+  std::optional<std::chrono::microseconds> queue_for;
 };
 
 /// Sets a line of the buyer's cart after checking the SKU exists; quantity

@@ -45,8 +45,7 @@ const order_line& line_of(const order_state& state, const std::string& sku) {
 /// What a flash sale is sent for a line's stock step: a hold comes with
 /// the buyer and the ticket, which the sale checks.
 flash_sale_command sale_step_of(const order_state& state,
-                                const std::string& order_id,
-                                sku_command step) {
+                                const std::string& order_id, sku_command step) {
   if (auto* hold = std::get_if<reserve_stock>(&step))
     return sale_reserve{order_id, state.placed.buyer_id,
                         state.flash_sale.ticket, hold->quantity, hold->ttl};
@@ -180,15 +179,13 @@ struct step_runner {
               payment_check_interval,
               actor->state.context->saga.reservation_ttl / 2);
           ask_payment(actor,
-                      charge_request{request_payment{actor->state.id,
-                                                     placed.total_cents,
-                                                     placed.currency,
-                                                     placed.payment_token},
+                      charge_request{request_payment{
+                                         actor->state.id, placed.total_cents,
+                                         placed.currency, placed.payment_token},
                                      live},
                       [live, check_after](const psp_answer& answer) {
-                        return payment_answered(answer.status,
-                                                answer.reference, live,
-                                                check_after);
+                        return payment_answered(answer.status, answer.reference,
+                                                live, check_after);
                       });
         });
   }

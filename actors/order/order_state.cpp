@@ -193,19 +193,27 @@ struct decider {
                         command.payment_token,
                         command.shipping_address,
                         command.from_cart};
-    if (command.flash_sale_id.empty())
-      return events{std::move(placed), order_notification{"created",
-                                                          command.buyer_id,
-                                                          micros(now)}};
-    // A sale's stock steps all go to the one sale, keyed by the order.
-    if (command.lines.size() != 1)
-      return make_failure(errc::invalid_argument,
-                          "a flash sale's checkout has one line, its sku");
-    return events{
-        std::move(placed),
-        order_flash_sale_joined{command.flash_sale_id,
-                                command.flash_sale_ticket},
-        order_notification{"created", command.buyer_id, micros(now)}};
+    events result{std::move(placed)};
+    if (!command.flash_sale_id.empty()) {
+      // A sale's stock steps all go to the one sale, keyed by the order.
+      if (command.lines.size() != 1)
+        return make_failure(errc::invalid_argument,
+                            "a flash sale's checkout has one line, its sku");
+      result.emplace_back(order_flash_sale_joined{command.flash_sale_id,
+                                                  command.flash_sale_ticket});
+    }
+    if (command.queue_for)
+      result.emplace_back(
+          order_queued{micros(now) + command.queue_for->count()});
+    result.emplace_back(
+        order_notification{"created", command.buyer_id, micros(now)});
+    return result;
+  }
+
+  expected<events> operator()(const admit_order&) const {
+    if (!state.queued_until_us)
+      return events{};
+    return events{order_dequeued{}};
   }
 
   expected<events> operator()(const record_reservation& command) const {
@@ -408,8 +416,8 @@ struct decider {
         lines_in(state, command.who, order_status::fulfillment_processing);
     if (skus.empty())
       return make_failure(errc::wrong_state, "no line to ship is left");
-    bool all = every_line_after(state, skus, order_status::shipped,
-                                shipped_or_later);
+    bool all =
+        every_line_after(state, skus, order_status::shipped, shipped_or_later);
     events result{order_lines_shipped{std::move(skus)}};
     if (all) {
       result.emplace_back(order_shipped{});
@@ -490,6 +498,10 @@ struct applier {
   void operator()(const order_flash_sale_joined& event) {
     state.flash_sale = event;
   }
+  void operator()(const order_queued& event) {
+    state.queued_until_us = event.until_us;
+  }
+  void operator()(const order_dequeued&) { state.queued_until_us.reset(); }
   void operator()(const order_stock_reserved&) {
     state.status = order_status::payment_pending;
     state.phase = order_phase::reserved;
@@ -502,6 +514,7 @@ struct applier {
     state.cancel_reason = event.reason;
     state.short_skus = event.short_skus;
     state.payment_check_at_us.reset();
+    state.queued_until_us.reset();
   }
   void operator()(const order_payment_started& event) {
     state.phase = order_phase::charging;
@@ -580,9 +593,11 @@ struct applier {
       state.refund_retry_at_us = event.retry_at_us;
   }
   void operator()(const order_refund_parked& event) {
-    auto parked = std::find_if(
-        state.refunds_pending.begin(), state.refunds_pending.end(),
-        [&](const auto& refund) { return refund.refund_id == event.refund_id; });
+    auto parked =
+        std::find_if(state.refunds_pending.begin(), state.refunds_pending.end(),
+                     [&](const auto& refund) {
+                       return refund.refund_id == event.refund_id;
+                     });
     assert(parked != state.refunds_pending.end());
     state.refunds_parked.push_back(*parked);
     state.refunds_pending.erase(parked);
@@ -722,6 +737,9 @@ bool line_sold(const order_state& state, const std::string& sku) {
 }
 
 std::optional<order_step> next_step(const order_state& state, timestamp) {
+  // A queued order waits its turn.
+  if (state.queued_until_us)
+    return std::nullopt;
   // Stock first: a refund the PSP refuses must not keep units away.
   if (state.phase == order_phase::restoring)
     return restore_lines{};
@@ -783,6 +801,8 @@ order_view order_entity::reply(const order_state& state, const order_command&) {
 
 std::optional<timestamp> order_entity::next_deadline(const order_state& state) {
   std::optional<int64_t> at_us = state.payment_check_at_us;
+  if (state.queued_until_us && (!at_us || *state.queued_until_us < *at_us))
+    at_us = state.queued_until_us;
   if (state.refund_retry_at_us &&
       (!at_us || *state.refund_retry_at_us < *at_us))
     at_us = state.refund_retry_at_us;
@@ -793,6 +813,8 @@ std::optional<timestamp> order_entity::next_deadline(const order_state& state) {
 
 std::optional<order_command> order_entity::on_deadline(const order_state& state,
                                                        timestamp now) {
+  if (state.queued_until_us && *state.queued_until_us <= micros(now))
+    return order_command{admit_order{}};
   if (state.payment_check_at_us && *state.payment_check_at_us <= micros(now))
     return order_command{check_payment{}};
   if (state.refund_retry_at_us && *state.refund_retry_at_us <= micros(now))

@@ -128,6 +128,8 @@ struct order_state {
   /// The flash sale the order buys from, with the buyer's ticket; empty
   /// for an ordinary order.
   order_flash_sale_joined flash_sale;
+  /// Queued: the saga waits for its turn, at the latest until then.
+  std::optional<int64_t> queued_until_us;
 
   template <class Archive> void serialize(Archive& archive) {
     archive(status, phase, placed, history, cancel_reason, short_skus,
@@ -135,7 +137,7 @@ struct order_state {
             refunds_pending, refunds_requested, placed_at_us, line_status,
             sold_skus, refund_keys, refund_attempts, refund_retry_at_us,
             refund_failure, refunds_parked, flash_sale.sale_id,
-            flash_sale.ticket);
+            flash_sale.ticket, queued_until_us);
   }
 };
 
@@ -151,7 +153,8 @@ BOOST_DESCRIBE_STRUCT(order_state, (),
                        payment_check_at_us, refunded_cents, refunds_pending,
                        refunds_requested, placed_at_us, line_status, sold_skus,
                        refund_keys, refund_attempts, refund_retry_at_us,
-                       refund_failure, refunds_parked, flash_sale))
+                       refund_failure, refunds_parked, flash_sale,
+                       queued_until_us))
 
 /// A line a buyer asks for at checkout, before it has a price.
 struct checkout_line {
@@ -173,7 +176,12 @@ struct place_order {
   /// A flash sale's id and the buyer's ticket; empty for an ordinary order.
   std::string flash_sale_id;
   std::string flash_sale_ticket;
+  /// The checkout queue's: the saga waits its turn, at most this long.
+  std::optional<std::chrono::microseconds> queue_for;
 };
+
+/// The checkout queue's: a queued order's turn came.
+struct admit_order {};
 
 /// From the saga: every line reserved, or the skus that were short and
 /// why (out_of_stock, or a flash sale's not_admitted, per_user_limit,
@@ -249,7 +257,7 @@ using order_command = std::variant<
     record_payment_outcome, record_stock_confirmed, record_stock_restored,
     record_refund_done, record_refund_refused, retry_refund, unpark_refunds,
     begin_fulfillment, check_payment, cancel_order, ship_order, deliver_order,
-    refund_order, get_order>;
+    refund_order, get_order, admit_order>;
 
 struct order_view {
   std::string order_id;
@@ -324,7 +332,7 @@ struct order_entity {
   static constexpr std::string_view kind = "order";
   // 2: the state knows whether its lines came from the cart; 3: lines'
   // fulfilment, refund keys and retries; 4: the saga's phase, the placed
-  // order held whole; 5: the flash sale an order buys from.
+  // order held whole; 5: the flash sale an order buys from, queueing.
   static constexpr uint16_t snapshot_version = 5;
   using state_type = order_state;
   using event_type = order_event;

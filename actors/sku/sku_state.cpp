@@ -435,18 +435,12 @@ void apply_event(sku_state& state, const sku_event& event) {
 }
 
 sku_view view(const sku_state& state, const sku_command& command) {
-  sku_view result{state.product_id,
-                  state.seller_id,
-                  state.received,
-                  state.sold,
-                  state.reserved,
-                  state.available(),
-                  state.set_aside,
-                  state.received - state.sold,
-                  state.price_cents,
-                  state.currency,
-                  state.withdrawn,
-                  std::nullopt};
+  sku_view result{state.product_id,  state.seller_id,
+                  state.received,    state.sold,
+                  state.reserved,    state.available(),
+                  state.set_aside,   state.received - state.sold,
+                  state.price_cents, state.currency,
+                  state.withdrawn,   std::nullopt};
   auto order_id = std::visit(
       [](const auto& alternative) -> std::string {
         if constexpr (requires { alternative.order_id; })

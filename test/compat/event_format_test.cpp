@@ -119,8 +119,8 @@ template <class Event> void check_sale_fixture(const Event& event) {
 TEST_CASE("every stored flash sale event version still loads") {
   auto hex = std::string(64, 'a');
   check_sale_fixture(flash_sale_created{
-      "fs-1", "TEE-S", 40, 999, 1'790'000'000'000'000, 1'790'003'600'000'000,
-      2, 50, 300, hex, hex, hex, "admin"});
+      "fs-1", "TEE-S", 40, 999, 1'790'000'000'000'000, 1'790'003'600'000'000, 2,
+      50, 300, hex, hex, hex, "admin"});
   check_sale_fixture(flash_sale_allocated{"product-1", "seller-1", "EUR"});
   check_sale_fixture(flash_sale_refused{"out_of_stock", "3 available"});
   check_sale_fixture(flash_sale_ticket_issued{"ann", 1'790'000'000'000'000});
@@ -130,12 +130,13 @@ TEST_CASE("every stored flash sale event version still loads") {
   check_sale_fixture(flash_sale_admissions_expired{1'790'000'300'000'000});
   check_sale_fixture(flash_sale_sold_out{1'790'000'100'000'000});
   check_sale_fixture(flash_sale_ended{1'790'003'600'000'000});
-  check_sale_fixture(flash_sale_units_reserved{"order-9", "ann", 2,
-                                               1'790'000'600'000'000});
+  check_sale_fixture(
+      flash_sale_units_reserved{"order-9", "ann", 2, 1'790'000'600'000'000});
   check_sale_fixture(flash_sale_units_sold{"order-9"});
   check_sale_fixture(flash_sale_hold_released{"order-9"});
   check_sale_fixture(flash_sale_hold_expired{"order-9"});
-  check_sale_fixture(flash_sale_hold_extended{"order-9", 1'790'000'900'000'000});
+  check_sale_fixture(
+      flash_sale_hold_extended{"order-9", 1'790'000'900'000'000});
   check_sale_fixture(
       flash_sale_units_returned{"order-9", 2, 1'790'000'000'000'000});
   check_sale_fixture(flash_sale_units_given_back{12});
@@ -214,6 +215,9 @@ TEST_CASE("every stored order event version still loads") {
                        order_stock_partly_confirmed{{"SKU-1"}});
   check_fixture<order>(order_flash_sale_joined{"fs-1", "0.abc"},
                        order_flash_sale_joined{"fs-1", "0.abc"});
+  check_fixture<order>(order_queued{1'790'000'010'000'000},
+                       order_queued{1'790'000'010'000'000});
+  check_fixture<order>(order_dequeued{}, order_dequeued{});
   check_fixture<order>(order_refunded{"refund-1", 500},
                        order_refunded{"refund-1", 500});
   check_fixture<order>(order_notification{"shipped", "buyer-1", 5},

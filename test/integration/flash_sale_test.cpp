@@ -3,16 +3,15 @@
 // the pre-queue's shuffle recomputed here from the revealed seed, admission
 // only while units remain, the per-user limit across orders, the leftover
 // going back at the end, and all of it kept through a kill -9.
-#include <doctest/doctest.h>
-
-#include "../support/running_store.hpp"
-
 #include "events/time_text.hpp"
 
-#include <sodium.h>
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <map>
+#include <sodium.h>
+
+#include "../support/running_store.hpp"
 
 using namespace tillroll;
 using namespace tillroll::test;
@@ -21,9 +20,9 @@ namespace json = boost::json;
 namespace {
 
 std::string in_seconds(double seconds) {
-  return iso_time(now_timestamp() +
-                  std::chrono::microseconds{
-                      static_cast<int64_t>(seconds * 1'000'000)});
+  return iso_time(
+      now_timestamp() +
+      std::chrono::microseconds{static_cast<int64_t>(seconds * 1'000'000)});
 }
 
 int64_t number(const json::value& value, std::string_view key) {
@@ -115,7 +114,8 @@ struct flash_shop {
 
 std::string hex_sha256(const std::string& bytes) {
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()),
+  crypto_hash_sha256(digest,
+                     reinterpret_cast<const unsigned char*>(bytes.data()),
                      bytes.size());
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
@@ -149,21 +149,23 @@ TEST_CASE("a flash sale sets its quantity aside: ordinary checkouts cannot "
   // Ordinary stock is what is left outside the sale.
   auto [buyer, buyer_id] = shop.api().account("plain@flash.test", "buyer");
   auto body = checkout_body();
-  body["items"] = json::array{json::object{{"sku", "SNEAK-1"}, {"quantity", 3}}};
+  body["items"] =
+      json::array{json::object{{"sku", "SNEAK-1"}, {"quantity", 3}}};
   auto three = shop.api().post("/v1/checkout", body, buyer,
                                {{"Idempotency-Key", "plain-3"}});
   CHECK(three.status == 409);
   CHECK(three.error_code() == "out_of_stock");
-  body["items"] = json::array{json::object{{"sku", "SNEAK-1"}, {"quantity", 2}}};
+  body["items"] =
+      json::array{json::object{{"sku", "SNEAK-1"}, {"quantity", 2}}};
   auto two = shop.api().post("/v1/checkout", body, buyer,
                              {{"Idempotency-Key", "plain-2"}});
   CHECK_MESSAGE(two.status == 201, two.body);
   CHECK(number(two.json(), "total_cents") == 10000);
   CHECK(number(shop.sale(id), "remaining") == 8);
 
-  auto too_many = shop.api().post(
-      "/v1/flash-sales", sale_body({.sku = "SNEAK-1", .quantity = 1}),
-      shop.admin);
+  auto too_many =
+      shop.api().post("/v1/flash-sales",
+                      sale_body({.sku = "SNEAK-1", .quantity = 1}), shop.admin);
   CHECK(too_many.status == 409);
   CHECK(too_many.error_code() == "out_of_stock");
   auto unknown = shop.api().post("/v1/flash-sales",
@@ -301,11 +303,11 @@ TEST_CASE("admission lets buyers in only while units remain, then every "
   CHECK(text(shop.poll(id, others[1].first, others[1].second).json(),
              "status") == "waiting");
   CHECK(number(shop.sale(id), "admitted") == 2);
-  auto last = shop.buy(id, others[0].first, others[0].second, "SNEAK-4", 1,
-                       "last-1");
+  auto last =
+      shop.buy(id, others[0].first, others[0].second, "SNEAK-4", 1, "last-1");
   REQUIRE_MESSAGE(last.status == 201, last.body);
-  REQUIRE(wait_until(
-      [&] { return text(shop.sale(id), "status") == "sold_out"; }));
+  REQUIRE(
+      wait_until([&] { return text(shop.sale(id), "status") == "sold_out"; }));
   for (auto& [ticket, token] : others)
     if (ticket != others[0].first)
       CHECK(text(shop.poll(id, ticket, token).json(), "status") == "sold_out");
@@ -314,6 +316,9 @@ TEST_CASE("admission lets buyers in only while units remain, then every "
   CHECK(refused.status == 409);
   CHECK(refused.error_code() == "sold_out");
   auto sale = shop.sale(id);
+  auto metrics = shop.api().get("/metrics").body;
+  CHECK(metrics.find("tillroll_flash_sale{measure=\"sold\",sale=\"" + id +
+                     "\"} 3") != std::string::npos);
   CHECK(number(sale, "sold") == 3);
   CHECK(number(sale, "remaining") == 0);
   // The SKU's own stock was never touched.
@@ -340,7 +345,8 @@ TEST_CASE("what a flash sale did not sell goes back to its SKU when it ends") {
   auto after = shop.buy(id, ticket, ann, "SNEAK-6", 1, "end-2");
   CHECK(after.status == 409);
   CHECK(after.error_code() == "sale_ended");
-  auto joined = shop.join(id, shop.api().account("late6@flash.test", "buyer").first);
+  auto joined =
+      shop.join(id, shop.api().account("late6@flash.test", "buyer").first);
   CHECK(joined.status == 409);
   CHECK(joined.error_code() == "sale_ended");
   CHECK(shop.audit().at("ok").as_bool());
@@ -358,11 +364,12 @@ TEST_CASE("a kill -9 mid-sale keeps positions, admissions and every "
     admin = store.admin();
     auto seller = store.api().account("seller9@flash.test", "seller").first;
     store.list_product(seller, "Sneaker", "SNEAK-9", 20, 5000);
-    auto made = store.api().post(
-        "/v1/flash-sales",
-        sale_body({.sku = "SNEAK-9", .quantity = 4, .per_user_limit = 1,
-                   .admit_per_second = 2}),
-        admin);
+    auto made = store.api().post("/v1/flash-sales",
+                                 sale_body({.sku = "SNEAK-9",
+                                            .quantity = 4,
+                                            .per_user_limit = 1,
+                                            .admit_per_second = 2}),
+                                 admin);
     REQUIRE(made.status == 201);
     id = text(made.json(), "id");
     for (int index = 0; index < 8; ++index) {

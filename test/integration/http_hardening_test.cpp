@@ -7,10 +7,10 @@
 #include "http/auth.hpp"
 
 #include <doctest/doctest.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <sodium.h>
 
 #include "../support/node_fixture.hpp"
 #include "../support/running_store.hpp"
@@ -133,7 +133,6 @@ bool complete_response(const std::string& received) {
   return received.size() >= split + 4 + length;
 }
 
-
 /// Reads one response from `fd` within `cap`: whole, or what came before
 /// the peer closed; nullopt on silence or a reset.
 std::optional<http_reply> read_reply(int fd, std::chrono::milliseconds cap) {
@@ -205,8 +204,8 @@ void check_json_error(const http_reply& reply, int status,
   boost::json::error_code error;
   auto parsed = boost::json::parse(reply.body, error);
   REQUIRE_MESSAGE(!error, "not JSON: " << reply.body);
-  auto* problem = parsed.is_object() ? parsed.as_object().if_contains("error")
-                                     : nullptr;
+  auto* problem =
+      parsed.is_object() ? parsed.as_object().if_contains("error") : nullptr;
   REQUIRE_MESSAGE(problem != nullptr, reply.body);
   CHECK(problem->as_object().contains("message"));
   if (!code.empty())
@@ -234,12 +233,13 @@ TEST_CASE("a new user's id is not the unkeyed hash of their email, and two "
   CHECK(id_1 != id_2);
   // The id is still the account's for good, and the email still unique.
   CHECK(first.api().sign_in(email, "password-seller").second == id_1);
-  CHECK(first.api().sign_in("ANN.Seller@test.local", "password-seller").second ==
-        id_1);
-  auto again = first.api().post(
-      "/v1/users",
-      {{"email", "Ann.Seller@Test.Local"}, {"password", "password-2x"},
-       {"role", "buyer"}});
+  CHECK(
+      first.api().sign_in("ANN.Seller@test.local", "password-seller").second ==
+      id_1);
+  auto again =
+      first.api().post("/v1/users", {{"email", "Ann.Seller@Test.Local"},
+                                     {"password", "password-2x"},
+                                     {"role", "buyer"}});
   check_json_error({again.status, again.head, again.body}, 409, "conflict");
 }
 
@@ -254,8 +254,8 @@ TEST_CASE("a user registered under the old id derivation still signs in and "
     initialize_crypto();
     auto hash = hash_password("old-password-1");
     REQUIRE(hash);
-    REQUIRE(node.ask<user_entity>(old_id,
-                                  register_user{email, *hash, "seller"}));
+    REQUIRE(
+        node.ask<user_entity>(old_id, register_user{email, *hash, "seller"}));
   }
   store_process store{{}, 0, directory.path()};
   auto& api = store.api();
@@ -292,10 +292,10 @@ TEST_CASE("a wrong admin password takes about as long as a wrong user "
     std::vector<double> took;
     for (int attempt = 0; attempt < 5; ++attempt) {
       auto started = clock_type::now();
-      auto reply = api.post("/v1/sessions", {{"email", email},
-                                             {"password", "wrong-password-" +
-                                                              std::to_string(
-                                                                  attempt)}});
+      auto reply =
+          api.post("/v1/sessions",
+                   {{"email", email},
+                    {"password", "wrong-password-" + std::to_string(attempt)}});
       took.push_back(
           std::chrono::duration<double>(clock_type::now() - started).count());
       CHECK(reply.status == 401);
@@ -316,8 +316,8 @@ TEST_CASE("a wrong admin password takes about as long as a wrong user "
 TEST_CASE("a public search answers within 2 s while 300 bad sign-ins are in "
           "flight") {
   // The lane is under test here, not the sign-in limits (rate_limit_test).
-  running_store store{{"--limit-sign-in-per-email", "0",
-                       "--limit-sign-in-per-address", "0"}};
+  running_store store{
+      {"--limit-sign-in-per-email", "0", "--limit-sign-in-per-address", "0"}};
   auto& api = store.api();
   auto [seller, seller_id] = api.account("flood-seller@test.local", "seller");
   store.list_product(seller, "Oak Table", "FLOOD-TABLE-1", 3);
@@ -332,9 +332,9 @@ TEST_CASE("a public search answers within 2 s while 300 bad sign-ins are in "
     int fd = connect_to(api.port());
     REQUIRE(fd >= 0);
     auto body = json::serialize(json::object{
-        {"email", index % 2 == 0 ? "flood-seller@test.local"
-                                 : "nobody-" + std::to_string(index) +
-                                       "@test.local"},
+        {"email", index % 2 == 0
+                      ? "flood-seller@test.local"
+                      : "nobody-" + std::to_string(index) + "@test.local"},
         {"password", "wrong-password-" + std::to_string(index)}});
     REQUIRE(send_all(fd, request_bytes("POST", "/v1/sessions", body)));
     flood.fds.push_back(fd);
@@ -347,9 +347,9 @@ TEST_CASE("a public search answers within 2 s while 300 bad sign-ins are in "
     pollfd ready{fd, POLLIN, 0};
     answered_meanwhile += poll(&ready, 1, 0) > 0 ? 1 : 0;
   }
-  MESSAGE("search took "
-          << std::chrono::duration<double>(took).count() << " s with "
-          << flood_size - answered_meanwhile << " sign-ins unanswered");
+  MESSAGE("search took " << std::chrono::duration<double>(took).count()
+                         << " s with " << flood_size - answered_meanwhile
+                         << " sign-ins unanswered");
   CHECK(found.status == 200);
   CHECK(took < 2s);
   CHECK(answered_meanwhile < flood_size);
@@ -443,8 +443,8 @@ TEST_CASE("with a low limit of open files, more connections than the limit "
 TEST_CASE("a connection that sends no complete headers gets 408 within the "
           "header deadline") {
   store_process store{{"--header-timeout-ms", "500"}};
-  for (std::string partial : {std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n"},
-                              std::string{}}) {
+  for (std::string partial :
+       {std::string{"GET /healthz HTTP/1.1\r\nHost: x\r\n"}, std::string{}}) {
     sockets connection{{connect_to(store.port())}};
     int fd = connection.fds[0];
     REQUIRE(fd >= 0);
@@ -465,8 +465,8 @@ TEST_CASE("a connection that sends no complete headers gets 408 within the "
 
 TEST_CASE("past the per-address connection limit a new connection gets 503 "
           "JSON, and service resumes when the idle ones close") {
-  store_process store{{"--connections-per-address-max", "4",
-                       "--header-timeout-ms", "1500"}};
+  store_process store{
+      {"--connections-per-address-max", "4", "--header-timeout-ms", "1500"}};
   sockets idle;
   for (int index = 0; index < 4; ++index) {
     idle.fds.push_back(connect_to(store.port()));
@@ -567,8 +567,9 @@ TEST_CASE("a SKU id outside [A-Za-z0-9._-]{1,128} is refused wherever a SKU "
              {"sku", sku}, {"price_cents", 100}, {"currency", "USD"}}}}};
   };
   for (std::string sku :
-       {std::string{"A/B"}, std::string{"A B"}, std::string{"A\x01"
-                                                            "B"},
+       {std::string{"A/B"}, std::string{"A B"},
+        std::string{"A\x01"
+                    "B"},
         std::string{""}, std::string{"caf\xc3\xa9"}, std::string{"A:B"},
         std::string{"A%2FB"}, std::string(129, 'A')}) {
     auto made = api.post("/v1/products", product_with(sku), seller);
@@ -626,12 +627,13 @@ TEST_CASE("media types compare case-insensitively and may carry a UTF-8 "
     return api.send("POST", "/v1/users", body, {}, {}, content_type);
   };
   for (std::string accepted :
-       {"APPLICATION/JSON", "Application/Json", "application/json; charset=utf-8",
-        "application/json;charset=UTF-8", "application/json ; Charset=\"utf-8\""})
+       {"APPLICATION/JSON", "Application/Json",
+        "application/json; charset=utf-8", "application/json;charset=UTF-8",
+        "application/json ; Charset=\"utf-8\""})
     CHECK_MESSAGE(sign_up(accepted).status == 201, accepted);
-  for (std::string refused : {"application/jsonx", "text/json",
-                              "application/json; charset=latin1",
-                              "application/x-www-form-urlencoded"}) {
+  for (std::string refused :
+       {"application/jsonx", "text/json", "application/json; charset=latin1",
+        "application/x-www-form-urlencoded"}) {
     auto reply = sign_up(refused);
     check_json_error({reply.status, reply.head, reply.body}, 415,
                      "unsupported_media_type");

@@ -1,11 +1,11 @@
 // Rate limits as API.md's "Rate limits and overload" states them, against
 // the real binary: past its limit a client gets 429 rate_limited with a
 // Retry-After in whole seconds, and nothing changes; others go on.
+#include "events/time_text.hpp"
+
 #include <doctest/doctest.h>
 
 #include "../support/running_store.hpp"
-
-#include "events/time_text.hpp"
 
 using namespace tillroll;
 using namespace tillroll::test;
@@ -47,8 +47,7 @@ TEST_CASE("sign-in attempts past the limit per email are 429 with "
   CHECK(wait <= 20); // one attempt comes back every 20 s at 3 a minute
   // The limit is the email's, however it is spelled.
   CHECK(sign_in(api, "TARGET@limits.test", "password-buyer").status == 429);
-  CHECK(sign_in(api, "bystander@limits.test", "password-buyer").status ==
-        200);
+  CHECK(sign_in(api, "bystander@limits.test", "password-buyer").status == 200);
 }
 
 TEST_CASE("sign-in attempts past the limit per client address are 429 "

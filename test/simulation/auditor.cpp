@@ -34,8 +34,12 @@ struct sku_reader {
   }
   int64_t& held(const std::string& order_id) { return tally.held[order_id]; }
 
-  void operator()(const stock_received& event) { tally.on_hand += event.quantity; }
-  void operator()(const stock_removed& event) { tally.on_hand -= event.quantity; }
+  void operator()(const stock_received& event) {
+    tally.on_hand += event.quantity;
+  }
+  void operator()(const stock_removed& event) {
+    tally.on_hand -= event.quantity;
+  }
   void operator()(const stock_reserved& event) {
     if (held(event.order_id) != 0)
       fail("order " + event.order_id + " was held a second time");
@@ -67,7 +71,8 @@ struct sku_reader {
   }
   void operator()(const reservation_extended& event) {
     if (held(event.order_id) == 0)
-      fail("order " + event.order_id + "'s hold was extended while it held "
+      fail("order " + event.order_id +
+           "'s hold was extended while it held "
            "nothing");
   }
   void operator()(const sale_returned& event) {
@@ -179,6 +184,8 @@ struct order_reader {
   // The simulated world runs no flash sales; their streams are audited by
   // tillroll audit (app/audit.cpp).
   void operator()(const order_flash_sale_joined&) {}
+  void operator()(const order_queued&) {}
+  void operator()(const order_dequeued&) {}
 };
 
 struct payment_reader {
@@ -314,9 +321,8 @@ std::optional<std::string> auditor::check(const simulated_log& log,
         if (quantity == 0)
           continue;
         auto found = orders_.find(order_id);
-        auto* line = found == orders_.end()
-                         ? nullptr
-                         : line_of(found->second.tally, sku);
+        auto* line = found == orders_.end() ? nullptr
+                                            : line_of(found->second.tally, sku);
         auto what = per_order == &tally.held ? " holds " : " sold ";
         if (line == nullptr) {
           violation("sku " + sku + what + units(quantity) + " for order " +
@@ -417,8 +423,8 @@ std::optional<std::string> auditor::check_final(const simulated_log& log,
     auto outcome = outcome_of(order);
     if (!(order.cancelled && order.restored) && outcome != "fulfilled" &&
         outcome != "fulfilled, refunded" && outcome != "refunded")
-      return "order " + order_id + " is not final once faults stopped: " +
-             outcome;
+      return "order " + order_id +
+             " is not final once faults stopped: " + outcome;
     if (order.refunded_cents != order.refund_requested_cents)
       return "order " + order_id + " still waits for refunds of " +
              std::to_string(order.refund_requested_cents -
@@ -450,8 +456,8 @@ std::optional<std::string> auditor::check_final(const simulated_log& log,
   }
   for (auto& [sku, followed] : skus_)
     if (followed.tally.held_total != 0)
-      return "sku " + sku + " still holds " +
-             units(followed.tally.held_total) + " once every order is final";
+      return "sku " + sku + " still holds " + units(followed.tally.held_total) +
+             " once every order is final";
   return std::nullopt;
 }
 

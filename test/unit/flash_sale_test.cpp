@@ -5,9 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include <sodium.h>
-
 #include <algorithm>
+#include <sodium.h>
 
 using namespace tillroll;
 using namespace std::chrono_literals;
@@ -53,7 +52,8 @@ std::string hex_of(const unsigned char* bytes, size_t size) {
 
 std::string sha256(const std::string& bytes) {
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()),
+  crypto_hash_sha256(digest,
+                     reinterpret_cast<const unsigned char*>(bytes.data()),
                      bytes.size());
   return hex_of(digest, sizeof digest);
 }
@@ -160,10 +160,9 @@ TEST_CASE("a sale admits at its rate, keeps a unit per admitted buyer, and "
   }
   REQUIRE(admitted.size() == 3);
   // Past the per-user limit of 1, refused; within it, held then sold.
-  auto twice = decide(state,
-                      sale_reserve{"o-x", admitted[0], ticket_of(admitted[0]),
-                                   2, 10min},
-                      at_us(11 * second));
+  auto twice = decide(
+      state, sale_reserve{"o-x", admitted[0], ticket_of(admitted[0]), 2, 10min},
+      at_us(11 * second));
   REQUIRE_FALSE(twice);
   CHECK(twice.error().code == errc::per_user_limit);
   for (size_t index = 0; index < admitted.size(); ++index) {
@@ -172,17 +171,16 @@ TEST_CASE("a sale admits at its rate, keeps a unit per admitted buyer, and "
         sale_reserve{order, admitted[index], ticket_of(admitted[index]), 1,
                      10min},
         at_us(11 * second));
-    run(state, sale_stock_step{confirm_reservation{order}},
-        at_us(11 * second));
+    run(state, sale_stock_step{confirm_reservation{order}}, at_us(11 * second));
   }
   tick(state, at_us(12 * second));
   CHECK(view(state, get_sale{}).status == sale_status::sold_out);
   for (int index = 0; index < 6; ++index) {
     auto buyer = "b" + std::to_string(index);
     auto status = view(state, join_sale{buyer}).ticket->status;
-    CHECK((status == ticket_status::sold_out ||
-           std::find(admitted.begin(), admitted.end(), buyer) !=
-               admitted.end()));
+    CHECK(
+        (status == ticket_status::sold_out ||
+         std::find(admitted.begin(), admitted.end(), buyer) != admitted.end()));
   }
   // A cancelled sale's units go back to the SKU, not to the closed room.
   run(state, sale_stock_step{restore_stock{"o-0", 1, true}},
@@ -210,8 +208,8 @@ TEST_CASE("a SKU sets units aside for a sale once, and takes back each "
   REQUIRE_FALSE(more);
   CHECK(more.error().code == errc::out_of_stock);
   // The seller cannot remove what the sale holds.
-  auto removed = decide(sku, adjust_stock{-3, caller{"s1", role::seller}, ""},
-                        at_us(0));
+  auto removed =
+      decide(sku, adjust_stock{-3, caller{"s1", role::seller}, ""}, at_us(0));
   REQUIRE_FALSE(removed);
   CHECK(apply_all(take_back_set_aside{"fs-1", 5}) == 1);
   CHECK(apply_all(take_back_set_aside{"fs-1", 5}) == 0);
