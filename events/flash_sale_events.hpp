@@ -117,6 +117,16 @@ struct flash_sale_sold_out {
 };
 BOOST_DESCRIBE_STRUCT(flash_sale_sold_out, (), (at_us))
 
+/// Units came back to a sold-out sale (a cancelled order's): it is open
+/// again, and the tickets its selling out ended wait again in their places.
+struct flash_sale_reopened {
+  static constexpr uint32_t type_id = 717;
+  static constexpr uint16_t version = 1;
+  static constexpr std::string_view name = "flash_sale_reopened";
+  int64_t at_us = 0;
+};
+BOOST_DESCRIBE_STRUCT(flash_sale_reopened, (), (at_us))
+
 /// The sale's end passed: no more tickets, admissions or holds.
 struct flash_sale_ended {
   static constexpr uint32_t type_id = 708;
@@ -185,7 +195,7 @@ struct flash_sale_units_returned {
 BOOST_DESCRIBE_STRUCT(flash_sale_units_returned, (),
                       (order_id, quantity, at_us))
 
-/// The sale sold out or ended: units it will not sell go back to the SKU,
+/// The sale ended: units it will not sell go back to the SKU,
 /// `total` of them so far.
 struct flash_sale_units_given_back {
   static constexpr uint32_t type_id = 715;
@@ -211,6 +221,6 @@ using flash_sale_event = std::variant<
     flash_sale_units_reserved, flash_sale_units_sold, flash_sale_hold_released,
     flash_sale_hold_expired, flash_sale_hold_extended,
     flash_sale_units_returned, flash_sale_units_given_back,
-    flash_sale_give_back_acknowledged>;
+    flash_sale_give_back_acknowledged, flash_sale_reopened>;
 
 } // namespace tillroll

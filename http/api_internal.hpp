@@ -228,20 +228,24 @@ struct rate_limits {
   rate_limit ticket_polls_per_ticket;
 };
 
-/// Answers 429 `rate_limited` with Retry-After and returns true when
-/// `key` is past `limit`; counts the request otherwise.
+/// Answers 429 `rate_limited`, retry in `wait` seconds (Retry-After).
+inline void rate_limited(const call_ptr& request, int64_t wait,
+                         std::string_view what) {
+  auto response = failure_response(failure{
+      errc::rate_limited,
+      std::string{what} + "; retry in " + std::to_string(wait) + " s", true});
+  response.headers.emplace_back("Retry-After", std::to_string(wait));
+  request->respond(std::move(response));
+}
+
+/// Answers 429 and returns true when `key` is past `limit`; counts the
+/// request otherwise.
 inline bool limited(const call_ptr& request, rate_limit& limit,
                     const std::string& key, std::string_view what) {
   auto wait = limit.refuse(key, now_timestamp());
   if (!wait)
     return false;
-  auto response =
-      failure_response(failure{errc::rate_limited,
-                               "too many " + std::string{what} + "; retry in " +
-                                   std::to_string(*wait) + " s",
-                               true});
-  response.headers.emplace_back("Retry-After", std::to_string(*wait));
-  request->respond(std::move(response));
+  rate_limited(request, *wait, "too many " + std::string{what});
   return true;
 }
 

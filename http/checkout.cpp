@@ -126,10 +126,28 @@ void run_next(const checkout_context* context) {
     start_queued(context, *next);
 }
 
+void admitted_checkout(const checkout_context& context, call_ptr request);
+
+/// Past the buyer's checkout limit, only a retry of a key whose order
+/// exists goes on (it gets the first answer, API.md's promise); anything
+/// else is 429.
 void checkout_route(const checkout_context& context, call_ptr request) {
-  if (limited(request, context.limits.checkout_per_buyer, request->who.user_id,
-              "checkouts"))
-    return;
+  auto wait = context.limits.checkout_per_buyer.refuse(request->who.user_id,
+                                                       now_timestamp());
+  if (!wait)
+    return admitted_checkout(context, request);
+  auto key = std::string{request->request.header("Idempotency-Key")};
+  auto* shared = &context;
+  context.actors.ask_entity<order_entity>(
+      order_id_for(request->who.user_id, key), get_order{caller_of(*request)},
+      [shared, request, wait](expected<order_view> placed) {
+        if (placed)
+          return admitted_checkout(*shared, request);
+        rate_limited(request, *wait, "too many checkouts");
+      });
+}
+
+void admitted_checkout(const checkout_context& context, call_ptr request) {
   auto key = std::string{request->request.header("Idempotency-Key")};
   auto body = json_body(request->request);
   if (!body)
@@ -148,16 +166,10 @@ void checkout_route(const checkout_context& context, call_ptr request) {
   auto order_id = order_id_for(request->who.user_id, key);
   auto* shared = &context;
   switch (context.gate->admit()) {
-  case checkout_gate::verdict::refuse: {
+  case checkout_gate::verdict::refuse:
     context.refused_counter->Increment();
-    auto wait = context.gate->retry_after_s(now_timestamp());
-    auto response = failure_response(failure{
-        errc::rate_limited,
-        "the checkout queue is full; retry in " + std::to_string(wait) + " s",
-        true});
-    response.headers.emplace_back("Retry-After", std::to_string(wait));
-    return request->respond(std::move(response));
-  }
+    return rate_limited(request, context.gate->retry_after_s(now_timestamp()),
+                        "the checkout queue is full");
   case checkout_gate::verdict::queue:
     checkout.queue_for = checkout_queue_wait_max;
     context.actors.ask<order_view>(

@@ -310,8 +310,11 @@ void join_sale_route(const sale_context& context, call_ptr request) {
 }
 
 void read_ticket(const sale_context& context, call_ptr request) {
+  // Each caller's polls count on their own: another's polls of a ticket
+  // (403) spend nothing of its holder's allowance.
   if (limited(request, context.limits.ticket_polls_per_ticket,
-              request->parameter(0) + "/" + request->parameter(1),
+              request->parameter(0) + "/" + request->parameter(1) + "/" +
+                  request->who.user_id,
               "polls of this ticket"))
     return;
   context.actors.ask_entity<flash_sale_entity>(

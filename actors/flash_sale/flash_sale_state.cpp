@@ -245,9 +245,13 @@ struct decider {
           errc::per_user_limit,
           "the sale's limit is " + std::to_string(state.terms.per_user_limit) +
               " units a buyer; this buyer has " + std::to_string(owned));
-    if (state.remaining() < quantity)
+    // Units kept for other admitted buyers are not this buyer's to take.
+    auto open_to_buyer =
+        state.remaining() - state.units_kept + (held.keeps_unit ? 1 : 0);
+    if (open_to_buyer < quantity)
       return make_failure(errc::sold_out,
-                          std::to_string(state.remaining()) + " units left");
+                          std::to_string(std::max<int64_t>(open_to_buyer, 0)) +
+                              " units left for this buyer");
     return {};
   }
 
@@ -354,21 +358,23 @@ struct decider {
       return expired;
     if (status != sale_status::ended && at >= state.terms.ends_at_us)
       return events{flash_sale_ended{at}};
-    if (status == sale_status::open) {
-      if (!state.admissions.empty() && state.admissions.begin()->first <= at)
-        return events{flash_sale_admissions_expired{at}};
-      if (state.remaining() == 0 && state.stock.reserved == 0)
-        return events{flash_sale_sold_out{at}};
-      auto [count, credit_from] = admissions_due();
-      if (count > 0)
-        return events{flash_sale_tickets_admitted{
-            count, at + state.terms.admission_ttl_s * micros_per_second,
-            credit_from, at}};
+    if (status == sale_status::ended) {
+      if (state.remaining() > 0)
+        return events{
+            flash_sale_units_given_back{state.given_back + state.remaining()}};
       return events{};
     }
-    if (state.remaining() > 0)
-      return events{
-          flash_sale_units_given_back{state.given_back + state.remaining()}};
+    if (!state.admissions.empty() && state.admissions.begin()->first <= at)
+      return events{flash_sale_admissions_expired{at}};
+    if (status == sale_status::sold_out)
+      return state.remaining() > 0 ? events{flash_sale_reopened{at}} : events{};
+    if (state.remaining() == 0 && state.stock.reserved == 0)
+      return events{flash_sale_sold_out{at}};
+    auto [count, credit_from] = admissions_due();
+    if (count > 0)
+      return events{flash_sale_tickets_admitted{
+          count, at + state.terms.admission_ttl_s * micros_per_second,
+          credit_from, at}};
     return events{};
   }
 
@@ -509,9 +515,28 @@ struct applier {
       live.erase(live.begin());
     }
   }
+  // Admissions stay: units may come back, and then their holders buy.
   void operator()(const flash_sale_sold_out&) {
     state.status = sale_status::sold_out;
-    close_room(ticket_status::sold_out);
+    state.sold_out_from = state.admitted_from_queue;
+    for (auto index = state.admitted_from_queue; index < state.queue.size();
+         ++index)
+      state.tickets[state.queue[index]].status = ticket_status::sold_out;
+    state.admitted_from_queue = state.queue.size();
+    state.waiting = 0;
+  }
+  void operator()(const flash_sale_reopened& event) {
+    state.status = sale_status::open;
+    state.credit_from_us = event.at_us;
+    state.admitted_from_queue = state.sold_out_from;
+    for (auto index = state.sold_out_from; index < state.queue.size();
+         ++index) {
+      auto& ticket = state.tickets[state.queue[index]];
+      if (ticket.status == ticket_status::sold_out) {
+        ticket.status = ticket_status::waiting;
+        ++state.waiting;
+      }
+    }
   }
   void operator()(const flash_sale_ended&) {
     state.status = sale_status::ended;
@@ -711,6 +736,8 @@ std::optional<timestamp> next_deadline(const flash_sale_state& state) {
   }
   case sale_status::sold_out:
     consider(at(state.terms.ends_at_us));
+    if (!state.admissions.empty())
+      consider(at(state.admissions.begin()->first));
     [[fallthrough]];
   case sale_status::ended:
     if (state.remaining() > 0)

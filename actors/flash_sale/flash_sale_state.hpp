@@ -93,6 +93,9 @@ struct flash_sale_state {
   /// Ticket numbers in queue order; admitted from `admitted_from_queue`.
   std::vector<uint32_t> queue;
   uint64_t admitted_from_queue = 0;
+  /// Where in the queue selling out ended the waiting: they wait again
+  /// from there if units come back.
+  uint64_t sold_out_from = 0;
   int64_t waiting = 0;
   int64_t credit_from_us = 0;
   /// Live admissions by their end: (admitted until, ticket number).

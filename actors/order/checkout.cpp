@@ -209,7 +209,7 @@ void checkout_sale(caf::event_based_actor* self, entity_context* context,
         errc::invalid_argument, "a flash sale's checkout has one item, the "
                                 "sale's sku")));
   auto line = request.lines.front();
-  auto admit = [=]() mutable {
+  auto ask_sale = [=]() mutable {
     self->request(context->registry, checkout_timeout, route_atom::value,
                   std::string{flash_sale_entity::kind}, request.flash_sale_id,
                   caf::make_message(flash_sale_command{check_admission{
@@ -224,6 +224,18 @@ void checkout_sale(caf::event_based_actor* self, entity_context* context,
                               sale.currency);
             },
             [=](caf::error& error) mutable { promise.deliver(error); });
+  };
+  // A delisted product's sale sells no more; its units go back at the end.
+  auto admit = [=]() mutable {
+    read_skus(self, context, request.lines,
+              [=](std::vector<expected<sku_view>> answers) mutable {
+                if (answers[0] && answers[0]->withdrawn)
+                  return promise.deliver(to_caf_error(make_failure(
+                      errc::delisted, "sku " + line.sku +
+                                          " is no longer sold: its product "
+                                          "is delisted")));
+                ask_sale();
+              });
   };
   // A retry finds the key's order: it answers as the first time, though
   // the buyer's units now count against the limit.

@@ -141,6 +141,7 @@ TEST_CASE("every stored flash sale event version still loads") {
       flash_sale_units_returned{"order-9", 2, 1'790'000'000'000'000});
   check_sale_fixture(flash_sale_units_given_back{12});
   check_sale_fixture(flash_sale_give_back_acknowledged{12});
+  check_sale_fixture(flash_sale_reopened{1'790'000'200'000'000});
 }
 
 TEST_CASE("a price_set v1 record from before currencies loads as USD") {

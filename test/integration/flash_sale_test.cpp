@@ -37,6 +37,7 @@ struct sale_terms {
   double ends_in_s = 600;
   int64_t per_user_limit = 2;
   int64_t admit_per_second = 100;
+  int64_t admission_ttl_s = 300;
 };
 
 json::object sale_body(const sale_terms& terms) {
@@ -46,11 +47,14 @@ json::object sale_body(const sale_terms& terms) {
           {"starts_at", in_seconds(terms.starts_in_s)},
           {"ends_at", in_seconds(terms.ends_in_s)},
           {"per_user_limit", terms.per_user_limit},
-          {"admit_per_second", terms.admit_per_second}};
+          {"admit_per_second", terms.admit_per_second},
+          {"admission_ttl_s", terms.admission_ttl_s}};
 }
 
 struct flash_shop {
-  running_store store;
+  // These tests poll as fast as they like; the poll limit has its own
+  // (rate_limit_test.cpp).
+  running_store store{{"--limit-ticket-polls", "0"}};
   std::string admin = store.admin();
   std::string seller = store.api().account("seller@flash.test", "seller").first;
 
@@ -435,4 +439,65 @@ TEST_CASE("a kill -9 mid-sale keeps positions, admissions and every "
         4);
   auto report = store.api().get("/v1/admin/audit", admin);
   CHECK_MESSAGE(report.json().at("ok").as_bool(), report.body);
+}
+
+TEST_CASE("a sold-out sale's cancelled order gives its units back to the "
+          "sale, which opens again for the tickets it had sold out") {
+  flash_shop shop;
+  shop.store.list_product(shop.seller, "Sneaker", "SNEAK-7", 3, 5000);
+  auto id =
+      shop.create({.sku = "SNEAK-7", .quantity = 2, .admission_ttl_s = 10});
+  auto ann = shop.api().account("ann7@flash.test", "buyer").first;
+  auto bob = shop.api().account("bob7@flash.test", "buyer").first;
+  auto carol = shop.api().account("carol7@flash.test", "buyer").first;
+  auto ann_ticket = shop.ticket_of(id, ann);
+  auto bob_ticket = shop.ticket_of(id, bob);
+  REQUIRE(shop.admitted(id, ann_ticket, ann));
+  REQUIRE(shop.admitted(id, bob_ticket, bob));
+  // Two units, two admitted buyers: the third waits.
+  auto carol_ticket = shop.ticket_of(id, carol);
+  auto bought = shop.buy(id, ann_ticket, ann, "SNEAK-7", 1, "ann");
+  REQUIRE_MESSAGE(bought.status == 201, bought.body);
+  REQUIRE(shop.buy(id, bob_ticket, bob, "SNEAK-7", 1, "bob").status == 201);
+  REQUIRE(
+      wait_until([&] { return text(shop.sale(id), "status") == "sold_out"; }));
+  CHECK(text(shop.poll(id, carol_ticket, carol).json(), "status") ==
+        "sold_out");
+  auto order = text(bought.json(), "order_id");
+  auto cancelled =
+      shop.api().post("/v1/orders/" + order + "/cancel", json::object{}, ann);
+  REQUIRE_MESSAGE(cancelled.status == 200, cancelled.body);
+  REQUIRE(wait_until([&] {
+    auto sale = shop.sale(id);
+    return text(sale, "status") == "open" && number(sale, "remaining") == 1;
+  }));
+  // The unit is the sale's again, not the SKU's at its full price; it is
+  // kept for Ann while her admission lasts, then Carol's turn comes.
+  CHECK(shop.available("SNEAK-7") == 1);
+  CHECK(shop.admitted(id, carol_ticket, carol));
+  CHECK(shop.buy(id, carol_ticket, carol, "SNEAK-7", 1, "carol").status == 201);
+  CHECK(shop.audit().at("ok").as_bool());
+}
+
+TEST_CASE("a delisted product's sale sells no more") {
+  flash_shop shop;
+  auto product = shop.store.list_product(shop.seller, "Sneaker", "SNEAK-8", 5);
+  auto id = shop.create({.sku = "SNEAK-8", .quantity = 2});
+  auto [ann, ann_id] = shop.api().account("ann8@flash.test", "buyer");
+  auto ticket = shop.ticket_of(id, ann);
+  REQUIRE(shop.admitted(id, ticket, ann));
+  REQUIRE(shop.api()
+              .send("DELETE", "/v1/products/" + product, {}, shop.seller)
+              .status < 300);
+  // The product's saga withdraws its SKU: a cart no longer takes it.
+  REQUIRE(wait_until([&] {
+    return shop.api()
+               .send("PUT", "/v1/cart/items/SNEAK-8",
+                     json::serialize(json::object{{"quantity", 1}}), ann)
+               .status == 409;
+  }));
+  auto refused = shop.buy(id, ticket, ann, "SNEAK-8", 1, "after");
+  CHECK(refused.status == 409);
+  CHECK(refused.error_code() == "delisted");
+  CHECK(number(shop.sale(id), "sold") == 0);
 }

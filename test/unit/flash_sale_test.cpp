@@ -182,10 +182,16 @@ TEST_CASE("a sale admits at its rate, keeps a unit per admitted buyer, and "
         (status == ticket_status::sold_out ||
          std::find(admitted.begin(), admitted.end(), buyer) != admitted.end()));
   }
-  // A cancelled sale's units go back to the SKU, not to the closed room.
+  // A cancelled order's units go back to the sale, which opens again for
+  // the tickets it had sold out; only at the end does the rest go back.
   run(state, sale_stock_step{restore_stock{"o-0", 1, true}},
       at_us(13 * second));
   tick(state, at_us(13 * second));
+  CHECK(view(state, get_sale{}).status == sale_status::open);
+  CHECK(state.given_back == 0);
+  CHECK(view(state, get_sale{}).waiting == 3);
+  tick(state, at_us(3700 * second));
+  CHECK(view(state, get_sale{}).status == sale_status::ended);
   CHECK(state.given_back == 1);
   CHECK(flash_sale_entity::pending_work(state));
 }
