@@ -108,6 +108,29 @@ int64_t refunds_pending_cents(const order_state& state) {
   return total;
 }
 
+/// The lines' total, once each line is checked: one line per SKU (its
+/// reservation is keyed by the order, so a second line of it would be
+/// charged and never taken), a quantity of 1 to 100 and a price.
+expected<int64_t> lines_total(const std::vector<order_line>& lines) {
+  int64_t total = 0;
+  std::set<std::string> skus;
+  for (auto& line : lines) {
+    if (!skus.insert(line.sku).second)
+      return make_failure(errc::invalid_argument,
+                          "each sku appears on one line: " + line.sku);
+    if (line.sku.empty() || line.quantity < 1 ||
+        line.quantity > order_line_quantity_max || line.unit_price_cents < 0)
+      return make_failure(errc::invalid_argument,
+                          "each line has a sku, a quantity of 1 to 100 "
+                          "and a price");
+    if (line.unit_price_cents < 1)
+      return make_failure(errc::invalid_argument,
+                          "each line has a price of at least 1");
+    total += line.quantity * line.unit_price_cents;
+  }
+  return total;
+}
+
 struct decider {
   const order_state& state;
   timestamp now;
@@ -167,29 +190,14 @@ struct decider {
     if (!known_currency(command.currency))
       return make_failure(errc::invalid_argument,
                           "currency must be an ISO 4217 code");
-    int64_t total = 0;
-    std::set<std::string> skus;
-    for (auto& line : command.lines) {
-      // One line per SKU: its reservation is keyed by the order, so a
-      // second line of it would be charged and never taken.
-      if (!skus.insert(line.sku).second)
-        return make_failure(errc::invalid_argument,
-                            "each sku appears on one line: " + line.sku);
-      if (line.sku.empty() || line.quantity < 1 ||
-          line.quantity > order_line_quantity_max || line.unit_price_cents < 0)
-        return make_failure(errc::invalid_argument,
-                            "each line has a sku, a quantity of 1 to 100 "
-                            "and a price");
-      if (line.unit_price_cents < 1)
-        return make_failure(errc::invalid_argument,
-                            "each line has a price of at least 1");
-      total += line.quantity * line.unit_price_cents;
-    }
+    auto total = lines_total(command.lines);
+    if (!total)
+      return std::move(total).error();
     order_placed placed{command.buyer_id,
                         command.checkout_key,
                         command.lines,
                         command.currency,
-                        total,
+                        *total,
                         command.payment_token,
                         command.shipping_address,
                         command.from_cart};
