@@ -151,6 +151,26 @@ void read_skus(caf::event_based_actor* self, entity_context* context,
       checkout_timeout, std::move(done));
 }
 
+/// The order the checkout's key placed: `found` gets it, `missing` runs
+/// when the key has none; any other failure is the answer.
+void with_key_order(caf::event_based_actor* self, entity_context* context,
+                    caf::response_promise promise,
+                    const checkout_request& request,
+                    std::function<void(order_view&)> found,
+                    std::function<void()> missing) {
+  self->request(
+          context->registry, checkout_timeout, route_atom::value,
+          std::string{order_entity::kind},
+          order_id_for(request.buyer_id, request.idempotency_key),
+          caf::make_message(order_command{get_order{caller{request.buyer_id}}}))
+      .then([found](order_view& placed) { found(placed); },
+            [missing, promise](caf::error& error) mutable {
+              if (from_caf_error(error).code == errc::not_found)
+                return missing();
+              promise.deliver(error);
+            });
+}
+
 void checkout(caf::event_based_actor* self, entity_context* context,
               checkout_request request) {
   auto promise = self->make_response_promise();
@@ -176,27 +196,19 @@ void checkout(caf::event_based_actor* self, entity_context* context,
             },
             [=](caf::error& error) mutable { promise.deliver(error); });
   };
-  self->request(
-          context->registry, checkout_timeout, route_atom::value,
-          std::string{order_entity::kind},
-          order_id_for(request.buyer_id, request.idempotency_key),
-          caf::make_message(order_command{get_order{caller{request.buyer_id}}}))
-      .then(
-          [=](order_view& placed) mutable {
-            // A key past its retention starts a new order from the cart.
-            auto now = context->settings.clock().time_since_epoch();
-            if (!placed.history.empty() &&
-                now - std::chrono::microseconds{placed.history.front().at_us} >
-                    context->saga.idempotency_key_retention)
-              return from_cart();
-            place_and_await(self, context, promise, request,
-                            std::move(placed.lines), placed.currency);
-          },
-          [=](caf::error& error) mutable {
-            if (from_caf_error(error).code == errc::not_found)
-              return from_cart();
-            promise.deliver(error);
-          });
+  with_key_order(
+      self, context, promise, request,
+      [=](order_view& placed) mutable {
+        // A key past its retention starts a new order from the cart.
+        auto now = context->settings.clock().time_since_epoch();
+        if (!placed.history.empty() &&
+            now - std::chrono::microseconds{placed.history.front().at_us} >
+                context->saga.idempotency_key_retention)
+          return from_cart();
+        place_and_await(self, context, promise, request,
+                        std::move(placed.lines), placed.currency);
+      },
+      from_cart);
 }
 
 /// A flash sale's checkout: the sale's SKU at the sale's price, once the
@@ -239,27 +251,19 @@ void checkout_sale(caf::event_based_actor* self, entity_context* context,
   };
   // A retry finds the key's order: it answers as the first time, though
   // the buyer's units now count against the limit.
-  self->request(
-          context->registry, checkout_timeout, route_atom::value,
-          std::string{order_entity::kind},
-          order_id_for(request.buyer_id, request.idempotency_key),
-          caf::make_message(order_command{get_order{caller{request.buyer_id}}}))
-      .then(
-          [=](order_view& placed) mutable {
-            // The line asked for now, at the price it was placed at: a
-            // retry asking for other units is the order's conflict.
-            auto lines = placed.lines;
-            lines.resize(1);
-            lines.front().sku = line.sku;
-            lines.front().quantity = line.quantity;
-            place_and_await(self, context, promise, request, std::move(lines),
-                            placed.currency);
-          },
-          [=](caf::error& error) mutable {
-            if (from_caf_error(error).code == errc::not_found)
-              return admit();
-            promise.deliver(error);
-          });
+  with_key_order(
+      self, context, promise, request,
+      [=](order_view& placed) mutable {
+        // The line asked for now, at the price it was placed at: a
+        // retry asking for other units is the order's conflict.
+        auto lines = placed.lines;
+        lines.resize(1);
+        lines.front().sku = line.sku;
+        lines.front().quantity = line.quantity;
+        place_and_await(self, context, promise, request, std::move(lines),
+                        placed.currency);
+      },
+      admit);
 }
 
 void checkout_lines(caf::event_based_actor* self, entity_context* context,

@@ -135,6 +135,29 @@ std::string bytes_of_hex(const std::string& hex) {
   return out;
 }
 
+/// Each admitted ticket's buyer buys one SNEAK-9 under the key k9 (a
+/// retry for one who bought); the orders placed.
+std::vector<std::string> buy_if_admitted(
+    running_store& store, const std::string& id,
+    const std::map<std::string, std::pair<std::string, json::value>>& seen) {
+  std::vector<std::string> orders;
+  for (auto& [token, held] : seen) {
+    auto polled = store.api().get(
+        "/v1/flash-sales/" + id + "/tickets/" + held.first, token);
+    if (text(polled.json(), "status") != "admitted")
+      continue;
+    auto body = checkout_body();
+    body["items"] =
+        json::array{json::object{{"sku", "SNEAK-9"}, {"quantity", 1}}};
+    body["flash_sale"] = json::object{{"id", id}, {"ticket", held.first}};
+    auto bought = store.api().post("/v1/checkout", body, token,
+                                   {{"Idempotency-Key", "k9"}});
+    if (bought.status == 201)
+      orders.push_back(text(bought.json(), "order_id"));
+  }
+  return orders;
+}
+
 } // namespace
 
 TEST_CASE("a flash sale sets its quantity aside: ordinary checkouts cannot "
@@ -387,20 +410,7 @@ TEST_CASE("a kill -9 mid-sale keeps positions, admissions and every "
       seen[token] = {text(joined.json(), "ticket"), joined.json()};
     }
     // Whoever is admitted buys; then the node dies mid-sale.
-    for (auto& [token, held] : seen) {
-      auto polled = store.api().get(
-          "/v1/flash-sales/" + id + "/tickets/" + held.first, token);
-      if (text(polled.json(), "status") != "admitted")
-        continue;
-      auto body = checkout_body();
-      body["items"] =
-          json::array{json::object{{"sku", "SNEAK-9"}, {"quantity", 1}}};
-      body["flash_sale"] = json::object{{"id", id}, {"ticket", held.first}};
-      auto bought = store.api().post("/v1/checkout", body, token,
-                                     {{"Idempotency-Key", "k9"}});
-      if (bought.status == 201)
-        orders.push_back(text(bought.json(), "order_id"));
-    }
+    orders = buy_if_admitted(store, id, seen);
     store.server.kill_now();
   }
   running_store store{data.path(), {}};
@@ -416,18 +426,7 @@ TEST_CASE("a kill -9 mid-sale keeps positions, admissions and every "
   // The sale goes on after the restart, up to its quantity and no further:
   // whoever is admitted buys, until the sale is sold out.
   auto buy_admitted = [&] {
-    for (auto& [token, held] : seen) {
-      auto polled = store.api().get(
-          "/v1/flash-sales/" + id + "/tickets/" + held.first, token);
-      if (text(polled.json(), "status") != "admitted")
-        continue;
-      auto body = checkout_body();
-      body["items"] =
-          json::array{json::object{{"sku", "SNEAK-9"}, {"quantity", 1}}};
-      body["flash_sale"] = json::object{{"id", id}, {"ticket", held.first}};
-      store.api().post("/v1/checkout", body, token,
-                       {{"Idempotency-Key", "k9"}});
-    }
+    buy_if_admitted(store, id, seen);
     return text(store.api().get("/v1/flash-sales/" + id).json(), "status") ==
            "sold_out";
   };
