@@ -210,7 +210,11 @@ void journal::run_writer() {
     written_batch written;
     write_batch(taken, written, false);
     taken.clear();
-    report_failure();
+    // With fsyncs, the syncer reports a failure once it has answered the
+    // groups synced before it; reported from here, an earlier group's
+    // success could be delivered after the node said it had failed.
+    if (options_.mode != durability::always)
+      report_failure();
     bool more_queued = false;
     {
       std::lock_guard guard{mutex_};
