@@ -210,18 +210,19 @@ void create_sale_route(const sale_context& context, call_ptr request) {
                          "starts_at and ends_at are ISO 8601 UTC times");
   create_sale command{
       caller_of(*request),
-      random_id("fs"),
-      text_of(*body, "sku"),
-      integer_of(*body, "quantity").value_or(0),
-      integer_of(*body, "price_cents").value_or(0),
-      starts->time_since_epoch().count(),
-      ends->time_since_epoch().count(),
-      integer_of(*body, "per_user_limit").value_or(0),
-      integer_of(*body, "admit_per_second").value_or(0),
-      integer_of(*body, "admission_ttl_s").value_or(admission_ttl_default_s),
-      random_hex32(),
-      random_hex32()};
-  auto id = command.sale_id;
+      {.sale_id = random_id("fs"),
+       .sku = text_of(*body, "sku"),
+       .quantity = integer_of(*body, "quantity").value_or(0),
+       .price_cents = integer_of(*body, "price_cents").value_or(0),
+       .starts_at_us = starts->time_since_epoch().count(),
+       .ends_at_us = ends->time_since_epoch().count(),
+       .per_user_limit = integer_of(*body, "per_user_limit").value_or(0),
+       .admit_per_second = integer_of(*body, "admit_per_second").value_or(0),
+       .admission_ttl_s = integer_of(*body, "admission_ttl_s")
+                              .value_or(admission_ttl_default_s),
+       .shuffle_seed = random_hex32(),
+       .ticket_key = random_hex32()}};
+  auto id = command.terms.sale_id;
   auto actors = context.actors;
   actors.ask_entity<flash_sale_entity>(
       id, std::move(command),

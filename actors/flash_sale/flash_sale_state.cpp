@@ -114,31 +114,31 @@ struct decider {
 
   int64_t now_us() const { return now.time_since_epoch().count(); }
 
-  expected<void> check_terms(const create_sale& command) const {
-    if (command.quantity < 1 || command.quantity > flash_sale_quantity_max)
+  expected<void> check_terms(const flash_sale_created& terms) const {
+    if (terms.quantity < 1 || terms.quantity > flash_sale_quantity_max)
       return invalid("quantity must be between 1 and 1000000");
-    if (command.price_cents < 1 || command.price_cents > price_cents_max)
+    if (terms.price_cents < 1 || terms.price_cents > price_cents_max)
       return invalid("price_cents must be between 1 and 10000000000");
-    if (command.per_user_limit < 1 ||
-        command.per_user_limit > flash_sale_per_user_limit_max)
+    if (terms.per_user_limit < 1 ||
+        terms.per_user_limit > flash_sale_per_user_limit_max)
       return invalid("per_user_limit must be between 1 and 100");
-    if (command.admit_per_second < 1 ||
-        command.admit_per_second > flash_sale_admit_per_second_max)
+    if (terms.admit_per_second < 1 ||
+        terms.admit_per_second > flash_sale_admit_per_second_max)
       return invalid("admit_per_second must be between 1 and 10000");
-    if (command.admission_ttl_s < admission_ttl_min_s ||
-        command.admission_ttl_s > admission_ttl_max_s)
+    if (terms.admission_ttl_s < admission_ttl_min_s ||
+        terms.admission_ttl_s > admission_ttl_max_s)
       return invalid("admission_ttl_s must be between 10 and 3600");
-    if (command.ends_at_us <= command.starts_at_us)
+    if (terms.ends_at_us <= terms.starts_at_us)
       return invalid("ends_at must be after starts_at");
-    if (command.ends_at_us <= now_us())
+    if (terms.ends_at_us <= now_us())
       return invalid("ends_at must be in the future");
     auto duration = std::chrono::microseconds{flash_sale_duration_max}.count();
     auto lead = std::chrono::microseconds{flash_sale_lead_max}.count();
-    if (command.ends_at_us - command.starts_at_us > duration)
+    if (terms.ends_at_us - terms.starts_at_us > duration)
       return invalid("a sale runs for at most 30 days");
-    if (command.starts_at_us - now_us() > lead)
+    if (terms.starts_at_us - now_us() > lead)
       return invalid("starts_at is at most a year ahead");
-    if (!bytes_of(command.shuffle_seed) || !bytes_of(command.ticket_key))
+    if (!bytes_of(terms.shuffle_seed) || !bytes_of(terms.ticket_key))
       return invalid("the seed and the ticket key are 32 bytes in hex");
     return {};
   }
@@ -154,17 +154,15 @@ struct decider {
       return make_failure(errc::forbidden, "only an admin creates a sale");
     if (state.status != sale_status::none)
       return make_failure(errc::conflict, "the sale exists");
-    if (auto ok = check_terms(command); !ok)
+    if (auto ok = check_terms(command.terms); !ok)
       return std::move(ok).error();
-    auto seed = *bytes_of(command.shuffle_seed);
-    if (command.sale_id.empty())
+    if (command.terms.sale_id.empty())
       return invalid("a sale id is required");
-    return events{flash_sale_created{
-        command.sale_id, command.sku, command.quantity, command.price_cents,
-        command.starts_at_us, command.ends_at_us, command.per_user_limit,
-        command.admit_per_second, command.admission_ttl_s,
-        sha256_hex(seed.data(), seed.size()), command.shuffle_seed,
-        command.ticket_key, command.who.user_id}};
+    auto created = command.terms;
+    auto seed = *bytes_of(created.shuffle_seed);
+    created.shuffle_commitment = sha256_hex(seed.data(), seed.size());
+    created.created_by = command.who.user_id;
+    return events{std::move(created)};
   }
 
   expected<events> operator()(const record_allocation& command) const {

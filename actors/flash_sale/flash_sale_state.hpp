@@ -141,22 +141,13 @@ struct flash_sale_state {
 
 struct get_sale {};
 
-/// An admin's new sale; `shuffle_seed` and `ticket_key` are 32 random
-/// bytes in hex each, drawn by the caller (a CSPRNG), so the decider
-/// stays a pure function.
+/// An admin's new sale, its terms as flash_sale_created records them; the
+/// decider fills in `shuffle_commitment` and `created_by`. `shuffle_seed`
+/// and `ticket_key` are 32 random bytes in hex each, drawn by the caller
+/// (a CSPRNG), so the decider stays a pure function.
 struct create_sale {
   caller who;
-  std::string sale_id;
-  std::string sku;
-  int64_t quantity = 0;
-  int64_t price_cents = 0;
-  int64_t starts_at_us = 0;
-  int64_t ends_at_us = 0;
-  int64_t per_user_limit = 0;
-  int64_t admit_per_second = 0;
-  int64_t admission_ttl_s = admission_ttl_default_s;
-  std::string shuffle_seed;
-  std::string ticket_key;
+  flash_sale_created terms;
 };
 
 /// From the allocation step: the SKU's answer to set_aside_stock.

@@ -62,17 +62,17 @@ flash_sale_state scheduled_sale(int64_t quantity, int64_t per_second,
                                 int64_t starts_at) {
   flash_sale_state state;
   create_sale command{caller{"admin", role::admin},
-                      "fs-1",
-                      "TEE-S",
-                      quantity,
-                      500,
-                      starts_at,
-                      starts_at + 3600 * second,
-                      1,
-                      per_second,
-                      60,
-                      std::string(64, '7'),
-                      std::string(64, '3')};
+                      {.sale_id = "fs-1",
+                       .sku = "TEE-S",
+                       .quantity = quantity,
+                       .price_cents = 500,
+                       .starts_at_us = starts_at,
+                       .ends_at_us = starts_at + 3600 * second,
+                       .per_user_limit = 1,
+                       .admit_per_second = per_second,
+                       .admission_ttl_s = 60,
+                       .shuffle_seed = std::string(64, '7'),
+                       .ticket_key = std::string(64, '3')}};
   run(state, command, at_us(0));
   sku_view sku;
   sku.product_id = "p1";
