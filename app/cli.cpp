@@ -55,6 +55,7 @@ constexpr std::string_view serve_usage =
     "N]\n"
     "               [--limit-checkout-per-buyer N] [--limit-ticket-polls N]\n"
     "               [--checkout-in-flight-max N] [--checkout-queue-max N]\n"
+    "               [--password-hashing interactive|minimum]\n"
     "  Runs a node on DIR (created if missing) and serves HTTP on "
     "HOST:PORT\n"
     "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -101,6 +102,10 @@ constexpr std::string_view serve_usage =
     "                start when one finishes (or after 10 s)\n"
     "  --checkout-queue-max  queued checkouts at most (10000); past it,\n"
     "                429 with Retry-After from the queue's drain rate\n"
+    "  --password-hashing  argon2id cost of new accounts' passwords:\n"
+    "                interactive (default), or minimum for tests and load\n"
+    "                generators that sign up thousands of buyers (never for\n"
+    "                a shop: such hashes are cheap to guess)\n"
     "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
     "                write) of its write-ahead log fails\n"
     "  When a write or fsync of the log fails the node answers 503 (also\n"
@@ -156,7 +161,8 @@ const std::vector<subcommand>& subcommands() {
         "--limit-checkout-per-buyer",
         "--limit-ticket-polls",
         "--checkout-in-flight-max",
-        "--checkout-queue-max"},
+        "--checkout-queue-max",
+        "--password-hashing"},
        {"--demo"},
        0},
       {"replay", replay_usage, {"--data-dir", "--to-seq", "--at"}, {}, 1},
@@ -378,6 +384,14 @@ expected<node_options> serve_options(const parsed_arguments& arguments) {
     if (!parsed)
       return refuse("--durability is always, batch or off");
     options.journal.mode = *parsed;
+  }
+  if (auto cost = arguments.values.find("--password-hashing");
+      cost != arguments.values.end()) {
+    if (cost->second != "interactive" && cost->second != "minimum")
+      return refuse("--password-hashing is interactive or minimum");
+    options.password_hashing = cost->second == "minimum"
+                                   ? password_cost::minimum
+                                   : password_cost::interactive;
   }
   for (auto& flag : serve_number_flags()) {
     auto given = arguments.values.find(flag.name);

@@ -7,6 +7,7 @@
 #include "app/read_models.hpp"
 #include "events/expected.hpp"
 #include "events/journal.hpp"
+#include "http/auth.hpp"
 #include "http/rate_limit.hpp"
 
 #include <filesystem>
@@ -58,6 +59,8 @@ struct node_options {
   /// The admin account; empty: nobody can sign in as admin.
   std::string admin_email;
   std::string admin_password;
+  /// As api_settings says.
+  password_cost password_hashing = password_cost::interactive;
   /// A checkout not settled in this time answers 202 queued.
   std::chrono::milliseconds checkout_wait{std::chrono::seconds{10}};
   rate_limit_settings limits;

@@ -175,6 +175,7 @@ expected<void> node::start_http() {
   api_settings settings;
   settings.admin_email = options_.admin_email;
   settings.admin_password = options_.admin_password;
+  settings.password_hashing = options_.password_hashing;
   settings.token_key = std::move(*key);
   settings.user_id_key = user_id_key_;
   settings.checkout_wait = options_.checkout_wait;

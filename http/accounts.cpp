@@ -25,6 +25,7 @@ struct account_context {
   /// same whether the email exists or not.
   std::string decoy_password_hash;
   rate_limits& limits;
+  password_cost hashing;
 };
 
 const failure wrong_credentials{errc::unauthorized, "wrong email or password",
@@ -148,7 +149,7 @@ void create_user(const account_context& context, call_ptr request) {
           return request->fail(old_account.error());
         context.password_lane.run(
             request, [&context, request, address, password, role] {
-              auto hash = hash_password(password);
+              auto hash = hash_password(password, context.hashing);
               if (!hash)
                 return request->fail(hash.error());
               auto user_id = user_id_for_email(context.user_id_key, address);
@@ -240,7 +241,8 @@ std::vector<route> account_routes(const route_sources& sources) {
       settings.admin_email, settings.user_id_key, settings.token_ttl,
       settings.admin_password.empty() ? std::string{}
                                       : hash_or_empty(settings.admin_password),
-      hash_or_empty("not a password anyone has"), sources.limits});
+      hash_or_empty("not a password anyone has"), sources.limits,
+      settings.password_hashing});
   return {route{"POST",
                 "/v1/users",
                 access::anyone,

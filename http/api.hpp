@@ -7,6 +7,7 @@
 
 #include "events/envelope.hpp"
 #include "events/expected.hpp"
+#include "http/auth.hpp"
 #include "http/rate_limit.hpp"
 #include "http/schema.hpp"
 #include "http/server.hpp"
@@ -41,6 +42,8 @@ struct api_settings {
   /// password is hashed once at start and verified like any account's.
   std::string admin_email;
   std::string admin_password;
+  /// The cost of new accounts' password hashes (http/auth.hpp).
+  password_cost password_hashing = password_cost::interactive;
   /// Signs session tokens; random_token_key() bytes.
   std::string token_key;
   /// Keys user ids (user_id_for_email); random_user_id_key() bytes.

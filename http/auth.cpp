@@ -52,11 +52,15 @@ void initialize_crypto() {
     throw std::runtime_error{"libsodium cannot start"};
 }
 
-expected<std::string> hash_password(std::string_view password) {
+expected<std::string> hash_password(std::string_view password,
+                                    password_cost cost) {
   char hash[crypto_pwhash_STRBYTES];
+  auto minimum = cost == password_cost::minimum;
   if (crypto_pwhash_str(hash, password.data(), password.size(),
-                        crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+                        minimum ? crypto_pwhash_OPSLIMIT_MIN
+                                : crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        minimum ? crypto_pwhash_MEMLIMIT_MIN
+                                : crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
     return failure{errc::overloaded, "not enough memory to hash", true};
   return std::string{hash};
 }

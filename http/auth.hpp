@@ -21,9 +21,16 @@ using principal = caller;
 /// Makes libsodium ready; safe to call more than once.
 void initialize_crypto();
 
-/// argon2id with libsodium's interactive limits: slow on purpose, so run
-/// it away from the io thread.
-[[nodiscard]] expected<std::string> hash_password(std::string_view password);
+/// How much an argon2id hash costs. `minimum` (libsodium's least memory
+/// and passes) is for tests and load generators that sign up thousands of
+/// buyers; a shop serves `interactive`. Verifying reads the cost from the
+/// hash, so accounts hashed either way sign in under both.
+enum class password_cost { interactive, minimum };
+
+/// argon2id at `cost`: slow on purpose, so run it away from the io thread.
+[[nodiscard]] expected<std::string>
+hash_password(std::string_view password,
+              password_cost cost = password_cost::interactive);
 bool verify_password(std::string_view hash, std::string_view password);
 /// Compares in constant time.
 bool same_secret(std::string_view a, std::string_view b);

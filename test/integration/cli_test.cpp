@@ -188,6 +188,10 @@ TEST_CASE(
   CHECK(test::run_command(binary + " serve").exit_code == 2);
   CHECK(test::run_command(binary + " serve --data-dir x --durability maybe")
             .exit_code == 2);
+  auto weak = test::run_command(binary +
+                                " serve --data-dir x --password-hashing weak");
+  CHECK(weak.exit_code == 2);
+  CHECK(weak.output.find("interactive or minimum") != std::string::npos);
   CHECK(test::run_command(binary + " replay --help").exit_code == 0);
   CHECK(test::run_command(binary + " serve --data-dir x --psp-latency-ms -1")
             .exit_code == 2);
