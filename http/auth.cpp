@@ -114,11 +114,10 @@ std::string user_id_for_email(std::string_view key, std::string_view email) {
     throw std::invalid_argument{"a user id key has 16 to 64 bytes"};
   auto input = std::string{user_id_context} + normalized_email(email);
   unsigned char digest[16];
-  crypto_generichash(digest, sizeof digest,
-                     reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size(),
-                     reinterpret_cast<const unsigned char*>(key.data()),
-                     key.size());
+  crypto_generichash(
+      digest, sizeof digest,
+      reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+      reinterpret_cast<const unsigned char*>(key.data()), key.size());
   return user_id_of_digest(digest);
 }
 

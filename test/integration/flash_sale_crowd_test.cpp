@@ -56,10 +56,10 @@ void poll_all(uint16_t port, const std::string& sale_id,
   run([&](asio::io_context& io) -> awaitable<void> {
     connection_pool pool{io, port, width};
     co_await for_each(crowd, width, [&](size_t index) -> awaitable<void> {
-      auto got = co_await pool.call(
-          http::verb::get,
-          "/v1/flash-sales/" + sale_id + "/tickets/" + tickets[index].text, {},
-          buyers[index].token);
+      auto got = co_await pool.call(http::verb::get,
+                                    "/v1/flash-sales/" + sale_id + "/tickets/" +
+                                        tickets[index].text,
+                                    {}, buyers[index].token);
       tickets[index].polled = parsed(got);
     });
   });
@@ -70,10 +70,9 @@ void poll_all(uint16_t port, const std::string& sale_id,
 TEST_CASE("20,000 tickets in one sale: each is placed where the revealed "
           "seed puts it, admitted in that order as far as the units go, "
           "and sold_out once they are sold") {
-  running_store store{{"--password-hashing", "minimum",
-                       "--limit-sign-in-per-address", "0",
-                       "--limit-ticket-polls", "0",
-                       "--connections-per-address-max", "1024"}};
+  running_store store{
+      {"--password-hashing", "minimum", "--limit-sign-in-per-address", "0",
+       "--limit-ticket-polls", "0", "--connections-per-address-max", "1024"}};
   auto port = store.api().port();
   auto admin = store.admin();
   auto seller = store.api().account("seller@crowd.test", "seller").first;
@@ -92,18 +91,18 @@ TEST_CASE("20,000 tickets in one sale: each is placed where the revealed "
     REQUIRE(!buyer.token.empty());
 
   // Joining is half the requests of signing up: the start leaves room.
-  auto lead = std::chrono::duration_cast<std::chrono::microseconds>(
-                  signing_up) +
-              std::chrono::seconds{10};
-  json::object terms{{"sku", "CROWD-1"},
-                     {"quantity", units},
-                     {"price_cents", 999},
-                     {"starts_at", iso_time(now_timestamp() + lead)},
-                     {"ends_at", iso_time(now_timestamp() + lead +
-                                          std::chrono::minutes{10})},
-                     {"per_user_limit", 1},
-                     {"admit_per_second", 10'000},
-                     {"admission_ttl_s", 600}};
+  auto lead =
+      std::chrono::duration_cast<std::chrono::microseconds>(signing_up) +
+      std::chrono::seconds{10};
+  json::object terms{
+      {"sku", "CROWD-1"},
+      {"quantity", units},
+      {"price_cents", 999},
+      {"starts_at", iso_time(now_timestamp() + lead)},
+      {"ends_at", iso_time(now_timestamp() + lead + std::chrono::minutes{10})},
+      {"per_user_limit", 1},
+      {"admit_per_second", 10'000},
+      {"admission_ttl_s", 600}};
   auto made = store.api().post("/v1/flash-sales", terms, admin);
   REQUIRE_MESSAGE(made.status == 201, made.body);
   auto sale_id = text(made.json(), "id");
@@ -157,8 +156,8 @@ TEST_CASE("20,000 tickets in one sale: each is placed where the revealed "
   size_t wrongly_admitted = 0;
   for (size_t place = 0; place < crowd; ++place) {
     auto& polled = tickets[expected[place]].polled;
-    misplaced += number_at(polled, "queue_number") !=
-                 static_cast<int64_t>(place + 1);
+    misplaced +=
+        number_at(polled, "queue_number") != static_cast<int64_t>(place + 1);
     auto status = text_at(polled, "status");
     wrongly_admitted +=
         (status == "admitted") != (place < static_cast<size_t>(units));

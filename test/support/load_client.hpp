@@ -24,8 +24,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -85,10 +85,10 @@ public:
   connection(asio::io_context& io, asio::ip::tcp::endpoint server)
       : stream_(io), server_(server) {}
 
-  awaitable<answer> call(http::verb method, std::string target,
-                         std::string body = {}, std::string token = {},
-                         std::vector<std::pair<std::string, std::string>>
-                             headers = {}) {
+  awaitable<answer>
+  call(http::verb method, std::string target, std::string body = {},
+       std::string token = {},
+       std::vector<std::pair<std::string, std::string>> headers = {}) {
     http::request<http::string_body> request{method, target, 11};
     request.set(http::field::host, "127.0.0.1");
     request.keep_alive(true);
@@ -238,13 +238,15 @@ inline boost::json::value parsed(const answer& got) {
   return error ? boost::json::value{} : value;
 }
 
-inline std::string text_at(const boost::json::value& value, std::string_view key) {
+inline std::string text_at(const boost::json::value& value,
+                           std::string_view key) {
   auto* object = value.if_object();
   auto* found = object ? object->if_contains(key) : nullptr;
   return found && found->is_string() ? std::string{found->as_string()} : "";
 }
 
-inline int64_t number_at(const boost::json::value& value, std::string_view key) {
+inline int64_t number_at(const boost::json::value& value,
+                         std::string_view key) {
   auto* object = value.if_object();
   auto* found = object ? object->if_contains(key) : nullptr;
   return found && found->is_int64() ? found->as_int64() : -1;
@@ -263,7 +265,7 @@ inline void run(const std::function<awaitable<void>(asio::io_context&)>& work) {
 /// Runs `count` coroutines of `body(index)`, `width` at a time, to their
 /// end.
 inline awaitable<void> for_each(size_t count, size_t width,
-                         std::function<awaitable<void>(size_t)> body) {
+                                std::function<awaitable<void>(size_t)> body) {
   size_t next = 0;
   size_t running = 0;
   auto executor = co_await asio::this_coro::executor;
@@ -306,10 +308,10 @@ inline awaitable<answer> call_until_served(connection_pool& pool,
     got = co_await pool.call(method, target, body);
     if (got.status != 503 && got.status != 429)
       break;
-    co_await pause_for(got.retry_after_s > 0
-                           ? clock_type::duration{std::chrono::seconds{
-                                 got.retry_after_s}}
-                           : clock_type::duration{std::chrono::milliseconds{50}});
+    co_await pause_for(
+        got.retry_after_s > 0
+            ? clock_type::duration{std::chrono::seconds{got.retry_after_s}}
+            : clock_type::duration{std::chrono::milliseconds{50}});
   }
   co_return got;
 }
@@ -324,7 +326,8 @@ inline std::string credentials(const std::string& email,
   return boost::json::serialize(body);
 }
 
-inline awaitable<account> sign_up(connection_pool& pool, const std::string& email,
+inline awaitable<account> sign_up(connection_pool& pool,
+                                  const std::string& email,
                                   const std::string& role) {
   auto made = co_await call_until_served(pool, http::verb::post, "/v1/users",
                                          credentials(email, role));
@@ -339,9 +342,8 @@ inline awaitable<account> sign_up(connection_pool& pool, const std::string& emai
                     text_at(parsed(session), "token")};
 }
 
-inline awaitable<std::vector<account>> sign_up_buyers(connection_pool& pool,
-                                               size_t count,
-                                               const std::string& prefix) {
+inline awaitable<std::vector<account>>
+sign_up_buyers(connection_pool& pool, size_t count, const std::string& prefix) {
   std::vector<account> buyers(count);
   co_await for_each(count, 64, [&](size_t index) -> awaitable<void> {
     buyers[index] = co_await sign_up(
