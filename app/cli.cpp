@@ -247,11 +247,16 @@ int usage_error(const subcommand& command, std::string_view problem) {
   return exit_usage;
 }
 
+/// The exit status after a failed write or fsync of the log (EX_IOERR).
+constexpr int exit_storage_failure = 74;
+
 int failed(std::string_view what, const failure& why) {
   std::fprintf(stderr, "tillroll: %.*s: %s (%.*s)\n",
                static_cast<int>(what.size()), what.data(), why.message.c_str(),
                static_cast<int>(to_string(why.code).size()),
                to_string(why.code).data());
+  if (why.code == errc::storage_failure)
+    return exit_storage_failure;
   return why.code == errc::not_found || why.code == errc::invalid_argument
              ? exit_usage
              : 1;
@@ -266,9 +271,6 @@ expected<std::unique_ptr<event_log>> open_existing(const std::string& path,
   options.read_only = read_only;
   return event_log::open(options);
 }
-
-/// The exit status after a failed write or fsync of the log (EX_IOERR).
-constexpr int exit_storage_failure = 74;
 /// How long a failed node keeps answering 503 before it exits.
 constexpr std::chrono::seconds fail_stop_grace{1};
 

@@ -11,6 +11,13 @@
 
 namespace tillroll {
 
+namespace {
+
+/// How often an idle writer looks for a failure of the log's other writers.
+constexpr std::chrono::milliseconds log_check_interval{50};
+
+} // namespace
+
 std::string_view to_string(durability mode) noexcept {
   switch (mode) {
   case durability::always:
@@ -188,6 +195,24 @@ void journal::report_failure() {
     options_.on_failure(*why);
 }
 
+void journal::notice_log_failure() {
+  auto io = log_.io_failure();
+  if (!io || !poison(*io))
+    return;
+  if (options_.mode != durability::always) {
+    report_failure();
+    return;
+  }
+  {
+    // An empty group, answered in turn: the syncer reports once it has
+    // answered the groups before it.
+    std::lock_guard lock{sync_mutex_};
+    unsynced_.push_back(written_batch{});
+    writer_has_more_ = false;
+  }
+  sync_wake_.notify_one();
+}
+
 void journal::run_writer() {
   std::vector<append_request> taken;
   for (;;) {
@@ -195,9 +220,15 @@ void journal::run_writer() {
       std::unique_lock lock{mutex_};
       // While the syncer acknowledges a group, its appenders append again;
       // waiting for the whole group makes one write of it, not several.
-      wake_.wait(lock, [&] {
-        return stopping_ || (!queue_.empty() && !acknowledging_);
-      });
+      // An idle writer looks at the log now and then: after another
+      // writer's failure no append may come to fail on it.
+      if (!wake_.wait_for(lock, log_check_interval, [&] {
+            return stopping_ || (!queue_.empty() && !acknowledging_);
+          })) {
+        lock.unlock();
+        notice_log_failure();
+        continue;
+      }
       if (queue_.empty())
         return;
       size_t events = 0;

@@ -172,6 +172,10 @@ private:
   bool poison(const failure& why, bool locked = false);
   /// Calls `options_.on_failure` once, outside every lock.
   void report_failure();
+  /// A write outside the journal (a projection's, a snapshot's, the due
+  /// index's) failed: the log refuses every write since, so the journal
+  /// fails too and reports it, after the groups synced before it.
+  void notice_log_failure();
   expected<uint64_t> head_of(const std::string& stream_id);
 
   event_log& log_;

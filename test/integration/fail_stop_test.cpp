@@ -83,6 +83,39 @@ TEST_CASE("a failed fsync is answered 503, stops the binary with status 74, "
   CHECK_MESSAGE(audit.json().at("ok").as_bool(), audit.body);
 }
 
+TEST_CASE("a failed write of any of the log's writers, a projection's as "
+          "well as the journal's, stops the binary with status 74") {
+  // Which writer meets the Nth write depends on timing: the journal, a
+  // projection's checkpoint, the due index. Whichever it is, the node
+  // stops; before, a projection's failure left it up, answering 503.
+  for (int failing : {2, 5, 8, 12, 17}) {
+    CAPTURE(failing);
+    test::temp_directory data;
+    test::server_process server{serve_arguments(
+        data.path(), {"--inject-fault", "write:" + std::to_string(failing)})};
+    // An early fault stops the node before it serves at all.
+    auto line = server.first_line(std::chrono::seconds{20});
+    auto colon = line ? line->rfind(':', line->find(" (data")) : 0;
+    auto port =
+        line ? static_cast<uint16_t>(std::stoi(line->substr(colon + 1))) : 0;
+    for (int index = 0; port != 0 && index < 20; ++index) {
+      auto body = json::serialize(
+          json::object{{"email", "w" + std::to_string(index) + "@test.local"},
+                       {"password", "password-buyer"},
+                       {"role", "buyer"}});
+      auto reply =
+          test::send_raw(port, test::request_bytes("POST", "/v1/users", body,
+                                                   {}, {}, "application/json"));
+      if (reply)
+        CHECK_MESSAGE((reply->status == 201 || reply->status == 503),
+                      reply->status << " " << reply->body);
+    }
+    auto exited = server.wait_exit(std::chrono::seconds{10});
+    REQUIRE_MESSAGE(exited, "the node stayed up on a failed log");
+    CHECK(*exited == 74);
+  }
+}
+
 TEST_CASE("with durability off, a snapshot that outlived its events after "
           "kill -9 does not wedge its entity") {
   test::temp_directory data;
