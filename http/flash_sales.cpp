@@ -24,8 +24,9 @@ namespace {
 
 /// How long a creation waits for the SKU to set the units aside.
 constexpr std::chrono::seconds allocation_wait{10};
-/// Longest Retry-After a waiting ticket is told: a poll at least this
-/// often sees an admission within the admission's lifetime.
+/// Longest Retry-After a waiting ticket is told. It is also at most half
+/// the sale's admission_ttl_s, so a poll sees an admission within its
+/// lifetime whatever the estimate.
 constexpr int64_t ticket_retry_after_max_s = 30;
 
 /// Most sales /metrics shows: the ones seen last.
@@ -289,8 +290,9 @@ const schema& ticket_schema() {
 
 /// Seconds a waiting ticket's holder should wait before polling again.
 int64_t retry_after_s(const flash_sale_view& sale, timestamp now) {
-  return std::clamp<int64_t>(estimated_wait_s(sale, now) / 2, 1,
-                             ticket_retry_after_max_s);
+  auto most = std::clamp<int64_t>(sale.terms.admission_ttl_s / 2, 1,
+                                  ticket_retry_after_max_s);
+  return std::clamp<int64_t>(estimated_wait_s(sale, now) / 2, 1, most);
 }
 
 void join_sale_route(const sale_context& context, call_ptr request) {

@@ -491,8 +491,12 @@ struct applier {
     }
     state.waiting -= event.count;
     state.admitted_total += event.count;
+    // The stretch starts where the admitted credit does: at most a banked
+    // second back (admissions_due), never at a quiet sale's start.
     if (state.backlog_since_us == 0)
-      state.backlog_since_us = std::min(state.credit_from_us, event.at_us);
+      state.backlog_since_us = std::max(
+          state.credit_from_us,
+          event.at_us - std::chrono::microseconds{admission_burst}.count());
     state.backlog_admitted += event.count;
     state.last_admitted_at_us = event.at_us;
     state.credit_from_us = event.credit_from_us;

@@ -500,3 +500,32 @@ TEST_CASE("a delisted product's sale sells no more") {
   CHECK(refused.error_code() == "delisted");
   CHECK(number(shop.sale(id), "sold") == 0);
 }
+
+TEST_CASE("a waiting ticket is told to poll again within half the "
+          "admission's lifetime, however long its wait looks") {
+  flash_shop shop;
+  shop.store.list_product(shop.seller, "Sneaker", "SNEAK-10", 5, 5000);
+  auto id = shop.create({.sku = "SNEAK-10",
+                         .quantity = 1,
+                         .admit_per_second = 1,
+                         .admission_ttl_s = 10});
+  auto ann = shop.api().account("ann10@flash.test", "buyer").first;
+  auto ann_ticket = shop.ticket_of(id, ann);
+  REQUIRE(shop.admitted(id, ann_ticket, ann));
+  // Ann's admission keeps the one unit; 24 queue behind her, so the last
+  // one's wait looks like 24 s or more.
+  std::string last;
+  std::string last_ticket;
+  for (int index = 0; index < 24; ++index) {
+    last = shop.api()
+               .account("q10-" + std::to_string(index) + "@flash.test", "buyer")
+               .first;
+    last_ticket = shop.ticket_of(id, last);
+  }
+  auto polled = shop.poll(id, last_ticket, last);
+  REQUIRE(text(polled.json(), "status") == "waiting");
+  CHECK(number(polled.json(), "estimated_wait_s") >= 20);
+  auto retry = std::stoi(polled.header("Retry-After"));
+  CHECK(retry >= 1);
+  CHECK(retry <= 5);
+}

@@ -196,6 +196,23 @@ TEST_CASE("a sale admits at its rate, keeps a unit per admitted buyer, and "
   CHECK(flash_sale_entity::pending_work(state));
 }
 
+TEST_CASE("the measured admission rate counts only time with tickets "
+          "waiting, not a quiet stretch before them") {
+  auto state = scheduled_sale(10, 1, 0);
+  tick(state, at_us(0));
+  // Nobody queues for 41 s; then one buyer does and is let in at once.
+  run(state, join_sale{"early"}, at_us(41 * second));
+  tick(state, at_us(41 * second));
+  auto sale = view(state, get_sale{});
+  REQUIRE(sale.admitted == 1);
+  // One admission drawn from at most a second's banked credit: 1 a second,
+  // not one in 41 seconds.
+  CHECK(sale.admission_rate >= 0.99);
+  run(state, join_sale{"late"}, at_us(41 * second));
+  auto late = view(state, join_sale{"late"});
+  CHECK(estimated_wait_s(late, at_us(41 * second)) <= 2);
+}
+
 TEST_CASE("a SKU sets units aside for a sale once, and takes back each "
           "total once") {
   sku_state sku;
