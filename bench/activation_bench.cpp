@@ -128,7 +128,8 @@ int main() {
   for (auto& [name, next, totals] :
        {history{"stock", &stock_event, {1'000, 10'000, 100'000}},
         // Two events an order: 100k, 250k, 500k and 1M orders.
-        history{"orders", &order_event,
+        history{"orders",
+                &order_event,
                 {20'000, 200'000, 500'000, 1'000'000, 2'000'000}}}) {
     for (uint64_t total : totals) {
       auto stream = fmt::format("sku-{}-{}", name, total);

@@ -139,6 +139,28 @@ checkout_body(const std::string& sku,
   return json::serialize(body);
 }
 
+/// Whether an order's status is a paid one.
+bool paid(const std::string& status) {
+  return status == "payment_confirmed" || status == "fulfillment_processing" ||
+         status == "shipped" || status == "delivered";
+}
+
+/// Waits for an order answered 202 to settle; whether it ended paid.
+awaitable<bool> ended_paid(connection_pool& pool, std::string order_id,
+                           std::string token) {
+  for (int tries = 0; tries < 600; ++tries) {
+    auto read = co_await pool.call(http::verb::get, "/v1/orders/" + order_id,
+                                   {}, token);
+    auto status = text_at(parsed(read), "status");
+    if (paid(status))
+      co_return true;
+    if (status == "cancelled" || status == "refunded")
+      co_return false;
+    co_await pause_for(100ms);
+  }
+  co_return false;
+}
+
 // ---- 1. the sale ----
 
 struct sale_terms {
@@ -167,6 +189,8 @@ struct sale_figures {
   int64_t sold_out_answers = 0;
   int64_t other_answers = 0;
   clock_type::time_point last_sale{};
+  /// Polls with no answer, or not 200 nor 429.
+  int64_t lost_polls = 0;
   size_t late_joins = 0;
 };
 
@@ -186,6 +210,12 @@ awaitable<void> play_buyer(connection_pool& pool, const std::string& sale_id,
     auto polled = co_await pool.call(http::verb::get, path, {}, buyer.token);
     figures.polls.add(polled.seconds);
     auto status = text_at(parsed(polled), "status");
+    if (polled.status != 200 && polled.status != 429) {
+      // No answer, or the node busy: the buyer tries again, and it counts.
+      ++figures.lost_polls;
+      co_await pause_for(1s);
+      continue;
+    }
     if (polled.status == 429 || status == "waiting") {
       co_await pause_for(
           std::chrono::seconds{std::max(1, polled.retry_after_s)});
@@ -198,11 +228,18 @@ awaitable<void> play_buyer(connection_pool& pool, const std::string& sale_id,
                            checkout_body("FLASH-1", std::pair{sale_id, ticket}),
                            buyer.token, idempotency("flash-" + key_of(ticket)));
     figures.checkouts.add(bought.seconds);
-    if (bought.status == 201) {
+    // Sold is what ended paid: a 201's status, or a 202's order once it
+    // settled (it may still be refused).
+    if (bought.status == 201 && paid(text_at(parsed(bought), "status"))) {
       ++figures.bought;
       figures.last_sale = clock_type::now();
     } else if (bought.status == 202) {
       ++figures.queued;
+      if (co_await ended_paid(pool, text_at(parsed(bought), "order_id"),
+                              buyer.token)) {
+        ++figures.bought;
+        figures.last_sale = clock_type::now();
+      }
     } else if (bought.status == 409) {
       ++figures.sold_out_answers;
     } else {
@@ -280,11 +317,14 @@ awaitable<void> play_sale(asio::io_context& io, uint16_t port,
 
   auto sold = number_at(sale, "sold");
   double rate = sale.at("admission_rate").to_number<double>();
-  fmt::print("  time to sell out {:.2f} s; admissions {:.0f}/s against a "
-             "target of {} ({:.0f}%)\n",
-             std::chrono::duration<double>(figures.last_sale - opened).count(),
-             rate, terms.admit_per_second,
-             100 * rate / static_cast<double>(terms.admit_per_second));
+  fmt::print(
+      "  time to sell out {:.2f} s; admissions {:.0f}/s against a "
+      "target of {} ({:.0f}%)\n",
+      figures.bought > 0
+          ? std::chrono::duration<double>(figures.last_sale - opened).count()
+          : -1.0,
+      rate, terms.admit_per_second,
+      100 * rate / static_cast<double>(terms.admit_per_second));
   fmt::print("  ticket polls: {} , p50 {:.2f} ms, p99 {:.2f} ms\n",
              figures.polls.count(), figures.polls.ms(0.5),
              figures.polls.ms(0.99));
@@ -295,17 +335,23 @@ awaitable<void> play_sale(asio::io_context& io, uint16_t port,
              figures.sold_out_answers, figures.other_answers);
   fmt::print("  units sold {} of {} (sale says {}, status {}); oversold {}; "
              "SKU available {}; audit ok: {}\n",
-             figures.bought + figures.queued, terms.units, sold,
-             text_at(sale, "status"), std::max<int64_t>(0, sold - terms.units),
+             figures.bought, terms.units, sold, text_at(sale, "status"),
+             std::max<int64_t>(0, sold - terms.units),
              number_at(sku, "available"),
              audit.is_object() && audit.at("ok").as_bool() ? "yes" : "no");
+  if (figures.lost_polls > 0)
+    fmt::print("  {} polls lost (no answer, or neither 200 nor 429)\n",
+               figures.lost_polls);
 }
 
 // ---- 2. overload ----
 
 struct step_figures {
+  /// 201s that ended paid.
   int64_t created = 0;
   int64_t queued = 0;
+  /// The 202s' orders with their buyer's token, checked once drained.
+  std::vector<std::pair<std::string, std::string>> queued_orders;
   int64_t refused = 0;
   int64_t other = 0;
   latencies refusals;
@@ -387,7 +433,8 @@ awaitable<double> checkout_capacity(connection_pool& pool,
           http::verb::post, "/v1/checkout", checkout_body("HOT-1", {}),
           buyers[lane % buyers.size()].token,
           idempotency(fmt::format("cap-{}-{}", lane, request)));
-      created += bought.status == 201;
+      created +=
+          bought.status == 201 && paid(text_at(parsed(bought), "status"));
     }
   });
   co_return static_cast<double>(created) / since(started);
@@ -400,6 +447,10 @@ awaitable<double> drained(connection_pool& pool) {
       R"re(tillroll_checkout_admission\{state="(in_flight|queued)"\} ([0-9.e+]+))re"};
   for (int tries = 0; tries < 12'000; ++tries) {
     auto metrics = co_await pool.call(http::verb::get, "/metrics");
+    if (metrics.status != 200) {
+      co_await pause_for(5ms);
+      continue;
+    }
     double left = 0;
     for (std::sregex_iterator found{metrics.body.begin(), metrics.body.end(),
                                     busy};
@@ -438,11 +489,14 @@ awaitable<void> offer(connection_pool& pool, const std::vector<account>& buyers,
               buyers[sent % buyers.size()].token,
               idempotency(fmt::format("{}-{}", step, sent)));
           figures.answers.add(bought.seconds);
-          if (bought.status == 201)
+          if (bought.status == 201 && paid(text_at(parsed(bought), "status")))
             ++figures.created;
-          else if (bought.status == 202)
+          else if (bought.status == 202) {
             ++figures.queued;
-          else if (bought.status == 429) {
+            figures.queued_orders.emplace_back(
+                text_at(parsed(bought), "order_id"),
+                buyers[sent % buyers.size()].token);
+          } else if (bought.status == 429) {
             ++figures.refused;
             figures.refusals.add(bought.seconds);
           } else
@@ -503,10 +557,15 @@ awaitable<void> play_overload(asio::io_context& io, uint16_t port,
     co_await drained(setup);
     auto elapsed = since(started);
     browser.stop();
-    // Every accepted checkout ran to its end by now: the 201s, and the 202s
-    // the queue started later.
-    auto goodput =
-        static_cast<double>(figures.created + figures.queued) / elapsed;
+    // Every accepted checkout ran to its end by now: the paid 201s, and the
+    // 202s the queue started later, counted if their orders ended paid.
+    int64_t queued_paid = 0;
+    co_await for_each(figures.queued_orders.size(), 64,
+                      [&](size_t index) -> awaitable<void> {
+                        auto& [order, token] = figures.queued_orders[index];
+                        queued_paid += co_await ended_paid(setup, order, token);
+                      });
+    auto goodput = static_cast<double>(figures.created + queued_paid) / elapsed;
     goodputs[times] = goodput;
     fmt::print("  {:>4}x {:>9.0f} {:>9.0f} {:>8.0f}% {:>7} {:>7} {:>10.2f} "
                "{:>6.2f} ({:>4.1f}x) {:>6.2f} ({:>4.1f}x)\n",

@@ -123,9 +123,20 @@ double closed_loop(in_process_node& node, int buyers,
   run->running = buyers;
   auto registry = node.registry();
   auto shared_next = std::make_shared<next_command>(std::move(next));
-  // One buyer's loop: a command in flight at a time.
-  auto loop = std::make_shared<
-      std::function<void(caf::event_based_actor*, uint64_t, uint64_t)>>();
+  // One buyer's loop: a command in flight at a time. Its handlers hold it
+  // weakly, and each call holds it for its own length, so the loop ends
+  // with this function whatever thread is still in it.
+  using loop_type =
+      std::function<void(caf::event_based_actor*, uint64_t, uint64_t)>;
+  auto loop = std::make_shared<loop_type>();
+  std::weak_ptr<loop_type> weak_loop = loop;
+  auto call = [weak_loop](caf::event_based_actor* self, uint64_t buyer,
+                          uint64_t attempt) {
+    if (auto alive = weak_loop.lock())
+      (*alive)(self, buyer, attempt);
+    else
+      self->quit();
+  };
   *loop = [=](caf::event_based_actor* self, uint64_t buyer, uint64_t attempt) {
     auto command = run->stop.load(std::memory_order_relaxed)
                        ? std::nullopt
@@ -140,17 +151,17 @@ double closed_loop(in_process_node& node, int buyers,
         .then(
             [=](Reply&) {
               run->answered.fetch_add(1, std::memory_order_relaxed);
-              (*loop)(self, buyer, attempt + 1);
+              call(self, buyer, attempt + 1);
             },
             [=](caf::error&) {
               run->refused.fetch_add(1, std::memory_order_relaxed);
-              (*loop)(self, buyer, attempt + 1);
+              call(self, buyer, attempt + 1);
             });
   };
   auto started = std::chrono::steady_clock::now();
   for (int buyer = 0; buyer < buyers; ++buyer)
-    node.system().spawn([loop](caf::event_based_actor* self,
-                               uint64_t buyer) { (*loop)(self, buyer, 0); },
+    node.system().spawn([call](caf::event_based_actor* self,
+                               uint64_t buyer) { call(self, buyer, 0); },
                         static_cast<uint64_t>(buyer));
   while (run->running.load() > 0 &&
          std::chrono::steady_clock::now() - started < duration)
@@ -162,8 +173,6 @@ double closed_loop(in_process_node& node, int buyers,
   run->stop = true;
   while (run->running.load() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds{1});
-  // The loop holds itself through its handlers; break the cycle.
-  *loop = nullptr;
   if (run->refused.load() > 0)
     std::fprintf(stderr, "  %llu commands refused\n",
                  static_cast<unsigned long long>(run->refused.load()));

@@ -5,8 +5,11 @@
 // beyond those kept for admitted buyers. A sale's limit is at most 100
 // units a buyer, so each bench buyer holds a set of admitted tickets and
 // moves to its next when one is spent. In the same run, at the same
-// concurrency: Redis with appendfsync always running the same checks in a
-// Lua script (bench/peers/redis_flash_sale.sh).
+// concurrency: Redis with appendfsync always running a Lua script with the
+// sale's bookkeeping (bench/peers/redis_flash_sale.sh): the ticket is
+// admitted, its buyer under the limit, a unit left; it checks no ticket
+// signature nor admission expiry, and redis-benchmark counts its refusals
+// as answers too, so the peer does somewhat less per request than we do.
 #include "actors/flash_sale/flash_sale_actor.hpp"
 #include "actors/flash_sale/flash_sale_state.hpp"
 #include "actors/sku/sku_actor.hpp"

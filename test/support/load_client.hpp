@@ -169,11 +169,14 @@ public:
   call(http::verb method, std::string target, std::string body = {},
        std::string token = {},
        std::vector<std::pair<std::string, std::string>> headers = {}) {
+    // Timed from here: a wait for a connection is the request's too.
+    auto started = clock_type::now();
     auto taken = co_await take();
     auto result =
         co_await taken->call(method, std::move(target), std::move(body),
                              std::move(token), std::move(headers));
     give_back(std::move(taken));
+    result.seconds = since(started);
     co_return result;
   }
 
@@ -263,24 +266,32 @@ inline void run(const std::function<awaitable<void>(asio::io_context&)>& work) {
 }
 
 /// Runs `count` coroutines of `body(index)`, `width` at a time, to their
-/// end.
+/// end; the first exception one throws is thrown once the others end.
 inline awaitable<void> for_each(size_t count, size_t width,
                                 std::function<awaitable<void>(size_t)> body) {
   size_t next = 0;
   size_t running = 0;
+  std::exception_ptr thrown;
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer wake{executor};
   for (;;) {
-    while (next < count && running < width) {
+    while (!thrown && next < count && running < width) {
       ++running;
       asio::co_spawn(executor, body(next++),
-                     [&running, &wake](std::exception_ptr) {
+                     [&running, &wake, &thrown](std::exception_ptr failed) {
+                       if (failed && !thrown)
+                         thrown = failed;
                        --running;
                        wake.cancel();
                      });
     }
-    if (running == 0)
+    if (running == 0) {
+      // What a body threw (a failed REQUIRE) fails the caller, once all
+      // that started have ended.
+      if (thrown)
+        std::rethrow_exception(thrown);
       co_return;
+    }
     // One coroutine's end cancels the wait (all run on this one thread).
     wake.expires_at(clock_type::time_point::max());
     co_await wake.async_wait(asio::as_tuple(use_awaitable));
@@ -326,9 +337,10 @@ inline std::string credentials(const std::string& email,
   return boost::json::serialize(body);
 }
 
-inline awaitable<account> sign_up(connection_pool& pool,
-                                  const std::string& email,
-                                  const std::string& role) {
+// Coroutines take their strings by value: a reference would dangle if
+// the caller kept the awaitable past its arguments.
+inline awaitable<account> sign_up(connection_pool& pool, std::string email,
+                                  std::string role) {
   auto made = co_await call_until_served(pool, http::verb::post, "/v1/users",
                                          credentials(email, role));
   auto session = co_await call_until_served(pool, http::verb::post,
@@ -343,7 +355,7 @@ inline awaitable<account> sign_up(connection_pool& pool,
 }
 
 inline awaitable<std::vector<account>>
-sign_up_buyers(connection_pool& pool, size_t count, const std::string& prefix) {
+sign_up_buyers(connection_pool& pool, size_t count, std::string prefix) {
   std::vector<account> buyers(count);
   co_await for_each(count, 64, [&](size_t index) -> awaitable<void> {
     buyers[index] = co_await sign_up(
