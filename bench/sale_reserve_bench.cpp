@@ -13,10 +13,9 @@
 #include "actors/flash_sale/flash_sale_actor.hpp"
 #include "actors/flash_sale/flash_sale_state.hpp"
 #include "actors/sku/sku_actor.hpp"
+#include "http/auth.hpp"
 
 #include <fmt/format.h>
-
-#include <sodium.h>
 
 #include "in_process.hpp"
 
@@ -29,14 +28,6 @@ namespace {
 /// far more holds than a run makes.
 constexpr size_t tickets = 2'048;
 constexpr int64_t per_user_limit = 100;
-
-std::string random_hex32() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  char hex[65];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return hex;
-}
 
 int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -115,8 +106,7 @@ double measure(int buyers, std::chrono::seconds duration) {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (sodium_init() < 0)
-    return 1;
+  initialize_crypto();
   auto seconds = argc > 1 ? std::atoi(argv[1]) : 3;
   bool with_peers = !(argc > 2 && std::string_view{argv[2]} == "alone");
   fmt::print("flash sale holds: durable, checked holds/s on one sale "

@@ -136,6 +136,12 @@ std::string random_id(std::string_view prefix) {
   return std::string{prefix} + to_hex(bytes, sizeof bytes);
 }
 
+std::string random_hex32() {
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  return to_hex(bytes, sizeof bytes);
+}
+
 std::string random_token_key() {
   std::string key(crypto_auth_KEYBYTES, '\0');
   crypto_auth_keygen(reinterpret_cast<unsigned char*>(key.data()));

@@ -49,6 +49,9 @@ std::string normalized_email(std::string_view email);
 
 /// A random id with a prefix, for products and the like.
 std::string random_id(std::string_view prefix);
+/// 32 random bytes (libsodium's CSPRNG) as 64 hex digits: a flash sale's
+/// shuffle seed and ticket key.
+std::string random_hex32();
 /// A fresh signing key.
 std::string random_token_key();
 /// A fresh key for user_id_for_email.

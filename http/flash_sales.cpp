@@ -14,7 +14,6 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
-#include <sodium.h>
 
 namespace tillroll {
 
@@ -83,14 +82,6 @@ struct sale_context {
   rate_limits& limits;
   std::shared_ptr<sale_gauges> gauges;
 };
-
-std::string random_hex32() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  char hex[65];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return hex;
-}
 
 json::value optional_time(std::optional<int64_t> at_us) {
   if (!at_us)

@@ -9,18 +9,7 @@
 set -eu
 clients="$1"
 requests="${2:-100000}"
-dir=$(mktemp -d /tmp/tillroll-redis-XXXXXX)
-port=$((20000 + $$ % 20000))
-redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
-  --appendfsync always --save "" --maxclients 1000 --logfile "$dir/log" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-tries=0
-until redis-cli -p "$port" ping >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  [ "$tries" -gt 200 ] && { echo "redis did not start" >&2; exit 1; }
-  sleep 0.05
-done
+. "$(dirname "$0")/redis_server.sh"
 redis-cli -p "$port" set sale:remaining 1000000 >/dev/null
 # redis-benchmark's __rand_int__ is 12 digits, zero-padded.
 redis-cli -p "$port" eval "for i = 0, 99999 do redis.call('HSET', KEYS[1], string.format('%012d', i), 'buyer-' .. i) end return 1" 1 sale:admitted >/dev/null

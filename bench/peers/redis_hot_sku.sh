@@ -6,18 +6,7 @@
 set -eu
 clients="$1"
 requests="${2:-100000}"
-dir=$(mktemp -d /tmp/tillroll-redis-XXXXXX)
-port=$((20000 + $$ % 20000))
-redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
-  --appendfsync always --save "" --maxclients 1000 --logfile "$dir/log" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-tries=0
-until redis-cli -p "$port" ping >/dev/null 2>&1; do
-  tries=$((tries + 1))
-  [ "$tries" -gt 200 ] && { echo "redis did not start" >&2; exit 1; }
-  sleep 0.05
-done
+. "$(dirname "$0")/redis_server.sh"
 redis-cli -p "$port" set stock:hot 1000000000 >/dev/null
 sha=$(redis-cli -p "$port" script load "local s = tonumber(redis.call('GET', KEYS[1])) if s > 0 then redis.call('DECR', KEYS[1]) redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1 end return 0")
 redis-benchmark -p "$port" -c "$clients" -n "$requests" -r 1000000000 -q \

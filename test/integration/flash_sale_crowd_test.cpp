@@ -8,10 +8,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <sodium.h>
 
 #include "../support/load_client.hpp"
 #include "../support/running_store.hpp"
+#include "../support/sale_shuffle.hpp"
 
 using namespace tillroll;
 using namespace tillroll::test;
@@ -23,25 +23,6 @@ constexpr size_t crowd = 20'000;
 constexpr int64_t units = 40;
 /// Requests the load client has in flight at once.
 constexpr size_t width = 128;
-
-std::string hex_sha256(const std::string& bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest,
-                     reinterpret_cast<const unsigned char*>(bytes.data()),
-                     bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
-
-std::string bytes_of_hex(const std::string& hex) {
-  std::string out(hex.size() / 2, '\0');
-  size_t size = 0;
-  REQUIRE(sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()),
-                         out.size(), hex.data(), hex.size(), nullptr, &size,
-                         nullptr) == 0);
-  return out;
-}
 
 struct held_ticket {
   std::string text;

@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <map>
-#include <sodium.h>
 
 #include "../support/running_store.hpp"
+#include "../support/sale_shuffle.hpp"
 
 using namespace tillroll;
 using namespace tillroll::test;
@@ -81,6 +81,20 @@ struct flash_shop {
                     joined.body);
     return text(joined.json(), "ticket");
   }
+  /// `count` new buyers `<prefix><n>@flash.test` join in turn: (ticket,
+  /// token) each.
+  std::vector<std::pair<std::string, std::string>>
+  join_many(const std::string& id, const std::string& prefix, int count) {
+    std::vector<std::pair<std::string, std::string>> joined;
+    for (int index = 0; index < count; ++index) {
+      auto token =
+          api()
+              .account(prefix + std::to_string(index) + "@flash.test", "buyer")
+              .first;
+      joined.emplace_back(ticket_of(id, token), token);
+    }
+    return joined;
+  }
   api_reply poll(const std::string& id, const std::string& ticket,
                  const std::string& buyer) {
     return api().get("/v1/flash-sales/" + id + "/tickets/" + ticket, buyer);
@@ -115,25 +129,6 @@ struct flash_shop {
     return report.json().as_object();
   }
 };
-
-std::string hex_sha256(const std::string& bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest,
-                     reinterpret_cast<const unsigned char*>(bytes.data()),
-                     bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
-
-std::string bytes_of_hex(const std::string& hex) {
-  std::string out(hex.size() / 2, '\0');
-  size_t size = 0;
-  REQUIRE(sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()),
-                         out.size(), hex.data(), hex.size(), nullptr, &size,
-                         nullptr) == 0);
-  return out;
-}
 
 /// Each admitted ticket's buyer buys one SNEAK-9 under the key k9 (a
 /// retry for one who bought); the orders placed.
@@ -260,14 +255,7 @@ TEST_CASE("the pre-queue is shuffled by the seed committed at creation: the "
                          .admit_per_second = 1});
   auto commitment = text(shop.sale(id), "shuffle_commitment");
   CHECK(shop.sale(id).at("shuffle_seed").is_null());
-  std::vector<std::pair<std::string, std::string>> tickets; // ticket, token
-  for (int index = 0; index < 12; ++index) {
-    auto token =
-        shop.api()
-            .account("queue" + std::to_string(index) + "@flash.test", "buyer")
-            .first;
-    tickets.emplace_back(shop.ticket_of(id, token), token);
-  }
+  auto tickets = shop.join_many(id, "queue", 12);
   REQUIRE(wait_until([&] { return text(shop.sale(id), "status") == "open"; },
                      std::chrono::seconds{20}));
   auto seed = text(shop.sale(id), "shuffle_seed");
@@ -514,14 +502,7 @@ TEST_CASE("a waiting ticket is told to poll again within half the "
   REQUIRE(shop.admitted(id, ann_ticket, ann));
   // Ann's admission keeps the one unit; 24 queue behind her, so the last
   // one's wait looks like 24 s or more.
-  std::string last;
-  std::string last_ticket;
-  for (int index = 0; index < 24; ++index) {
-    last = shop.api()
-               .account("q10-" + std::to_string(index) + "@flash.test", "buyer")
-               .first;
-    last_ticket = shop.ticket_of(id, last);
-  }
+  auto [last_ticket, last] = shop.join_many(id, "q10-", 24).back();
   auto polled = shop.poll(id, last_ticket, last);
   REQUIRE(text(polled.json(), "status") == "waiting");
   CHECK(number(polled.json(), "estimated_wait_s") >= 20);
