@@ -355,7 +355,6 @@ struct step_figures {
   int64_t refused = 0;
   int64_t other = 0;
   latencies refusals;
-  latencies answers;
 };
 
 struct browse_figures {
@@ -488,7 +487,6 @@ awaitable<void> offer(connection_pool& pool, const std::vector<account>& buyers,
               http::verb::post, "/v1/checkout", checkout_body("HOT-1", {}),
               buyers[sent % buyers.size()].token,
               idempotency(fmt::format("{}-{}", step, sent)));
-          figures.answers.add(bought.seconds);
           if (bought.status == 201 && paid(text_at(parsed(bought), "status")))
             ++figures.created;
           else if (bought.status == 202) {

@@ -52,6 +52,7 @@ struct answer {
   std::string body;
   /// Seconds, from the Retry-After header; 0 without one.
   int retry_after_s = 0;
+  /// From the wait for a connection to the answer (connection_pool).
   double seconds = 0;
 };
 
@@ -101,7 +102,6 @@ public:
       request.body() = std::move(body);
     }
     request.prepare_payload();
-    auto started = clock_type::now();
     answer result;
     // A kept-alive connection the server closed fails the first try.
     for (int attempt = 0; attempt < 2 && result.status == 0; ++attempt) {
@@ -115,7 +115,6 @@ public:
       }
       result = co_await exchange(request);
     }
-    result.seconds = since(started);
     co_return result;
   }
 
@@ -179,8 +178,6 @@ public:
     result.seconds = since(started);
     co_return result;
   }
-
-  size_t opened() const { return opened_; }
 
 private:
   struct waiter {
