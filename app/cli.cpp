@@ -56,6 +56,7 @@ constexpr std::string_view serve_usage =
     "               [--limit-checkout-per-buyer N] [--limit-ticket-polls N]\n"
     "               [--checkout-in-flight-max N] [--checkout-queue-max N]\n"
     "               [--password-hashing interactive|minimum]\n"
+    "               [--http-threads N] [--scheduler-threads N]\n"
     "  Runs a node on DIR (created if missing) and serves HTTP on "
     "HOST:PORT\n"
     "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -106,6 +107,8 @@ constexpr std::string_view serve_usage =
     "                interactive (default), or minimum for tests and load\n"
     "                generators that sign up thousands of buyers (never for\n"
     "                a shop: such hashes are cheap to guess)\n"
+    "  --http-threads  threads reading and answering HTTP connections (2)\n"
+    "  --scheduler-threads  threads running the entity actors (2)\n"
     "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
     "                write) of its write-ahead log fails\n"
     "  When a write or fsync of the log fails the node answers 503 (also\n"
@@ -162,7 +165,9 @@ const std::vector<subcommand>& subcommands() {
         "--limit-ticket-polls",
         "--checkout-in-flight-max",
         "--checkout-queue-max",
-        "--password-hashing"},
+        "--password-hashing",
+        "--http-threads",
+        "--scheduler-threads"},
        {"--demo"},
        0},
       {"replay", replay_usage, {"--data-dir", "--to-seq", "--at"}, {}, 1},
@@ -285,8 +290,13 @@ struct number_flag {
 
 using std::chrono::milliseconds;
 
-const std::vector<number_flag>& serve_number_flags() {
+/// The flags of the log, the entities and the saga.
+const std::vector<number_flag>& serve_node_flags() {
   static const std::vector<number_flag> table{
+      {"--scheduler-threads", 1, 64,
+       [](node_options& options, uint64_t value) {
+         options.scheduler_threads = value;
+       }},
       {"--snapshot-every", 1, 1'000'000'000,
        [](node_options& options, uint64_t value) {
          options.entities.snapshot_every_events = value;
@@ -312,6 +322,14 @@ const std::vector<number_flag>& serve_number_flags() {
        [](node_options& options, uint64_t value) {
          options.checkout_wait = milliseconds{value};
        }},
+  };
+  return table;
+}
+
+/// The flags of the HTTP server, the checkout admission and the rate
+/// limits.
+const std::vector<number_flag>& serve_http_flags() {
+  static const std::vector<number_flag> table{
       {"--connections-max", 1, 1'000'000,
        [](node_options& options, uint64_t value) {
          options.connections_max = value;
@@ -331,6 +349,10 @@ const std::vector<number_flag>& serve_number_flags() {
       {"--checkout-queue-max", 0, 10'000'000,
        [](node_options& options, uint64_t value) {
          options.checkout_queue_max = value;
+       }},
+      {"--http-threads", 1, 64,
+       [](node_options& options, uint64_t value) {
+         options.http_threads = value;
        }},
       {"--limit-sign-in-per-email", 0, 1'000'000,
        [](node_options& options, uint64_t value) {
@@ -395,16 +417,17 @@ expected<node_options> serve_options(const parsed_arguments& arguments) {
                                    ? password_cost::minimum
                                    : password_cost::interactive;
   }
-  for (auto& flag : serve_number_flags()) {
-    auto given = arguments.values.find(flag.name);
-    if (given == arguments.values.end())
-      continue;
-    auto parsed = parse_number<uint64_t>(given->second);
-    if (!parsed || *parsed < flag.low || *parsed > flag.high)
-      return refuse(
-          fmt::format("{} takes {} to {}", flag.name, flag.low, flag.high));
-    flag.set(options, *parsed);
-  }
+  for (auto* flags : {&serve_node_flags(), &serve_http_flags()})
+    for (auto& flag : *flags) {
+      auto given = arguments.values.find(flag.name);
+      if (given == arguments.values.end())
+        continue;
+      auto parsed = parse_number<uint64_t>(given->second);
+      if (!parsed || *parsed < flag.low || *parsed > flag.high)
+        return refuse(
+            fmt::format("{} takes {} to {}", flag.name, flag.low, flag.high));
+      flag.set(options, *parsed);
+    }
   options.admin_email =
       setting(arguments, "--admin-email", "TILLROLL_ADMIN_EMAIL");
   options.admin_password =

@@ -72,6 +72,7 @@ struct node_options {
   size_t connections_max = 10'000;
   size_t connections_per_address_max = 512;
   std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};
+  size_t http_threads = 2;
   /// The file system under the log; none: the default. Tests and `serve
   /// --inject-fault` pass a fault-injecting one (events/storage_faults).
   std::shared_ptr<rocksdb::Env> storage_env;

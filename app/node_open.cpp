@@ -190,6 +190,7 @@ expected<void> node::start_http() {
   http_options.connections_per_address_max =
       options_.connections_per_address_max;
   http_options.header_timeout = options_.header_timeout;
+  http_options.io_threads = options_.http_threads;
   auto* routes = api_.get();
   http_ = std::make_unique<http_server>(
       http_options, [routes](http_request request, http_responder respond) {

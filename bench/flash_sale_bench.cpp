@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "../test/support/load_client.hpp"
@@ -60,6 +61,13 @@ struct served_store {
         "--password-hashing", "minimum", "--limit-sign-in-per-address", "0",
         "--connections-per-address-max", "15000", "--connections-max", "15000"};
     arguments.insert(arguments.end(), flags.begin(), flags.end());
+    // BENCH_SERVE_FLAGS="--http-threads 1 ...": the same run against other
+    // settings of the node.
+    if (const char* extra = std::getenv("BENCH_SERVE_FLAGS")) {
+      std::istringstream words{extra};
+      for (std::string word; words >> word;)
+        arguments.push_back(word);
+    }
     server.emplace(arguments);
     auto line = server->first_line(30s);
     if (!line)

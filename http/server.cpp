@@ -2,6 +2,7 @@
 
 #include "http/request_reading.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -222,14 +223,31 @@ http_response error_response(unsigned status, std::string_view code,
 class session;
 
 struct http_server::impl : std::enable_shared_from_this<impl> {
+  explicit impl(size_t io_threads) : ios(io_contexts(io_threads)) {}
+
+  static std::vector<std::unique_ptr<asio::io_context>>
+  io_contexts(size_t count) {
+    std::vector<std::unique_ptr<asio::io_context>> made;
+    for (size_t at = 0; at < std::max<size_t>(count, 1); ++at)
+      made.push_back(std::make_unique<asio::io_context>(1));
+    return made;
+  }
+
   http_server_options options;
   http_handler handler;
-  asio::io_context io{1};
-  tcp::acceptor acceptor{io};
+  /// One io_context a thread, each running alone: a connection lives on
+  /// one of them for good, so its handlers need no strand.
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  /// Keeps each io thread running while its io_context has no connection.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
+      keep_running;
+  /// The io_context the next accepted connection goes to.
+  size_t next_io = 0;
+  tcp::acceptor acceptor{*ios.front()};
   /// Waits out `accept_retry_delay` after a failed accept or while every
   /// refusal slot is taken.
-  asio::steady_timer accept_pause{io};
-  std::thread thread;
+  asio::steady_timer accept_pause{*ios.front()};
+  std::vector<std::thread> threads;
   /// `connections_max`, lowered to what the open-file limit allows.
   size_t connections_limit = 0;
   // The sessions and their count per client address; sessions end on any
@@ -237,14 +255,14 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   std::mutex sessions_mutex;
   std::unordered_set<session*> sessions;
   std::map<asio::ip::address, size_t> sessions_by_address;
-  /// Refused connections still being answered; only the io thread counts.
-  size_t refusing = 0;
+  /// Refused connections still being answered.
+  std::atomic<size_t> refusing{0};
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> stopping{false};
 
   void accept();
   void accept_later();
-  void on_accept(tcp::socket socket);
+  void on_accept(tcp::socket socket, asio::io_context& io);
   /// Why a connection from `from` is refused, or empty when it is
   /// admitted, and then counted against its address.
   std::string_view admit(const asio::ip::address& from);
@@ -254,8 +272,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket socket, std::shared_ptr<http_server::impl> server,
-          asio::ip::address from)
-      : stream_(std::move(socket)), server_(std::move(server)),
+          asio::io_context& io, asio::ip::address from)
+      : stream_(std::move(socket)), server_(std::move(server)), io_(io),
         from_(std::move(from)), header_deadline_(stream_.get_executor()) {}
 
   /// Registered by the acceptor, which counted it under the mutex.
@@ -364,7 +382,7 @@ private:
       // Answered inside the handler on the io thread (a page from memory):
       // written as the handler returns, without a trip through the queue.
       if (self->in_handler_ &&
-          self->server_->io.get_executor().running_in_this_thread()) {
+          self->io_.get_executor().running_in_this_thread()) {
         self->immediate_ = std::move(response);
         return;
       }
@@ -442,6 +460,7 @@ private:
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<http_server::impl> server_;
+  asio::io_context& io_;
   asio::ip::address from_;
   asio::steady_timer header_deadline_;
   bool header_late_ = false;
@@ -462,7 +481,6 @@ public:
       : stream_(std::move(socket)), server_(std::move(server)) {
     ++server_->refusing;
   }
-  // The last reference is dropped by a handler on the io thread.
   ~refusal() { --server_->refusing; }
 
   void start(std::string_view reason) {
@@ -491,17 +509,18 @@ void http_server::impl::accept() {
   // answered: let it wait in the backlog.
   if (refusing >= refusals_max)
     return accept_later();
+  auto& io = *ios[next_io];
   acceptor.async_accept(
-      // One io thread: its sessions need no strand.
-      io.get_executor(),
-      [self = shared_from_this()](beast::error_code error, tcp::socket socket) {
+      io.get_executor(), [self = shared_from_this(),
+                          &io](beast::error_code error, tcp::socket socket) {
         if (self->stopping || error == asio::error::operation_aborted)
           return;
         // Out of descriptors (EMFILE, ENFILE), buffers or memory: the
         // connection stays in the backlog; try again shortly, for good.
         if (error)
           return self->accept_later();
-        self->on_accept(std::move(socket));
+        self->next_io = (self->next_io + 1) % self->ios.size();
+        self->on_accept(std::move(socket), io);
         self->accept();
       });
 }
@@ -514,7 +533,7 @@ void http_server::impl::accept_later() {
   });
 }
 
-void http_server::impl::on_accept(tcp::socket socket) {
+void http_server::impl::on_accept(tcp::socket socket, asio::io_context& io) {
   beast::error_code error;
   auto from = socket.remote_endpoint(error).address();
   if (error)
@@ -525,10 +544,10 @@ void http_server::impl::on_accept(tcp::socket socket) {
     return;
   }
   socket.set_option(tcp::no_delay{true}, error);
-  auto accepted =
-      std::make_shared<session>(std::move(socket), shared_from_this(), from);
-  // Accepts run one at a time on the io thread, so no other connection is
-  // admitted between the count and this insert.
+  auto accepted = std::make_shared<session>(std::move(socket),
+                                            shared_from_this(), io, from);
+  // Accepts run one at a time on the first io thread, so no other
+  // connection is admitted between the count and this insert.
   {
     std::lock_guard guard{sessions_mutex};
     sessions.insert(accepted.get());
@@ -552,7 +571,7 @@ std::string_view http_server::impl::admit(const asio::ip::address& from) {
 }
 
 http_server::http_server(http_server_options options, http_handler handler)
-    : impl_(std::make_shared<impl>()) {
+    : impl_(std::make_shared<impl>(options.io_threads)) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
 }
@@ -629,15 +648,18 @@ expected<uint16_t> http_server::start() {
       connections_within_descriptors(impl_->options.connections_max);
   auto port = impl_->acceptor.local_endpoint().port();
   impl_->accept();
-  impl_->thread = std::thread{[server = impl_] { server->io.run(); }};
+  for (auto& io : impl_->ios) {
+    impl_->keep_running.push_back(asio::make_work_guard(*io));
+    impl_->threads.emplace_back([server = impl_, &io = *io] { io.run(); });
+  }
   return port;
 }
 
 void http_server::stop() {
-  if (!impl_ || !impl_->thread.joinable())
+  if (!impl_ || impl_->threads.empty())
     return;
   impl_->stopping = true;
-  asio::post(impl_->io, [server = impl_] {
+  asio::post(*impl_->ios.front(), [server = impl_] {
     beast::error_code ignored;
     server->acceptor.close(ignored);
     server->accept_pause.cancel();
@@ -653,8 +675,12 @@ void http_server::stop() {
       open->close_when_idle();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  impl_->io.stop();
-  impl_->thread.join();
+  impl_->keep_running.clear();
+  for (auto& io : impl_->ios)
+    io->stop();
+  for (auto& thread : impl_->threads)
+    thread.join();
+  impl_->threads.clear();
 }
 
 size_t http_server::in_flight() const {

@@ -81,6 +81,9 @@ struct http_server_options {
   std::chrono::seconds handler_timeout{30};
   /// How long `stop` waits for in-flight requests.
   std::chrono::seconds drain_timeout{10};
+  /// Threads reading and writing connections, each with its own share of
+  /// them; handlers that answer from memory (product pages) run there.
+  size_t io_threads = 2;
 };
 
 class http_server {
@@ -90,7 +93,7 @@ public:
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
-  /// Binds and starts serving on one io thread; the bound port.
+  /// Binds and starts serving on `io_threads` threads; the bound port.
   [[nodiscard]] expected<uint16_t> start();
 
   /// Stops accepting, lets in-flight requests finish (up to the drain

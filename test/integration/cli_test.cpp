@@ -188,10 +188,15 @@ TEST_CASE(
   CHECK(test::run_command(binary + " serve").exit_code == 2);
   CHECK(test::run_command(binary + " serve --data-dir x --durability maybe")
             .exit_code == 2);
-  auto weak = test::run_command(binary +
-                                " serve --data-dir x --password-hashing weak");
+  auto weak =
+      test::run_command(binary + " serve --data-dir x --password-hashing weak");
   CHECK(weak.exit_code == 2);
   CHECK(weak.output.find("interactive or minimum") != std::string::npos);
+  for (auto* threads :
+       {" --http-threads 0", " --http-threads 65", " --scheduler-threads 0"})
+    CHECK(
+        test::run_command(binary + " serve --data-dir x" + threads).exit_code ==
+        2);
   CHECK(test::run_command(binary + " replay --help").exit_code == 0);
   CHECK(test::run_command(binary + " serve --data-dir x --psp-latency-ms -1")
             .exit_code == 2);
@@ -297,35 +302,50 @@ TEST_CASE("audit names an order charged for units its SKU never sold, a "
     auto append = [&](const std::string& stream, auto... events) {
       std::vector<new_event> encoded{to_new_event(events, origin)...};
       auto head = *log->stream_head(stream);
-      REQUIRE(writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
+      REQUIRE(
+          writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
     };
     order_line mug{"MUG", "product-mug", "seller-1", 3, 900};
     append("order-ghost",
-           order_event{order_placed{"ghost", "k", {mug, mug}, "EUR", 5400,
-                                    "tok_visa", "{}", false}},
+           order_event{order_placed{
+               "ghost", "k", {mug, mug}, "EUR", 5400, "tok_visa", "{}", false}},
            order_event{order_stock_reserved{}},
            order_event{order_payment_captured{"sim"}},
            order_event{order_stock_confirmed{}});
-    append("sku-MUG", sku_event{stock_reserved{"ghost", 3, 1'900'000'000'000'000}},
+    append("sku-MUG",
+           sku_event{stock_reserved{"ghost", 3, 1'900'000'000'000'000}},
            sku_event{reservation_confirmed{"ghost"}});
-    append("order-kept",
-           order_event{order_placed{"kept", "k", {{"MUG", "product-mug",
-                                                   "seller-1", 1, 900}},
-                                    "EUR", 900, "tok_visa", "{}", false}},
-           order_event{order_stock_reserved{}},
-           order_event{order_cancelled{"requested", {}}},
-           order_event{order_stock_released{}});
-    append("sku-MUG", sku_event{stock_reserved{"kept", 1, 1'900'000'000'000'000}},
+    append(
+        "order-kept",
+        order_event{order_placed{"kept",
+                                 "k",
+                                 {{"MUG", "product-mug", "seller-1", 1, 900}},
+                                 "EUR",
+                                 900,
+                                 "tok_visa",
+                                 "{}",
+                                 false}},
+        order_event{order_stock_reserved{}},
+        order_event{order_cancelled{"requested", {}}},
+        order_event{order_stock_released{}});
+    append("sku-MUG",
+           sku_event{stock_reserved{"kept", 1, 1'900'000'000'000'000}},
            sku_event{reservation_confirmed{"kept"}});
     // Charged, cancelled, and nothing refunded nor on its way.
-    append("order-owed",
-           order_event{order_placed{"owed", "k", {{"MUG", "product-mug",
-                                                   "seller-1", 1, 900}},
-                                    "EUR", 900, "tok_visa", "{}", false}},
-           order_event{order_stock_reserved{}},
-           order_event{order_payment_captured{"sim"}},
-           order_event{order_cancelled{"requested", {}}},
-           order_event{order_stock_released{}});
+    append(
+        "order-owed",
+        order_event{order_placed{"owed",
+                                 "k",
+                                 {{"MUG", "product-mug", "seller-1", 1, 900}},
+                                 "EUR",
+                                 900,
+                                 "tok_visa",
+                                 "{}",
+                                 false}},
+        order_event{order_stock_reserved{}},
+        order_event{order_payment_captured{"sim"}},
+        order_event{order_cancelled{"requested", {}}},
+        order_event{order_stock_released{}});
   }
   auto broken = test::run_command(binary + " audit --data-dir " +
                                   directory.path().string());

@@ -527,6 +527,31 @@ TEST_CASE("past the server's connection limit a new connection gets 503 JSON "
       5s));
 }
 
+TEST_CASE("with four io threads every connection is served, kept alive, "
+          "and a connection stuck mid-headers holds up none of them") {
+  store_process store{{"--http-threads", "4"}};
+  sockets held;
+  // Accepted round-robin: the first four are one on each thread, and each
+  // thread gets a stuck one besides.
+  for (int index = 0; index < 12; ++index) {
+    held.fds.push_back(connect_to(store.port()));
+    REQUIRE(held.fds.back() >= 0);
+  }
+  for (size_t index = 0; index < held.fds.size(); index += 3)
+    REQUIRE(send_all(held.fds[index], "GET /healthz HTTP/1.1\r\nHost: x"));
+  for (int round = 0; round < 3; ++round)
+    for (size_t index = 0; index < held.fds.size(); ++index) {
+      if (index % 3 == 0)
+        continue;
+      CAPTURE(index);
+      REQUIRE(send_all(held.fds[index],
+                       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+      auto reply = read_reply(held.fds[index], 2000ms);
+      REQUIRE_MESSAGE(reply, "a connection was not served");
+      CHECK(reply->status == 200);
+    }
+}
+
 // ---- 18: input edges -------------------------------------------------------
 
 TEST_CASE("error bodies are valid UTF-8 JSON whatever bytes the request "
