@@ -60,6 +60,10 @@ std::string_view to_string(errc code) noexcept {
     return "sold_out";
   case errc::sale_ended:
     return "sale_ended";
+  case errc::node_unavailable:
+    return "node_unavailable";
+  case errc::not_owner:
+    return "not_owner";
   }
   return "unknown";
 }

@@ -72,11 +72,17 @@ enum class errc : uint8_t {
   sold_out = 26,
   /// 409: the flash sale is over.
   sale_ended = 27,
+  /// 503 with Retry-After and details.node: the cluster member that owns
+  /// the entity cannot be reached now.
+  node_unavailable = 28,
+  /// 503: an append for a stream another cluster member owns; the log
+  /// refuses it whatever routed it here.
+  not_owner = 29,
 };
 
 /// The last code: /openapi.json lists the codes of each status from
 /// `none` + 1 to here.
-inline constexpr errc errc_last = errc::sale_ended;
+inline constexpr errc errc_last = errc::not_owner;
 
 /// The stable snake_case name of a code, as API.md's error codes spell it.
 std::string_view to_string(errc code) noexcept;

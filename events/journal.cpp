@@ -71,6 +71,11 @@ void journal::append(append_request request) {
     return refuse(errc::too_large, "too many events in one append", false);
   if (auto valid = validate_stream_id(request.stream_id); !valid)
     return refuse(valid.error().code, valid.error().message, false);
+  if (options_.owns_stream && !options_.owns_stream(request.stream_id))
+    return refuse(errc::not_owner,
+                  "stream " + request.stream_id +
+                      " belongs to another cluster member",
+                  false);
   for (auto& event : request.events)
     if (event.payload.size() > payload_size_max ||
         event.correlation_id.size() > trace_id_size_max ||

@@ -62,6 +62,11 @@ struct journal_options {
   /// later ones, and the node must stop (fail-stop: after a failed fsync
   /// the kernel may have dropped the pages, so no retry can be trusted).
   std::function<void(const failure&)> on_failure;
+  /// Whether this node owns a stream (actors/cluster/membership.hpp); an
+  /// append to one it does not is refused `not_owner`, however it was
+  /// routed here: the fence that keeps an entity from living on two
+  /// members. None: a single node, which owns every stream.
+  std::function<bool(std::string_view stream_id)> owns_stream;
 };
 
 struct append_receipt {

@@ -40,6 +40,8 @@ unsigned http_status_of(errc code) noexcept {
   case errc::overloaded:
   case errc::unavailable:
   case errc::timeout:
+  case errc::node_unavailable:
+  case errc::not_owner:
   // The log failed: the node is stopping (fail-stop); another node, or
   // this one restarted, will answer.
   case errc::storage_failure:

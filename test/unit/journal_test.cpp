@@ -1,3 +1,4 @@
+#include "actors/cluster/membership.hpp"
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 
@@ -162,6 +163,31 @@ TEST_CASE("bad appends are refused without writing") {
             .error()
             .code == errc::too_large);
   CHECK(*log->last_position() == 0);
+}
+
+TEST_CASE("a cluster member's journal refuses an append for a stream "
+          "another member owns, and writes nothing") {
+  test::temp_directory directory;
+  auto log = open_log(directory.path());
+  auto cluster = parse_membership("a", "a=h:1,b=h:2,c=h:3");
+  REQUIRE(cluster);
+  journal_options options;
+  options.owns_stream = [&](std::string_view stream) {
+    return cluster->owns(stream);
+  };
+  journal writer{*log, options};
+  REQUIRE(writer.start());
+  // Placed by the rendezvous hash (test/unit/membership_test.cpp).
+  auto theirs =
+      writer.append_and_wait({"product-p1", 0, {some_event()}, {}, {}});
+  REQUIRE_FALSE(theirs);
+  CHECK(theirs.error().code == errc::not_owner);
+  CHECK(*log->last_position() == 0);
+  CHECK(*log->stream_head("product-p1") == 0);
+  auto ours =
+      writer.append_and_wait({"sku-TSHIRT-RED-M", 0, {some_event()}, {}, {}});
+  REQUIRE(ours);
+  CHECK(*log->last_position() == 1);
 }
 
 TEST_CASE("every durability mode acknowledges appends") {
