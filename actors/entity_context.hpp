@@ -53,6 +53,8 @@ struct saga_settings {
   std::chrono::microseconds idempotency_key_retention = std::chrono::hours{24};
 };
 
+struct membership;
+
 struct entity_context {
   event_log* log = nullptr;
   class journal* journal = nullptr;
@@ -63,6 +65,9 @@ struct entity_context {
   caf::actor registry;
   /// The payment service provider, for the checkout saga.
   caf::actor psp;
+  /// The cluster this node is a member of (none or empty: a single node):
+  /// the registry serves only the streams it owns.
+  const membership* cluster = nullptr;
   /// Live entity actors on this node, kept by the registry for metrics.
   std::atomic<uint64_t> live_entities{0};
 };

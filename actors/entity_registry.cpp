@@ -1,6 +1,7 @@
 #include "actors/entity_registry.hpp"
 
 #include "actors/caf_error.hpp"
+#include "actors/cluster/membership.hpp"
 #include "actors/messages.hpp"
 #include "events/byte_order.hpp"
 #include "events/event_log.hpp"
@@ -270,6 +271,15 @@ std::optional<failure> refusal_of_route(registry_actor* self,
     return valid.error();
   if (id.find('\0') != std::string::npos)
     return make_failure(errc::invalid_argument, "bad entity id");
+  // Until members forward to each other, another member's entity is out
+  // of reach from here.
+  if (auto* cluster = st.context->cluster;
+      cluster != nullptr && !cluster->owns(stream_id))
+    return make_failure(errc::node_unavailable,
+                        stream_id + " belongs to cluster member " +
+                            cluster->owner_of(stream_id) +
+                            ", which this member cannot reach",
+                        true);
   return std::nullopt;
 }
 

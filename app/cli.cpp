@@ -57,6 +57,8 @@ constexpr std::string_view serve_usage =
     "               [--checkout-in-flight-max N] [--checkout-queue-max N]\n"
     "               [--password-hashing interactive|minimum]\n"
     "               [--http-threads N] [--scheduler-threads N]\n"
+    "               [--node-id ID --members ID=HOST:PORT,...\n"
+    "                [--cluster-listen HOST:PORT] [--cluster-secret S]]\n"
     "  Runs a node on DIR (created if missing) and serves HTTP on "
     "HOST:PORT\n"
     "  (default 127.0.0.1:8080). SIGTERM or SIGINT stops it cleanly.\n"
@@ -109,6 +111,16 @@ constexpr std::string_view serve_usage =
     "                a shop: such hashes are cheap to guess)\n"
     "  --http-threads  threads reading and answering HTTP connections (2)\n"
     "  --scheduler-threads  threads running the entity actors (2)\n"
+    "  --node-id, --members  run as member ID of the cluster listed (its\n"
+    "                own entry included; the same list on every member);\n"
+    "                each entity belongs to one member, by rendezvous hash.\n"
+    "                Recorded in DIR at the first start: a later start\n"
+    "                with another id or list is refused\n"
+    "  --cluster-listen  where this member listens for the others (its\n"
+    "                entry in --members)\n"
+    "  --cluster-secret  the members' shared secret, 16 characters or more\n"
+    "                (or TILLROLL_CLUSTER_SECRET): tokens one member issues\n"
+    "                are good on all\n"
     "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
     "                write) of its write-ahead log fails\n"
     "  When a write or fsync of the log fails the node answers 503 (also\n"
@@ -167,7 +179,11 @@ const std::vector<subcommand>& subcommands() {
         "--checkout-queue-max",
         "--password-hashing",
         "--http-threads",
-        "--scheduler-threads"},
+        "--scheduler-threads",
+        "--node-id",
+        "--members",
+        "--cluster-listen",
+        "--cluster-secret"},
        {"--demo"},
        0},
       {"replay", replay_usage, {"--data-dir", "--to-seq", "--at"}, {}, 1},
@@ -383,6 +399,40 @@ std::string setting(const parsed_arguments& arguments, std::string_view flag,
   return std::string{from_environment == nullptr ? "" : from_environment};
 }
 
+/// Least length of `--cluster-secret`.
+constexpr size_t cluster_secret_size_min = 16;
+
+/// `--node-id`, `--members`, `--cluster-listen` and the cluster's secret:
+/// all of them, or none for a single node.
+expected<void> cluster_options(const parsed_arguments& arguments,
+                               node_options& options) {
+  auto refuse = [](std::string message) {
+    return make_failure(errc::invalid_argument, std::move(message));
+  };
+  auto id = arguments.values.find("--node-id");
+  auto members = arguments.values.find("--members");
+  auto listen = arguments.values.find("--cluster-listen");
+  auto secret =
+      setting(arguments, "--cluster-secret", "TILLROLL_CLUSTER_SECRET");
+  auto end = arguments.values.end();
+  if (id == end && members == end && listen == end)
+    return {};
+  if (id == end || members == end)
+    return refuse("a cluster member needs --node-id and --members");
+  auto parsed = parse_membership(id->second, members->second);
+  if (!parsed)
+    return std::move(parsed).error();
+  if (listen != end && !parse_host_port(listen->second))
+    return refuse("--cluster-listen takes HOST:PORT");
+  if (secret.size() < cluster_secret_size_min)
+    return refuse("a cluster member needs --cluster-secret (or "
+                  "TILLROLL_CLUSTER_SECRET) of 16 characters or more, the "
+                  "same on every member");
+  options.cluster = std::move(*parsed);
+  options.cluster_secret = std::move(secret);
+  return {};
+}
+
 /// The node's options from `serve`'s flags, or what is wrong with them.
 expected<node_options> serve_options(const parsed_arguments& arguments) {
   auto refuse = [](std::string message) {
@@ -440,6 +490,8 @@ expected<node_options> serve_options(const parsed_arguments& arguments) {
     options.admin_email = "admin@demo.tillroll";
     options.admin_password = "demo-admin-password";
   }
+  if (auto clustered = cluster_options(arguments, options); !clustered)
+    return std::move(clustered).error();
   return options;
 }
 

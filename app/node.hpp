@@ -3,6 +3,7 @@
 // the HTTP server, and stops them in reverse order.
 #pragma once
 
+#include "actors/cluster/membership.hpp"
 #include "actors/entity_context.hpp"
 #include "app/read_models.hpp"
 #include "events/expected.hpp"
@@ -79,6 +80,13 @@ struct node_options {
   /// Called once, from a journal thread, when a write or fsync of the log
   /// fails: the node refuses every command from then on and must stop.
   std::function<void(const failure&)> on_storage_failure;
+  /// This node as a member of a cluster (actors/cluster/membership.hpp);
+  /// empty: a single node. Recorded in the log at the first start; a later
+  /// start with another list or id is refused.
+  membership cluster;
+  /// Shared by every member: the session tokens' and user ids' keys are
+  /// derived from it, so a token one member issued is good on all.
+  std::string cluster_secret;
 };
 
 class node {
@@ -131,6 +139,7 @@ private:
 
   // The steps of `open`, in order (app/node_open.cpp).
   [[nodiscard]] expected<void> open_storage();
+  [[nodiscard]] expected<void> check_membership();
   [[nodiscard]] expected<void> start_projections();
   [[nodiscard]] expected<void> start_actors();
   [[nodiscard]] expected<void> load_user_id_key();

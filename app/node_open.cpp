@@ -30,8 +30,13 @@ namespace {
 /// A secret made once and kept in the log's metadata under `name`, so
 /// what it signs or derives outlives a restart: the key that signs session
 /// tokens, and the one that derives user ids from emails.
-expected<std::string> stored_secret(event_log& log, std::string_view name,
-                                    std::string (*make)()) {
+/// The key `name` of this node: for a cluster member, derived from the
+/// cluster's secret, so every member has the same; for a single node, drawn
+/// at the first start and kept in the log's metadata.
+expected<std::string> node_key(event_log& log, const node_options& options,
+                               std::string_view name, std::string (*make)()) {
+  if (options.cluster.clustered())
+    return derived_key(options.cluster_secret, name, make().size());
   auto stored = log.get(column_family::metadata, name);
   if (!stored)
     return std::move(stored).error();
@@ -45,6 +50,9 @@ expected<std::string> stored_secret(event_log& log, std::string_view name,
   return key;
 }
 
+/// Where the log records which member of which cluster it belongs to.
+constexpr std::string_view membership_key = "cluster/membership";
+
 } // namespace
 
 expected<std::unique_ptr<node>> node::open(node_options options) {
@@ -53,8 +61,8 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   result->metrics_ = std::make_shared<prometheus::Registry>();
   // Each step needs the ones before it.
   for (auto step :
-       {&node::open_storage, &node::start_projections, &node::start_actors,
-        &node::load_user_id_key, &node::start_http})
+       {&node::open_storage, &node::check_membership, &node::start_projections,
+        &node::start_actors, &node::load_user_id_key, &node::start_http})
     if (auto done = (result.get()->*step)(); !done)
       return std::move(done).error();
   return result;
@@ -70,11 +78,53 @@ expected<void> node::open_storage() {
   log_ = std::move(*log);
   auto journal_settings = options_.journal;
   journal_settings.on_failure = options_.on_storage_failure;
+  if (options_.cluster.clustered())
+    journal_settings.owns_stream =
+        [cluster = options_.cluster](std::string_view stream_id) {
+          return cluster.owns(stream_id);
+        };
   journal_ = std::make_unique<class journal>(*log_, journal_settings);
   if (auto started = journal_->start(); !started)
     return started;
   snapshots_ = std::make_unique<snapshot_store>(*log_);
   return {};
+}
+
+/// A data directory belongs to one member of one member list, or to a
+/// single node, for good: opened under another, its streams would be owned
+/// by a member that does not hold them, or live on two.
+expected<void> node::check_membership() {
+  auto recorded = log_->get(column_family::metadata, membership_key);
+  if (!recorded)
+    return std::move(recorded).error();
+  auto& cluster = options_.cluster;
+  auto wanted =
+      cluster.clustered() ? cluster.self + " of " + cluster.to_text() : "";
+  if (*recorded) {
+    if (**recorded == wanted)
+      return {};
+    auto describe = [](const std::string& what) {
+      return what.empty() ? std::string{"a single node"} : "member " + what;
+    };
+    return make_failure(errc::invalid_argument,
+                        "this data directory belongs to " +
+                            describe(**recorded) + ", not to " +
+                            describe(wanted) +
+                            ": a member's id and the member list cannot "
+                            "change (docs/design.md, Cluster)");
+  }
+  auto last = log_->last_position();
+  if (!last)
+    return std::move(last).error();
+  // A single node's log with events in it predates the record: it stays
+  // a single node's.
+  if (*last > 0 && !cluster.clustered())
+    return {};
+  if (*last > 0)
+    return make_failure(errc::invalid_argument,
+                        "this data directory holds a single node's events; "
+                        "a cluster member starts on an empty one");
+  return log_->put(column_family::metadata, membership_key, wanted, true);
 }
 
 expected<void> node::start_projections() {
@@ -108,6 +158,7 @@ expected<void> node::start_actors() {
   context_.snapshots = snapshots_.get();
   context_.settings = options_.entities;
   context_.saga = options_.saga;
+  context_.cluster = &options_.cluster;
   context_.psp = spawn_psp(*system_, std::make_shared<simulated_psp>(*log_),
                            psp_settings{options_.psp_latency});
   auto kinds = std::make_shared<entity_kinds>();
@@ -118,7 +169,7 @@ expected<void> node::start_actors() {
 }
 
 expected<void> node::load_user_id_key() {
-  auto key = stored_secret(*log_, "auth/user_id_key", random_user_id_key);
+  auto key = node_key(*log_, options_, "auth/user_id_key", random_user_id_key);
   if (!key)
     return std::move(key).error();
   user_id_key_ = std::move(*key);
@@ -169,7 +220,7 @@ api_dependencies node::api_calls() {
 expected<void> node::start_http() {
   if (!options_.serve_http)
     return {};
-  auto key = stored_secret(*log_, "auth/token_key", random_token_key);
+  auto key = node_key(*log_, options_, "auth/token_key", random_token_key);
   if (!key)
     return std::move(key).error();
   api_settings settings;

@@ -154,6 +154,20 @@ std::string random_user_id_key() {
   return key;
 }
 
+std::string derived_key(std::string_view secret, std::string_view purpose,
+                        size_t size) {
+  initialize_crypto();
+  unsigned char secret_key[crypto_generichash_BYTES];
+  crypto_generichash(secret_key, sizeof secret_key,
+                     reinterpret_cast<const unsigned char*>(secret.data()),
+                     secret.size(), nullptr, 0);
+  std::string key(size, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(key.data()), key.size(),
+                     reinterpret_cast<const unsigned char*>(purpose.data()),
+                     purpose.size(), secret_key, sizeof secret_key);
+  return key;
+}
+
 token_signer::token_signer(std::string key) : key_(std::move(key)) {
   if (key_.size() != crypto_auth_KEYBYTES)
     throw std::invalid_argument{"a token key has crypto_auth_KEYBYTES bytes"};

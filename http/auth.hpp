@@ -56,6 +56,11 @@ std::string random_hex32();
 std::string random_token_key();
 /// A fresh key for user_id_for_email.
 std::string random_user_id_key();
+/// `size` (16 to 64) bytes for `purpose` from a cluster's shared secret:
+/// BLAKE2b keyed with BLAKE2b-256(secret), of the purpose's name. Every
+/// member derives the same key; none is stored.
+std::string derived_key(std::string_view secret, std::string_view purpose,
+                        size_t size);
 
 class token_signer {
 public:
