@@ -275,8 +275,10 @@ std::optional<failure> refusal_of_route(registry_actor* self,
   // of reach from here.
   if (auto* cluster = st.context->cluster;
       cluster != nullptr && !cluster->owns(stream_id))
+    // Not the stream's name: a user's stream would give away the keyed
+    // id of a guessed email.
     return make_failure(errc::node_unavailable,
-                        stream_id + " belongs to cluster member " +
+                        "this belongs to cluster member " +
                             cluster->owner_of(stream_id) +
                             ", which this member cannot reach",
                         true);

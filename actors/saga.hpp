@@ -143,7 +143,11 @@ inline bool final_code(errc code) {
          code == errc::delisted || code == errc::currency_mismatch ||
          code == errc::reservation_expired || code == errc::not_admitted ||
          code == errc::per_user_limit || code == errc::sold_out ||
-         code == errc::sale_ended;
+         code == errc::sale_ended ||
+         // Until members forward to each other (docs/design.md, Cluster)
+         // another member's entity stays out of reach: a saga that needs
+         // one compensates rather than hold its stock retrying for ever.
+         code == errc::node_unavailable;
 }
 
 } // namespace tillroll

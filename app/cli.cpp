@@ -118,9 +118,11 @@ constexpr std::string_view serve_usage =
     "                with another id or list is refused\n"
     "  --cluster-listen  where this member listens for the others (its\n"
     "                entry in --members)\n"
-    "  --cluster-secret  the members' shared secret, 16 characters or more\n"
-    "                (or TILLROLL_CLUSTER_SECRET): tokens one member issues\n"
-    "                are good on all\n"
+    "  --cluster-secret  the members' shared secret, random, 32 characters\n"
+    "                or more (better TILLROLL_CLUSTER_SECRET: a flag shows\n"
+    "                in the process list): tokens one member issues are\n"
+    "                good on all. Recorded in DIR as a fingerprint: a\n"
+    "                later start with another secret is refused\n"
     "  --inject-fault  for fail-stop tests: the log's N+1st fsync (or\n"
     "                write) of its write-ahead log fails\n"
     "  When a write or fsync of the log fails the node answers 503 (also\n"
@@ -399,8 +401,17 @@ std::string setting(const parsed_arguments& arguments, std::string_view flag,
   return std::string{from_environment == nullptr ? "" : from_environment};
 }
 
-/// Least length of `--cluster-secret`.
-constexpr size_t cluster_secret_size_min = 16;
+/// Least length of `--cluster-secret`, and least different characters in
+/// it: the keys derived from it can be checked against any token offline,
+/// so it must be random (`openssl rand -hex 32`), not a phrase.
+constexpr size_t cluster_secret_size_min = 32;
+constexpr size_t cluster_secret_distinct_min = 10;
+
+bool strong_secret(const std::string& secret) {
+  std::set<char> distinct(secret.begin(), secret.end());
+  return secret.size() >= cluster_secret_size_min &&
+         distinct.size() >= cluster_secret_distinct_min;
+}
 
 /// `--node-id`, `--members`, `--cluster-listen` and the cluster's secret:
 /// all of them, or none for a single node.
@@ -415,8 +426,12 @@ expected<void> cluster_options(const parsed_arguments& arguments,
   auto secret =
       setting(arguments, "--cluster-secret", "TILLROLL_CLUSTER_SECRET");
   auto end = arguments.values.end();
-  if (id == end && members == end && listen == end)
+  if (id == end && members == end && listen == end) {
+    if (arguments.values.contains("--cluster-secret"))
+      return refuse("--cluster-secret is for a cluster member: give "
+                    "--node-id and --members too");
     return {};
+  }
   if (id == end || members == end)
     return refuse("a cluster member needs --node-id and --members");
   auto parsed = parse_membership(id->second, members->second);
@@ -424,10 +439,10 @@ expected<void> cluster_options(const parsed_arguments& arguments,
     return std::move(parsed).error();
   if (listen != end && !parse_host_port(listen->second))
     return refuse("--cluster-listen takes HOST:PORT");
-  if (secret.size() < cluster_secret_size_min)
-    return refuse("a cluster member needs --cluster-secret (or "
-                  "TILLROLL_CLUSTER_SECRET) of 16 characters or more, the "
-                  "same on every member");
+  if (!strong_secret(secret))
+    return refuse("a cluster member needs a random --cluster-secret (or "
+                  "TILLROLL_CLUSTER_SECRET) of 32 characters or more, the "
+                  "same on every member: e.g. openssl rand -hex 32");
   options.cluster = std::move(*parsed);
   options.cluster_secret = std::move(secret);
   return {};

@@ -22,6 +22,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include <prometheus/registry.h>
+#include <sodium.h>
 
 namespace tillroll {
 
@@ -98,8 +99,22 @@ expected<void> node::check_membership() {
   if (!recorded)
     return std::move(recorded).error();
   auto& cluster = options_.cluster;
-  auto wanted =
-      cluster.clustered() ? cluster.self + " of " + cluster.to_text() : "";
+  // The ids alone: placement follows from them, and a member may move to
+  // another address. A fingerprint of the secret: under another one the
+  // user ids change, and every email would sign up anew.
+  std::string wanted;
+  if (cluster.clustered()) {
+    wanted = cluster.self + " of";
+    for (auto& member : cluster.members)
+      wanted += " " + member.id;
+    auto check = derived_key(options_.cluster_secret, "cluster/check", 16);
+    std::string hex(check.size() * 2 + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(),
+                   reinterpret_cast<const unsigned char*>(check.data()),
+                   check.size());
+    hex.pop_back();
+    wanted += ", secret " + hex;
+  }
   if (*recorded) {
     if (**recorded == wanted)
       return {};

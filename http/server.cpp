@@ -381,8 +381,9 @@ private:
         return;
       // Answered inside the handler on the io thread (a page from memory):
       // written as the handler returns, without a trip through the queue.
-      if (self->in_handler_ &&
-          self->io_.get_executor().running_in_this_thread()) {
+      // The thread first: only the io thread may read in_handler_.
+      if (self->io_.get_executor().running_in_this_thread() &&
+          self->in_handler_) {
         self->immediate_ = std::move(response);
         return;
       }
@@ -539,8 +540,9 @@ void http_server::impl::on_accept(tcp::socket socket, asio::io_context& io) {
   if (error)
     return; // gone already; the socket closes here
   if (auto reason = admit(from); !reason.empty()) {
-    std::make_shared<refusal>(std::move(socket), shared_from_this())
-        ->start(reason);
+    auto refused =
+        std::make_shared<refusal>(std::move(socket), shared_from_this());
+    asio::post(io, [refused, reason] { refused->start(reason); });
     return;
   }
   socket.set_option(tcp::no_delay{true}, error);
@@ -552,7 +554,8 @@ void http_server::impl::on_accept(tcp::socket socket, asio::io_context& io) {
     std::lock_guard guard{sessions_mutex};
     sessions.insert(accepted.get());
   }
-  accepted->start();
+  // Started on its own io thread, which runs everything of it from now.
+  asio::post(io, [accepted] { accepted->start(); });
 }
 
 std::string_view http_server::impl::admit(const asio::ip::address& from) {
@@ -669,11 +672,18 @@ void http_server::stop() {
   while (impl_->in_flight.load() > 0 &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  // Taken under the mutex, closed and let go outside it: the last
+  // reference may be ours, and ~session takes the mutex itself.
+  std::vector<std::shared_ptr<session>> open;
   {
     std::lock_guard guard{impl_->sessions_mutex};
-    for (auto* open : impl_->sessions)
-      open->close_when_idle();
+    for (auto* each : impl_->sessions)
+      if (auto alive = each->weak_from_this().lock())
+        open.push_back(std::move(alive));
   }
+  for (auto& each : open)
+    each->close_when_idle();
+  open.clear();
   std::this_thread::sleep_for(std::chrono::milliseconds{20});
   impl_->keep_running.clear();
   for (auto& io : impl_->ios)

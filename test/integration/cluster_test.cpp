@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string secret = "a-cluster-secret-for-tests";
+const std::string secret = "0f3c9a7e51b2d84c6e0a9f1b3d5c7e92";
 
 std::vector<std::string> member_flags(const std::string& id,
                                       const std::string& members) {
@@ -28,9 +28,18 @@ TEST_CASE("a cluster member needs its id, the list with itself in it and a "
   auto no_secret = run_command(serve + " --node-id a --members " + two);
   CHECK(no_secret.exit_code == 2);
   CHECK(no_secret.output.find("--cluster-secret") != std::string::npos);
-  auto short_secret = run_command(serve + " --node-id a --members " + two +
-                                  " --cluster-secret short");
-  CHECK(short_secret.exit_code == 2);
+  for (auto* weak : {"short", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                     "abababababababababababababababab"}) {
+    CAPTURE(weak);
+    auto refused = run_command(serve + " --node-id a --members " + two +
+                               " --cluster-secret " + weak);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.output.find("random --cluster-secret") != std::string::npos);
+  }
+  auto secret_alone = run_command(serve + " --cluster-secret " + secret);
+  CHECK(secret_alone.exit_code == 2);
+  CHECK(secret_alone.output.find("give --node-id and --members") !=
+        std::string::npos);
   auto not_listed = run_command(serve + " --node-id c --members " + two +
                                 " --cluster-secret " + secret);
   CHECK(not_listed.exit_code == 2);
@@ -57,16 +66,21 @@ TEST_CASE("a data directory keeps the member id and list of its first start: "
             "--cluster-secret " +
             secret);
   CHECK(other_list.exit_code == 2);
-  CHECK(other_list.output.find("belongs to member a of " + two) !=
+  CHECK(other_list.output.find("belongs to member a of a b, secret ") !=
         std::string::npos);
+  // Under another secret every user id would change.
+  auto other_secret = serve("--node-id a --members " + two +
+                            " --cluster-secret 9" + secret.substr(1));
+  CHECK(other_secret.exit_code == 2);
   auto other_id =
       serve("--node-id b --members " + two + " --cluster-secret " + secret);
   CHECK(other_id.exit_code == 2);
   auto alone = serve("");
   CHECK(alone.exit_code == 2);
   CHECK(alone.output.find("not to a single node") != std::string::npos);
-  // The same id and list start again.
-  running_store again{data.path(), member_flags("a", two)};
+  // The same ids start again, also at other addresses.
+  running_store again{data.path(),
+                      member_flags("a", "a=127.0.0.1:17311,b=127.0.0.1:17312")};
   CHECK(again.api().get("/healthz").status == 200);
 }
 
