@@ -22,17 +22,14 @@
 #include <caf/actor_system_config.hpp>
 
 #include <prometheus/registry.h>
-#include <sodium.h>
 
 namespace tillroll {
 
 namespace {
 
-/// A secret made once and kept in the log's metadata under `name`, so
-/// what it signs or derives outlives a restart: the key that signs session
-/// tokens, and the one that derives user ids from emails.
-/// The key `name` of this node: for a cluster member, derived from the
-/// cluster's secret, so every member has the same; for a single node, drawn
+/// The key `name` of this node (the one that signs session tokens, or the
+/// one that derives user ids from emails): for a cluster member, derived from
+/// the cluster's secret, so every member has the same; for a single node, drawn
 /// at the first start and kept in the log's metadata.
 expected<std::string> node_key(event_log& log, const node_options& options,
                                std::string_view name, std::string (*make)()) {
@@ -107,13 +104,8 @@ expected<void> node::check_membership() {
     wanted = cluster.self + " of";
     for (auto& member : cluster.members)
       wanted += " " + member.id;
-    auto check = derived_key(options_.cluster_secret, "cluster/check", 16);
-    std::string hex(check.size() * 2 + 1, '\0');
-    sodium_bin2hex(hex.data(), hex.size(),
-                   reinterpret_cast<const unsigned char*>(check.data()),
-                   check.size());
-    hex.pop_back();
-    wanted += ", secret " + hex;
+    wanted += ", secret " +
+              to_hex(derived_key(options_.cluster_secret, "cluster/check", 16));
   }
   if (*recorded) {
     if (**recorded == wanted)

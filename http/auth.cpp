@@ -12,13 +12,6 @@ namespace {
 
 constexpr std::string_view token_version = "v1";
 
-std::string to_hex(const unsigned char* bytes, size_t size) {
-  std::string out(size * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), bytes, size);
-  out.pop_back();
-  return out;
-}
-
 std::string base64url(std::string_view bytes) {
   std::string out(sodium_base64_ENCODED_LEN(
                       bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
@@ -152,6 +145,18 @@ std::string random_user_id_key() {
   std::string key(crypto_generichash_KEYBYTES, '\0');
   randombytes_buf(key.data(), key.size());
   return key;
+}
+
+std::string to_hex(const unsigned char* bytes, size_t size) {
+  std::string out(size * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), bytes, size);
+  out.pop_back();
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()),
+                bytes.size());
 }
 
 std::string derived_key(std::string_view secret, std::string_view purpose,

@@ -52,6 +52,9 @@ std::string random_id(std::string_view prefix);
 /// 32 random bytes (libsodium's CSPRNG) as 64 hex digits: a flash sale's
 /// shuffle seed and ticket key.
 std::string random_hex32();
+/// Bytes as lowercase hex digits.
+std::string to_hex(const unsigned char* bytes, size_t size);
+std::string to_hex(std::string_view bytes);
 /// A fresh signing key.
 std::string random_token_key();
 /// A fresh key for user_id_for_email.
