@@ -98,19 +98,34 @@ void call_each(
 
 inline bool final_code(errc code);
 
-/// The ids whose answer is a refusal for good, or none when a call failed
-/// for a passing reason (the step is then to be retried).
+/// The ids whose answer is a refusal for good, with the first refusal's
+/// code (none when nobody refused).
+struct refusals {
+  std::vector<std::string> ids;
+  errc first = errc::none;
+};
+
+/// Which answers end a step for good: `final_code`, or for a step that
+/// holds nothing yet also `unsent_or_final`.
+using final_test = bool (*)(errc);
+
+/// The refusals for good, or none when a call failed for a passing reason
+/// (the step is then to be retried).
 template <class Reply>
-std::optional<std::vector<std::string>>
+std::optional<refusals>
 refused_for_good(const std::vector<std::string>& ids,
-                 const std::vector<expected<Reply>>& answers) {
-  std::vector<std::string> refused;
+                 const std::vector<expected<Reply>>& answers,
+                 final_test is_final) {
+  refusals refused;
   for (size_t index = 0; index < ids.size(); ++index) {
     if (answers[index])
       continue;
-    if (!final_code(answers[index].error().code))
+    auto code = answers[index].error().code;
+    if (!is_final(code))
       return std::nullopt;
-    refused.push_back(ids[index]);
+    if (refused.ids.empty())
+      refused.first = code;
+    refused.ids.push_back(ids[index]);
   }
   return refused;
 }
@@ -122,13 +137,13 @@ template <class Target, class Entity>
 void saga_call_all(
     entity_actor_type<Entity>* self, const std::vector<std::string>& ids,
     std::function<typename Target::command_type(const std::string&)> command_of,
-    std::function<void(std::vector<std::string>)> done) {
+    std::function<void(refusals)> done, final_test is_final = final_code) {
   call_each<Target>(
       self, self->state.context->registry, ids, std::move(command_of),
       saga_call_timeout,
-      [self, ids,
-       done](std::vector<expected<typename Target::reply_type>> answers) {
-        auto refused = refused_for_good(ids, answers);
+      [self, ids, done,
+       is_final](std::vector<expected<typename Target::reply_type>> answers) {
+        auto refused = refused_for_good(ids, answers, is_final);
         if (!refused)
           return saga_retry_later<Entity>(self);
         done(std::move(*refused));
@@ -143,11 +158,16 @@ inline bool final_code(errc code) {
          code == errc::delisted || code == errc::currency_mismatch ||
          code == errc::reservation_expired || code == errc::not_admitted ||
          code == errc::per_user_limit || code == errc::sold_out ||
-         code == errc::sale_ended ||
-         // Until members forward to each other (docs/design.md, Cluster)
-         // another member's entity stays out of reach: a saga that needs
-         // one compensates rather than hold its stock retrying for ever.
-         code == errc::node_unavailable;
+         code == errc::sale_ended;
+}
+
+/// For a step that holds nothing yet (a first hold of stock): also a
+/// member that cannot be reached, since `node_unavailable` means the
+/// command was never sent (a sent one that got no answer is a `timeout`,
+/// and may have been applied). A step that undoes or completes what is
+/// held waits for the member instead: giving up would strand its stock.
+inline bool unsent_or_final(errc code) {
+  return final_code(code) || code == errc::node_unavailable;
 }
 
 } // namespace tillroll

@@ -58,7 +58,8 @@ flash_sale_command sale_step_of(const order_state& state,
 /// retries the step.
 void call_holders(order_self* self,
                   std::function<sku_command(const order_line&)> command,
-                  std::function<void(std::vector<std::string>, errc)> done) {
+                  std::function<void(std::vector<std::string>, errc)> done,
+                  final_test is_final = final_code) {
   auto& state = self->state.state;
   if (state.flash_sale.sale_id.empty())
     return saga_call_all<sku_entity>(
@@ -66,17 +67,22 @@ void call_holders(order_self* self,
         [self, command](const std::string& sku) {
           return command(line_of(self->state.state, sku));
         },
-        [done](std::vector<std::string> refused) {
-          done(std::move(refused), errc::out_of_stock);
-        });
+        [done](refusals refused) {
+          // A SKU refuses for its stock; an unreachable member is said so.
+          done(std::move(refused.ids), refused.first == errc::node_unavailable
+                                           ? errc::node_unavailable
+                                           : errc::out_of_stock);
+        },
+        is_final);
   auto& line = state.placed.lines.front();
   saga_call<flash_sale_entity>(
       self, state.flash_sale.sale_id,
       sale_step_of(state, self->state.id, command(line)),
-      [self, done, sku = line.sku](expected<flash_sale_view> answer) {
+      [self, done, is_final,
+       sku = line.sku](expected<flash_sale_view> answer) {
         if (answer)
           return done({}, errc::none);
-        if (!final_code(answer.error().code))
+        if (!is_final(answer.error().code))
           return retry_later(self);
         done({sku}, answer.error().code);
       });
@@ -129,7 +135,8 @@ struct step_runner {
                                           : std::string{to_string(why)};
           finish(actor, order_command{record_reservation{std::move(shorts),
                                                          std::move(reason)}});
-        });
+        },
+        unsent_or_final);
   }
 
   void operator()(const restore_lines&) {

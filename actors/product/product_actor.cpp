@@ -49,7 +49,7 @@ void withdraw_skus(product_self* self) {
       [product_id = st.id](const std::string&) {
         return sku_command{withdraw_sku{product_id}};
       },
-      [self](std::vector<std::string>) {
+      [self](refusals) {
         saga_finish<product_entity>(self, record_skus_withdrawn{});
       });
 }
@@ -80,9 +80,9 @@ struct product_driver {
                   variant.currency, variant.initial_stock}};
           return sku_command{get_sku{}};
         },
-        [self](std::vector<std::string> rejected) {
+        [self](refusals rejected) {
           saga_finish<product_entity>(
-              self, record_variants_registered{std::move(rejected)});
+              self, record_variants_registered{std::move(rejected.ids)});
         });
   }
 };
