@@ -9,16 +9,17 @@ namespace tillroll {
 
 caf::error to_caf_error(const failure& why) {
   return caf::error{static_cast<uint8_t>(why.code), error_category,
-                    caf::make_message(why.message, why.retryable)};
+                    caf::make_message(why.message, why.retryable, why.node)};
 }
 
 failure from_caf_error(const caf::error& error) {
   if (error.category() == error_category) {
     failure result{static_cast<errc>(error.code()), "", false};
     const auto& context = error.context();
-    if (context.match_elements<std::string, bool>()) {
+    if (context.match_elements<std::string, bool, std::string>()) {
       result.message = context.get_as<std::string>(0);
       result.retryable = context.get_as<bool>(1);
+      result.node = context.get_as<std::string>(2);
     }
     return result;
   }

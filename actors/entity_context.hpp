@@ -68,6 +68,9 @@ struct entity_context {
   /// The cluster this node is a member of (none or empty: a single node):
   /// the registry serves only the streams it owns.
   const membership* cluster = nullptr;
+  /// Carries a command for another member's entity to its owner
+  /// (actors/cluster/forwarding.hpp); none for a single node.
+  caf::actor cluster_link;
   /// Live entity actors on this node, kept by the registry for metrics.
   std::atomic<uint64_t> live_entities{0};
 };

@@ -1,6 +1,7 @@
 #include "actors/entity_registry.hpp"
 
 #include "actors/caf_error.hpp"
+#include "actors/cluster/forwarding.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/messages.hpp"
 #include "events/byte_order.hpp"
@@ -271,17 +272,6 @@ std::optional<failure> refusal_of_route(registry_actor* self,
     return valid.error();
   if (id.find('\0') != std::string::npos)
     return make_failure(errc::invalid_argument, "bad entity id");
-  // Until members forward to each other, another member's entity is out
-  // of reach from here.
-  if (auto* cluster = st.context->cluster;
-      cluster != nullptr && !cluster->owns(stream_id))
-    // Not the stream's name: a user's stream would give away the keyed
-    // id of a guessed email.
-    return make_failure(errc::node_unavailable,
-                        "this belongs to cluster member " +
-                            cluster->owner_of(stream_id) +
-                            ", which this member cannot reach",
-                        true);
   return std::nullopt;
 }
 
@@ -294,6 +284,18 @@ void route(registry_actor* self, const std::string& kind, const std::string& id,
   auto stream_id = make_stream_id(kind, id);
   if (auto refused = refusal_of_route(self, id, stream_id)) {
     promise.deliver(to_caf_error(*refused));
+    return;
+  }
+  // Another member's entity: its owner's link answers the requester.
+  if (auto* cluster = st.context->cluster;
+      cluster != nullptr && !cluster->owns(stream_id)) {
+    if (!st.context->cluster_link) {
+      promise.deliver(to_caf_error(make_failure(
+          errc::node_unavailable, "this member forwards to no other", true)));
+      return;
+    }
+    promise.delegate(st.context->cluster_link, forward_atom::value, kind, id,
+                     std::move(content));
     return;
   }
   auto entry = st.entries.find(stream_id);

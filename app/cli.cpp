@@ -445,6 +445,8 @@ expected<void> cluster_options(const parsed_arguments& arguments,
                   "same on every member: e.g. openssl rand -hex 32");
   options.cluster = std::move(*parsed);
   options.cluster_secret = std::move(secret);
+  if (listen != end)
+    options.cluster_listen = *parse_host_port(listen->second);
   return {};
 }
 

@@ -1,6 +1,7 @@
 #include "app/node.hpp"
 
 #include "actors/caf_error.hpp"
+#include "actors/cluster/forwarding.hpp"
 #include "actors/messages.hpp"
 #include "actors/payment/psp_actor.hpp"
 #include "app/audit.hpp"
@@ -14,6 +15,8 @@
 #include "projections/projection_tail.hpp"
 #include "snapshots/snapshot_store.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -53,6 +56,36 @@ std::string node::render_metrics() const {
                                    context_.live_entities.load()});
 }
 
+expected<std::string> node::cluster_json() const {
+  namespace json = boost::json;
+  json::object answer{{"node_id", options_.cluster.self},
+                      {"members", json::array{}}};
+  if (!cluster_link_)
+    return json::serialize(answer);
+  auto members = cluster_members(*system_, cluster_link_);
+  if (!members)
+    return std::move(members).error();
+  auto& listed = answer["members"].as_array();
+  for (auto& member : *members) {
+    json::object entry{{"id", member.id},
+                       {"address", member.address},
+                       {"status", member.up ? "up" : "down"},
+                       {"last_seen_ms", nullptr},
+                       {"replication_lag_events", nullptr}};
+    if (member.last_seen_ms)
+      entry["last_seen_ms"] = *member.last_seen_ms;
+    // Its own events: how far its read models are behind its log.
+    if (member.id == options_.cluster.self) {
+      uint64_t lag = 0;
+      for (auto& runner : runners_)
+        lag = std::max(lag, runner->lag_events());
+      entry["replication_lag_events"] = lag;
+    }
+    listed.push_back(std::move(entry));
+  }
+  return json::serialize(answer);
+}
+
 expected<audit_report> node::audit() const {
   return tillroll::audit(*log_);
 }
@@ -90,6 +123,9 @@ void node::stop() {
                   shutdown_atom::value)
         .receive([] {}, [](caf::error&) {});
     context_.registry = nullptr;
+    // After the entities: a saga retiring may still ask another member.
+    stop_cluster_link(*system_, cluster_link_);
+    context_.cluster_link = nullptr;
     self->send_exit(checkout_, caf::exit_reason::user_shutdown);
     self->send_exit(context_.psp, caf::exit_reason::user_shutdown);
     checkout_ = nullptr;

@@ -87,6 +87,9 @@ struct node_options {
   /// Shared by every member: the session tokens' and user ids' keys are
   /// derived from it, so a token one member issued is good on all.
   std::string cluster_secret;
+  /// Where this member listens for the others; no host: its own address
+  /// in the member list.
+  host_port cluster_listen;
 };
 
 class node {
@@ -121,6 +124,9 @@ public:
   /// node's secret, see http/auth.hpp).
   std::string user_id_for_email(std::string_view email) const;
 
+  /// GET /v1/admin/cluster's answer: the members and their state.
+  [[nodiscard]] expected<std::string> cluster_json() const;
+
   /// The invariant report over the whole log.
   [[nodiscard]] expected<audit_report> audit() const;
 
@@ -142,6 +148,7 @@ private:
   [[nodiscard]] expected<void> check_membership();
   [[nodiscard]] expected<void> start_projections();
   [[nodiscard]] expected<void> start_actors();
+  [[nodiscard]] expected<void> join_cluster();
   [[nodiscard]] expected<void> load_user_id_key();
   [[nodiscard]] expected<void> start_http();
   /// What the API reads and calls, all of it this node's.
@@ -165,6 +172,8 @@ private:
   std::unique_ptr<class api> api_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;
+  /// Carries commands to the other members' entities (cluster only).
+  caf::actor cluster_link_;
   uint16_t http_port_ = 0;
   std::string user_id_key_;
   bool stopped_ = false;

@@ -1,6 +1,7 @@
 // node::open, step by step: the log and the journal, the projections, the
 // actors, the node's secrets, the HTTP server. A failed step returns its
 // failure; the node's destructor stops what the earlier steps started.
+#include "actors/cluster/forwarding.hpp"
 #include "actors/entity_kinds.hpp"
 #include "actors/order/checkout.hpp"
 #include "actors/payment/psp_actor.hpp"
@@ -60,7 +61,8 @@ expected<std::unique_ptr<node>> node::open(node_options options) {
   // Each step needs the ones before it.
   for (auto step :
        {&node::open_storage, &node::check_membership, &node::start_projections,
-        &node::start_actors, &node::load_user_id_key, &node::start_http})
+        &node::start_actors, &node::join_cluster, &node::load_user_id_key,
+        &node::start_http})
     if (auto done = (result.get()->*step)(); !done)
       return std::move(done).error();
   return result;
@@ -159,6 +161,8 @@ expected<void> node::start_projections() {
 expected<void> node::start_actors() {
   config_ = std::make_unique<caf::actor_system_config>();
   configure_actor_system(*config_, options_.scheduler_threads);
+  if (options_.cluster.clustered())
+    configure_cluster(*config_);
   system_ = std::make_unique<caf::actor_system>(*config_);
   context_.log = log_.get();
   context_.journal = journal_.get();
@@ -172,6 +176,28 @@ expected<void> node::start_actors() {
   for_each_entity_kind([&](const auto& kind) { kind.add_spawner(*kinds); });
   spawn_entity_registry(*system_, &context_, std::move(kinds));
   checkout_ = spawn_checkout(*system_, &context_);
+  return {};
+}
+
+/// Listens for the other members and connects to them; a command for
+/// their entities goes through the link from now on.
+expected<void> node::join_cluster() {
+  auto& cluster = options_.cluster;
+  if (!cluster.clustered())
+    return {};
+  cluster_link_ = spawn_cluster_link(
+      *system_, &context_,
+      derived_key(options_.cluster_secret, "cluster/forward_key",
+                  forward_key_size));
+  auto listen = options_.cluster_listen;
+  if (listen.host.empty()) {
+    const auto* self = cluster.member(cluster.self);
+    listen = host_port{self->host, self->port};
+  }
+  auto published =
+      publish_cluster_link(*system_, cluster_link_, listen.host, listen.port);
+  if (!published)
+    return std::move(published).error();
   return {};
 }
 
@@ -221,6 +247,7 @@ api_dependencies node::api_calls() {
   };
   calls.reconcile = [this] { return reconcile(); };
   calls.psp_charges = [this] { return psp_charges(); };
+  calls.cluster = [this] { return cluster_json(); };
   return calls;
 }
 

@@ -47,6 +47,7 @@ struct admin_context {
   decltype(api_dependencies::unready_reason) unready_reason;
   decltype(api_dependencies::dead_reason) dead_reason;
   decltype(api_dependencies::metrics) metrics;
+  decltype(api_dependencies::cluster) cluster;
 };
 
 void stream_events_route(const admin_context& context, call_ptr request) {
@@ -112,6 +113,13 @@ void audit_route(const admin_context& context, call_ptr request) {
       return request->fail(report.error());
     request->reply(200, std::move(*report));
   });
+}
+
+void cluster_route(const admin_context& context, call_ptr request) {
+  auto members = context.cluster();
+  if (!members)
+    return request->fail(members.error());
+  request->reply(200, std::move(*members));
 }
 
 void ledger_route(const admin_context& context, call_ptr request) {
@@ -300,6 +308,32 @@ schema psp_charges_schema() {
       "PspCharges", schema::object({required("items", schema::list(charge))}));
 }
 
+schema cluster_schema() {
+  auto member = schema::object(
+      {required("id", schema::text()),
+       required("address", schema::text().about("HOST:PORT, as --members")),
+       required("status", schema::choice({"up", "down"})),
+       required("last_seen_ms",
+                schema::integer(0)
+                    .about("when it last answered, in milliseconds since "
+                           "the epoch; null: not since this member started")
+                    .nullable()),
+       required("replication_lag_events",
+                schema::integer(0)
+                    .about("its committed events this member's read models "
+                           "have not applied yet; null: not known")
+                    .nullable())});
+  return schema::named(
+      "Cluster",
+      schema::object(
+          {required("node_id",
+                    schema::text().about("this member; empty: a single node")),
+           required("members",
+                    schema::list(member).about(
+                        "every member, this one too, in id order; empty for "
+                        "a single node"))}));
+}
+
 /// {"status": value}: what liveness and readiness answer.
 schema status_schema(std::string name, std::string value) {
   return schema::named(
@@ -343,7 +377,7 @@ std::vector<route> admin_routes(const route_sources& sources) {
   auto context = std::make_shared<const admin_context>(admin_context{
       sources.read_lane, *from.ledger, from.stream_events, from.stream_state,
       from.audit, from.reconcile, from.psp_charges, from.unready_reason,
-      from.dead_reason, from.metrics});
+      from.dead_reason, from.metrics, from.cluster});
   auto on = binder(context);
   auto& by = replay();
   auto stream = in_path("stream", schema::text(stream_id_size_max, 1)
@@ -375,6 +409,13 @@ std::vector<route> admin_routes(const route_sources& sources) {
             "The invariant report",
             {}}
           .gives(200, audit_schema(), "What the auditor found"),
+      route{"GET",
+            "/v1/admin/cluster",
+            access::admin,
+            on(cluster_route),
+            "The members and what this one knows of each",
+            {}}
+          .gives(200, cluster_schema(), "Every member's state"),
       route{"GET",
             "/v1/admin/ledger",
             access::admin,

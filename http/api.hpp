@@ -100,6 +100,8 @@ struct api_dependencies {
   /// The PSP's own books: every captured key with its order reference,
   /// charge attempts and captures.
   std::function<expected<std::vector<settlement_line>>()> psp_charges;
+  /// The cluster as this member sees it, as GET /v1/admin/cluster answers.
+  std::function<expected<std::string>()> cluster;
 };
 
 class api {

@@ -57,6 +57,16 @@ http_response failure_response(const failure& problem,
                                std::string_view details_json) {
   auto response = error_response(http_status_of(problem.code),
                                  to_string(problem.code), problem.message);
+  // The member a request needed and could not reach (ids are
+  // [A-Za-z0-9_-], so they need no escaping), beside any other details.
+  std::string with_node;
+  if (problem.code == errc::node_unavailable && !problem.node.empty()) {
+    with_node = "{\"node\":\"" + problem.node + "\"";
+    with_node += details_json.size() > 2
+                     ? "," + std::string{details_json.substr(1)}
+                     : std::string{"}"};
+    details_json = with_node;
+  }
   if (!details_json.empty()) {
     // error_response ends with "}}": put the details inside the error.
     response.body.resize(response.body.size() - 2);
