@@ -15,11 +15,12 @@
 #include "projections/projection_tail.hpp"
 #include "snapshots/snapshot_store.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 namespace tillroll {
 

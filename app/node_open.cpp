@@ -185,10 +185,10 @@ expected<void> node::join_cluster() {
   auto& cluster = options_.cluster;
   if (!cluster.clustered())
     return {};
-  cluster_link_ = spawn_cluster_link(
-      *system_, &context_,
-      derived_key(options_.cluster_secret, "cluster/forward_key",
-                  forward_key_size));
+  cluster_link_ =
+      spawn_cluster_link(*system_, &context_,
+                         derived_key(options_.cluster_secret,
+                                     "cluster/forward_key", forward_key_size));
   auto listen = options_.cluster_listen;
   if (listen.host.empty()) {
     const auto* self = cluster.member(cluster.self);

@@ -93,6 +93,9 @@ struct failure {
   errc code = errc::none;
   std::string message;
   bool retryable = false;
+  /// For `node_unavailable`: the cluster member that could not be reached
+  /// (API.md's `details.node`).
+  std::string node;
 };
 
 } // namespace tillroll

@@ -11,10 +11,6 @@
 #include "events/described.hpp"
 #include "events/keys.hpp"
 
-#include <boost/pfr/core.hpp>
-#include <cereal/types/chrono.hpp>
-#include <cereal/types/variant.hpp>
-
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -26,9 +22,12 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 
-#include <sodium.h>
+#include <boost/pfr/core.hpp>
+#include <cereal/types/chrono.hpp>
+#include <cereal/types/variant.hpp>
 
 #include <map>
+#include <sodium.h>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -42,11 +41,12 @@ namespace tillroll {
 /// negotiation), so the order is the same at both ends; nothing encoded
 /// here is stored.
 template <class T, class Archive>
-concept wire_aggregate = std::is_class_v<T> && std::is_aggregate_v<T> &&
-                         !described_struct<T> && !serializes_itself<T, Archive>;
+concept wire_aggregate =
+    std::is_class_v<T> && std::is_aggregate_v<T> && !described_struct<T> &&
+    !serializes_itself<T, Archive>;
 
 template <class Archive, class T>
-  requires wire_aggregate<T, Archive>
+requires wire_aggregate<T, Archive>
 void serialize(Archive& archive, T& value) {
   boost::pfr::for_each_field(value, [&](auto& field) { archive(field); });
 }
@@ -62,9 +62,7 @@ using probe_atom = caf::atom_constant<caf::atom("cprobe")>;
 
 /// Messages an entity takes besides its commands and `await`, with what
 /// each is answered: the payment's PSP steps.
-template <class Entity> struct extra_requests {
-  using type = std::tuple<>;
-};
+template <class Entity> struct extra_requests { using type = std::tuple<>; };
 template <> struct extra_requests<payment_entity> {
   using type = std::tuple<std::pair<charge_request, psp_answer>,
                           std::pair<refund_request, psp_answer>>;
@@ -84,13 +82,12 @@ struct encoded_request {
   std::string bytes;
 };
 
-template <class T> struct type_tag {
-  using type = T;
-};
+template <class T> struct type_tag { using type = T; };
 
 /// Calls `visit(type_tag<Reply>)` with what a request of `shape` is
 /// answered with; false for a shape the kind does not have.
-template <class Entity, class Visit> bool with_reply_of(uint8_t shape, Visit&& visit) {
+template <class Entity, class Visit>
+bool with_reply_of(uint8_t shape, Visit&& visit) {
   using extras = typename extra_requests<Entity>::type;
   if (shape < first_extra) {
     visit(type_tag<typename Entity::reply_type>{});
@@ -99,11 +96,13 @@ template <class Entity, class Visit> bool with_reply_of(uint8_t shape, Visit&& v
   bool found = false;
   [&]<size_t... index>(std::index_sequence<index...>) {
     ((shape == first_extra + index
-          ? (visit(type_tag<typename std::tuple_element_t<index, extras>::second_type>{}),
+          ? (visit(type_tag<typename std::tuple_element_t<
+                       index, extras>::second_type>{}),
              found = true)
           : false),
      ...);
-  }(std::make_index_sequence<std::tuple_size_v<extras>>{});
+  }
+  (std::make_index_sequence<std::tuple_size_v<extras>>{});
   return found;
 }
 
@@ -115,23 +114,24 @@ expected<encoded_request> encode_request(const caf::message& content) {
     return encoded_request{command_only,
                            encode_payload(content.get_as<command>(0))};
   if (content.match_elements<command, trace_ids>())
-    return encoded_request{
-        command_traced,
-        encode_payload(traced<command>{content.get_as<command>(0),
-                                       content.get_as<trace_ids>(1)})};
+    return encoded_request{command_traced, encode_payload(traced<command>{
+                                               content.get_as<command>(0),
+                                               content.get_as<trace_ids>(1)})};
   if (content.match_elements<await_atom>())
     return encoded_request{awaiting, {}};
   std::optional<encoded_request> extra;
   [&]<size_t... index>(std::index_sequence<index...>) {
     (
         [&] {
-          using request = typename std::tuple_element_t<index, extras>::first_type;
+          using request =
+              typename std::tuple_element_t<index, extras>::first_type;
           if (!extra && content.match_elements<request>())
             extra = encoded_request{static_cast<uint8_t>(first_extra + index),
                                     encode_payload(content.get_as<request>(0))};
         }(),
         ...);
-  }(std::make_index_sequence<std::tuple_size_v<extras>>{});
+  }
+  (std::make_index_sequence<std::tuple_size_v<extras>>{});
   if (extra)
     return std::move(*extra);
   return make_failure(errc::invalid_argument,
@@ -161,7 +161,8 @@ expected<caf::message> decode_request(uint8_t shape, std::string_view bytes) {
   [&]<size_t... index>(std::index_sequence<index...>) {
     (
         [&] {
-          using request = typename std::tuple_element_t<index, extras>::first_type;
+          using request =
+              typename std::tuple_element_t<index, extras>::first_type;
           if (shape != first_extra + index)
             return;
           auto decoded = decode_payload<request>(bytes);
@@ -171,7 +172,8 @@ expected<caf::message> decode_request(uint8_t shape, std::string_view bytes) {
             extra.emplace(caf::make_message(std::move(*decoded)));
         }(),
         ...);
-  }(std::make_index_sequence<std::tuple_size_v<extras>>{});
+  }
+  (std::make_index_sequence<std::tuple_size_v<extras>>{});
   if (extra)
     return std::move(*extra);
   return make_failure(errc::invalid_argument, "no such request shape");
@@ -222,10 +224,11 @@ bool serve_here(link_actor* self, caf::response_promise& promise,
   return with_reply_of<Entity>(shape, [&]<class Reply>(type_tag<Reply>) {
     self->request(self->state.context->registry, local_timeout,
                   route_atom::value, kind, id, std::move(content))
-        .then([promise](Reply& reply) mutable {
-                promise.deliver(encode_payload(reply));
-              },
-              [promise](caf::error& error) mutable { promise.deliver(error); });
+        .then(
+            [promise](Reply& reply) mutable {
+              promise.deliver(encode_payload(reply));
+            },
+            [promise](caf::error& error) mutable { promise.deliver(error); });
   });
 }
 
@@ -334,9 +337,9 @@ void forward_out(link_actor* self, const std::string& kind,
   if (target == nullptr || !target->link)
     return promise.deliver(to_caf_error(unreachable(owner)));
   if (st.in_flight >= st.settings.in_flight_max)
-    return promise.deliver(to_caf_error(make_failure(
-        errc::overloaded, "too many requests waiting for other members",
-        true)));
+    return promise.deliver(to_caf_error(
+        make_failure(errc::overloaded,
+                     "too many requests waiting for other members", true)));
   auto encoded = wire->encode(content);
   if (!encoded)
     return promise.deliver(to_caf_error(encoded.error()));
@@ -479,7 +482,9 @@ caf::behavior cluster_link(link_actor* self, entity_context* context,
   self->send(self, probe_atom::value);
   return {
       [=](forward_atom, const std::string& kind, const std::string& id,
-          const caf::message& content) { forward_out(self, kind, id, content); },
+          const caf::message& content) {
+        forward_out(self, kind, id, content);
+      },
       [=](remote_forward_atom, const std::string& kind, const std::string& id,
           uint8_t shape, const std::string& bytes, const std::string& mac) {
         serve_remote(self, kind, id, shape, bytes, mac);
@@ -505,8 +510,7 @@ void configure_cluster(caf::actor_system_config& config) {
 caf::actor spawn_cluster_link(caf::actor_system& system,
                               entity_context* context, std::string mac_key,
                               forwarding_settings settings) {
-  auto link =
-      system.spawn(cluster_link, context, std::move(mac_key), settings);
+  auto link = system.spawn(cluster_link, context, std::move(mac_key), settings);
   context->cluster_link = link;
   return link;
 }

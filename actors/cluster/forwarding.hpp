@@ -65,8 +65,8 @@ void configure_cluster(caf::actor_system_config& config);
 inline constexpr size_t forward_key_size = 32;
 
 /// Spawns the link of the member `context->cluster` names and stores it in
-/// `context->cluster_link`. `mac_key` (`forward_key_size` bytes) is derived from the
-/// cluster's secret and is the same on every member.
+/// `context->cluster_link`. `mac_key` (`forward_key_size` bytes) is derived
+/// from the cluster's secret and is the same on every member.
 caf::actor spawn_cluster_link(caf::actor_system& system,
                               entity_context* context, std::string mac_key,
                               forwarding_settings settings = {});

@@ -78,8 +78,7 @@ void call_holders(order_self* self,
   saga_call<flash_sale_entity>(
       self, state.flash_sale.sale_id,
       sale_step_of(state, self->state.id, command(line)),
-      [self, done, is_final,
-       sku = line.sku](expected<flash_sale_view> answer) {
+      [self, done, is_final, sku = line.sku](expected<flash_sale_view> answer) {
         if (answer)
           return done({}, errc::none);
         if (!is_final(answer.error().code))

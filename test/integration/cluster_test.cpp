@@ -2,16 +2,17 @@
 // data directory: the member list recorded and enforced, keys shared
 // through the secret, commands forwarded to each entity's owner over the
 // middleman, sagas across members, and a member lost and back.
-#include <doctest/doctest.h>
-
-#include "../support/running_store.hpp"
 #include "actors/cluster/membership.hpp"
+
+#include <doctest/doctest.h>
 
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include "../support/running_store.hpp"
 
 using namespace tillroll;
 using namespace tillroll::test;
@@ -77,9 +78,9 @@ struct cluster_of_three {
     }));
   }
   void start(int index) {
-    nodes[index].emplace(data[index].path(),
-                         member_flags(std::string(1, char('a' + index)),
-                                      members));
+    nodes[index].emplace(
+        data[index].path(),
+        member_flags(std::string(1, char('a' + index)), members));
   }
   running_store& operator[](int index) { return *nodes[index]; }
 
@@ -271,8 +272,9 @@ TEST_CASE("a checkout through a third member of SKUs owned by the other two "
                 .as_int64() == 4);
   }
   // The same key through another member: the same order, no second charge.
-  auto retried = cluster[0].api().post("/v1/checkout", checkout_of({on_a, on_b}),
-                                       buyer, {{"Idempotency-Key", "across-1"}});
+  auto retried =
+      cluster[0].api().post("/v1/checkout", checkout_of({on_a, on_b}), buyer,
+                            {{"Idempotency-Key", "across-1"}});
   CHECK(retried.status == 201);
   CHECK(text(retried.json(), "order_id") == order_id);
   auto captured = cluster.captures();
@@ -293,11 +295,11 @@ TEST_CASE("200 concurrent checkouts spread over three members for stock 50 "
   list_skus(cluster[0], seller, {drop}, 50);
   std::vector<std::string> buyers;
   for (int n = 0; n < 6; ++n)
-    buyers.push_back(cluster[n % 3]
-                         .api()
-                         .account("buyer" + std::to_string(n) + "@test.local",
-                                  "buyer")
-                         .first);
+    buyers.push_back(
+        cluster[n % 3]
+            .api()
+            .account("buyer" + std::to_string(n) + "@test.local", "buyer")
+            .first);
   std::atomic<int> created{0}, out_of_stock{0}, other{0};
   std::mutex mutex;
   std::set<std::string> orders;
@@ -342,11 +344,11 @@ TEST_CASE("kill -9 one member mid-sale: its entities answer 503 "
   list_skus(cluster[0], seller, {on_a, on_b}, 1000);
   std::vector<std::string> buyers;
   for (int n = 0; n < 6; ++n)
-    buyers.push_back(cluster[n % 2 == 0 ? 0 : 2]
-                         .api()
-                         .account("buyer" + std::to_string(n) + "@test.local",
-                                  "buyer")
-                         .first);
+    buyers.push_back(
+        cluster[n % 2 == 0 ? 0 : 2]
+            .api()
+            .account("buyer" + std::to_string(n) + "@test.local", "buyer")
+            .first);
   std::atomic<bool> running{true};
   std::mutex mutex;
   std::set<std::string> acknowledged;
@@ -364,13 +366,13 @@ TEST_CASE("kill -9 one member mid-sale: its entities answer 503 "
         auto& node = cluster[t % 2 == 0 ? 0 : 2];
         auto reply = send_raw(
             node.api().port(),
-            request_bytes("POST", "/v1/checkout",
-                          json::serialize(
-                              checkout_of({n % 2 == 0 ? on_a : on_b})),
-                          buyers[(t + n) % buyers.size()],
-                          {{"Idempotency-Key", "loss-" + std::to_string(t) +
-                                                   "-" + std::to_string(n)}},
-                          "application/json"));
+            request_bytes(
+                "POST", "/v1/checkout",
+                json::serialize(checkout_of({n % 2 == 0 ? on_a : on_b})),
+                buyers[(t + n) % buyers.size()],
+                {{"Idempotency-Key",
+                  "loss-" + std::to_string(t) + "-" + std::to_string(n)}},
+                "application/json"));
         std::lock_guard guard{mutex};
         if (reply && (reply->status == 201 || reply->status == 202))
           acknowledged.insert(text(json::parse(reply->body), "order_id"));
