@@ -341,11 +341,19 @@ schema status_schema(std::string name, std::string value) {
       schema::object({required("status", schema::choice({std::move(value)}))}));
 }
 
-/// Liveness, readiness and metrics: for load balancers and Prometheus.
+/// The cluster, liveness, readiness and metrics: for operators, load
+/// balancers and Prometheus.
 std::vector<route>
 operation_routes(const std::shared_ptr<const admin_context>& context) {
   auto on = binder(context);
   return {
+      route{"GET",
+            "/v1/admin/cluster",
+            access::admin,
+            on(cluster_route),
+            "The members and what this one knows of each",
+            {}}
+          .gives(200, cluster_schema(), "Every member's state"),
       route{"GET", "/healthz", access::anyone, on(health_route), "Liveness", {}}
           .gives(200, status_schema("Live", "ok"),
                  "Alive; 503 once the log failed"),
@@ -409,13 +417,6 @@ std::vector<route> admin_routes(const route_sources& sources) {
             "The invariant report",
             {}}
           .gives(200, audit_schema(), "What the auditor found"),
-      route{"GET",
-            "/v1/admin/cluster",
-            access::admin,
-            on(cluster_route),
-            "The members and what this one knows of each",
-            {}}
-          .gives(200, cluster_schema(), "Every member's state"),
       route{"GET",
             "/v1/admin/ledger",
             access::admin,
