@@ -4,6 +4,7 @@
 #include "events/event_log.hpp"
 #include "events/flash_sale_events.hpp"
 #include "events/keys.hpp"
+#include "events/replica_log.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
 #include "events/sku_events.hpp"
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -382,22 +384,69 @@ private:
   std::map<std::pair<std::string, std::string>, int64_t> sold_to_;
 };
 
+/// One log the audit reads: this member's, or its copy of another's.
+class audited_log {
+public:
+  audited_log(const event_log& log, std::optional<std::string> member)
+      : log_(log), member_(std::move(member)) {}
+
+  /// The next event, or null when the log is read to its end.
+  expected<const recorded_event*> peek() {
+    if (index_ == batch_.size() && !done_) {
+      auto read = member_ ? read_replica(log_, *member_, next_, read_batch_events)
+                          : log_.read_global(next_, read_batch_events);
+      if (!read)
+        return std::move(read).error();
+      batch_ = std::move(*read);
+      index_ = 0;
+      done_ = batch_.empty();
+      if (!done_)
+        next_ = batch_.back().position + 1;
+    }
+    return done_ ? nullptr : &batch_[index_];
+  }
+  void pop() { ++index_; }
+
+private:
+  const event_log& log_;
+  std::optional<std::string> member_;
+  std::vector<recorded_event> batch_;
+  size_t index_ = 0;
+  uint64_t next_ = 1;
+  bool done_ = false;
+};
+
 } // namespace
 
-expected<audit_report> audit(const event_log& log) {
+expected<audit_report> audit(const event_log& log,
+                             const audit_scope& scope) {
+  std::vector<audited_log> logs;
+  logs.emplace_back(log, std::nullopt);
+  for (auto& member : scope.replica_members)
+    logs.emplace_back(log, member);
   auditor books;
-  uint64_t position = 1;
+  // The logs merged by when each event was recorded: a cause on one member
+  // is recorded before its effect on another (a saga's step is sent once
+  // its cause is durable), so each is read before what it caused.
   for (;;) {
-    auto batch = log.read_global(position, read_batch_events);
-    if (!batch)
-      return std::move(batch).error();
-    if (batch->empty())
-      return books.finish();
-    for (auto& record : *batch) {
-      position = record.position + 1;
-      if (auto read = books.read(record); !read)
-        return read.error();
+    audited_log* earliest = nullptr;
+    const recorded_event* first = nullptr;
+    for (auto& each : logs) {
+      auto next = each.peek();
+      if (!next)
+        return std::move(next).error();
+      if (*next != nullptr &&
+          (first == nullptr || (*next)->recorded_at < first->recorded_at)) {
+        earliest = &each;
+        first = *next;
+      }
     }
+    if (first == nullptr)
+      return books.finish();
+    if (!scope.until || first->recorded_at <= *scope.until)
+      if (auto read = books.read(*first); !read)
+        return read.error();
+    earliest->pop();
   }
 }
 

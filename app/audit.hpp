@@ -7,8 +7,10 @@
 #pragma once
 
 #include "events/expected.hpp"
+#include "events/envelope.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,15 @@ struct audit_report {
   std::string to_json() const;
 };
 
-[[nodiscard]] expected<audit_report> audit(const event_log& log);
+/// What an audit reads besides this member's own log.
+struct audit_scope {
+  /// The members whose copies (events/replica_log.hpp) are read too.
+  std::vector<std::string> replica_members;
+  /// Only events recorded at or before it; none: every event.
+  std::optional<timestamp> until;
+};
+
+[[nodiscard]] expected<audit_report> audit(const event_log& log,
+                                           const audit_scope& scope = {});
 
 } // namespace tillroll

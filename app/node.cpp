@@ -6,6 +6,7 @@
 #include "actors/payment/psp_actor.hpp"
 #include "app/audit.hpp"
 #include "app/node_metrics.hpp"
+#include "app/replication.hpp"
 #include "events/event_log.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
@@ -52,9 +53,13 @@ std::string node::unready_reason() const {
 }
 
 std::string node::render_metrics() const {
+  std::vector<std::pair<std::string, uint64_t>> lags;
+  for (auto& copy : replicators_)
+    lags.emplace_back(copy->member(), copy->lag_events());
   return tillroll::render_metrics(*metrics_,
                                   {*journal_, runners_, *read_models_.streams,
-                                   context_.live_entities.load()});
+                                   context_.live_entities.load(),
+                                   std::move(lags)});
 }
 
 expected<std::string> node::cluster_json() const {
@@ -82,13 +87,38 @@ expected<std::string> node::cluster_json() const {
         lag = std::max(lag, runner->lag_events());
       entry["replication_lag_events"] = lag;
     }
+    for (auto& copy : replicators_)
+      if (copy->member() == member.id)
+        entry["replication_lag_events"] = copy->lag_events();
     listed.push_back(std::move(entry));
   }
   return json::serialize(answer);
 }
 
 expected<audit_report> node::audit() const {
-  return tillroll::audit(*log_);
+  if (replicators_.empty())
+    return tillroll::audit(*log_);
+  // The cluster as it was a moment ago by the members' clocks: every event
+  // recorded by then is fsync'd by the time the heads are asked, and its
+  // causes were recorded before it, so the cut holds no effect without
+  // its cause.
+  audit_scope scope;
+  scope.until = context_.settings.clock() - audit_settle_time;
+  for (auto& copy : replicators_) {
+    auto head = copy->ask_head();
+    if (!head)
+      return std::move(head).error();
+    if (!copy->wait_for_copy(*head, audit_copy_wait)) {
+      failure why{errc::timeout,
+                  "the copy of member " + copy->member() +
+                      "'s log did not catch up in time for the audit",
+                  true};
+      why.node = copy->member();
+      return why;
+    }
+    scope.replica_members.push_back(copy->member());
+  }
+  return tillroll::audit(*log_, scope);
 }
 
 expected<std::vector<settlement_line>> node::psp_charges() {
@@ -118,6 +148,9 @@ void node::stop() {
     http_->stop();
   // Its pool may still be finishing work that asks actors.
   api_.reset();
+  // Before the link they pull through.
+  for (auto& copy : replicators_)
+    copy->stop();
   if (system_) {
     caf::scoped_actor self{*system_};
     self->request(context_.registry, std::chrono::seconds{60},
@@ -144,6 +177,7 @@ node::~node() {
   system_.reset();
   config_.reset();
   projections_.reset();
+  replicators_.clear();
   runners_.clear();
   journal_.reset();
   snapshots_.reset();

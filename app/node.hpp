@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@ class api;
 struct api_dependencies;
 struct audit_report;
 class projection_runner;
+class replicator;
 class projection_tail;
 class snapshot_store;
 struct reconciliation_difference;
@@ -127,8 +129,14 @@ public:
   /// GET /v1/admin/cluster's answer: the members and their state.
   [[nodiscard]] expected<std::string> cluster_json() const;
 
-  /// The invariant report over the whole log.
+  /// The invariant report over the whole log; on a cluster member, over
+  /// every member's (the copies caught up to what each has committed).
   [[nodiscard]] expected<audit_report> audit() const;
+
+  /// How far back a cluster's audit cuts: longer than an fsync takes.
+  static constexpr std::chrono::seconds audit_settle_time{1};
+  /// Longest wait for a copy to reach a member's committed position.
+  static constexpr std::chrono::seconds audit_copy_wait{10};
 
   /// Recovered and every projection caught up.
   bool ready() const;
@@ -149,6 +157,7 @@ private:
   [[nodiscard]] expected<void> start_projections();
   [[nodiscard]] expected<void> start_actors();
   [[nodiscard]] expected<void> join_cluster();
+  [[nodiscard]] expected<void> start_replication();
   [[nodiscard]] expected<void> load_user_id_key();
   [[nodiscard]] expected<void> start_http();
   /// What the API reads and calls, all of it this node's.
@@ -174,6 +183,8 @@ private:
   caf::actor checkout_;
   /// Carries commands to the other members' entities (cluster only).
   caf::actor cluster_link_;
+  /// Copy the other members' logs into the read models (cluster only).
+  std::vector<std::unique_ptr<replicator>> replicators_;
   uint16_t http_port_ = 0;
   std::string user_id_key_;
   bool stopped_ = false;

@@ -96,6 +96,16 @@ std::vector<MetricFamily> projection_families(
   return {std::move(events), std::move(seconds)};
 }
 
+std::vector<MetricFamily> replication_families(
+    const std::vector<std::pair<std::string, uint64_t>>& lags) {
+  auto events = gauge("tillroll_replication_lag_events",
+                      "Another member's committed events not yet in every "
+                      "read model here");
+  for (auto& [member, lag] : lags)
+    add_gauge(events, labelled("member", member), static_cast<double>(lag));
+  return {std::move(events)};
+}
+
 std::vector<MetricFamily> stream_families(const stream_counts& source,
                                           uint64_t live_entities) {
   auto live = gauge("tillroll_live_entities", "Entity actors in memory");
@@ -120,6 +130,8 @@ std::string render_metrics(const prometheus::Registry& recorded,
                     std::make_move_iterator(more.end()));
   };
   append(projection_families(figures.runners));
+  if (!figures.replication_lag.empty())
+    append(replication_families(figures.replication_lag));
   append(stream_families(figures.streams, figures.live_entities));
   append(recorded.Collect());
   return prometheus::TextSerializer{}.Serialize(families);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace prometheus {
@@ -25,6 +26,8 @@ struct node_figures {
   const std::vector<std::unique_ptr<projection_runner>>& runners;
   const stream_counts& streams;
   uint64_t live_entities = 0;
+  /// Per other member: its events not yet in every read model here.
+  std::vector<std::pair<std::string, uint64_t>> replication_lag = {};
 };
 
 /// Every metric of `recorded` and of `figures`, as Prometheus text.

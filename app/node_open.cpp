@@ -9,6 +9,7 @@
 #include "app/audit.hpp"
 #include "app/node.hpp"
 #include "app/replay.hpp"
+#include "app/replication.hpp"
 #include "events/event_log.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
@@ -143,10 +144,14 @@ expected<void> node::start_projections() {
   models->push_back(
       std::make_unique<order_notifier>(std::make_shared<file_notification_sink>(
           options_.data_directory / "notifications.jsonl")));
+  projection_runner_options options;
+  for (auto& member : options_.cluster.members)
+    if (member.id != options_.cluster.self)
+      options.replica_members.push_back(member.id);
   std::vector<projection_runner*> tailed;
   for (auto& model : *models) {
     auto runner = std::make_unique<projection_runner>(*log_, journal_.get(),
-                                                      std::move(model));
+                                                      std::move(model), options);
     if (auto loaded = runner->load(); !loaded)
       return loaded;
     tailed.push_back(runner.get());
@@ -198,6 +203,26 @@ expected<void> node::join_cluster() {
       publish_cluster_link(*system_, cluster_link_, listen.host, listen.port);
   if (!published)
     return std::move(published).error();
+  return start_replication();
+}
+
+/// A replicator per other member, feeding the read models that answer for
+/// the whole cluster.
+expected<void> node::start_replication() {
+  std::vector<projection_runner*> replicated;
+  for (auto& runner : runners_)
+    if (runner->model().replicated())
+      replicated.push_back(runner.get());
+  for (auto& member : options_.cluster.members) {
+    if (member.id == options_.cluster.self)
+      continue;
+    auto copy = std::make_unique<replicator>(*system_, cluster_link_, *log_,
+                                             member.id, replicated);
+    if (auto loaded = copy->load(); !loaded)
+      return loaded;
+    copy->start();
+    replicators_.push_back(std::move(copy));
+  }
   return {};
 }
 

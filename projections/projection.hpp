@@ -67,6 +67,11 @@ public:
 
   /// Forgets the in-memory model before a rebuild from zero.
   virtual void reset() = 0;
+
+  /// Also fed the other members' logs (events/replica_log.hpp): a read
+  /// model answers for the whole cluster; one with effects outside the
+  /// node (the notifier) sees this member's events only.
+  virtual bool replicated() const { return true; }
 };
 
 } // namespace tillroll

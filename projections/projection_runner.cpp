@@ -7,6 +7,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace tillroll {
@@ -33,7 +34,10 @@ void projection_writer::flush() {
 projection_runner::projection_runner(event_log& log, journal* tail,
                                      std::unique_ptr<projection> model,
                                      projection_runner_options options)
-    : log_(log), tail_(tail), model_(std::move(model)), options_(options) {}
+    : log_(log), tail_(tail), model_(std::move(model)),
+      options_(std::move(options)),
+      replica_offsets_(
+          new std::atomic<uint64_t>[options_.replica_members.size()]{}) {}
 
 projection_runner::~projection_runner() {
   stop();
@@ -41,6 +45,15 @@ projection_runner::~projection_runner() {
 
 std::string projection_runner::offset_key() const {
   return "offset/" + std::string{model_->name()};
+}
+
+std::string
+projection_runner::replica_offset_key(std::string_view member) const {
+  return offset_key() + "@" + std::string{member};
+}
+
+projection_runner::source projection_runner::local_source() {
+  return {&offset_, offset_key()};
 }
 
 std::string projection_runner::data_prefix() const {
@@ -58,6 +71,14 @@ expected<void> projection_runner::load_locked() {
   if (!stored)
     return std::move(stored).error();
   offset_ = *stored && (*stored)->size() == 8 ? read_big_endian(**stored) : 0;
+  for (size_t index = 0; index < options_.replica_members.size(); ++index) {
+    auto replica = log_.get(column_family::projections,
+                            replica_offset_key(options_.replica_members[index]));
+    if (!replica)
+      return std::move(replica).error();
+    replica_offsets_[index] =
+        *replica && (*replica)->size() == 8 ? read_big_endian(**replica) : 0;
+  }
   auto prefix = data_prefix();
   std::optional<failure> broken;
   auto scanned = log_.scan(column_family::projections, prefix,
@@ -93,18 +114,38 @@ expected<size_t> projection_runner::run_once() {
   auto events = log_.read_global(offset_ + 1, limit);
   if (!events)
     return std::move(events).error();
-  return apply_locked(*events);
+  return apply_locked(*events, local_source());
 }
 
 expected<size_t>
 projection_runner::apply_batch(const std::vector<recorded_event>& events) {
   std::lock_guard guard{running_};
-  return apply_locked(events);
+  return apply_locked(events, local_source());
+}
+
+expected<size_t> projection_runner::apply_replica_batch(
+    std::string_view member, const std::vector<recorded_event>& events) {
+  auto& members = options_.replica_members;
+  auto found = std::find(members.begin(), members.end(), member);
+  if (!model_->replicated() || found == members.end())
+    return size_t{0};
+  std::lock_guard guard{running_};
+  return apply_locked(
+      events, {&replica_offsets_[found - members.begin()],
+               replica_offset_key(member)});
+}
+
+uint64_t projection_runner::replica_offset(std::string_view member) const {
+  auto& members = options_.replica_members;
+  auto found = std::find(members.begin(), members.end(), member);
+  return found == members.end() ? 0
+                                : replica_offsets_[found - members.begin()].load();
 }
 
 expected<size_t>
-projection_runner::apply_locked(const std::vector<recorded_event>& events) {
-  auto offset = offset_.load();
+projection_runner::apply_locked(const std::vector<recorded_event>& events,
+                                const source& from) {
+  auto offset = from.offset->load();
   size_t first = 0;
   while (first < events.size() && events[first].position <= offset)
     ++first;
@@ -117,7 +158,7 @@ projection_runner::apply_locked(const std::vector<recorded_event>& events) {
     if (auto reloaded = load_locked(); !reloaded)
       return reloaded.error();
   }
-  auto applied = stage_and_write(events, first);
+  auto applied = stage_and_write(events, first, from);
   if (!applied) {
     // The model in memory took events whose write failed (a full disk is
     // enough): it is put back to what is persisted, so retrying the batch
@@ -133,8 +174,8 @@ projection_runner::apply_locked(const std::vector<recorded_event>& events) {
 
 expected<size_t>
 projection_runner::stage_and_write(const std::vector<recorded_event>& events,
-                                   size_t first) {
-  auto offset = offset_.load();
+                                   size_t first, const source& from) {
+  auto offset = from.offset->load();
   rocksdb::WriteBatch batch;
   projection_writer changes{log_, batch, data_prefix()};
   for (size_t index = first; index < events.size(); ++index) {
@@ -152,11 +193,11 @@ projection_runner::stage_and_write(const std::vector<recorded_event>& events,
   changes.flush();
   std::string offset_value;
   append_big_endian(offset_value, offset);
-  batch.Put(log_.family(column_family::projections), offset_key(),
+  batch.Put(log_.family(column_family::projections), from.offset_key,
             offset_value);
   if (auto written = log_.write(batch, false); !written)
     return std::move(written).error();
-  offset_ = offset;
+  *from.offset = offset;
   return events.size() - first;
 }
 
@@ -168,10 +209,17 @@ expected<void> projection_runner::reset() {
       !erased)
     return erased;
   batch.Delete(log_.family(column_family::projections), offset_key());
+  // Every member's offset: the copies of their logs are applied again.
+  if (auto erased = log_.erase_prefix(batch, column_family::projections,
+                                      offset_key() + "@");
+      !erased)
+    return erased;
   if (auto written = log_.write(batch, true); !written)
     return written;
   model_->reset();
   offset_ = 0;
+  for (size_t index = 0; index < options_.replica_members.size(); ++index)
+    replica_offsets_[index] = 0;
   loaded_ = true;
   return {};
 }

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -25,6 +27,9 @@ struct projection_runner_options {
   size_t batch_events_max = 2000;
   /// Longest wait for new events before looking again.
   std::chrono::milliseconds idle_wait{100};
+  /// The other members whose logs a replicated model is also fed, each
+  /// with an offset of its own (cluster only).
+  std::vector<std::string> replica_members;
 };
 
 class projection_runner {
@@ -52,6 +57,15 @@ public:
   [[nodiscard]] expected<size_t>
   apply_batch(const std::vector<recorded_event>& events);
 
+  /// As apply_batch, for events of `member`'s log (their positions are
+  /// that log's); 0 for a model that is not replicated.
+  [[nodiscard]] expected<size_t>
+  apply_replica_batch(std::string_view member,
+                      const std::vector<recorded_event>& events);
+
+  /// The last position of `member`'s log applied here.
+  uint64_t replica_offset(std::string_view member) const;
+
   /// Deletes the persisted model and offset and forgets the in-memory
   /// model; tailing then starts from the first event.
   [[nodiscard]] expected<void> reset();
@@ -66,12 +80,21 @@ public:
   std::string_view name() const { return model_->name(); }
 
 private:
+  /// A log this runner is fed: this member's, or another's copy.
+  struct source {
+    std::atomic<uint64_t>* offset;
+    std::string offset_key;
+  };
+
   void run();
-  expected<size_t> apply_locked(const std::vector<recorded_event>& events);
+  expected<size_t> apply_locked(const std::vector<recorded_event>& events,
+                                const source& from);
   expected<size_t> stage_and_write(const std::vector<recorded_event>& events,
-                                   size_t first);
+                                   size_t first, const source& from);
   expected<void> load_locked();
+  source local_source();
   std::string offset_key() const;
+  std::string replica_offset_key(std::string_view member) const;
   std::string data_prefix() const;
 
   event_log& log_;
@@ -81,6 +104,8 @@ private:
   // Serializes run_once between the runner's thread and callers.
   std::mutex running_;
   std::atomic<uint64_t> offset_{0};
+  /// Per member of `options_.replica_members`, in its order.
+  std::unique_ptr<std::atomic<uint64_t>[]> replica_offsets_;
   /// The model in memory is all that is persisted (false after a reload
   /// failed part way: nothing is applied until one succeeds).
   bool loaded_ = false;

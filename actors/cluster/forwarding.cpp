@@ -9,7 +9,11 @@
 #include "actors/payment/psp_actor.hpp"
 #include "events/codec.hpp"
 #include "events/described.hpp"
+#include "events/byte_order.hpp"
+#include "events/event_log.hpp"
+#include "events/journal.hpp"
 #include "events/keys.hpp"
+#include "events/replica_log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -59,6 +63,10 @@ using remote_forward_atom = caf::atom_constant<caf::atom("fwdremote")>;
 using ping_atom = caf::atom_constant<caf::atom("cping")>;
 /// Connect the lost members, ping the others.
 using probe_atom = caf::atom_constant<caf::atom("cprobe")>;
+/// Another member's link asks for this member's committed events.
+using remote_replicate_atom = caf::atom_constant<caf::atom("replremote")>;
+/// The link asks its reader for committed events.
+using read_log_atom = caf::atom_constant<caf::atom("readlog")>;
 
 /// Messages an entity takes besides its commands and `await`, with what
 /// each is answered: the payment's PSP steps.
@@ -190,6 +198,9 @@ struct peer {
 
 struct link_state {
   entity_context* context = nullptr;
+  /// Reads this member's log for the others, on a thread of its own: the
+  /// reads block.
+  caf::actor reader;
   std::string mac_key;
   forwarding_settings settings;
   /// Every other member, in the list's order.
@@ -391,6 +402,78 @@ void serve_remote(link_actor* self, const std::string& kind,
         make_failure(errc::invalid_argument, "no such request shape")));
 }
 
+/// What a pull signs: the member asked and the range, so an answer to one
+/// member's pull cannot be asked of another.
+std::string pull_bytes(uint64_t from, uint32_t limit) {
+  std::string bytes;
+  append_big_endian(bytes, from);
+  append_big_endian(bytes, limit);
+  return bytes;
+}
+
+constexpr std::string_view pull_kind = "replicate";
+
+void replicate_out(link_actor* self, const std::string& member, uint64_t from,
+                   uint32_t limit) {
+  auto promise = self->make_response_promise();
+  auto& st = self->state;
+  auto* target = peer_of(self, member);
+  if (target == nullptr || !target->link)
+    return promise.deliver(to_caf_error(unreachable(member)));
+  auto mac = mac_of(st.mac_key, std::string{pull_kind}, member, 0,
+                    pull_bytes(from, limit));
+  self->request(target->link, st.settings.replicate_timeout,
+                remote_replicate_atom::value, from, limit, std::move(mac))
+      .then(
+          [self, promise, member](std::string& framed,
+                                  uint64_t committed) mutable {
+            if (auto* seen = peer_of(self, member))
+              seen->last_seen_ms = now_ms(self);
+            promise.deliver(std::move(framed), committed);
+          },
+          [promise, member](caf::error& error) mutable {
+            promise.deliver(remote_failure(error, member));
+          });
+}
+
+void serve_replicate(link_actor* self, uint64_t from, uint32_t limit,
+                     const std::string& mac) {
+  auto promise = self->make_response_promise();
+  auto& st = self->state;
+  auto expected_mac = mac_of(st.mac_key, std::string{pull_kind},
+                             st.context->cluster->self, 0,
+                             pull_bytes(from, limit));
+  if (mac.size() != expected_mac.size() ||
+      sodium_memcmp(mac.data(), expected_mac.data(), mac.size()) != 0)
+    return promise.deliver(to_caf_error(make_failure(
+        errc::forbidden, "a pull of the log not signed by a member")));
+  self->request(st.reader, caf::infinite, read_log_atom::value, from, limit)
+      .then(
+          [promise](std::string& framed, uint64_t committed) mutable {
+            promise.deliver(std::move(framed), committed);
+          },
+          [promise](caf::error& error) mutable { promise.deliver(error); });
+}
+
+/// Only fsync'd events leave the member: a copy must not hold what a crash
+/// of the owner would lose.
+caf::behavior log_reader(caf::event_based_actor*, entity_context* context) {
+  return {
+      [context](read_log_atom, uint64_t from,
+                uint32_t limit) -> caf::result<std::string, uint64_t> {
+        auto committed = context->journal->committed_position();
+        if (from == 0 || from > committed)
+          return {std::string{}, committed};
+        auto count = std::min<uint64_t>(
+            {limit, committed - from + 1, replica_batch_events_max});
+        auto events = context->log->read_global(from, count);
+        if (!events)
+          return to_caf_error(events.error());
+        return {frame_records(*events), committed};
+      },
+  };
+}
+
 void connect_peer(link_actor* self, peer& target) {
   target.connecting = true;
   auto member_id = target.member.id;
@@ -471,6 +554,7 @@ caf::behavior cluster_link(link_actor* self, entity_context* context,
   for (auto& member : context->cluster->members)
     if (member.id != context->cluster->self)
       st.peers.push_back(peer{member});
+  st.reader = self->spawn<caf::detached + caf::linked>(log_reader, context);
   self->set_down_handler([self](caf::down_msg& down) {
     for (auto& target : self->state.peers)
       if (target.link && target.link.address() == down.source) {
@@ -489,6 +573,10 @@ caf::behavior cluster_link(link_actor* self, entity_context* context,
           uint8_t shape, const std::string& bytes, const std::string& mac) {
         serve_remote(self, kind, id, shape, bytes, mac);
       },
+      [=](replicate_atom, const std::string& member, uint64_t from,
+          uint32_t limit) { replicate_out(self, member, from, limit); },
+      [=](remote_replicate_atom, uint64_t from, uint32_t limit,
+          const std::string& mac) { serve_replicate(self, from, limit, mac); },
       [=](ping_atom) { return self->state.context->cluster->self; },
       [=](probe_atom) { probe(self); },
       [=](members_atom) { return statuses(self); },

@@ -30,6 +30,10 @@ struct entity_context;
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
 /// Asks a link what it knows of the members.
 using members_atom = caf::atom_constant<caf::atom("members")>;
+/// (replicate, member, from, limit): up to `limit` of `member`'s committed
+/// events from position `from` on, answered (framed records as
+/// events/replica_log.hpp frames them, the member's committed position).
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 
 struct forwarding_settings {
   /// Longest wait for another member's answer; longer than any asker's
@@ -44,6 +48,8 @@ struct forwarding_settings {
   /// Most forwarded requests waiting for an answer at once; more are
   /// refused `overloaded`.
   size_t in_flight_max = 10'000;
+  /// Longest wait for another member's events.
+  std::chrono::milliseconds replicate_timeout{std::chrono::seconds{5}};
 };
 
 /// What a link knows of one member.

@@ -42,6 +42,8 @@ public:
   explicit order_notifier(std::shared_ptr<notification_sink> sink)
       : sink_(std::move(sink)) {}
   std::string_view name() const override { return "order_notifier"; }
+  /// Each member tells of its own orders only, so a buyer hears once.
+  bool replicated() const override { return false; }
   expected<void> load_entry(std::string_view, std::string_view) override {
     return {};
   }
