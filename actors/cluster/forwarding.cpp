@@ -194,6 +194,10 @@ struct peer {
   bool connecting = false;
   bool pinging = false;
   std::optional<int64_t> last_seen_ms;
+  /// Requests sent to it and not answered yet, by call number: a lost
+  /// connection answers them at once rather than at their timeout (BASP
+  /// drops what it had not delivered, and nothing else would tell).
+  std::map<uint64_t, caf::response_promise> waiting;
 };
 
 struct link_state {
@@ -206,6 +210,7 @@ struct link_state {
   /// Every other member, in the list's order.
   std::vector<peer> peers;
   size_t in_flight = 0;
+  uint64_t next_call = 0;
 
   static inline const char* name = "tillroll.cluster_link";
 };
@@ -335,6 +340,38 @@ caf::error remote_failure(const caf::error& error,
   return to_caf_error(why);
 }
 
+/// Keeps `promise` with its peer until the answer or the loss comes.
+uint64_t park(link_actor* self, peer& target, caf::response_promise promise) {
+  auto call = ++self->state.next_call;
+  target.waiting.emplace(call, std::move(promise));
+  ++self->state.in_flight;
+  return call;
+}
+
+/// The parked promise of `call`, unless the peer's loss answered it.
+std::optional<caf::response_promise>
+unpark(link_actor* self, const std::string& member_id, uint64_t call) {
+  auto* target = peer_of(self, member_id);
+  if (target == nullptr)
+    return std::nullopt;
+  auto found = target->waiting.find(call);
+  if (found == target->waiting.end())
+    return std::nullopt;
+  --self->state.in_flight;
+  return target->waiting.extract(found).mapped();
+}
+
+/// The connection to `target` is gone: whatever it had not answered
+/// may or may not have been applied.
+void answer_lost(link_actor* self, peer& target) {
+  for (auto& [call, promise] : target.waiting)
+    promise.deliver(
+        remote_failure(caf::make_error(caf::sec::request_receiver_down),
+                       target.member.id));
+  self->state.in_flight -= target.waiting.size();
+  target.waiting.clear();
+}
+
 void forward_out(link_actor* self, const std::string& kind,
                  const std::string& id, const caf::message& content) {
   auto promise = self->make_response_promise();
@@ -355,23 +392,25 @@ void forward_out(link_actor* self, const std::string& kind,
   if (!encoded)
     return promise.deliver(to_caf_error(encoded.error()));
   auto mac = mac_of(st.mac_key, kind, id, encoded->shape, encoded->bytes);
-  ++st.in_flight;
+  auto call = park(self, *target, std::move(promise));
   self->request(target->link, st.settings.forward_timeout,
                 remote_forward_atom::value, kind, id, encoded->shape,
                 std::move(encoded->bytes), std::move(mac))
       .then(
-          [self, promise, wire, owner,
-           shape = encoded->shape](std::string& reply) mutable {
-            --self->state.in_flight;
+          [self, call, wire, owner,
+           shape = encoded->shape](std::string& reply) {
+            auto promise = unpark(self, owner, call);
+            if (!promise)
+              return;
             if (auto* seen = peer_of(self, owner))
               seen->last_seen_ms = now_ms(self);
-            if (!wire->answer(promise, shape, reply))
-              promise.deliver(to_caf_error(
+            if (!wire->answer(*promise, shape, reply))
+              promise->deliver(to_caf_error(
                   make_failure(errc::invalid_argument, "no such reply")));
           },
-          [self, promise, owner](caf::error& error) mutable {
-            --self->state.in_flight;
-            promise.deliver(remote_failure(error, owner));
+          [self, call, owner](caf::error& error) {
+            if (auto promise = unpark(self, owner, call))
+              promise->deliver(remote_failure(error, owner));
           });
 }
 
@@ -422,17 +461,21 @@ void replicate_out(link_actor* self, const std::string& member, uint64_t from,
     return promise.deliver(to_caf_error(unreachable(member)));
   auto mac = mac_of(st.mac_key, std::string{pull_kind}, member, 0,
                     pull_bytes(from, limit));
+  auto call = park(self, *target, std::move(promise));
   self->request(target->link, st.settings.replicate_timeout,
                 remote_replicate_atom::value, from, limit, std::move(mac))
       .then(
-          [self, promise, member](std::string& framed,
-                                  uint64_t committed) mutable {
+          [self, call, member](std::string& framed, uint64_t committed) {
+            auto promise = unpark(self, member, call);
+            if (!promise)
+              return;
             if (auto* seen = peer_of(self, member))
               seen->last_seen_ms = now_ms(self);
-            promise.deliver(std::move(framed), committed);
+            promise->deliver(std::move(framed), committed);
           },
-          [promise, member](caf::error& error) mutable {
-            promise.deliver(remote_failure(error, member));
+          [self, call, member](caf::error& error) {
+            if (auto promise = unpark(self, member, call))
+              promise->deliver(remote_failure(error, member));
           });
 }
 
@@ -561,6 +604,7 @@ caf::behavior cluster_link(link_actor* self, entity_context* context,
         self->demonitor(target.link);
         target.link = nullptr;
         target.pinging = false;
+        answer_lost(self, target);
       }
   });
   self->send(self, probe_atom::value);
