@@ -94,7 +94,8 @@ struct failure {
   std::string message;
   bool retryable = false;
   /// For `node_unavailable`: the cluster member that could not be reached
-  /// (API.md's `details.node`).
+  /// (API.md's `details.node`); for `timeout`, the member that did not
+  /// answer, when it was another member.
   std::string node;
 };
 

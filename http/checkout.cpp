@@ -70,6 +70,16 @@ void answer_cancelled(const call_ptr& request, const std::string& id,
                                        std::string{to_string(code)},
                                    false},
                            details);
+  // Its first hold found a member down: nothing was held or charged, and
+  // the key keeps this answer, so a new attempt takes a new key.
+  if (order.cancel_reason == "node_unavailable")
+    return request->fail(
+        failure{errc::node_unavailable,
+                "the order was cancelled: a member holding its stock could "
+                "not be reached; nothing was charged; check out again with "
+                "a new Idempotency-Key",
+                true},
+        details);
   if (order.cancel_reason == "reservation_expired")
     return request->fail(
         failure{errc::reservation_expired,
@@ -85,8 +95,10 @@ void answer_cancelled(const call_ptr& request, const std::string& id,
 void answer_checkout(const call_ptr& request, const std::string& order_id,
                      expected<order_view> order) {
   if (!order) {
-    // Not settled in time: the saga goes on; the client polls.
-    if (order.error().code == errc::timeout)
+    // Not settled in time: the saga goes on; the client polls. A member
+    // that did not answer (`node` set) may never have placed it: that is
+    // said as it is, and the client retries with its key.
+    if (order.error().code == errc::timeout && order.error().node.empty())
       return request->json(
           202, json::object{{"order_id", order_id}, {"status", "queued"}});
     return request->fail(order.error());
