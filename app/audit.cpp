@@ -50,7 +50,11 @@ struct order_books {
   bool partly_confirmed = false;
   bool returned = false;
   bool captured = false;
+  /// Told the buyer it was paid (payment_confirmed or later).
   bool paid_status = false;
+  /// Told the buyer it is being fulfilled (fulfillment_processing or
+  /// later): its stock was confirmed before.
+  bool fulfilling_status = false;
   /// Units per SKU the order's lines ask for (summed, should a line repeat).
   std::map<std::string, int64_t> units;
   bool total_matches = true;
@@ -297,9 +301,10 @@ private:
       books.refunded_cents += refunded->amount_cents;
     } else if (auto* note = std::get_if<order_notification>(&*event)) {
       auto& status = note->status;
-      if (status == "payment_confirmed" || status == "fulfillment_processing" ||
-          status == "shipped" || status == "delivered")
-        books.paid_status = true;
+      bool fulfilling = status == "fulfillment_processing" ||
+                        status == "shipped" || status == "delivered";
+      books.paid_status |= fulfilling || status == "payment_confirmed";
+      books.fulfilling_status |= fulfilling;
     }
     return {};
   }
@@ -330,8 +335,13 @@ private:
   /// never made one, kept nothing.
   void judge_orders() {
     for (auto& [order_id, books] : orders_) {
-      if (books.paid_status && !(books.captured && books.reserved &&
-                                 (books.confirmed || books.partly_confirmed)))
+      // Each status is told after its cause is durable, so at any cut of
+      // the log (an audit of a cluster reads up to one) a told status has
+      // its causes before it: paid after the capture and the holds,
+      // fulfilling after the stock's confirmation.
+      if ((books.paid_status && !(books.captured && books.reserved)) ||
+          (books.fulfilling_status &&
+           !(books.confirmed || books.partly_confirmed)))
         report_.orders_without_payment.push_back(order_id);
       if (!books.total_matches)
         report_.line_mismatches.push_back(order_id + " total");
@@ -345,9 +355,13 @@ private:
         report_.unrefunded_cancellations.push_back(order_id);
       if (!books.confirmed || books.returned)
         continue;
+      // Cancelled after its stock was confirmed, the order is giving its
+      // units back: each SKU has kept them or given them back by now.
+      bool returning = books.cancelled;
       for (auto& [sku, units] : books.units) {
         auto sold = sold_to_.find({order_id, sku});
-        if (sold == sold_to_.end() || sold->second != units)
+        auto kept = sold == sold_to_.end() ? 0 : sold->second;
+        if (returning ? (kept != 0 && kept != units) : kept != units)
           report_.line_mismatches.push_back(order_id + " " + sku);
       }
     }
@@ -365,9 +379,12 @@ private:
       }
       auto& order = books->second;
       bool kept = order.confirmed && !order.returned;
-      // A partly confirmed order not yet returned is a saga mid-way.
+      // A partly confirmed order not yet returned is a saga mid-way; so is
+      // one whose SKUs sold and whose confirmation is not in the log yet
+      // (it comes after theirs), unless the order ended without it.
       bool gave_back =
-          order.returned || (!order.confirmed && !order.partly_confirmed);
+          order.returned ||
+          (order.cancelled && !order.confirmed && !order.partly_confirmed);
       if ((kept && !order.units.contains(sku)) || (gave_back && units != 0))
         report_.line_mismatches.push_back(order_id + " " + sku);
     }

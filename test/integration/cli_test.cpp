@@ -360,3 +360,53 @@ TEST_CASE("audit names an order charged for units its SKU never sold, a "
   CHECK(mismatches.size() == 2);
   CHECK(findings.at("unrefunded_cancellations") == json::array{"owed"});
 }
+
+TEST_CASE("audit of a log cut mid-saga: a sale not yet confirmed on its "
+          "order is no finding, a buyer told fulfilment before the stock "
+          "was confirmed is") {
+  test::temp_directory directory;
+  {
+    test::node_fixture fixture{directory.path()};
+    REQUIRE(fixture.ask<sku_entity>(
+        "MUG", register_sku{"product-mug", "seller-1", 900, "EUR", 10}));
+    fixture.running->stop();
+  }
+  auto log = std::move(*event_log::open({directory.path()}));
+  journal writer{*log, {}};
+  REQUIRE(writer.start());
+  event_context origin{now_timestamp(), "audit", ""};
+  auto append = [&](const std::string& stream, auto... events) {
+    std::vector<new_event> encoded{to_new_event(events, origin)...};
+    auto head = *log->stream_head(stream);
+    REQUIRE(writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
+  };
+  auto placed = [](const std::string& id) {
+    return order_event{order_placed{id,
+                                    "k",
+                                    {{"MUG", "product-mug", "seller-1", 1, 900}},
+                                    "EUR",
+                                    900,
+                                    "tok_visa",
+                                    "{}",
+                                    false}};
+  };
+  // Paid, its SKU sold, its own confirmation not written yet: as an audit
+  // of a cluster reads it when the cut falls between the two members.
+  append("order-midway", placed("midway"), order_event{order_stock_reserved{}},
+         order_event{order_payment_captured{"sim"}},
+         order_event{order_notification{"payment_confirmed", "midway", 1}});
+  append("sku-MUG",
+         sku_event{stock_reserved{"midway", 1, 1'900'000'000'000'000}},
+         sku_event{reservation_confirmed{"midway"}});
+  auto report = test::run_command(binary + " audit --data-dir " +
+                                  directory.path().string());
+  CHECK_MESSAGE(report.exit_code == 0, report.output);
+  append("order-early", placed("early"), order_event{order_stock_reserved{}},
+         order_event{order_payment_captured{"sim"}},
+         order_event{order_notification{"fulfillment_processing", "early", 1}});
+  auto broken = test::run_command(binary + " audit --data-dir " +
+                                  directory.path().string());
+  CHECK(broken.exit_code == 1);
+  auto findings = json::parse(broken.output);
+  CHECK(findings.at("orders_without_payment") == json::array{"early"});
+}
