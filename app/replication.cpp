@@ -136,12 +136,15 @@ expected<bool> replicator::step(caf::scoped_actor& self) {
 void replicator::run() {
   caf::scoped_actor self{system_};
   bool failing = false;
+  bool reached = false;
   while (!stopping_) {
     auto done = step(self);
     if (!done) {
       // Said once when it starts failing: a member that is down fails
-      // every pull until it is back.
-      if (!failing)
+      // every pull until it is back. Members start one after another, so
+      // one not reached yet since this start is not news.
+      auto unreached = !reached && done.error().code == errc::node_unavailable;
+      if (!failing && !unreached)
         std::fprintf(stderr, "tillroll: replicating %s: %s\n", member_.c_str(),
                      done.error().message.c_str());
       failing = true;
@@ -149,6 +152,7 @@ void replicator::run() {
       continue;
     }
     failing = false;
+    reached = true;
     if (!*done)
       std::this_thread::sleep_for(settings_.idle_wait);
   }

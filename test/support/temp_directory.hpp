@@ -14,6 +14,9 @@ public:
     path_ = mkdtemp(pattern.data());
   }
   ~temp_directory() {
+    // Kept for a post-mortem of a failed run when asked.
+    if (std::getenv("TILLROLL_KEEP_TEST_DATA") != nullptr)
+      return;
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
   }
