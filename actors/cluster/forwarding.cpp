@@ -588,6 +588,23 @@ std::vector<member_status> statuses(link_actor* self) {
   return all;
 }
 
+/// Whether the message being handled came from this node: the local
+/// messages (a forward to sign, a pull to make, the members' state) would
+/// let another node act as a member without the secret.
+bool from_here(link_actor* self) {
+  const auto& sender = self->current_sender();
+  return sender == nullptr || sender->node() == self->node();
+}
+
+failure remote_refusal() {
+  return make_failure(errc::forbidden,
+                      "only this member's own actors may ask that");
+}
+
+void refuse_remote(link_actor* self) {
+  self->make_response_promise().deliver(to_caf_error(remote_refusal()));
+}
+
 caf::behavior cluster_link(link_actor* self, entity_context* context,
                            std::string mac_key, forwarding_settings settings) {
   auto& st = self->state;
@@ -607,10 +624,18 @@ caf::behavior cluster_link(link_actor* self, entity_context* context,
         answer_lost(self, target);
       }
   });
+  // Anyone who reaches the cluster port speaks BASP to this actor: an
+  // exit from another node must not stop it.
+  self->set_exit_handler([self](caf::exit_msg& exit) {
+    if (exit.source.node() == self->node())
+      self->quit(exit.reason);
+  });
   self->send(self, probe_atom::value);
   return {
       [=](forward_atom, const std::string& kind, const std::string& id,
           const caf::message& content) {
+        if (!from_here(self))
+          return refuse_remote(self);
         forward_out(self, kind, id, content);
       },
       [=](remote_forward_atom, const std::string& kind, const std::string& id,
@@ -618,12 +643,23 @@ caf::behavior cluster_link(link_actor* self, entity_context* context,
         serve_remote(self, kind, id, shape, bytes, mac);
       },
       [=](replicate_atom, const std::string& member, uint64_t from,
-          uint32_t limit) { replicate_out(self, member, from, limit); },
+          uint32_t limit) {
+        if (!from_here(self))
+          return refuse_remote(self);
+        replicate_out(self, member, from, limit);
+      },
       [=](remote_replicate_atom, uint64_t from, uint32_t limit,
           const std::string& mac) { serve_replicate(self, from, limit, mac); },
       [=](ping_atom) { return self->state.context->cluster->self; },
-      [=](probe_atom) { probe(self); },
-      [=](members_atom) { return statuses(self); },
+      [=](probe_atom) {
+        if (from_here(self))
+          probe(self);
+      },
+      [=](members_atom) -> caf::result<std::vector<member_status>> {
+        if (!from_here(self))
+          return to_caf_error(remote_refusal());
+        return statuses(self);
+      },
   };
 }
 
