@@ -16,78 +16,15 @@
 
 #include "../test/support/process.hpp"
 #include "peer.hpp"
+#include "wrk.hpp"
 
 using namespace tillroll;
+using namespace tillroll::bench;
 namespace json = boost::json;
 
 namespace {
 
 const std::string binary = TILLROLL_BINARY;
-
-struct wrk_figures {
-  double requests_per_second = 0;
-  double p99_ms = 0;
-  uint64_t created = 0;
-  double seconds = 0;
-};
-
-double to_ms(const std::string& figure, const std::string& unit) {
-  auto value = std::stod(figure);
-  if (unit == "us")
-    return value / 1000;
-  if (unit == "s")
-    return value * 1000;
-  return value;
-}
-
-std::optional<wrk_figures> run_wrk(const std::string& arguments) {
-  auto* pipe = popen(("wrk " + arguments + " 2>&1").c_str(), "r");
-  if (pipe == nullptr)
-    return std::nullopt;
-  std::string output;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
-    output += buffer;
-  pclose(pipe);
-  wrk_figures figures;
-  std::smatch found;
-  if (!std::regex_search(output, found,
-                         std::regex{R"(Requests/sec:\s+([0-9.]+))"})) {
-    std::fprintf(stderr, "%s", output.c_str());
-    return std::nullopt;
-  }
-  figures.requests_per_second = std::stod(found[1]);
-  if (std::regex_search(output, found,
-                        std::regex{R"(99%\s+([0-9.]+)(us|ms|s))"}))
-    figures.p99_ms = to_ms(found[1], found[2]);
-  if (std::regex_search(output, found,
-                        std::regex{R"(created (\d+) in ([0-9.]+))"})) {
-    figures.created = std::stoull(found[1]);
-    figures.seconds = std::stod(found[2]);
-  }
-  return figures;
-}
-
-std::optional<test::http_reply> call(uint16_t port, const std::string& method,
-                                     const std::string& path,
-                                     const std::string& body,
-                                     const std::string& token = {}) {
-  auto request = test::request_bytes(method, path, body, token);
-  return test::send_raw(port, request);
-}
-
-std::string account(uint16_t port, const std::string& email,
-                    const std::string& role) {
-  call(port, "POST", "/v1/users",
-       json::serialize(json::object{
-           {"email", email}, {"password", "bench-password"}, {"role", role}}));
-  auto session = call(port, "POST", "/v1/sessions",
-                      json::serialize(json::object{
-                          {"email", email}, {"password", "bench-password"}}));
-  if (!session || session->status != 200)
-    std::abort();
-  return std::string{json::parse(session->body).at("token").as_string()};
-}
 
 /// nginx on loopback serving `body` at /product.json; stopped on scope exit.
 struct nginx_peer {
@@ -130,34 +67,6 @@ struct nginx_peer {
   }
 };
 
-constexpr const char* checkout_script = R"(
-local counter = 0
-created = 0 -- global: done() reads it from each thread
-local threads = {}
-local prefix = tostring(os.time()) .. "-" .. tostring(math.random(1000000))
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-function request()
-  counter = counter + 1
-  local token = tokens[(counter % #tokens) + 1]
-  return wrk.format("POST", "/v1/checkout", {
-    ["Authorization"] = "Bearer " .. token,
-    ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = prefix .. "-" .. id .. "-" .. counter
-  }, body)
-end
-function response(status, headers, response_body)
-  if status == 201 then created = created + 1 end
-end
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("created") end
-  io.write(string.format("created %d in %.3f\n", total, summary.duration / 1e6))
-end
-)";
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -166,11 +75,10 @@ int main(int argc, char** argv) {
   test::server_process server{{binary, "serve", "--data-dir",
                                data.path().string(), "--listen",
                                "127.0.0.1:0"}};
-  auto line = server.first_line(std::chrono::seconds{30});
-  if (!line)
+  auto listening = listening_port(server);
+  if (!listening)
     return 1;
-  auto colon = line->rfind(':', line->find(" (data"));
-  auto port = static_cast<uint16_t>(std::stoi(line->substr(colon + 1)));
+  auto port = *listening;
 
   auto seller = account(port, "seller@bench.local", "seller");
   auto made = call(port, "POST", "/v1/products", R"({
@@ -219,16 +127,7 @@ int main(int argc, char** argv) {
         account(port, fmt::format("buyer{}@bench.local", n), "buyer"));
   bench::temp_directory scripts;
   auto script = scripts.path() / "checkout.lua";
-  {
-    std::ofstream out{script};
-    out << "tokens = {";
-    for (auto& token : tokens)
-      out << "\"" << token << "\",";
-    out << "}\nbody = '{\"payment_token\":\"tok_visa\",\"shipping_address\":"
-           "{\"city\":\"Berlin\"},\"items\":[{\"sku\":\"HOT-1\",\"quantity\":1}"
-           "]}'\n"
-        << checkout_script;
-  }
+  write_checkout_script(script.string(), tokens, {one_unit_body("HOT-1")});
   fmt::print(
       "\nhot-SKU checkout over HTTP (durability always), {} s per point\n",
       seconds);
