@@ -4,9 +4,9 @@
 #include "events/event_log.hpp"
 #include "events/flash_sale_events.hpp"
 #include "events/keys.hpp"
-#include "events/replica_log.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
+#include "events/replica_log.hpp"
 #include "events/sku_events.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -382,9 +382,8 @@ private:
       // A partly confirmed order not yet returned is a saga mid-way; so is
       // one whose SKUs sold and whose confirmation is not in the log yet
       // (it comes after theirs), unless the order ended without it.
-      bool gave_back =
-          order.returned ||
-          (order.cancelled && !order.confirmed && !order.partly_confirmed);
+      bool gave_back = order.returned || (order.cancelled && !order.confirmed &&
+                                          !order.partly_confirmed);
       if ((kept && !order.units.contains(sku)) || (gave_back && units != 0))
         report_.line_mismatches.push_back(order_id + " " + sku);
     }
@@ -410,8 +409,9 @@ public:
   /// The next event, or null when the log is read to its end.
   expected<const recorded_event*> peek() {
     if (index_ == batch_.size() && !done_) {
-      auto read = member_ ? read_replica(log_, *member_, next_, read_batch_events)
-                          : log_.read_global(next_, read_batch_events);
+      auto read = member_
+                      ? read_replica(log_, *member_, next_, read_batch_events)
+                      : log_.read_global(next_, read_batch_events);
       if (!read)
         return std::move(read).error();
       batch_ = std::move(*read);
@@ -435,8 +435,7 @@ private:
 
 } // namespace
 
-expected<audit_report> audit(const event_log& log,
-                             const audit_scope& scope) {
+expected<audit_report> audit(const event_log& log, const audit_scope& scope) {
   std::vector<audited_log> logs;
   logs.emplace_back(log, std::nullopt);
   for (auto& member : scope.replica_members)

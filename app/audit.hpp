@@ -6,8 +6,8 @@
 // twice.
 #pragma once
 
-#include "events/expected.hpp"
 #include "events/envelope.hpp"
+#include "events/expected.hpp"
 
 #include <cstdint>
 #include <optional>

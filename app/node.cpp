@@ -56,10 +56,9 @@ std::string node::render_metrics() const {
   std::vector<std::pair<std::string, uint64_t>> lags;
   for (auto& copy : replicators_)
     lags.emplace_back(copy->member(), copy->lag_events());
-  return tillroll::render_metrics(*metrics_,
-                                  {*journal_, runners_, *read_models_.streams,
-                                   context_.live_entities.load(),
-                                   std::move(lags)});
+  return tillroll::render_metrics(
+      *metrics_, {*journal_, runners_, *read_models_.streams,
+                  context_.live_entities.load(), std::move(lags)});
 }
 
 expected<std::string> node::cluster_json() const {

@@ -11,9 +11,9 @@
 #include "http/auth.hpp"
 #include "http/rate_limit.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>

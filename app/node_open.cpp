@@ -150,8 +150,8 @@ expected<void> node::start_projections() {
       options.replica_members.push_back(member.id);
   std::vector<projection_runner*> tailed;
   for (auto& model : *models) {
-    auto runner = std::make_unique<projection_runner>(*log_, journal_.get(),
-                                                      std::move(model), options);
+    auto runner = std::make_unique<projection_runner>(
+        *log_, journal_.get(), std::move(model), options);
     if (auto loaded = runner->load(); !loaded)
       return loaded;
     tailed.push_back(runner.get());

@@ -77,13 +77,13 @@ expected<uint64_t> replicator::ask_head() const {
   // A pull from past any head answers with nothing but the head.
   self->request(link_, std::chrono::seconds{5}, replicate_atom::value, member_,
                 uint64_t{UINT64_MAX}, uint32_t{0})
-      .receive([&](std::string&, uint64_t committed) { outcome.emplace(committed); },
-               [&](caf::error& error) { outcome.emplace(from_caf_error(error)); });
+      .receive(
+          [&](std::string&, uint64_t committed) { outcome.emplace(committed); },
+          [&](caf::error& error) { outcome.emplace(from_caf_error(error)); });
   return std::move(*outcome);
 }
 
-expected<bool>
-replicator::feed(const std::vector<recorded_event>& events) {
+expected<bool> replicator::feed(const std::vector<recorded_event>& events) {
   std::optional<failure> failed;
   for (auto* runner : runners_)
     if (auto applied = runner->apply_replica_batch(member_, events); !applied) {
@@ -101,15 +101,15 @@ expected<bool> replicator::step(caf::scoped_actor& self) {
   auto lowest = applied();
   auto head = stored_head_.load();
   if (lowest < head) {
-    auto events = read_replica(log_, member_, lowest + 1,
-                               settings_.batch_events_max);
+    auto events =
+        read_replica(log_, member_, lowest + 1, settings_.batch_events_max);
     if (!events)
       return std::move(events).error();
     return feed(*events);
   }
   std::optional<expected<bool>> outcome;
-  self->request(link_, std::chrono::seconds{10}, replicate_atom::value,
-                member_, head + 1, settings_.batch_events_max)
+  self->request(link_, std::chrono::seconds{10}, replicate_atom::value, member_,
+                head + 1, settings_.batch_events_max)
       .receive(
           [&](std::string& framed, uint64_t committed) {
             remote_head_ = committed;

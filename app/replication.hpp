@@ -57,7 +57,8 @@ public:
   uint64_t lag_events() const;
   /// Blocks until the copy holds `position` of the member's log, at most
   /// `timeout`; whether it does.
-  bool wait_for_copy(uint64_t position, std::chrono::milliseconds timeout) const;
+  bool wait_for_copy(uint64_t position,
+                     std::chrono::milliseconds timeout) const;
 
   /// Asks the member for its committed position (blocking, through the
   /// link): what an audit must copy before it starts.

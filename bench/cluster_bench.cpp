@@ -12,12 +12,11 @@
 
 #include <fmt/format.h>
 
-#include <unistd.h>
-
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 #include "../test/support/process.hpp"
 #include "peer.hpp"
@@ -40,10 +39,16 @@ struct node {
   uint16_t port = 0;
 
   explicit node(const std::string& id) {
-    std::vector<std::string> arguments{
-        binary,        "serve", "--data-dir", data.path().string(),
-        "--listen",    "127.0.0.1:0", "--limit-checkout-per-buyer",
-        "1000000",     "--limit-sign-in-per-address", "1000000"};
+    std::vector<std::string> arguments{binary,
+                                       "serve",
+                                       "--data-dir",
+                                       data.path().string(),
+                                       "--listen",
+                                       "127.0.0.1:0",
+                                       "--limit-checkout-per-buyer",
+                                       "1000000",
+                                       "--limit-sign-in-per-address",
+                                       "1000000"};
     if (!id.empty())
       arguments.insert(arguments.end(), {"--node-id", id, "--members", members,
                                          "--cluster-secret", secret});
@@ -120,18 +125,18 @@ bool list(uint16_t port, const std::string& seller,
 std::optional<wrk_figures> load(uint16_t port, const std::string& path,
                                 int connections, int seconds,
                                 const std::string& script = {}) {
-  return run_wrk(fmt::format("-t1 -c{} -d{}s --latency {} http://127.0.0.1:{}{}",
-                             connections, seconds,
-                             script.empty() ? "" : "-s " + script, port, path));
+  return run_wrk(fmt::format(
+      "-t1 -c{} -d{}s --latency {} http://127.0.0.1:{}{}", connections, seconds,
+      script.empty() ? "" : "-s " + script, port, path));
 }
 
 std::string stock_script(const std::string& directory,
                          const std::string& token) {
   auto path = directory + "/stock.lua";
-  std::ofstream{path} << "wrk.method = \"POST\"\nwrk.body = '{\"delta\":1}'\n"
-                      << "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-                      << "wrk.headers[\"Authorization\"] = \"Bearer " << token
-                      << "\"\n";
+  std::ofstream{path}
+      << "wrk.method = \"POST\"\nwrk.body = '{\"delta\":1}'\n"
+      << "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+      << "wrk.headers[\"Authorization\"] = \"Bearer " << token << "\"\n";
   return path;
 }
 
@@ -185,9 +190,8 @@ void checkout_load(std::vector<std::unique_ptr<node>>& nodes,
   std::vector<std::thread> clients;
   for (size_t index = 0; index < nodes.size(); ++index)
     clients.emplace_back([&, index] {
-      runs[index] =
-          load(nodes[index]->port, "/v1/checkout",
-               static_cast<int>(256 / nodes.size()), seconds, script);
+      runs[index] = load(nodes[index]->port, "/v1/checkout",
+                         static_cast<int>(256 / nodes.size()), seconds, script);
     });
   for (auto& client : clients)
     client.join();
@@ -198,8 +202,8 @@ void checkout_load(std::vector<std::unique_ptr<node>>& nodes,
     if (runs[index] && runs[index]->seconds > 0)
       orders += runs[index]->created / runs[index]->seconds;
     failed += runs[index] ? runs[index]->failed : 0;
-    cpu += fmt::format(" {:.1f}", nodes[index]->cpu_seconds() -
-                                      cpu_before[index]);
+    cpu +=
+        fmt::format(" {:.1f}", nodes[index]->cpu_seconds() - cpu_before[index]);
   }
   fmt::print("  {:<14} {:>9.0f} paid orders/s  ({} not 2xx)  CPU s per "
              "node:{}  (of {} s x 2 cores)\n",
@@ -221,8 +225,9 @@ int main(int argc, char** argv) {
   std::string seller;
   for (int tries = 0; tries < 100 && seller.empty(); ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
-    auto made = call(cluster[0]->port, "POST", "/v1/users",
-                     R"({"email":"seller@bench.local","password":"bench-password","role":"seller"})");
+    auto made = call(
+        cluster[0]->port, "POST", "/v1/users",
+        R"({"email":"seller@bench.local","password":"bench-password","role":"seller"})");
     if (made && (made->status == 201 || made->status == 409))
       seller = account(cluster[0]->port, "seller@bench.local", "seller");
   }

@@ -73,16 +73,15 @@ inline std::optional<wrk_figures> run_wrk(const std::string& arguments) {
   return figures;
 }
 
-inline std::optional<test::http_reply> call(uint16_t port, const std::string& method,
-                                     const std::string& path,
-                                     const std::string& body,
-                                     const std::string& token = {}) {
+inline std::optional<test::http_reply>
+call(uint16_t port, const std::string& method, const std::string& path,
+     const std::string& body, const std::string& token = {}) {
   auto request = test::request_bytes(method, path, body, token);
   return test::send_raw(port, request);
 }
 
 inline std::string account(uint16_t port, const std::string& email,
-                    const std::string& role) {
+                           const std::string& role) {
   call(port, "POST", "/v1/users",
        json::serialize(json::object{
            {"email", email}, {"password", "bench-password"}, {"role", role}}));
@@ -122,7 +121,6 @@ function done(summary, latency, requests)
   io.write(string.format("created %d in %.3f\n", total, summary.duration / 1e6))
 end
 )";
-
 
 /// The HTTP port a started `tillroll serve --listen 127.0.0.1:0` reports
 /// on its first line, or nothing if it did not start.

@@ -40,8 +40,8 @@ std::string frame_records(const std::vector<recorded_event>& events) {
   return framed;
 }
 
-expected<std::vector<recorded_event>>
-unframe_records(std::string_view framed, uint64_t first_position) {
+expected<std::vector<recorded_event>> unframe_records(std::string_view framed,
+                                                      uint64_t first_position) {
   std::vector<recorded_event> events;
   auto next = first_position;
   byte_reader reader{framed};
@@ -78,23 +78,24 @@ expected<void> store_replica(event_log& log, std::string_view member,
   return log.write(batch, false);
 }
 
-expected<std::vector<recorded_event>>
-read_replica(const event_log& log, std::string_view member,
-             uint64_t from_position, size_t limit) {
+expected<std::vector<recorded_event>> read_replica(const event_log& log,
+                                                   std::string_view member,
+                                                   uint64_t from_position,
+                                                   size_t limit) {
   std::vector<recorded_event> events;
   std::optional<failure> broken;
-  auto scanned = log.scan_from(
-      column_family::projections, records_prefix(member),
-      record_key(member, from_position),
-      [&](std::string_view, std::string_view value) {
-        auto event = decode_record(value);
-        if (!event) {
-          broken = std::move(event).error();
-          return false;
-        }
-        events.push_back(std::move(*event));
-        return events.size() < limit;
-      });
+  auto scanned =
+      log.scan_from(column_family::projections, records_prefix(member),
+                    record_key(member, from_position),
+                    [&](std::string_view, std::string_view value) {
+                      auto event = decode_record(value);
+                      if (!event) {
+                        broken = std::move(event).error();
+                        return false;
+                      }
+                      events.push_back(std::move(*event));
+                      return events.size() < limit;
+                    });
   if (!scanned)
     return std::move(scanned).error();
   if (broken)

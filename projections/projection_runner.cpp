@@ -37,7 +37,7 @@ projection_runner::projection_runner(event_log& log, journal* tail,
     : log_(log), tail_(tail), model_(std::move(model)),
       options_(std::move(options)),
       replica_offsets_(
-          new std::atomic<uint64_t>[options_.replica_members.size()]{}) {}
+          new std::atomic<uint64_t>[options_.replica_members.size()] {}) {}
 
 projection_runner::~projection_runner() {
   stop();
@@ -72,8 +72,9 @@ expected<void> projection_runner::load_locked() {
     return std::move(stored).error();
   offset_ = *stored && (*stored)->size() == 8 ? read_big_endian(**stored) : 0;
   for (size_t index = 0; index < options_.replica_members.size(); ++index) {
-    auto replica = log_.get(column_family::projections,
-                            replica_offset_key(options_.replica_members[index]));
+    auto replica =
+        log_.get(column_family::projections,
+                 replica_offset_key(options_.replica_members[index]));
     if (!replica)
       return std::move(replica).error();
     replica_offsets_[index] =
@@ -130,16 +131,16 @@ expected<size_t> projection_runner::apply_replica_batch(
   if (!model_->replicated() || found == members.end())
     return size_t{0};
   std::lock_guard guard{running_};
-  return apply_locked(
-      events, {&replica_offsets_[found - members.begin()],
-               replica_offset_key(member)});
+  return apply_locked(events, {&replica_offsets_[found - members.begin()],
+                               replica_offset_key(member)});
 }
 
 uint64_t projection_runner::replica_offset(std::string_view member) const {
   auto& members = options_.replica_members;
   auto found = std::find(members.begin(), members.end(), member);
-  return found == members.end() ? 0
-                                : replica_offsets_[found - members.begin()].load();
+  return found == members.end()
+             ? 0
+             : replica_offsets_[found - members.begin()].load();
 }
 
 expected<size_t>

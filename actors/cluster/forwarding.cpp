@@ -7,9 +7,9 @@
 #include "actors/entity_kinds.hpp"
 #include "actors/messages.hpp"
 #include "actors/payment/psp_actor.hpp"
+#include "events/byte_order.hpp"
 #include "events/codec.hpp"
 #include "events/described.hpp"
-#include "events/byte_order.hpp"
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 #include "events/keys.hpp"
@@ -365,9 +365,8 @@ unpark(link_actor* self, const std::string& member_id, uint64_t call) {
 /// may or may not have been applied.
 void answer_lost(link_actor* self, peer& target) {
   for (auto& [call, promise] : target.waiting)
-    promise.deliver(
-        remote_failure(caf::make_error(caf::sec::request_receiver_down),
-                       target.member.id));
+    promise.deliver(remote_failure(
+        caf::make_error(caf::sec::request_receiver_down), target.member.id));
   self->state.in_flight -= target.waiting.size();
   target.waiting.clear();
 }
@@ -483,9 +482,9 @@ void serve_replicate(link_actor* self, uint64_t from, uint32_t limit,
                      const std::string& mac) {
   auto promise = self->make_response_promise();
   auto& st = self->state;
-  auto expected_mac = mac_of(st.mac_key, std::string{pull_kind},
-                             st.context->cluster->self, 0,
-                             pull_bytes(from, limit));
+  auto expected_mac =
+      mac_of(st.mac_key, std::string{pull_kind}, st.context->cluster->self, 0,
+             pull_bytes(from, limit));
   if (mac.size() != expected_mac.size() ||
       sodium_memcmp(mac.data(), expected_mac.data(), mac.size()) != 0)
     return promise.deliver(to_caf_error(make_failure(

@@ -381,14 +381,15 @@ TEST_CASE("audit of a log cut mid-saga: a sale not yet confirmed on its "
     REQUIRE(writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
   };
   auto placed = [](const std::string& id) {
-    return order_event{order_placed{id,
-                                    "k",
-                                    {{"MUG", "product-mug", "seller-1", 1, 900}},
-                                    "EUR",
-                                    900,
-                                    "tok_visa",
-                                    "{}",
-                                    false}};
+    return order_event{
+        order_placed{id,
+                     "k",
+                     {{"MUG", "product-mug", "seller-1", 1, 900}},
+                     "EUR",
+                     900,
+                     "tok_visa",
+                     "{}",
+                     false}};
   };
   // Paid, its SKU sold, its own confirmation not written yet: as an audit
   // of a cluster reads it when the cut falls between the two members.

@@ -11,6 +11,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -501,18 +502,18 @@ TEST_CASE("a product listed through one member is on the others' pages, "
   cluster_of_three cluster{17360};
   auto [seller, seller_id] =
       cluster[1].api().account("seller@test.local", "seller");
-  json::object product{{"title", "Quillfeather Notebook"},
-                       {"description", "Dotted pages"},
-                       {"brand", "Papyra"},
-                       {"category", "Stationery"},
-                       {"attributes", json::object{}},
-                       {"images", json::array{}},
-                       {"variants", json::array{json::object{
-                                        {"sku", "QUILL-1"},
-                                        {"price_cents", 1250},
-                                        {"currency", "USD"},
-                                        {"attributes", {{"size", "A5"}}},
-                                        {"stock", 7}}}}};
+  json::object product{
+      {"title", "Quillfeather Notebook"},
+      {"description", "Dotted pages"},
+      {"brand", "Papyra"},
+      {"category", "Stationery"},
+      {"attributes", json::object{}},
+      {"images", json::array{}},
+      {"variants", json::array{json::object{{"sku", "QUILL-1"},
+                                            {"price_cents", 1250},
+                                            {"currency", "USD"},
+                                            {"attributes", {{"size", "A5"}}},
+                                            {"stock", 7}}}}};
   auto made = cluster[0].api().post("/v1/products", product, seller);
   REQUIRE_MESSAGE(made.status == 201, made.body);
   auto id = text(made.json(), "id");
@@ -570,10 +571,9 @@ TEST_CASE("a product listed through one member is on the others' pages, "
       cluster[2].api().account("buyer@test.local", "buyer");
   std::set<std::string> placed;
   for (int n = 0; n < 3; ++n) {
-    auto reply = cluster[n].api().post("/v1/checkout", checkout_of({"QUILL-1"}),
-                                       buyer,
-                                       {{"Idempotency-Key",
-                                         "list-" + std::to_string(n)}});
+    auto reply = cluster[n].api().post(
+        "/v1/checkout", checkout_of({"QUILL-1"}), buyer,
+        {{"Idempotency-Key", "list-" + std::to_string(n)}});
     REQUIRE_MESSAGE(reply.status == 201, reply.body);
     placed.insert(text(reply.json(), "order_id"));
   }
@@ -637,19 +637,17 @@ TEST_CASE("a member's cluster port serves only members: a forged forward or "
                              std::string{"sku"}, on_a, uint8_t{0},
                              std::string{"anything"},
                              std::string(32, 'x')) == "forbidden");
-  CHECK(code_of<std::string, uint64_t>(self, *link,
-                                       remote_replicate_atom::value,
-                                       uint64_t{1}, uint32_t{1000},
-                                       std::string(32, 'x')) == "forbidden");
+  CHECK(code_of<std::string, uint64_t>(
+            self, *link, remote_replicate_atom::value, uint64_t{1},
+            uint32_t{1000}, std::string(32, 'x')) == "forbidden");
   // The link signs what its own registry and replicators hand it: from
   // another node, that would be a member's voice without the secret.
   CHECK(code_of<std::string, uint64_t>(self, *link, replicate_atom::value,
                                        std::string{"b"}, uint64_t{1},
                                        uint32_t{1000}) == "forbidden");
-  CHECK(code_of<std::string>(self, *link, forward_atom::value,
-                             std::string{"sku"}, on_b,
-                             caf::make_message(std::string{"x"})) ==
-        "forbidden");
+  CHECK(code_of<std::string>(
+            self, *link, forward_atom::value, std::string{"sku"}, on_b,
+            caf::make_message(std::string{"x"})) == "forbidden");
   // (exit_reason::kill is the one exit CAF 0.17 lets no handler trap:
   // docs/design.md says why members need a network of their own.)
   self->send_exit(*link, caf::exit_reason::user_shutdown);
