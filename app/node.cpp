@@ -145,8 +145,6 @@ void node::stop() {
   stopped_ = true;
   if (http_)
     http_->stop();
-  // Its pool may still be finishing work that asks actors.
-  api_.reset();
   // Before the link they pull through.
   for (auto& copy : replicators_)
     copy->stop();
@@ -164,6 +162,10 @@ void node::stop() {
     checkout_ = nullptr;
     context_.psp = nullptr;
   }
+  // After the entities: the routes' callbacks of requests still open run
+  // as the entities answer or retire, and use the routes' state; its pool
+  // may still be finishing work, which now hears the actors are gone.
+  api_.reset();
   if (projections_)
     projections_->stop();
   if (journal_)

@@ -196,18 +196,19 @@ void checkout_load(std::vector<std::unique_ptr<node>>& nodes,
   for (auto& client : clients)
     client.join();
   double orders = 0;
-  uint64_t failed = 0;
+  uint64_t failed = 0, queued = 0;
   std::string cpu;
   for (size_t index = 0; index < nodes.size(); ++index) {
     if (runs[index] && runs[index]->seconds > 0)
       orders += runs[index]->created / runs[index]->seconds;
     failed += runs[index] ? runs[index]->failed : 0;
+    queued += runs[index] ? runs[index]->queued : 0;
     cpu +=
         fmt::format(" {:.1f}", nodes[index]->cpu_seconds() - cpu_before[index]);
   }
-  fmt::print("  {:<14} {:>9.0f} paid orders/s  ({} not 2xx)  CPU s per "
-             "node:{}  (of {} s x 2 cores)\n",
-             label, orders, failed, cpu, seconds);
+  fmt::print("  {:<14} {:>9.0f} paid orders/s  ({} queued 202, {} not "
+             "2xx)  CPU s per node:{}  (of {} s x 2 cores)\n",
+             label, orders, queued, failed, cpu, seconds);
 }
 
 } // namespace

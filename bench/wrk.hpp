@@ -27,6 +27,8 @@ struct wrk_figures {
   /// Answers other than 2xx and 3xx.
   uint64_t failed = 0;
   uint64_t created = 0;
+  /// Checkouts answered 202: placed, waiting for a slot.
+  uint64_t queued = 0;
   double seconds = 0;
 };
 
@@ -66,9 +68,10 @@ inline std::optional<wrk_figures> run_wrk(const std::string& arguments) {
                         std::regex{R"(Non-2xx or 3xx responses: (\d+))"}))
     figures.failed = std::stoull(found[1]);
   if (std::regex_search(output, found,
-                        std::regex{R"(created (\d+) in ([0-9.]+))"})) {
+                        std::regex{R"(created (\d+) queued (\d+) in ([0-9.]+))"})) {
     figures.created = std::stoull(found[1]);
-    figures.seconds = std::stod(found[2]);
+    figures.queued = std::stoull(found[2]);
+    figures.seconds = std::stod(found[3]);
   }
   return figures;
 }
@@ -95,7 +98,8 @@ inline std::string account(uint16_t port, const std::string& email,
 
 inline constexpr const char* checkout_script = R"(
 local counter = 0
-created = 0 -- global: done() reads it from each thread
+created = 0 -- globals: done() reads them from each thread
+queued = 0
 local threads = {}
 local prefix = tostring(os.time()) .. "-" .. tostring(math.random(1000000))
 function setup(thread)
@@ -114,11 +118,16 @@ function request()
 end
 function response(status, headers, response_body)
   if status == 201 then created = created + 1 end
+  if status == 202 then queued = queued + 1 end
 end
 function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("created") end
-  io.write(string.format("created %d in %.3f\n", total, summary.duration / 1e6))
+  local total, waiting = 0, 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("created")
+    waiting = waiting + thread:get("queued")
+  end
+  io.write(string.format("created %d queued %d in %.3f\n", total, waiting,
+                         summary.duration / 1e6))
 end
 )";
 

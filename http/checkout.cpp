@@ -19,6 +19,9 @@ namespace json = boost::json;
 
 namespace {
 
+/// Shared by the routes and by every callback of a checkout in flight:
+/// those may run after the routes are gone (a node stopping with queued
+/// checkouts), so they keep it, and it keeps the metrics it sets.
 struct checkout_context {
   actor_gateway actors;
   caf::actor checkout;
@@ -29,6 +32,13 @@ struct checkout_context {
   prometheus::Gauge* in_flight_gauge = nullptr;
   prometheus::Gauge* queue_gauge = nullptr;
   prometheus::Counter* refused_counter = nullptr;
+  std::shared_ptr<prometheus::Registry> metrics;
+  /// Itself, for a callback to keep (set once made).
+  mutable std::weak_ptr<const checkout_context> self;
+
+  std::shared_ptr<const checkout_context> shared() const {
+    return self.lock();
+  }
 
   void show() const {
     in_flight_gauge->Set(static_cast<double>(gate->in_flight()));
@@ -91,16 +101,22 @@ void answer_cancelled(const call_ptr& request, const std::string& id,
                 details);
 }
 
+/// How long a checkout past its wait waits more for its order's owner to
+/// say whether it holds the order.
+constexpr std::chrono::seconds unsettled_confirm_timeout{2};
+
+/// Past the wait, 202 is a promise that the order exists: its owner is
+/// asked. An order it does not hold (yet), or an owner that does not
+/// answer, is 503 `timeout`: the client retries with its key and learns.
+void answer_unsettled(const checkout_context& context, const call_ptr& request,
+                      const std::string& order_id);
+
 /// The checkout's answer once the coordinator answered or `wait` passed.
-void answer_checkout(const call_ptr& request, const std::string& order_id,
-                     expected<order_view> order) {
+void answer_checkout(const checkout_context& context, const call_ptr& request,
+                     const std::string& order_id, expected<order_view> order) {
   if (!order) {
-    // Not settled in time: the saga goes on; the client polls. A member
-    // that did not answer (`node` set) may never have placed it: that is
-    // said as it is, and the client retries with its key.
-    if (order.error().code == errc::timeout && order.error().node.empty())
-      return request->json(
-          202, json::object{{"order_id", order_id}, {"status", "queued"}});
+    if (order.error().code == errc::timeout)
+      return answer_unsettled(context, request, order_id);
     return request->fail(order.error());
   }
   // A key past its retention placed a new order under a new id.
@@ -115,12 +131,42 @@ void answer_checkout(const call_ptr& request, const std::string& order_id,
                                   {"currency", order->currency}});
 }
 
+void answer_unsettled(const checkout_context& context, const call_ptr& request,
+                      const std::string& order_id) {
+  context.actors.ask<order_view>(
+      context.actors.registry, unsettled_confirm_timeout,
+      [context = context.shared(), request,
+       order_id](expected<order_view> order) {
+        if (!order) {
+          failure unknown{errc::timeout,
+                          "the order was not settled in time and could not "
+                          "be confirmed placed; retry with the same "
+                          "Idempotency-Key",
+                          true};
+          unknown.node = order.error().node;
+          return request->fail(unknown);
+        }
+        auto status = order->status;
+        if (status == order_status::created ||
+            status == order_status::payment_pending ||
+            status == order_status::payment_confirmed)
+          return request->json(
+              202, json::object{{"order_id", order_id}, {"status", "queued"}});
+        answer_checkout(*context, request, order_id, std::move(order));
+      },
+      route_atom::value, std::string{order_entity::kind}, order_id,
+      caf::make_message(
+          order_entity::command_type{get_order{caller_of(*request)}}));
+}
+
+using context_ptr = std::shared_ptr<const checkout_context>;
+
 /// A running checkout finished: the next queued order starts in its slot.
-void run_next(const checkout_context* context);
+void run_next(const context_ptr& context);
 
 /// A queued order's turn: it starts, and once it settles (or `wait`
 /// passes) its slot goes on to the next.
-void start_queued(const checkout_context* context, const std::string& id) {
+void start_queued(const context_ptr& context, const std::string& id) {
   context->actors.ask_entity<order_entity>(
       id, admit_order{}, [context, id](expected<order_view>) {
         context->actors.ask<order_view>(
@@ -131,7 +177,7 @@ void start_queued(const checkout_context* context, const std::string& id) {
       });
 }
 
-void run_next(const checkout_context* context) {
+void run_next(const context_ptr& context) {
   auto next = context->gate->finish(now_timestamp());
   context->show();
   if (next)
@@ -149,7 +195,7 @@ void checkout_route(const checkout_context& context, call_ptr request) {
   if (!wait)
     return admitted_checkout(context, request);
   auto key = std::string{request->request.header("Idempotency-Key")};
-  auto* shared = &context;
+  auto shared = context.shared();
   context.actors.ask_entity<order_entity>(
       order_id_for(request->who.user_id, key), get_order{caller_of(*request)},
       [shared, request, wait](expected<order_view> placed) {
@@ -176,7 +222,7 @@ void admitted_checkout(const checkout_context& context, call_ptr request) {
                             std::move(read->flash_sale_id),
                             std::move(read->flash_sale_ticket)};
   auto order_id = order_id_for(request->who.user_id, key);
-  auto* shared = &context;
+  auto shared = context.shared();
   switch (context.gate->admit()) {
   case checkout_gate::verdict::refuse:
     context.refused_counter->Increment();
@@ -191,7 +237,8 @@ void admitted_checkout(const checkout_context& context, call_ptr request) {
           // that order does.
           if (!order || order->status != order_status::created) {
             shared->gate->cancel_place();
-            return answer_checkout(request, order_id, std::move(order));
+            return answer_checkout(*shared, request, order_id,
+                                   std::move(order));
           }
           if (auto next = shared->gate->enqueue(order_id))
             start_queued(shared, *next);
@@ -208,8 +255,10 @@ void admitted_checkout(const checkout_context& context, call_ptr request) {
   context.actors.ask<order_view>(
       context.checkout, context.wait,
       [request, order_id, shared](expected<order_view> order) {
-        answer_checkout(request, order_id, std::move(order));
+        // The slot is free before the client hears: its next checkout
+        // finds it free rather than queueing behind itself.
         run_next(shared);
+        answer_checkout(*shared, request, order_id, std::move(order));
       },
       std::move(checkout));
 }
@@ -232,7 +281,9 @@ std::vector<route> checkout_routes(const route_sources& sources) {
       std::make_unique<checkout_gate>(sources.settings.checkout_in_flight_max,
                                       sources.settings.checkout_queue_max),
       &gauges.Add({{"state", "in_flight"}}), &gauges.Add({{"state", "queued"}}),
-      &refusals.Add({})});
+      &refusals.Add({}),
+      sources.dependencies.metrics_registry});
+  context->self = context;
   auto placed = schema::named(
       "CheckoutPlaced",
       schema::object({required("order_id", id_schema()),

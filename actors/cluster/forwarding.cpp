@@ -591,8 +591,10 @@ std::vector<member_status> statuses(link_actor* self) {
 /// messages (a forward to sign, a pull to make, the members' state) would
 /// let another node act as a member without the secret.
 bool from_here(link_actor* self) {
+  // Every local asker has a sender (a request, or the registry's delegate
+  // of one); a message with none may be another node's anon_send.
   const auto& sender = self->current_sender();
-  return sender == nullptr || sender->node() == self->node();
+  return sender != nullptr && sender->node() == self->node();
 }
 
 failure remote_refusal() {

@@ -56,6 +56,25 @@ void write_sku_history(const std::filesystem::path& directory) {
   REQUIRE(writer.append_and_wait({"sku-TSHIRT", 0, std::move(events), {}, {}}));
 }
 
+/// A stopped node's log written straight, past every decider: damage no
+/// command could make, for the auditor to find.
+struct raw_log {
+  std::unique_ptr<event_log> log;
+  journal writer;
+  event_context origin{now_timestamp(), "audit", ""};
+
+  explicit raw_log(const std::filesystem::path& directory)
+      : log{std::move(*event_log::open({directory}))}, writer{*log, {}} {
+    REQUIRE(writer.start());
+  }
+  template <class... Events>
+  void append(const std::string& stream, Events... events) {
+    std::vector<new_event> encoded{to_new_event(events, origin)...};
+    auto head = *log->stream_head(stream);
+    REQUIRE(writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
+  }
+};
+
 } // namespace
 
 TEST_CASE("serve answers health, readiness, metrics and JSON errors, and stops "
@@ -295,15 +314,9 @@ TEST_CASE("audit names an order charged for units its SKU never sold, a "
   // two lines of MUG (6 units charged) whose SKU sold it 3; and a
   // cancelled order whose SKU kept the sale.
   {
-    auto log = std::move(*event_log::open({directory.path()}));
-    journal writer{*log, {}};
-    REQUIRE(writer.start());
-    event_context origin{now_timestamp(), "audit", ""};
+    raw_log raw{directory.path()};
     auto append = [&](const std::string& stream, auto... events) {
-      std::vector<new_event> encoded{to_new_event(events, origin)...};
-      auto head = *log->stream_head(stream);
-      REQUIRE(
-          writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
+      raw.append(stream, events...);
     };
     order_line mug{"MUG", "product-mug", "seller-1", 3, 900};
     append("order-ghost",
@@ -371,14 +384,9 @@ TEST_CASE("audit of a log cut mid-saga: a sale not yet confirmed on its "
         "MUG", register_sku{"product-mug", "seller-1", 900, "EUR", 10}));
     fixture.running->stop();
   }
-  auto log = std::move(*event_log::open({directory.path()}));
-  journal writer{*log, {}};
-  REQUIRE(writer.start());
-  event_context origin{now_timestamp(), "audit", ""};
+  raw_log raw{directory.path()};
   auto append = [&](const std::string& stream, auto... events) {
-    std::vector<new_event> encoded{to_new_event(events, origin)...};
-    auto head = *log->stream_head(stream);
-    REQUIRE(writer.append_and_wait({stream, head, std::move(encoded), {}, {}}));
+    raw.append(stream, events...);
   };
   auto placed = [](const std::string& id) {
     return order_event{

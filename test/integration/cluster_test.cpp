@@ -68,7 +68,11 @@ struct cluster_of_three {
   std::vector<temp_directory> data{3};
   std::vector<std::optional<running_store>> nodes{3};
 
-  explicit cluster_of_three(int base) : members{three(base)} {
+  /// Flags every member gets beyond its membership.
+  std::vector<std::string> extra;
+
+  explicit cluster_of_three(int base, std::vector<std::string> flags = {})
+      : members{three(base)}, extra{std::move(flags)} {
     for (int index = 0; index < 3; ++index)
       start(index);
     // Each member has connected to the others.
@@ -86,9 +90,9 @@ struct cluster_of_three {
     }));
   }
   void start(int index) {
-    nodes[index].emplace(
-        data[index].path(),
-        member_flags(std::string(1, char('a' + index)), members));
+    auto flags = member_flags(std::string(1, char('a' + index)), members);
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    nodes[index].emplace(data[index].path(), flags);
   }
   running_store& operator[](int index) { return *nodes[index]; }
 
@@ -657,4 +661,40 @@ TEST_CASE("a member's cluster port serves only members: a forged forward or "
   CHECK_MESSAGE(read.status == 200, read.body);
   CHECK(cluster[1].api().get("/v1/skus/" + on_a).status == 200);
   CHECK(cluster[0].api().get("/v1/skus/" + on_a).json().at("available") == 5);
+}
+
+TEST_CASE("a checkout past its wait whose order's owner froze and then died "
+          "is 503 timeout, never 202 for an order that does not exist; the "
+          "retry with its key places it") {
+  cluster_of_three cluster{17380, {"--checkout-wait-ms", "500"}};
+  auto [seller, seller_id] =
+      cluster[0].api().account("seller@test.local", "seller");
+  auto sku = sku_owned_by(cluster.members, "a", "NEAR");
+  list_skus(cluster[0], seller, {sku}, 10);
+  auto [buyer, buyer_id] =
+      cluster[0].api().account("buyer@test.local", "buyer");
+  std::string key;
+  for (int n = 0; key.empty(); ++n)
+    if (owner(cluster.members, "order-" + buyer_id + "-frozen-" +
+                                   std::to_string(n)) == "b")
+      key = "frozen-" + std::to_string(n);
+  ::kill(cluster.nodes[1]->server.pid(), SIGSTOP);
+  auto answered = cluster[0].api().post("/v1/checkout", checkout_of({sku}),
+                                        buyer, {{"Idempotency-Key", key}});
+  cluster.nodes[1]->server.kill_now();
+  CHECK_MESSAGE(answered.status == 503, answered.body);
+  CHECK(answered.error_code() == "timeout");
+  cluster.nodes[1].reset();
+  cluster.start(1);
+  REQUIRE(wait_until(
+      [&] {
+        auto retried =
+            cluster[0].api().post("/v1/checkout", checkout_of({sku}), buyer,
+                                  {{"Idempotency-Key", key}});
+        return retried.status == 201;
+      },
+      std::chrono::seconds{20}));
+  auto order = cluster[2].api().get(
+      "/v1/orders/" + buyer_id + "-" + key, buyer);
+  CHECK_MESSAGE(order.status == 200, order.body);
 }
