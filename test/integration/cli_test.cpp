@@ -315,20 +315,18 @@ TEST_CASE("audit names an order charged for units its SKU never sold, a "
   // cancelled order whose SKU kept the sale.
   {
     raw_log raw{directory.path()};
-    auto append = [&](const std::string& stream, auto... events) {
-      raw.append(stream, events...);
-    };
     order_line mug{"MUG", "product-mug", "seller-1", 3, 900};
-    append("order-ghost",
-           order_event{order_placed{
-               "ghost", "k", {mug, mug}, "EUR", 5400, "tok_visa", "{}", false}},
-           order_event{order_stock_reserved{}},
-           order_event{order_payment_captured{"sim"}},
-           order_event{order_stock_confirmed{}});
-    append("sku-MUG",
-           sku_event{stock_reserved{"ghost", 3, 1'900'000'000'000'000}},
-           sku_event{reservation_confirmed{"ghost"}});
-    append(
+    raw.append(
+        "order-ghost",
+        order_event{order_placed{
+            "ghost", "k", {mug, mug}, "EUR", 5400, "tok_visa", "{}", false}},
+        order_event{order_stock_reserved{}},
+        order_event{order_payment_captured{"sim"}},
+        order_event{order_stock_confirmed{}});
+    raw.append("sku-MUG",
+               sku_event{stock_reserved{"ghost", 3, 1'900'000'000'000'000}},
+               sku_event{reservation_confirmed{"ghost"}});
+    raw.append(
         "order-kept",
         order_event{order_placed{"kept",
                                  "k",
@@ -341,11 +339,11 @@ TEST_CASE("audit names an order charged for units its SKU never sold, a "
         order_event{order_stock_reserved{}},
         order_event{order_cancelled{"requested", {}}},
         order_event{order_stock_released{}});
-    append("sku-MUG",
-           sku_event{stock_reserved{"kept", 1, 1'900'000'000'000'000}},
-           sku_event{reservation_confirmed{"kept"}});
+    raw.append("sku-MUG",
+               sku_event{stock_reserved{"kept", 1, 1'900'000'000'000'000}},
+               sku_event{reservation_confirmed{"kept"}});
     // Charged, cancelled, and nothing refunded nor on its way.
-    append(
+    raw.append(
         "order-owed",
         order_event{order_placed{"owed",
                                  "k",
@@ -385,9 +383,6 @@ TEST_CASE("audit of a log cut mid-saga: a sale not yet confirmed on its "
     fixture.running->stop();
   }
   raw_log raw{directory.path()};
-  auto append = [&](const std::string& stream, auto... events) {
-    raw.append(stream, events...);
-  };
   auto placed = [](const std::string& id) {
     return order_event{
         order_placed{id,
@@ -401,18 +396,20 @@ TEST_CASE("audit of a log cut mid-saga: a sale not yet confirmed on its "
   };
   // Paid, its SKU sold, its own confirmation not written yet: as an audit
   // of a cluster reads it when the cut falls between the two members.
-  append("order-midway", placed("midway"), order_event{order_stock_reserved{}},
-         order_event{order_payment_captured{"sim"}},
-         order_event{order_notification{"payment_confirmed", "midway", 1}});
-  append("sku-MUG",
-         sku_event{stock_reserved{"midway", 1, 1'900'000'000'000'000}},
-         sku_event{reservation_confirmed{"midway"}});
+  raw.append("order-midway", placed("midway"),
+             order_event{order_stock_reserved{}},
+             order_event{order_payment_captured{"sim"}},
+             order_event{order_notification{"payment_confirmed", "midway", 1}});
+  raw.append("sku-MUG",
+             sku_event{stock_reserved{"midway", 1, 1'900'000'000'000'000}},
+             sku_event{reservation_confirmed{"midway"}});
   auto report = test::run_command(binary + " audit --data-dir " +
                                   directory.path().string());
   CHECK_MESSAGE(report.exit_code == 0, report.output);
-  append("order-early", placed("early"), order_event{order_stock_reserved{}},
-         order_event{order_payment_captured{"sim"}},
-         order_event{order_notification{"fulfillment_processing", "early", 1}});
+  raw.append(
+      "order-early", placed("early"), order_event{order_stock_reserved{}},
+      order_event{order_payment_captured{"sim"}},
+      order_event{order_notification{"fulfillment_processing", "early", 1}});
   auto broken = test::run_command(binary + " audit --data-dir " +
                                   directory.path().string());
   CHECK(broken.exit_code == 1);
