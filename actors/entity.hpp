@@ -19,6 +19,7 @@
 #include "actors/recovery.hpp"
 #include "events/byte_order.hpp"
 #include "events/codec.hpp"
+#include "events/envelope.hpp"
 #include "events/event_log.hpp"
 #include "events/journal.hpp"
 #include "events/keys.hpp"
@@ -48,6 +49,13 @@ struct trace_ids {
   std::string correlation_id;
   std::string causation_id;
 };
+
+/// A stream id as a trace id: stream ids (200 bytes) may be longer than
+/// the envelope takes (`trace_id_size_max`), and an append with a longer
+/// trace id is refused, so a long one is cut.
+inline std::string trace_id_of(std::string_view stream_id) {
+  return std::string{stream_id.substr(0, trace_id_size_max)};
+}
 
 /// Most requesters one entity keeps waiting for its outcome (how long it
 /// keeps each is `entity_settings::watcher_wait`).
@@ -545,6 +553,10 @@ void enqueue(entity_actor_type<Entity>* self,
           make_failure(errc::overloaded, "too many commands queued", true)));
     return;
   }
+  // A command from outside (a request) starts its own correlation: the
+  // stream it first changes.
+  if (trace.correlation_id.empty())
+    trace.correlation_id = trace_id_of(st.stream_id);
   st.queue.push_back(
       {std::move(command), std::move(trace), std::move(promise)});
   drain<Entity>(self);
@@ -587,7 +599,8 @@ void on_wake(entity_actor_type<Entity>* self, int64_t at_us) {
     st.timer_at_us.reset();
   if (auto command =
           on_deadline_of<Entity>(st.state, st.context->settings.clock()))
-    enqueue<Entity>(self, std::move(*command), trace_ids{"timer", ""},
+    enqueue<Entity>(self, std::move(*command),
+                    trace_ids{trace_id_of(self->state.stream_id), "timer"},
                     caf::response_promise{});
   else if (settled<Entity>(self))
     schedule_timer<Entity>(self);

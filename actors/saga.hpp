@@ -20,14 +20,27 @@ inline constexpr std::chrono::seconds saga_call_timeout{10};
 /// Pause before retrying a step that failed for a passing reason.
 inline constexpr std::chrono::milliseconds saga_retry_delay{200};
 
+/// What a saga's step writes into the events it causes, its own and
+/// other entities': the saga's stream as the correlation, so every event
+/// of one checkout shares it, and "<stream>#<sequence>", the saga's last
+/// event when the step began, as the causation.
+/// (A stream id too long for a trace id gives a cut correlation and no
+/// causation: a cut one would name another stream.)
+template <class Self> trace_ids saga_trace(Self* self) {
+  auto& st = self->state;
+  auto causation = st.stream_id + "#" + std::to_string(st.sequence);
+  if (causation.size() > trace_id_size_max)
+    causation.clear();
+  return trace_ids{trace_id_of(st.stream_id), std::move(causation)};
+}
+
 /// Ends the step: its outcome goes through decide, persist and apply like
 /// any command, and the next step follows once it is durable.
 template <class Entity>
 void saga_finish(entity_actor_type<Entity>* self,
                  typename Entity::command_type command) {
   self->state.step_in_flight = false;
-  detail::enqueue<Entity>(self, std::move(command),
-                          trace_ids{self->state.stream_id, "saga"},
+  detail::enqueue<Entity>(self, std::move(command), saga_trace(self),
                           caf::response_promise{});
 }
 
@@ -56,8 +69,8 @@ void saga_call(
     std::function<void(expected<typename Target::reply_type>)> done) {
   call_entity<typename Target::reply_type>(
       self, self->state.context->registry, Target::kind, id,
-      caf::make_message(std::move(command)), saga_call_timeout,
-      std::move(done));
+      caf::make_message(std::move(command), saga_trace(self)),
+      saga_call_timeout, std::move(done));
 }
 
 /// Fans out: sends `command_of(id)` to the `Target` of every id at once
@@ -69,7 +82,8 @@ void call_each(
     std::function<typename Target::command_type(const std::string&)> command_of,
     caf::timespan timeout,
     std::function<void(std::vector<expected<typename Target::reply_type>>)>
-        done) {
+        done,
+    std::optional<trace_ids> trace = std::nullopt) {
   using answer = expected<typename Target::reply_type>;
   struct progress {
     size_t waiting = 0;
@@ -83,8 +97,9 @@ void call_each(
   for (size_t index = 0; index < ids.size(); ++index)
     call_entity<typename Target::reply_type>(
         self, registry, Target::kind, ids[index],
-        caf::make_message(command_of(ids[index])), timeout,
-        [tally, index, done](answer reply) {
+        trace ? caf::make_message(command_of(ids[index]), *trace)
+              : caf::make_message(command_of(ids[index])),
+        timeout, [tally, index, done](answer reply) {
           tally->answers[index] = std::move(reply);
           if (--tally->waiting > 0)
             return;
@@ -147,7 +162,8 @@ void saga_call_all(
         if (!refused)
           return saga_retry_later<Entity>(self);
         done(std::move(*refused));
-      });
+      },
+      saga_trace(self));
 }
 
 /// Codes after which retrying the same call cannot succeed.

@@ -103,6 +103,9 @@ void for_each_line(
 template <class Request>
 void ask_payment(order_self* self, Request request,
                  std::function<order_command(const psp_answer&)> done) {
+  auto trace = saga_trace(self);
+  request.correlation_id = std::move(trace.correlation_id);
+  request.causation_id = std::move(trace.causation_id);
   call_entity<psp_answer>(
       self, self->state.context->registry, payment_entity::kind,
       payment_id_of(self->state.state), caf::make_message(std::move(request)),

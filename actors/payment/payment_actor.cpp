@@ -19,11 +19,12 @@ namespace {
 using payment_self = entity_actor_type<payment_entity>;
 
 /// Sends the payment a command of its own: decided, persisted and applied
-/// like any other, `done` once it is durable.
-void record(payment_self* self, payment_command command,
+/// like any other, `done` once it is durable. Its events carry the order
+/// step's trace.
+void record(payment_self* self, payment_command command, trace_ids trace,
             std::function<void(expected<payment_view>)> done) {
   self->request(caf::actor_cast<caf::actor>(self), saga_call_timeout,
-                std::move(command))
+                std::move(command), std::move(trace))
       .then([done](payment_view& view) { done(view); },
             [done](caf::error& error) { done(from_caf_error(error)); });
 }
@@ -33,8 +34,9 @@ using step_answer = std::function<void(expected<psp_answer>)>;
 
 /// Records what the PSP said, then answers the order with it.
 void record_then_answer(payment_self* self, payment_command command,
-                        step_answer answer, psp_answer answered) {
-  record(self, std::move(command),
+                        trace_ids trace, step_answer answer,
+                        psp_answer answered) {
+  record(self, std::move(command), std::move(trace),
          [answer, answered](expected<payment_view> recorded) {
            if (!recorded)
              return answer(recorded.error());
@@ -42,36 +44,40 @@ void record_then_answer(payment_self* self, payment_command command,
          });
 }
 
-void settle(payment_self* self, step_answer answer, psp_answer answered) {
-  record_then_answer(self,
-                     record_psp_outcome{answered.status, answered.reference,
-                                        answered.reason},
-                     std::move(answer), answered);
+void settle(payment_self* self, const trace_ids& trace, step_answer answer,
+            psp_answer answered) {
+  record_then_answer(
+      self,
+      record_psp_outcome{answered.status, answered.reference, answered.reason},
+      trace, std::move(answer), answered);
 }
 
-void charge_then_settle(payment_self* self, step_answer answer) {
+void charge_then_settle(payment_self* self, const trace_ids& trace,
+                        step_answer answer) {
   auto& payment = self->state.state;
   psp_charge charge{self->state.id, payment.amount_cents, payment.currency,
                     payment.payment_token, payment.order_id};
   self->request(self->state.context->psp, saga_call_timeout, std::move(charge))
-      .then([=](psp_answer& answered) { settle(self, answer, answered); },
-            [=](caf::error&) {
-              // No answer is an answer to ask about later.
-              settle(self, answer,
-                     psp_answer{payment_outcome::pending, "", ""});
-            });
+      .then(
+          [=](psp_answer& answered) { settle(self, trace, answer, answered); },
+          [=](caf::error&) {
+            // No answer is an answer to ask about later.
+            settle(self, trace, answer,
+                   psp_answer{payment_outcome::pending, "", ""});
+          });
 }
 
 /// Status first: after a crash the charge may have gone through.
-void ask_status(payment_self* self, step_answer answer, bool holds_live) {
+void ask_status(payment_self* self, const trace_ids& trace, step_answer answer,
+                bool holds_live) {
   self->request(self->state.context->psp, saga_call_timeout,
                 psp_status_atom::value, self->state.id)
       .then(
           [=](psp_answer& known) {
             if (charge_after_status(known.status, holds_live))
-              return charge_then_settle(self, answer);
+              return charge_then_settle(self, trace, answer);
             if (holds_live || settles_without_hold(known.status))
-              return settle(self, answer, known);
+              return settle(self, trace, answer, known);
             // Nothing was charged: the order cancels unpaid.
             answer(known);
           },
@@ -80,14 +86,16 @@ void ask_status(payment_self* self, step_answer answer, bool holds_live) {
 
 void take_charge(payment_self* self, const charge_request& asked,
                  step_answer answer) {
+  trace_ids trace{asked.correlation_id, asked.causation_id};
   // An order whose holds ended charges nothing new: no request either.
   if (!asked.holds_live)
-    return ask_status(self, answer, false);
-  record(self, asked.payment, [self, answer](expected<payment_view> requested) {
-    if (!requested)
-      return answer(requested.error());
-    ask_status(self, answer, true);
-  });
+    return ask_status(self, trace, answer, false);
+  record(self, asked.payment, trace,
+         [self, trace, answer](expected<payment_view> requested) {
+           if (!requested)
+             return answer(requested.error());
+           ask_status(self, trace, answer, true);
+         });
 }
 
 void take_refund(payment_self* self, const refund_request& asked,
@@ -99,11 +107,12 @@ void take_refund(payment_self* self, const refund_request& asked,
           [=](psp_answer& answered) {
             if (answered.status != payment_outcome::captured)
               return answer(answered);
-            record_then_answer(self,
-                               record_refund{asked.refund_id,
-                                             asked.amount_cents,
-                                             answered.reference},
-                               answer, answered);
+            record_then_answer(
+                self,
+                record_refund{asked.refund_id, asked.amount_cents,
+                              answered.reference},
+                trace_ids{asked.correlation_id, asked.causation_id}, answer,
+                answered);
           },
           [=](caf::error&) {
             answer(psp_answer{payment_outcome::failed, "",
@@ -153,17 +162,18 @@ void queue_step(payment_self* self, const std::shared_ptr<psp_steps>& steps,
   if (steps->waiting.size() >= payment_steps_waiting_max)
     return promise.deliver(to_caf_error(make_failure(
         errc::overloaded, "too many PSP steps wait on this payment", true)));
-  run_step(self, steps, [self, promise, request = std::move(request),
-                   take](std::function<void()> release) mutable {
-    take(self, request,
-         [promise, release](expected<psp_answer> answered) mutable {
-           if (answered)
-             promise.deliver(*answered);
-           else
-             promise.deliver(to_caf_error(answered.error()));
-           release();
-         });
-  });
+  run_step(self, steps,
+           [self, promise, request = std::move(request),
+            take](std::function<void()> release) mutable {
+             take(self, request,
+                  [promise, release](expected<psp_answer> answered) mutable {
+                    if (answered)
+                      promise.deliver(*answered);
+                    else
+                      promise.deliver(to_caf_error(answered.error()));
+                    release();
+                  });
+           });
 }
 
 caf::behavior payment_actor(payment_self* self, entity_context* context,
@@ -192,11 +202,11 @@ caf::behavior payment_actor(payment_self* self, entity_context* context,
 } // namespace
 
 void add_payment_kind(entity_kinds& kinds) {
-  kinds.emplace(std::string{payment_entity::kind}, [](caf::actor_system& system,
-                                                      entity_context* context,
-                                                      const std::string& id) {
-    return system.spawn(payment_actor, context, id);
-  });
+  kinds.emplace(std::string{payment_entity::kind},
+                [](caf::actor_system& system, entity_context* context,
+                   const std::string& id) {
+                  return system.spawn(payment_actor, context, id);
+                });
 }
 
 } // namespace tillroll

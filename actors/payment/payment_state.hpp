@@ -97,6 +97,9 @@ struct charge_request {
   /// The order's holds are live. When they ended, the payment only asks
   /// what became of a charge already sent and never charges.
   bool holds_live = true;
+  /// The order saga's step, written into the payment's events.
+  std::string correlation_id;
+  std::string causation_id;
 };
 
 /// From the order: pay a refund back. Answered with the PSP's answer; a
@@ -104,6 +107,8 @@ struct charge_request {
 struct refund_request {
   std::string refund_id;
   int64_t amount_cents = 0;
+  std::string correlation_id;
+  std::string causation_id;
 };
 
 /// How long an order waits for its payment's PSP step: longer than the
