@@ -17,6 +17,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -57,6 +58,7 @@ constexpr std::string_view serve_usage =
     "               [--checkout-in-flight-max N] [--checkout-queue-max N]\n"
     "               [--password-hashing interactive|minimum]\n"
     "               [--http-threads N] [--scheduler-threads N]\n"
+    "               [--web-dir DIR]\n"
     "               [--node-id ID --members ID=HOST:PORT,...\n"
     "                [--cluster-listen HOST:PORT] [--cluster-secret S]]\n"
     "  Runs a node on DIR (created if missing) and serves HTTP on "
@@ -111,6 +113,8 @@ constexpr std::string_view serve_usage =
     "                a shop: such hashes are cheap to guess)\n"
     "  --http-threads  threads reading and answering HTTP connections (2)\n"
     "  --scheduler-threads  threads running the entity actors (2)\n"
+    "  --web-dir     the built pages served at / (storefront) and /console/\n"
+    "                (default: the build's web folder, when it exists)\n"
     "  --node-id, --members  run as member ID of the cluster listed (its\n"
     "                own entry included; the same list on every member);\n"
     "                each entity belongs to one member, by rendezvous hash.\n"
@@ -182,6 +186,7 @@ const std::vector<subcommand>& subcommands() {
         "--password-hashing",
         "--http-threads",
         "--scheduler-threads",
+        "--web-dir",
         "--node-id",
         "--members",
         "--cluster-listen",
@@ -495,6 +500,12 @@ expected<node_options> serve_options(const parsed_arguments& arguments) {
             fmt::format("{} takes {} to {}", flag.name, flag.low, flag.high));
       flag.set(options, *parsed);
     }
+  if (auto pages = arguments.values.find("--web-dir");
+      pages != arguments.values.end())
+    options.web_directory = pages->second;
+  else if (std::error_code ignored;
+           std::filesystem::is_directory(TILLROLL_WEB_DIR, ignored))
+    options.web_directory = TILLROLL_WEB_DIR;
   options.admin_email =
       setting(arguments, "--admin-email", "TILLROLL_ADMIN_EMAIL");
   options.admin_password =

@@ -11,6 +11,7 @@
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "projections/ledger/ledger_balances.hpp"
 #include "projections/projection_runner.hpp"
 #include "projections/projection_tail.hpp"
@@ -59,6 +60,21 @@ std::string node::render_metrics() const {
   return tillroll::render_metrics(
       *metrics_, {*journal_, runners_, *read_models_.streams,
                   context_.live_entities.load(), std::move(lags)});
+}
+
+std::string node::read_models_json() const {
+  namespace json = boost::json;
+  json::array items;
+  for (auto& runner : runners_) {
+    auto lag = runner->lag_events();
+    items.push_back(
+        json::object{{"name", runner->name()},
+                     {"offset", runner->offset()},
+                     {"lag_events", lag},
+                     {"lag_ms", runner->lag().count()},
+                     {"status", lag == 0 ? "caught_up" : "catching_up"}});
+  }
+  return json::serialize(json::object{{"items", std::move(items)}});
 }
 
 expected<std::string> node::cluster_json() const {

@@ -35,6 +35,7 @@ namespace tillroll {
 
 class event_log;
 class http_server;
+class static_files;
 class api;
 struct api_dependencies;
 struct audit_report;
@@ -76,6 +77,8 @@ struct node_options {
   size_t connections_per_address_max = 512;
   std::chrono::milliseconds header_timeout{std::chrono::seconds{10}};
   size_t http_threads = 2;
+  /// The built pages (web/) served at / and /console/; empty: none.
+  std::filesystem::path web_directory;
   /// The file system under the log; none: the default. Tests and `serve
   /// --inject-fault` pass a fault-injecting one (events/storage_faults).
   std::shared_ptr<rocksdb::Env> storage_env;
@@ -128,6 +131,9 @@ public:
 
   /// GET /v1/admin/cluster's answer: the members and their state.
   [[nodiscard]] expected<std::string> cluster_json() const;
+  /// Every read model: {"items": [{name, offset, lag_events, lag_ms,
+  /// status}]}, as GET /v1/admin/read-models answers.
+  std::string read_models_json() const;
 
   /// The invariant report over the whole log; on a cluster member, over
   /// every member's (the copies caught up to what each has committed).
@@ -178,6 +184,7 @@ private:
   std::unique_ptr<projection_tail> projections_;
   /// Where metrics are recorded as they happen (the HTTP routes').
   std::shared_ptr<prometheus::Registry> metrics_;
+  std::unique_ptr<static_files> pages_;
   std::unique_ptr<class api> api_;
   std::unique_ptr<http_server> http_;
   caf::actor checkout_;

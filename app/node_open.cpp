@@ -14,6 +14,7 @@
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "projections/ledger/ledger_balances.hpp"
 #include "projections/notifications/order_notifier.hpp"
 #include "projections/projection_runner.hpp"
@@ -244,6 +245,7 @@ api_dependencies node::api_calls() {
   calls.orders = read_models_.orders;
   calls.recommend = read_models_.recommendations;
   calls.ledger = read_models_.ledger;
+  calls.pages = pages_.get();
   calls.metrics_registry = metrics_;
   calls.unready_reason = [this] { return unready_reason(); };
   calls.dead_reason = [this] {
@@ -254,8 +256,27 @@ api_dependencies node::api_calls() {
   calls.event_schema = replayed_event_schema();
   calls.state_schema = replayed_state_schema();
   calls.stream_events = [this](std::string_view stream, uint64_t from,
-                               uint64_t to, size_t limit) {
-    return stream_events_json(*log_, stream, from, to, limit);
+                               uint64_t to, size_t limit, bool with_state) {
+    return stream_events_json(*log_, stream, from, to, limit, with_state);
+  };
+  calls.stream_diff = [this](std::string_view stream, const stream_point& from,
+                             const stream_point& to) {
+    auto bounds = [](const stream_point& point) {
+      return replay_bounds{point.sequence.value_or(UINT64_MAX), point.at};
+    };
+    return stream_diff_json(*log_, stream, bounds(from), bounds(to));
+  };
+  calls.global_events = [this](uint64_t after, size_t limit,
+                               std::string_view kind,
+                               std::string_view correlation) {
+    return global_events_json(
+        *log_, after, limit,
+        global_filter{std::string{kind}, std::string{correlation}});
+  };
+  calls.read_models = [this] { return read_models_json(); };
+  calls.product_reviews = [this](std::string_view product_id, uint64_t before,
+                                 size_t limit) {
+    return product_reviews_json(*log_, product_id, before, limit);
   };
   calls.stream_state = [this](std::string_view stream,
                               std::optional<uint64_t> at_sequence,
@@ -282,6 +303,12 @@ expected<void> node::start_http() {
   auto key = node_key(*log_, options_, "auth/token_key", random_token_key);
   if (!key)
     return std::move(key).error();
+  if (!options_.web_directory.empty()) {
+    auto pages = static_files::load(options_.web_directory);
+    if (!pages)
+      return std::move(pages).error();
+    pages_ = std::make_unique<static_files>(std::move(*pages));
+  }
   api_settings settings;
   settings.admin_email = options_.admin_email;
   settings.admin_password = options_.admin_password;

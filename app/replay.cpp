@@ -14,8 +14,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <deque>
 #include <functional>
 #include <map>
 
@@ -153,14 +155,16 @@ expected<void> replay_stream(const event_log& log, std::string_view stream_id,
 expected<std::string> stream_events_json(const event_log& log,
                                          std::string_view stream_id,
                                          uint64_t from_sequence,
-                                         uint64_t to_sequence, size_t limit) {
+                                         uint64_t to_sequence, size_t limit,
+                                         bool with_state) {
   json::array events;
   auto replayed = replay_lines(
       log, stream_id, {to_sequence, std::nullopt}, [&](json::object line) {
         if (line["sequence"].to_number<uint64_t>() < from_sequence ||
             events.size() >= limit)
           return;
-        line.erase("state");
+        if (!with_state)
+          line.erase("state");
         events.push_back(std::move(line));
       });
   if (!replayed)
@@ -169,9 +173,13 @@ expected<std::string> stream_events_json(const event_log& log,
       json::object{{"stream", stream_id}, {"items", std::move(events)}});
 }
 
-expected<std::string> stream_state_json(const event_log& log,
-                                        std::string_view stream_id,
-                                        const replay_bounds& bounds) {
+namespace {
+
+/// The last replayed line within `bounds`: {"sequence", "recorded_at",
+/// "state"?}.
+expected<json::object> point_of(const event_log& log,
+                                std::string_view stream_id,
+                                const replay_bounds& bounds) {
   std::optional<json::object> last;
   auto replayed = replay_lines(log, stream_id, bounds, [&](json::object line) {
     last = std::move(line);
@@ -180,12 +188,216 @@ expected<std::string> stream_state_json(const event_log& log,
     return std::move(replayed).error();
   if (!last)
     return make_failure(errc::not_found, "the stream has no events there");
-  json::object out{{"stream", stream_id},
-                   {"sequence", (*last)["sequence"]},
+  json::object out{{"sequence", (*last)["sequence"]},
                    {"recorded_at", (*last)["recorded_at"]}};
   if (auto* state = last->if_contains("state"))
-    out["state"] = *state;
-  return json::serialize(out);
+    out["state"] = std::move(*state);
+  return out;
+}
+
+/// Most changes a diff lists; past it the answer says it is truncated.
+constexpr size_t diff_changes_max = 1000;
+
+/// A key as a JSON Pointer reference token (RFC 6901).
+std::string pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key)
+    out += c == '~' ? std::string{"~0"} : c == '/' ? "~1" : std::string{c};
+  return out;
+}
+
+void diff_values(const json::value& before, const json::value& after,
+                 const std::string& path, json::array& changes);
+
+void diff_objects(const json::object& before, const json::object& after,
+                  const std::string& path, json::array& changes) {
+  for (auto& [key, value] : before) {
+    auto child = path + "/" + pointer_token(key);
+    if (auto* other = after.if_contains(key))
+      diff_values(value, *other, child, changes);
+    else
+      changes.push_back(
+          json::object{{"op", "remove"}, {"path", child}, {"before", value}});
+  }
+  for (auto& [key, value] : after)
+    if (!before.contains(key))
+      changes.push_back(json::object{{"op", "add"},
+                                     {"path", path + "/" + pointer_token(key)},
+                                     {"after", value}});
+}
+
+void diff_arrays(const json::array& before, const json::array& after,
+                 const std::string& path, json::array& changes) {
+  auto common = std::min(before.size(), after.size());
+  for (size_t index = 0; index < common; ++index)
+    diff_values(before[index], after[index], path + "/" + std::to_string(index),
+                changes);
+  for (size_t index = common; index < before.size(); ++index)
+    changes.push_back(json::object{{"op", "remove"},
+                                   {"path", path + "/" + std::to_string(index)},
+                                   {"before", before[index]}});
+  for (size_t index = common; index < after.size(); ++index)
+    changes.push_back(json::object{{"op", "add"},
+                                   {"path", path + "/" + std::to_string(index)},
+                                   {"after", after[index]}});
+}
+
+void diff_values(const json::value& before, const json::value& after,
+                 const std::string& path, json::array& changes) {
+  if (before == after || changes.size() > diff_changes_max)
+    return;
+  if (before.is_object() && after.is_object())
+    return diff_objects(before.as_object(), after.as_object(), path, changes);
+  if (before.is_array() && after.is_array())
+    return diff_arrays(before.as_array(), after.as_array(), path, changes);
+  changes.push_back(json::object{
+      {"op", "replace"}, {"path", path}, {"before", before}, {"after", after}});
+}
+
+} // namespace
+
+expected<std::string> stream_state_json(const event_log& log,
+                                        std::string_view stream_id,
+                                        const replay_bounds& bounds) {
+  auto point = point_of(log, stream_id, bounds);
+  if (!point)
+    return std::move(point).error();
+  point->emplace("stream", stream_id);
+  return json::serialize(*point);
+}
+
+expected<std::string> stream_diff_json(const event_log& log,
+                                       std::string_view stream_id,
+                                       const replay_bounds& from,
+                                       const replay_bounds& to) {
+  auto before = point_of(log, stream_id, from);
+  if (!before)
+    return std::move(before).error();
+  auto after = point_of(log, stream_id, to);
+  if (!after)
+    return std::move(after).error();
+  // A sequence past the end is named, not quietly read as the end.
+  for (auto* point : {&from, &to})
+    if (auto& found = point == &from ? *before : *after;
+        point->to_sequence != UINT64_MAX &&
+        found.at("sequence").to_number<uint64_t>() != point->to_sequence)
+      return make_failure(errc::not_found,
+                          "the stream has no event " +
+                              std::to_string(point->to_sequence));
+  json::array changes;
+  static const json::value none = json::object{};
+  auto* was = before->if_contains("state");
+  auto* is = after->if_contains("state");
+  diff_values(was ? *was : none, is ? *is : none, "", changes);
+  bool truncated = changes.size() > diff_changes_max;
+  if (truncated)
+    changes.resize(diff_changes_max);
+  return json::serialize(json::object{{"stream", stream_id},
+                                      {"from", std::move(*before)},
+                                      {"to", std::move(*after)},
+                                      {"changes", std::move(changes)},
+                                      {"truncated", truncated}});
+}
+
+namespace {
+
+/// An event of the global log as the pages show it: its envelope and,
+/// for a known kind, the event.
+expected<json::object> global_line(const recorded_event& record) {
+  auto line = envelope_json(record);
+  auto codec = codecs().find(stream_kind(record.stream_id));
+  if (codec != codecs().end()) {
+    auto event = codec->second.event_json(record);
+    if (!event)
+      return std::move(event).error();
+    line["event"] = std::move(*event);
+  }
+  return line;
+}
+
+} // namespace
+
+expected<std::string> global_events_json(const event_log& log,
+                                         uint64_t after_position, size_t limit,
+                                         const global_filter& filter) {
+  auto head = log.last_position();
+  if (!head)
+    return std::move(head).error();
+  json::array items;
+  uint64_t read_to = after_position;
+  size_t scanned = 0;
+  while (items.size() < limit && scanned < global_scan_max && read_to < *head) {
+    auto batch = log.read_global(
+        read_to + 1, std::min<size_t>(500, global_scan_max - scanned));
+    if (!batch)
+      return std::move(batch).error();
+    if (batch->empty())
+      break;
+    for (auto& record : *batch) {
+      ++scanned;
+      read_to = record.position;
+      bool wanted = (filter.kind.empty() ||
+                     stream_kind(record.stream_id) == filter.kind) &&
+                    (filter.correlation_id.empty() ||
+                     record.correlation_id == filter.correlation_id);
+      if (!wanted)
+        continue;
+      auto line = global_line(record);
+      if (!line)
+        return std::move(line).error();
+      items.push_back(std::move(*line));
+      if (items.size() == limit)
+        break;
+    }
+  }
+  json::value next = read_to < *head ? json::value(std::to_string(read_to))
+                                     : json::value(nullptr);
+  return json::serialize(json::object{{"items", std::move(items)},
+                                      {"next_cursor", std::move(next)},
+                                      {"head", *head}});
+}
+
+expected<std::string> product_reviews_json(const event_log& log,
+                                           std::string_view product_id,
+                                           uint64_t before_sequence,
+                                           size_t limit) {
+  // Reviews are read from the product's own stream: the events are the
+  // record, and no read model needs to keep every text.
+  std::deque<json::object> newest;
+  bool more = false;
+  auto stream = "product-" + std::string{product_id};
+  auto read = log.read_stream(
+      stream, 1, before_sequence - 1, [&](const recorded_event& record) {
+        auto line = global_line(record);
+        if (!line)
+          return true;
+        auto* event = line->if_contains("event");
+        if (event == nullptr || !event->is_object() ||
+            event->as_object().if_contains("type") == nullptr ||
+            event->as_object().at("type") != "review_added")
+          return true;
+        auto& review = event->as_object();
+        newest.push_back(json::object{{"rating", review.at("rating")},
+                                      {"text", review.at("text")},
+                                      {"at", (*line)["recorded_at"]},
+                                      {"sequence", record.sequence}});
+        if (newest.size() > limit) {
+          newest.pop_front();
+          more = true;
+        }
+        return true;
+      });
+  if (!read)
+    return std::move(read).error();
+  json::array items;
+  for (auto each = newest.rbegin(); each != newest.rend(); ++each)
+    items.push_back(std::move(*each));
+  json::value next = nullptr;
+  if (more && !items.empty())
+    next = std::to_string(
+        items.back().as_object().at("sequence").to_number<uint64_t>());
+  return json::serialize(json::object{{"items", std::move(items)},
+                                      {"next_cursor", std::move(next)}});
 }
 
 expected<void> dump_events(const event_log& log, uint64_t from_position,
@@ -194,15 +406,10 @@ expected<void> dump_events(const event_log& log, uint64_t from_position,
   if (!events)
     return std::move(events).error();
   for (auto& record : *events) {
-    auto line = envelope_json(record);
-    auto codec = codecs().find(stream_kind(record.stream_id));
-    if (codec != codecs().end()) {
-      auto event = codec->second.event_json(record);
-      if (!event)
-        return std::move(event).error();
-      line["event"] = std::move(*event);
-    }
-    out << json::serialize(line) << '\n';
+    auto line = global_line(record);
+    if (!line)
+      return std::move(line).error();
+    out << json::serialize(*line) << '\n';
   }
   return {};
 }

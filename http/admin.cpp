@@ -24,6 +24,9 @@ struct replay_parameters {
       "limit", schema::integer(1, static_cast<int64_t>(stream_events_max))
                    .about("most events; " + std::to_string(stream_events_max) +
                           " if left out"));
+  parameter with_state = in_query(
+      "with_state", schema::boolean().about("each event with the state "
+                                            "after it; false if left out"));
   parameter at_sequence = in_query(
       "at_seq", schema::integer(1).about("the state after this sequence"));
   parameter at_time = in_query(
@@ -58,18 +61,21 @@ void stream_events_route(const admin_context& context, call_ptr request) {
   auto from = integer_parameter(request->query, by.from);
   auto to = integer_parameter(request->query, by.to);
   auto limit = integer_parameter(request->query, by.limit);
+  auto with_state = bool_parameter(request->query, by.with_state);
   for (auto* problem :
        {from ? nullptr : &from.error(), to ? nullptr : &to.error(),
-        limit ? nullptr : &limit.error()})
+        limit ? nullptr : &limit.error(),
+        with_state ? nullptr : &with_state.error()})
     if (problem != nullptr)
       return request->fail(*problem);
   context.read_lane.run(request, [&context, request, stream,
                                   from = from->value_or(1),
                                   to = to->value_or(INT64_MAX),
-                                  limit = limit->value_or(stream_events_max)] {
+                                  limit = limit->value_or(stream_events_max),
+                                  with_state = with_state->value_or(false)] {
     auto events = context.stream_events(stream, static_cast<uint64_t>(from),
                                         static_cast<uint64_t>(to),
-                                        static_cast<size_t>(limit));
+                                        static_cast<size_t>(limit), with_state);
     if (!events)
       return request->fail(events.error());
     request->reply(200, std::move(*events));
@@ -209,9 +215,10 @@ void metrics_route(const admin_context& context, call_ptr request) {
       http_response{200, "text/plain; version=0.0.4", {}, std::move(text)});
 }
 
-/// `event` and `state`: what the node's replay renders (the admin's
-/// stream routes answer it), any object without.
-schema stream_events_schema(const std::optional<schema>& event) {
+} // namespace
+
+schema recorded_event_schema(const std::optional<schema>& event,
+                             const std::optional<schema>& state) {
   auto envelope = schema::object(
       {required("stream", schema::text()),
        required("sequence", schema::integer(1)),
@@ -223,14 +230,25 @@ schema stream_events_schema(const std::optional<schema>& event) {
        required("causation_id", schema::text()),
        optional("event", event.value_or(schema::any_object())
                              .about("left out for a stream of no known "
-                                    "kind"))});
+                                    "kind")),
+       optional("state", state.value_or(schema::any_object())
+                             .about("the state after the event, with "
+                                    "with_state=true"))});
+  return schema::named("RecordedEvent", envelope);
+}
+
+namespace {
+
+/// `event` and `state`: what the node's replay renders (the admin's
+/// stream routes answer it), any object without.
+schema stream_events_schema(const std::optional<schema>& event,
+                            const std::optional<schema>& state) {
   return schema::named(
       "StreamEvents",
       schema::object(
           {required("stream", schema::text()),
-           required("items",
-                    schema::list(schema::named("RecordedEvent", envelope),
-                                 stream_events_max))}));
+           required("items", schema::list(recorded_event_schema(event, state),
+                                          stream_events_max))}));
 }
 
 schema stream_state_schema(const std::optional<schema>& state) {
@@ -398,8 +416,9 @@ std::vector<route> admin_routes(const route_sources& sources) {
             on(stream_events_route),
             "A stream's events",
             {400, 404}}
-          .with({stream, by.from, by.to, by.limit})
-          .gives(200, stream_events_schema(from.event_schema),
+          .with({stream, by.from, by.to, by.limit, by.with_state})
+          .gives(200,
+                 stream_events_schema(from.event_schema, from.state_schema),
                  "The events in order, with their envelopes"),
       route{"GET",
             "/v1/admin/streams/{stream}/state",

@@ -1,6 +1,7 @@
 #include "http/api.hpp"
 
 #include "http/api_internal.hpp"
+#include "http/static_files.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -105,7 +106,8 @@ std::vector<route> all_routes(const route_sources& sources) {
   std::vector<route> routes;
   for (auto* resource :
        {account_routes, product_routes, sku_routes, search_routes, cart_routes,
-        checkout_routes, order_routes, flash_sale_routes, admin_routes})
+        checkout_routes, order_routes, flash_sale_routes, admin_routes,
+        log_routes})
     for (auto& entry : resource(sources))
       routes.push_back(std::move(entry));
   auto description = std::make_shared<openapi_context>();
@@ -322,6 +324,12 @@ void api::handle(http_request request, http_responder respond) {
   auto method = request.method == "HEAD" ? std::string_view{"GET"}
                                          : std::string_view{request.method};
   auto found = self.find_route(method, parts);
+  if (found.chosen == nullptr && found.allow.empty() && method == "GET" &&
+      self.dependencies.pages != nullptr) {
+    if (auto page = self.dependencies.pages->answer(
+            target_path(request.target), request.header("If-None-Match")))
+      return respond(std::move(*page));
+  }
   if (found.chosen == nullptr) {
     self.metrics->record_unrouted();
     if (!found.allow.empty()) {

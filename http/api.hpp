@@ -34,6 +34,7 @@ class search_index;
 class order_history;
 class recommendations;
 class ledger_balances;
+class static_files;
 struct reconciliation_difference;
 struct settlement_line;
 
@@ -63,6 +64,13 @@ struct api_settings {
   size_t password_hash_threads = 1;
 };
 
+/// A point of a stream: after a sequence, or at a time (either or both;
+/// neither: its end).
+struct stream_point {
+  std::optional<uint64_t> sequence;
+  std::optional<timestamp> at;
+};
+
 /// What the API reads and calls; the node fills it in.
 struct api_dependencies {
   caf::actor_system* system = nullptr;
@@ -73,6 +81,8 @@ struct api_dependencies {
   const order_history* orders = nullptr;
   const recommendations* recommend = nullptr;
   const ledger_balances* ledger = nullptr;
+  /// The storefront and console pages; null: none are served.
+  const static_files* pages = nullptr;
   /// Why the node is not ready (recovering, a read model behind or
   /// failing, the log failed); empty when it is.
   std::function<std::string()> unready_reason;
@@ -83,14 +93,31 @@ struct api_dependencies {
   std::shared_ptr<prometheus::Registry> metrics_registry;
   /// Every metric of the node, Prometheus text, for GET /metrics.
   std::function<std::string()> metrics;
-  std::function<expected<std::string>(std::string_view stream,
-                                      uint64_t from_sequence,
-                                      uint64_t to_sequence, size_t limit)>
+  std::function<expected<std::string>(
+      std::string_view stream, uint64_t from_sequence, uint64_t to_sequence,
+      size_t limit, bool with_state)>
       stream_events;
   std::function<expected<std::string>(std::string_view stream,
                                       std::optional<uint64_t> at_sequence,
                                       std::optional<timestamp> at_time)>
       stream_state;
+  /// A stream's state at two points and their diff.
+  std::function<expected<std::string>(std::string_view stream,
+                                      const stream_point& from,
+                                      const stream_point& to)>
+      stream_diff;
+  /// A page of this member's global log after a position, of one stream
+  /// kind and one correlation id when they are not empty.
+  std::function<expected<std::string>(uint64_t after_position, size_t limit,
+                                      std::string_view kind,
+                                      std::string_view correlation_id)>
+      global_events;
+  /// Every read model with its offset, lag and status.
+  std::function<std::string()> read_models;
+  /// A product's reviews, newest first, before a sequence of its stream.
+  std::function<expected<std::string>(std::string_view product_id,
+                                      uint64_t before_sequence, size_t limit)>
+      product_reviews;
   /// An event and a state as stream_events and stream_state render
   /// them, for /openapi.json; left unset, any object.
   std::optional<schema> event_schema;

@@ -274,6 +274,12 @@ std::vector<route> checkout_routes(const route_sources&);
 std::vector<route> order_routes(const route_sources&);
 std::vector<route> flash_sale_routes(const route_sources&);
 std::vector<route> admin_routes(const route_sources&);
+std::vector<route> log_routes(const route_sources&);
+
+/// An event as the admin's log routes answer it: its envelope, the event
+/// (`event`: what the replay renders) and, when asked, the state after it.
+schema recorded_event_schema(const std::optional<schema>& event,
+                             const std::optional<schema>& state);
 
 std::string build_openapi(const std::vector<route>& routes);
 

@@ -61,6 +61,7 @@ schema recommendation_schema() {
                        schema::object({required("product_id", id_schema()),
                                        required("title", schema::text()),
                                        required("price_cents", cents_schema()),
+                                       required("currency", currency_schema()),
                                        required("in_stock", schema::boolean()),
                                        required("score", schema::number()),
                                        required("reason", schema::text())}));
@@ -89,7 +90,8 @@ constexpr named_choice<browse_order> browse_orders[] = {
     {"newest", browse_order::newest},
     {"price_asc", browse_order::price_ascending},
     {"price_desc", browse_order::price_descending},
-    {"rating", browse_order::rating}};
+    {"rating", browse_order::rating},
+    {"best_selling", browse_order::best_selling}};
 
 /// Browse's filters, as browse_parameters reads them.
 struct browse_filters {
@@ -126,6 +128,8 @@ struct product_context {
   const catalog& products;
   const order_history& orders;
   const recommendations& recommend;
+  work_lane& read_lane;
+  decltype(api_dependencies::product_reviews) reviews;
 };
 
 /// The page of a product as a write answers it, before the catalog has it.
@@ -214,6 +218,7 @@ json::array recommendation_items(const product_context& context,
     items.push_back(json::object{{"product_id", item.product_id},
                                  {"title", features->title},
                                  {"price_cents", features->price_cents},
+                                 {"currency", features->currency},
                                  {"in_stock", features->in_stock},
                                  {"score", item.score},
                                  {"reason", item.reason}});
@@ -378,6 +383,60 @@ void add_review_route(const product_context& context, call_ptr request) {
       });
 }
 
+/// Most reviews a page lists.
+constexpr int64_t reviews_page_max = 50;
+
+const parameter& reviews_cursor() {
+  static const parameter cursor = in_query(
+      "cursor", schema::integer(2).about("a previous page's next_cursor"));
+  return cursor;
+}
+
+const parameter& reviews_limit() {
+  static const parameter limit =
+      in_query("limit", schema::integer(1, reviews_page_max)
+                            .about("most reviews; 10 if left out"));
+  return limit;
+}
+
+void list_reviews_route(const product_context& context, call_ptr request) {
+  auto before = integer_parameter(request->query, reviews_cursor());
+  if (!before)
+    return request->fail(before.error());
+  auto limit = integer_parameter(request->query, reviews_limit());
+  if (!limit)
+    return request->fail(limit.error());
+  auto product_id = request->parameter(0);
+  if (!context.products.product(product_id))
+    return request->fail(errc::not_found, "no such product");
+  context.read_lane.run(request, [&context, request, product_id,
+                                  before = before->value_or(INT64_MAX),
+                                  limit = limit->value_or(10)] {
+    auto page = context.reviews(product_id, static_cast<uint64_t>(before),
+                                static_cast<size_t>(limit));
+    if (!page)
+      return request->fail(page.error());
+    request->reply(200, std::move(*page));
+  });
+}
+
+schema reviews_page_schema() {
+  return schema::named(
+      "ReviewPage",
+      schema::object(
+          {required(
+               "items",
+               schema::list(
+                   schema::object({required("rating", schema::integer(1, 5)),
+                                   required("text", schema::text()),
+                                   required("at", time_schema()),
+                                   required("sequence", schema::integer(1))}),
+                   reviews_page_max)),
+           required(
+               "next_cursor",
+               schema::text().about("the next page's cursor").nullable())}));
+}
+
 void related_products(const product_context& context, call_ptr request) {
   auto limit = limit_parameter(request->query);
   if (!limit)
@@ -410,7 +469,8 @@ std::vector<answer_header> cached_page_headers() {
           {"Cache-Control", schema::text(), "public, max-age=60"}};
 }
 
-/// Related products, recommendations and the seller's own listings.
+/// Reviews, related products, recommendations and the seller's own
+/// listings.
 std::vector<route>
 discovery_routes(const std::shared_ptr<const product_context>& context) {
   auto on = binder(context);
@@ -426,6 +486,23 @@ discovery_routes(const std::shared_ptr<const product_context>& context) {
             {400, 404}}
           .with({id, limit_query()})
           .gives(200, recommended, "Related products, best first"),
+      route{"POST",
+            "/v1/products/{id}/reviews",
+            access::buyer,
+            on(add_review_route),
+            "Review a received product",
+            {400, 404, 409, 413, 415}}
+          .with({id})
+          .takes(review_schema())
+          .gives(201, review_answer_schema(), "The review, counted"),
+      route{"GET",
+            "/v1/products/{id}/reviews",
+            access::anyone,
+            on(list_reviews_route),
+            "A product's reviews, newest first",
+            {400, 404}}
+          .with({id, reviews_limit(), reviews_cursor()})
+          .gives(200, reviews_page_schema(), "A page of reviews"),
       route{"GET",
             "/v1/sellers/me/products",
             access::seller,
@@ -450,7 +527,8 @@ discovery_routes(const std::shared_ptr<const product_context>& context) {
 std::vector<route> product_routes(const route_sources& sources) {
   auto& from = sources.dependencies;
   auto context = std::make_shared<const product_context>(product_context{
-      sources.actors, *from.products, *from.orders, *from.recommend});
+      sources.actors, *from.products, *from.orders, *from.recommend,
+      sources.read_lane, from.product_reviews});
   auto on = binder(context);
   auto id = in_path("id", id_schema());
   auto product = product_schema();
@@ -503,15 +581,6 @@ std::vector<route> product_routes(const route_sources& sources) {
             {404, 409}}
           .with({id})
           .gives(200, product, "The product page, listed false"),
-      route{"POST",
-            "/v1/products/{id}/reviews",
-            access::buyer,
-            on(add_review_route),
-            "Review a received product",
-            {400, 404, 409, 413, 415}}
-          .with({id})
-          .takes(review_schema())
-          .gives(201, review_answer_schema(), "The review, counted"),
   };
   for (auto& entry : discovery_routes(context))
     routes.push_back(std::move(entry));

@@ -86,7 +86,9 @@ expected<void> catalog::apply(const recorded_event& event,
   auto change = records_.apply(event, changes);
   if (!change)
     return std::move(change).error();
-  if (*change && ((*change)->listing || (*change)->availability))
+  // A sale moves the product in the best sellers.
+  if (*change && ((*change)->listing || (*change)->availability ||
+                  (*change)->sold_delta != 0))
     dirty_.insert((*change)->product_id);
   return {};
 }
@@ -108,6 +110,7 @@ void catalog::reset() {
   by_newest_.clear();
   by_price_.clear();
   by_rating_.clear();
+  by_sold_.clear();
   dirty_.clear();
 }
 
@@ -118,6 +121,7 @@ void catalog::unindex(const std::string& product_id) {
   by_newest_.erase({found->second.listed_at_us, product_id});
   by_price_.erase({found->second.price_cents, product_id});
   by_rating_.erase({found->second.rating_milli, product_id});
+  by_sold_.erase({found->second.units_sold, product_id});
   by_category_[found->second.category].erase(product_id);
   indexed_.erase(found);
 }
@@ -136,10 +140,11 @@ void catalog::refresh(const std::string& product_id) {
   by_category_[product->category].insert(product_id);
   sort_keys keys{product->listed_at_us, product->price_cents(),
                  static_cast<int64_t>(std::llround(product->rating() * 1000)),
-                 product->category};
+                 records_.units_sold(*product), product->category};
   by_newest_.insert({keys.listed_at_us, product_id});
   by_price_.insert({keys.price_cents, product_id});
   by_rating_.insert({keys.rating_milli, product_id});
+  by_sold_.insert({keys.units_sold, product_id});
   indexed_[product_id] = keys;
 }
 
@@ -152,9 +157,11 @@ catalog::product(std::string_view product_id) const {
 
 product_features catalog::features_of(const product_record& product) const {
   return product_features{
-      product.product_id,    product.seller_id,          product.title,
-      product.brand,         product.category,           product.attributes,
-      product.price_cents(), records_.in_stock(product), product.delisted};
+      product.product_id,    product.seller_id,
+      product.title,         product.brand,
+      product.category,      product.attributes,
+      product.price_cents(), records_.in_stock(product),
+      product.delisted,      std::string{product.currency()}};
 }
 
 std::optional<product_features>
@@ -202,6 +209,9 @@ catalog::browse(const browse_query& query) const {
     break;
   case browse_order::rating:
     order = &by_rating_;
+    break;
+  case browse_order::best_selling:
+    order = &by_sold_;
     break;
   }
   auto matches = [&](const std::pair<int64_t, std::string>& entry) {

@@ -1,7 +1,7 @@
 // The catalog read model: every listed product with its public JSON
 // rendered once per change and kept with its ETag, so a product page is a
 // lookup; and browse by category, brand, seller, price and stock, sorted
-// newest, by price or by rating, with cursors.
+// newest, by price, by rating or by units sold, with cursors.
 #pragma once
 
 #include "projections/catalog/product_records.hpp"
@@ -30,8 +30,13 @@ rendered_product
 render_product(const product_record& product,
                const std::function<bool(const variant_record&)>& in_stock);
 
-enum class browse_order { newest, price_ascending, price_descending, rating };
-
+enum class browse_order {
+  newest,
+  price_ascending,
+  price_descending,
+  rating,
+  best_selling
+};
 
 struct browse_query {
   std::optional<std::string> category;
@@ -59,6 +64,7 @@ struct product_features {
   int64_t price_cents = 0;
   bool in_stock = false;
   bool delisted = false;
+  std::string currency;
 };
 
 class catalog final : public projection {
@@ -88,6 +94,7 @@ private:
     int64_t listed_at_us = 0;
     int64_t price_cents = 0;
     int64_t rating_milli = 0;
+    int64_t units_sold = 0;
     std::string category;
   };
   void refresh(const std::string& product_id);
@@ -104,6 +111,7 @@ private:
   std::set<std::pair<int64_t, std::string>> by_newest_;
   std::set<std::pair<int64_t, std::string>> by_price_;
   std::set<std::pair<int64_t, std::string>> by_rating_;
+  std::set<std::pair<int64_t, std::string>> by_sold_;
   // Products touched by the current batch, rendered at commit.
   std::set<std::string> dirty_;
 };

@@ -101,6 +101,27 @@ const errorResponse = (status) => ({
   },
 });
 
+/// The pages (`/`, `/console/` and their files) are outside the API: a
+/// GET of a path outside /v1/ answered 200 or 304 with a page's media type.
+const pageTypes = /^(text\/html|text\/javascript|text\/css|image\/svg\+xml|image\/png)/;
+function isPage(exchange) {
+  const path = exchange.target.split("?")[0];
+  return (
+    ["GET", "HEAD"].includes(exchange.method) &&
+    !path.startsWith("/v1/") &&
+    [200, 304].includes(exchange.status) &&
+    pageTypes.test(headersOf(exchange.head).get("content-type") ?? "")
+  );
+}
+
+/// What every page answer carries (docs/api.md, "The pages").
+function pageProblems(exchange) {
+  const problems = [];
+  for (const name of ["etag", "cache-control", "content-security-policy", "x-content-type-options"])
+    if (!headersOf(exchange.head).get(name)) problems.push(`page ${exchange.target} has no ${name}`);
+  return problems;
+}
+
 /// The problems of one exchange: empty when it is as documented.
 function problemsOf(exchange, seen) {
   const problems = [];
@@ -108,6 +129,7 @@ function problemsOf(exchange, seen) {
   const path = findPath(exchange.target);
   let response;
   let operationName;
+  if (!path && isPage(exchange)) return pageProblems(exchange);
   if (!path || !/^[a-z]+$/.test(method)) {
     // No route: a 404, or a 400 for a target or request that is not HTTP.
     if (![400, 404, 408, 413].includes(exchange.status))

@@ -1,0 +1,295 @@
+// The pages in a real headless Chromium (Debian's, driven by
+// playwright-core from web/node_modules) against the real binary on a
+// free loopback port with a temporary data directory: a buyer, a declined
+// card, a seller, the operator's time travel and audit, and a flash sale,
+// each at desktop and at phone width, with a screenshot of each.
+//
+//   cd web && node ../test/browser/pages.test.mjs TILLROLL_BINARY WEB_DIR OUT_DIR
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [binary, webDir, outDir] = process.argv.slice(2);
+if (!binary || !webDir || !outDir) {
+  console.error("usage: node pages.test.mjs TILLROLL_BINARY WEB_DIR OUT_DIR");
+  process.exit(2);
+}
+// Run from web/, whose node_modules holds playwright-core (package-lock.json).
+const { chromium } = createRequire(join(process.cwd(), "package.json"))("playwright-core");
+
+const admin = { email: "admin@pages.test", password: "pages-admin-password" };
+const screenshots = join(outDir, "screenshots");
+mkdirSync(screenshots, { recursive: true });
+
+const freePort = () =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+async function startNode() {
+  const dataDir = mkdtempSync(join(tmpdir(), "tillroll-pages-"));
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    ["serve", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`, "--demo", "--demo-products", "400",
+      "--password-hashing", "minimum", "--admin-email", admin.email, "--admin-password", admin.password, "--web-dir", webDir],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const base = `http://127.0.0.1:${port}`;
+  for (let tries = 0; tries < 600; ++tries) {
+    if (child.exitCode !== null) throw new Error(`the node exited: ${output}`);
+    try {
+      // The demo is seeded before the node says it is serving.
+      if (output.includes("tillroll serving on") && (await fetch(`${base}/readyz`)).status === 200) return { child, base, dataDir, output: () => output };
+    } catch {}
+    await sleep(100);
+  }
+  child.kill("SIGKILL");
+  throw new Error(`the node was not ready in 60 s: ${output}`);
+}
+
+async function api(base, method, path, { token, body, headers } = {}) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { ...(body ? { "Content-Type": "application/json" } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : null };
+}
+
+const token = async (base, email, password) => (await api(base, "POST", "/v1/sessions", { body: { email, password } })).json.token;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const results = [];
+const weights = {};
+
+/// One scenario in a fresh browser context at `width`, failing on any
+/// console error or page error except the answers the scenario expects
+/// (Chromium logs a 402 or 409 fetch as a console error).
+async function scenario(browser, name, view, run, expected = []) {
+  const context = await browser.newContext({ viewport: view.size, isMobile: view.mobile, hasTouch: view.mobile });
+  context.setDefaultTimeout(15000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const text = message.text();
+    if (expected.some((status) => text.includes(`status of ${status}`))) return;
+    problems.push(`console error: ${text}`);
+  });
+  const started = Date.now();
+  try {
+    await run(page);
+    await checkLabels(page);
+    check(problems.length === 0, problems.join("\n"));
+    results.push({ name, view: view.name, ok: true, ms: Date.now() - started });
+  } catch (error) {
+    results.push({ name, view: view.name, ok: false, error: String(error.stack ?? error) });
+  } finally {
+    await page.screenshot({ path: join(screenshots, `${name}-${view.name}.png`), fullPage: true }).catch(() => {});
+    await context.close();
+  }
+}
+
+/// Every visible form control has a label (or an aria-label).
+async function checkLabels(page) {
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select, textarea")]
+      .filter((control) => control.type !== "hidden" && control.offsetParent !== null)
+      .filter((control) => control.labels.length === 0 && !control.getAttribute("aria-label"))
+      .map((control) => control.outerHTML.slice(0, 80)),
+  );
+  check(unlabelled.length === 0, `controls without a label: ${unlabelled.join(", ")}`);
+}
+
+async function signUpInPage(page, base, role) {
+  const email = `${role}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@pages.test`;
+  await page.goto(`${base}/#/account`);
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("pages-password-1");
+  if (role === "seller") await page.getByLabel("I want to").selectOption("seller");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: new RegExp(`Sign out ${email}`) }).waitFor();
+  return email;
+}
+
+async function fillAddress(page) {
+  await page.getByLabel("Full name").fill("Ada Buyer");
+  await page.getByLabel("Street and number").fill("1 Test Street");
+  await page.getByLabel("City").fill("Berlin");
+  await page.getByLabel("Postal code").fill("10115");
+  await page.getByLabel("Country").fill("Germany");
+}
+
+/// The buyer's path: keyboard search, a facet, a product, the cart, and
+/// a checkout with tok_visa (or `card`) from the checkout page.
+async function buyOne(page, base, term, card) {
+  await page.goto(`${base}/`);
+  await page.getByRole("heading", { name: "Best sellers" }).waitFor();
+  await page.focus("#search-text");
+  await page.keyboard.type(term);
+  await page.keyboard.press("Enter");
+  await page.getByText(/\d+ products/).waitFor();
+  const brand = page.getByRole("group", { name: "Brand" }).getByRole("checkbox").first();
+  await brand.check();
+  await page.waitForURL(/brand=/);
+  await page.getByText(/\d+ products/).waitFor();
+  await page.getByRole("list", { name: "Search results" }).getByRole("link").first().click();
+  const add = page.getByRole("button", { name: "Add to cart" });
+  await add.waitFor();
+  // A product with stock: the demo's are, and its first variant in stock is chosen.
+  await page.getByText(/\d+ available/).waitFor();
+  await add.click();
+  await page.getByText("Added to your cart").waitFor();
+  await page.getByRole("link", { name: "Go to the cart" }).click();
+  await page.getByRole("link", { name: "Check out" }).click();
+  await fillAddress(page);
+  await page.getByLabel("Card").selectOption(card);
+  await page.getByRole("button", { name: "Place order" }).click();
+}
+
+const views = [
+  { name: "desktop", size: { width: 1280, height: 900 }, mobile: false },
+  { name: "phone", size: { width: 390, height: 844 }, mobile: true },
+];
+
+const node = await startNode();
+const { base } = node;
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
+let orderId = null;
+try {
+  const sample = (await api(base, "GET", "/v1/search?limit=1&in_stock=true")).json.items[0];
+  const term = sample.title.split(" ").find((word) => word.length > 3) ?? sample.title.split(" ")[0];
+  const adminToken = await token(base, admin.email, admin.password);
+
+  for (const view of views) {
+    await scenario(browser, "home", view, async (page) => {
+      const scripts = [];
+      page.on("response", async (response) => {
+        if (response.request().resourceType() === "script") scripts.push((await response.body()).length);
+      });
+      await page.goto(`${base}/`, { waitUntil: "networkidle" });
+      await page.getByRole("heading", { name: "Categories" }).waitFor();
+      await page.getByRole("list", { name: "Best sellers" }).waitFor();
+      const bytes = scripts.reduce((total, size) => total + size, 0);
+      weights[`storefront first page script (${view.name})`] = bytes;
+      check(bytes < 100 * 1024, `the storefront's first page loads ${bytes} bytes of script`);
+    });
+
+    await scenario(browser, "buyer-checkout", view, async (page) => {
+      await signUpInPage(page, base, "buyer");
+      await buyOne(page, base, term, "tok_visa");
+      await page.getByText("Thank you! Your order is confirmed.").waitFor();
+      check(["payment confirmed", "fulfillment processing"].includes(await page.getByTestId("order-status").textContent()), "the order is not confirmed");
+      orderId = decodeURIComponent(page.url().split("#/orders/")[1].split("?")[0]);
+      await page.getByRole("heading", { name: "History" }).waitFor();
+    });
+
+    await scenario(
+      browser,
+      "declined-card",
+      view,
+      async (page) => {
+        await signUpInPage(page, base, "buyer");
+        await buyOne(page, base, term, "tok_declined");
+        await page.getByText("Your card was declined").waitFor();
+        check(page.url().includes("#/checkout"), "a declined checkout left the checkout page");
+      },
+      [402],
+    );
+
+    await scenario(browser, "seller-lists", view, async (page) => {
+      await signUpInPage(page, base, "seller");
+      const word = `Zephyrine${view.name}${Date.now() % 100000}`;
+      await page.goto(`${base}/#/seller/new`);
+      await page.getByLabel("Title").fill(`${word} lantern`);
+      await page.getByLabel("Description").fill("A lantern for the browser test");
+      await page.getByLabel("Brand").fill("Testlight");
+      await page.getByLabel("Category").fill("Lighting");
+      await page.getByLabel("SKU (letters, digits, dashes)").fill(`LANTERN-${word}`);
+      await page.getByLabel("Price").fill("19.99");
+      await page.getByRole("button", { name: "List product" }).click();
+      await page.getByText("Listed. It shows in search").waitFor();
+      // The search index applies it within a second; the page searches as a buyer would.
+      for (let tries = 0; ; ++tries) {
+        await page.goto(`${base}/#/search?q=${word}`);
+        await page.getByText(/\d+ products/).waitFor();
+        if ((await page.getByRole("link", { name: `${word} lantern` }).count()) > 0) break;
+        check(tries < 20, "the listed product never appeared in search");
+        await sleep(250);
+      }
+    });
+
+    await scenario(browser, "admin-time-travel", view, async (page) => {
+      check(orderId, "no order from the buyer scenario");
+      await page.goto(`${base}/console/`);
+      await page.getByLabel("Admin email").fill(admin.email);
+      await page.getByLabel("Password").fill(admin.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Global log" }).waitFor();
+      await page.goto(`${base}/console/#/stream/order-${encodeURIComponent(orderId)}`);
+      const slider = page.getByLabel(/State after event #/);
+      await slider.waitFor();
+      const latest = await page.getByTestId("travel-at").textContent();
+      await slider.focus();
+      await page.keyboard.press("Home");
+      await page.getByTestId("travel-at").filter({ hasText: "After #1," }).waitFor();
+      const earlier = await page.getByLabel("State at the chosen point").textContent();
+      check(!earlier.includes("payment_confirmed") && latest !== "After #1,", "the slider did not go back to an earlier state");
+      await page.getByRole("table", { name: /Changes from sequence 1/ }).waitFor();
+      await page.screenshot({ path: join(screenshots, `time-travel-${view.name}.png`), fullPage: true });
+      await page.getByRole("link", { name: "Audit" }).click();
+      await page.getByTestId("audit-ok").waitFor();
+    });
+
+    await scenario(browser, "flash-sale", view, async (page) => {
+      const sku = (await api(base, "GET", `/v1/products/${sample.product_id}`)).json.variants[0].sku;
+      const start = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, "Z");
+      const end = new Date(Date.now() + 600000).toISOString().replace(/\.\d+Z$/, "Z");
+      const sale = await api(base, "POST", "/v1/flash-sales", {
+        token: adminToken,
+        body: { sku, quantity: 1, price_cents: 100, starts_at: start, ends_at: end, per_user_limit: 1, admit_per_second: 20 },
+      });
+      check(sale.status === 201, `the sale was not created: ${JSON.stringify(sale.json)}`);
+      await signUpInPage(page, base, "buyer");
+      await page.goto(`${base}/#/flash/${sale.json.id}`);
+      await page.getByRole("button", { name: "Join the waiting room" }).click();
+      await page.getByText("It is your turn!").waitFor({ timeout: 30000 });
+      await fillAddress(page);
+      await page.getByRole("button", { name: "Buy now" }).click();
+      await page.getByText("Thank you! Your order is confirmed.").waitFor();
+      await page.goto(`${base}/#/flash/${sale.json.id}`);
+      await page.getByText("Sold out. Thank you for waiting.").waitFor();
+    });
+  }
+} finally {
+  await browser.close();
+  node.child.kill("SIGTERM");
+  await new Promise((done) => node.child.once("exit", done));
+  if (!process.env.TILLROLL_KEEP_TEST_DATA) rmSync(node.dataDir, { recursive: true, force: true });
+}
+
+writeFileSync(join(outDir, "results.json"), JSON.stringify({ results, weights }, null, 2));
+for (const result of results) console.log(`${result.ok ? "ok  " : "FAIL"} ${result.name} (${result.view})${result.ok ? ` ${result.ms} ms` : `\n${result.error}`}`);
+console.log(`screenshots in ${screenshots}`);
+for (const [what, bytes] of Object.entries(weights)) console.log(`weight: ${what}: ${bytes} bytes`);
+process.exit(results.every((result) => result.ok) ? 0 : 1);

@@ -1,0 +1,24 @@
+const formats = new Map<string, Intl.NumberFormat>();
+
+/// Minor units in their currency, as people read money.
+export function money(cents: number, currency: string): string {
+  let format = formats.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat(undefined, { style: "currency", currency });
+    } catch {
+      format = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2 });
+    }
+    formats.set(currency, format);
+  }
+  return format.format(cents / 100);
+}
+
+export function when(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+export function statusText(status: string): string {
+  return status.replace(/_/g, " ");
+}
