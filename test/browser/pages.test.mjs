@@ -237,6 +237,38 @@ try {
         check(tries < 20, "the listed product never appeared in search");
         await sleep(250);
       }
+      // A buyer buys it (through the API); the seller ships and delivers the line.
+      const email = `lantern-buyer-${view.name}-${Date.now()}@pages.test`;
+      await api(base, "POST", "/v1/users", { body: { email, password: "pages-password-1", role: "buyer" } });
+      const buyer = await token(base, email, "pages-password-1");
+      const bought = await api(base, "POST", "/v1/checkout", {
+        token: buyer,
+        headers: { "Idempotency-Key": `lantern-${view.name}` },
+        body: { payment_token: "tok_visa", shipping_address: { name: "Ann" }, items: [{ sku: `LANTERN-${word}`, quantity: 1 }] },
+      });
+      check(bought.status === 201, `the lantern was not bought: ${JSON.stringify(bought.json)}`);
+      await page.getByRole("link", { name: "Seller area" }).click();
+      await page.getByRole("link", { name: "Orders" }).click();
+      await page.getByRole("button", { name: "Mark shipped" }).click();
+      await page.getByRole("button", { name: "Mark delivered" }).click();
+      await page.getByText(/· delivered ·/).waitFor();
+    });
+
+    await scenario(browser, "search-suggestions", view, async (page) => {
+      await page.goto(`${base}/`);
+      await page.focus("#search-text");
+      await page.keyboard.type(term.slice(0, 3));
+      await page.waitForFunction(() => document.querySelectorAll("#search-suggestions option").length > 0);
+      // A misspelling (a letter left out) is corrected, or offered.
+      await page.fill("#search-text", term.slice(0, 2) + term.slice(3));
+      await page.keyboard.press("Enter");
+      const offered = page.getByRole("status").filter({ hasText: /Did you mean|Showing results for/ });
+      await offered.waitFor();
+      await offered.getByRole("link", { name: new RegExp(term, "i") }).click();
+      await page.getByText(/\d+ products/).waitFor();
+      await page.getByLabel("Sort by").selectOption("price_asc");
+      await page.waitForURL(/sort=price_asc/);
+      await page.getByRole("list", { name: "Search results" }).waitFor();
     });
 
     await scenario(browser, "admin-time-travel", view, async (page) => {
@@ -279,6 +311,41 @@ try {
       await page.getByText("Thank you! Your order is confirmed.").waitFor();
       await page.goto(`${base}/#/flash/${sale.json.id}`);
       await page.getByText("Sold out. Thank you for waiting.").waitFor();
+    });
+
+    await scenario(browser, "console-tour", view, async (page) => {
+      const shot = (what) => page.screenshot({ path: join(screenshots, `console-${what}-${view.name}.png`), fullPage: true });
+      await page.goto(`${base}/console/`);
+      await page.getByLabel("Admin email").fill(admin.email);
+      await page.getByLabel("Password").fill(admin.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Global log" }).waitFor();
+      check(await page.getByLabel("Live tail").isChecked(), "the log does not tail");
+      await page.getByLabel("Kind").selectOption("order");
+      await page.waitForURL(/kind=order/);
+      const streams = page.getByRole("table", { name: "Events in global order" }).getByRole("link", { name: /^order-/ });
+      await streams.first().waitFor();
+      await shot("log");
+      await page.goto(`${base}/console/#/ledger`);
+      await page.getByRole("button", { name: "Reconcile with the PSP" }).click();
+      await page.getByText("The ledger and the PSP agree on every payment.").waitFor();
+      await page.getByText(/charge keys; none charged twice/).waitFor();
+      await shot("ledger");
+      await page.goto(`${base}/console/#/models`);
+      await page.getByRole("cell", { name: "catalog", exact: true }).waitFor();
+      await shot("models");
+      await page.goto(`${base}/console/#/metrics`);
+      // uPlot draws each chart on a canvas once two scrapes are in.
+      await page.waitForFunction(() => document.querySelectorAll(".chart canvas").length >= 6, null, { timeout: 15000 });
+      // Each chart has a point once two scrapes are in (2 s apart).
+      await page.getByText(/now: events \d+/).waitFor({ timeout: 15000 });
+      await page.getByText(/now: live \d+/).waitFor();
+      await shot("metrics");
+      await page.goto(`${base}/console/#/flash`);
+      await page.getByRole("link", { name: "store page" }).first().waitFor();
+      await shot("flash");
+      await page.goto(`${base}/console/#/cluster`);
+      await page.getByText("This node runs alone").waitFor();
     });
   }
 } finally {

@@ -22,3 +22,10 @@ export function when(iso: string): string {
 export function statusText(status: string): string {
   return status.replace(/_/g, " ");
 }
+
+/// An order as people name it: its checkout key (the part after the
+/// buyer), or the id's end when that is long.
+export function orderName(id: string): string {
+  const key = id.slice(id.indexOf("-") + 1);
+  return key.length <= 40 ? key : `…${id.slice(-12)}`;
+}

@@ -1,6 +1,6 @@
 import { useCallback, useState } from "preact/hooks";
 import { call, type Schemas } from "../common/api";
-import { money, statusText, when } from "../common/format";
+import { money, orderName, statusText, when } from "../common/format";
 import { href, useRoute } from "../common/router";
 import { Failure, Loading, Notice, Select, useAction, useInterval, useLoad } from "../common/ui";
 import { useSession } from "./session";
@@ -33,7 +33,7 @@ export function OrdersPage() {
       <ul class="orders">
         {orders.data?.items.map((order) => (
           <li key={order.id}>
-            <a href={href(["orders", order.id])}>Order {order.id.slice(-8)}</a> · {when(order.placed_at)} ·{" "}
+            <a href={href(["orders", order.id])}>Order {orderName(order.id)}</a> · {when(order.placed_at)} ·{" "}
             <span class={`status ${order.status}`}>{statusText(order.status)}</span>
             {order.total_cents !== undefined && <> · {money(order.total_cents, order.currency)}</>}
           </li>
@@ -63,7 +63,7 @@ export function OrderPage(props: { id: string }) {
   const placed = order.data;
   return (
     <section>
-      <h1>Order {placed.id.slice(-8)}</h1>
+      <h1>Order {orderName(placed.id)}</h1>
       {route.query.get("placed") && confirmed.has(placed.status) && <Notice kind="ok">Thank you! Your order is confirmed.</Notice>}
       <p>
         Status: <strong class={`status ${placed.status}`} data-testid="order-status">{statusText(placed.status)}</strong>

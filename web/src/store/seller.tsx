@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { call, idempotencyKey, type Schemas } from "../common/api";
-import { money, statusText, when } from "../common/format";
+import { money, orderName, statusText, when } from "../common/format";
 import { go, href, type Route } from "../common/router";
 import { Field, Failure, Loading, Notice, formValues, useAction, useLoad } from "../common/ui";
 import { useSession } from "./session";
@@ -201,8 +201,12 @@ function MyProducts() {
 function MyOrders() {
   const session = useSession();
   const orders = useLoad(() => call<Schemas["SellerOrderPage"]>("GET", "/v1/sellers/me/orders", { session, query: { limit: 50 } }), [session?.token]);
+  // The answer is the order as it now is; the list (a read model) may
+  // show the step a moment later.
+  const [moved, setMoved] = useState<Record<string, string>>({});
   const step = useAction(async (id: string, action: "ship" | "deliver") => {
-    await call("POST", `/v1/orders/${encodeURIComponent(id)}/${action}`, { session });
+    const order = await call<Schemas["Order"]>("POST", `/v1/orders/${encodeURIComponent(id)}/${action}`, { session });
+    setMoved((known) => ({ ...known, [id]: order.status }));
     orders.reload();
   });
   return (
@@ -212,9 +216,11 @@ function MyOrders() {
       <Failure error={step.error} />
       {orders.data && orders.data.items.length === 0 && <p>No orders for your products yet.</p>}
       <ul class="orders">
-        {orders.data?.items.map((order) => (
+        {orders.data?.items.map((listed) => {
+          const order = { ...listed, status: moved[listed.id] ?? listed.status };
+          return (
           <li key={order.id}>
-            Order {order.id.slice(-8)} · {when(order.placed_at)} · {statusText(order.status)} ·{" "}
+            Order {orderName(order.id)} · {when(order.placed_at)} · {statusText(order.status)} ·{" "}
             {order.lines.map((line) => `${line.quantity} × ${line.sku}`).join(", ")}{" "}
             {["payment_confirmed", "fulfillment_processing"].includes(order.status) && (
               <button type="button" disabled={step.busy} onClick={() => void step.run(order.id, "ship")}>
@@ -227,7 +233,8 @@ function MyOrders() {
               </button>
             )}
           </li>
-        ))}
+          );
+        })}
       </ul>
     </section>
   );
