@@ -6,6 +6,33 @@ import { ProductCards } from "./cards";
 
 const pageSize = 20;
 
+/// One facet's values with their counts; ticking one filters by it,
+/// unticking drops the filter.
+function FacetGroup(props: {
+  title: string;
+  name: string;
+  counts: Record<string, number>;
+  chosen: string | undefined;
+  change: (changes: Record<string, string | undefined>) => void;
+}) {
+  return (
+    <fieldset>
+      <legend>{props.title}</legend>
+      {Object.entries(props.counts).map(([value, count]) => (
+        <label key={value} class="check">
+          <input
+            type="checkbox"
+            name={props.name}
+            checked={props.chosen === value}
+            onChange={(event) => props.change({ [props.name]: event.currentTarget.checked ? value : undefined })}
+          />
+          {value} ({count})
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /// The search's filters live in the address, so a filtered page can be
 /// shared and the back button undoes a filter.
 export function SearchPage(props: { query: URLSearchParams }) {
@@ -34,34 +61,8 @@ export function SearchPage(props: { query: URLSearchParams }) {
         <aside aria-label="Filters" class="filters">
           {facets && (
             <>
-              <fieldset>
-                <legend>Category</legend>
-                {Object.entries(facets.category).map(([name, count]) => (
-                  <label key={name} class="check">
-                    <input
-                      type="checkbox"
-                      name="category"
-                      checked={filters["category"] === name}
-                      onChange={(event) => change({ category: event.currentTarget.checked ? name : undefined })}
-                    />
-                    {name} ({count})
-                  </label>
-                ))}
-              </fieldset>
-              <fieldset>
-                <legend>Brand</legend>
-                {Object.entries(facets.brand).map(([name, count]) => (
-                  <label key={name} class="check">
-                    <input
-                      type="checkbox"
-                      name="brand"
-                      checked={filters["brand"] === name}
-                      onChange={(event) => change({ brand: event.currentTarget.checked ? name : undefined })}
-                    />
-                    {name} ({count})
-                  </label>
-                ))}
-              </fieldset>
+              <FacetGroup title="Category" name="category" counts={facets.category} chosen={filters["category"]} change={change} />
+              <FacetGroup title="Brand" name="brand" counts={facets.brand} chosen={filters["brand"]} change={change} />
               <fieldset>
                 <legend>Price</legend>
                 {facets.price.map((bucket) => {
