@@ -10,7 +10,8 @@ namespace tillroll {
 namespace {
 
 /// The type of a page file by its extension; empty for a file that is
-/// not one (it is not served).
+/// not one (it is not served): no data or text files, which a folder of
+/// build output holds (compile_commands.json, CMakeCache.txt).
 std::string_view content_type_of(const std::filesystem::path& file) {
   static const std::map<std::string, std::string_view, std::less<>> types{
       {".html", "text/html; charset=utf-8"},
@@ -19,9 +20,6 @@ std::string_view content_type_of(const std::filesystem::path& file) {
       {".svg", "image/svg+xml"},
       {".png", "image/png"},
       {".ico", "image/x-icon"},
-      {".json", "application/json"},
-      {".map", "application/json"},
-      {".txt", "text/plain; charset=utf-8"},
       {".woff2", "font/woff2"},
   };
   auto found = types.find(file.extension().string());

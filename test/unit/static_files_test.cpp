@@ -1,9 +1,10 @@
-#include <doctest/doctest.h>
-
-#include "../support/temp_directory.hpp"
 #include "http/static_files.hpp"
 
+#include <doctest/doctest.h>
+
 #include <fstream>
+
+#include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 
@@ -24,6 +25,8 @@ TEST_CASE("the pages serve their own files only, with ETags") {
   write(pages.path() / "assets" / "store.js", "export {}");
   write(pages.path() / "Makefile", "all:");
   write(pages.path() / "cmake_install.cmake", "# paths");
+  write(pages.path() / "CMakeCache.txt", "paths");
+  write(pages.path() / "CMakeFiles" / "x" / "foo.json", "{}");
   write(pages.path() / ".env", "SECRET=1");
   write(pages.path() / ".git" / "index.html", "hidden");
   write(outside.path() / "secret.html", "outside");
@@ -40,11 +43,12 @@ TEST_CASE("the pages serve their own files only, with ETags") {
   CHECK(home->content_type == "text/html; charset=utf-8");
   CHECK(loaded->answer("/console", "")->body == "<!doctype html>console");
   CHECK(loaded->answer("/console/", "")->body == "<!doctype html>console");
-  CHECK(loaded->answer("/assets/store.js", "")->content_type.starts_with(
-      "text/javascript"));
-  for (auto* path : {"/Makefile", "/cmake_install.cmake", "/.env",
-                     "/.git/index.html", "/linked.html", "/linked/secret.html",
-                     "/assets/", "/../index.html", "/assets/../index.html"})
+  CHECK(loaded->answer("/assets/store.js", "")
+            ->content_type.starts_with("text/javascript"));
+  for (auto* path : {"/Makefile", "/cmake_install.cmake", "/CMakeCache.txt",
+                     "/CMakeFiles/x/foo.json", "/.env", "/.git/index.html",
+                     "/linked.html", "/linked/secret.html", "/assets/",
+                     "/../index.html", "/assets/../index.html"})
     CHECK_MESSAGE(!loaded->answer(path, ""), path);
   std::string etag;
   for (auto& [name, value] : home->headers)

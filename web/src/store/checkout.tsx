@@ -1,4 +1,4 @@
-import { useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError, call, idempotencyKey, type Schemas, type Session } from "../common/api";
 import { money } from "../common/format";
 import { go, href } from "../common/router";
@@ -43,52 +43,117 @@ export function checkoutRefusal(error: unknown): string {
 }
 
 /// Whether a refusal ends the attempt, so the next press is a new one
-/// with a new key: a final 4xx (declined, out of stock), or a checkout
-/// the server cancelled because a member was down (it asks for a new
-/// key). A 429, a 503, a lost answer or a key conflict leave the attempt
-/// open: its next press resends the same key and body.
+/// with a new key: a final 4xx (declined, out of stock), or an order the
+/// server cancelled because a member was down (its answer names the
+/// order and asks for a new key). A 429, a 503, a lost answer, a member
+/// that cannot be reached, or a key conflict leave the attempt open: its
+/// next press resends the same key and body.
 export function endsAttempt(error: unknown): boolean {
   if (!(error instanceof ApiError)) return false;
-  if (error.code === "node_unavailable") return true;
+  if (error.code === "node_unavailable") return typeof error.details["order_id"] === "string";
   return error.status >= 400 && error.status < 500 && error.status !== 429 && error.code !== "idempotency_conflict";
 }
 
 type Placed = Schemas["CheckoutPlaced"] | Schemas["CheckoutQueued"];
 
-/// One checkout attempt: its Idempotency-Key and the body first sent with
-/// it. Until the server gives a final answer, pressing again resends both
-/// as they were (the page locks the card and address meanwhile), so a
-/// lost answer retried cannot charge twice, nor become another order.
-export function useCheckoutAttempt() {
-  const attempt = useRef<{ key: string; body: unknown } | null>(null);
-  const [unresolved, setUnresolved] = useState(false);
+/// An open attempt: its key, the body first sent with it, and the order
+/// it placed once an answer named one.
+interface Attempt {
+  key: string;
+  body: unknown;
+  order_id?: string;
+}
+
+/// One checkout attempt, kept in sessionStorage under `scope` (the cart,
+/// or one flash sale) so that leaving the page or reloading it keeps it.
+/// Until it ends, pressing again resends its key and body as they were
+/// (the page locks the card and address), so a lost answer retried can
+/// neither charge twice nor become a second order; once an answer named
+/// an order, pressing again only follows that order.
+export function useCheckoutAttempt(scope: string) {
+  const storageKey = `tillroll.checkout.${scope}`;
+  const stored = (): Attempt | null => {
+    try {
+      return JSON.parse(sessionStorage.getItem(storageKey) ?? "null") as Attempt | null;
+    } catch {
+      return null;
+    }
+  };
+  const [attempt, setAttempt] = useState<Attempt | null>(stored);
+  const save = (next: Attempt | null) => {
+    if (next) sessionStorage.setItem(storageKey, JSON.stringify(next));
+    else sessionStorage.removeItem(storageKey);
+    setAttempt(next);
+  };
   const send = async (session: Session, body: unknown): Promise<Placed> => {
-    attempt.current ??= { key: idempotencyKey(), body };
+    const current = stored() ?? { key: idempotencyKey(), body };
+    if (current.order_id) return { order_id: current.order_id, status: "queued" };
+    save(current);
     try {
       const answer = await call<Placed>("POST", "/v1/checkout", {
         session,
-        headers: { "Idempotency-Key": attempt.current.key },
-        body: attempt.current.body,
+        headers: { "Idempotency-Key": current.key },
+        body: current.body,
       });
-      attempt.current = null;
-      setUnresolved(false);
+      save({ ...current, order_id: answer.order_id });
       return answer;
     } catch (caught) {
-      const ended = endsAttempt(caught);
-      if (ended) attempt.current = null;
-      setUnresolved(!ended);
+      if (endsAttempt(caught)) save(null);
       throw caught;
     }
   };
-  return { send, unresolved };
+  return {
+    send,
+    open: attempt !== null,
+    placedOrder: attempt?.order_id ?? null,
+    /// Ends the attempt: its order is settled and shown, or the buyer
+    /// starts over knowingly.
+    end: () => save(null),
+  };
 }
 
-export function UnresolvedNote(props: { unresolved: boolean }) {
-  if (!props.unresolved) return null;
+export type CheckoutAttempt = ReturnType<typeof useCheckoutAttempt>;
+
+/// Places the attempt and follows its order to its page. A refusal
+/// throws; once an order exists, a failed check of it throws too but
+/// leaves the attempt on that order, never on a new key.
+export async function placeAndFollow(
+  attempt: CheckoutAttempt,
+  session: Session,
+  body: unknown,
+  onStatus: (status: string) => void,
+): Promise<void> {
+  const answer = await attempt.send(session, body);
+  if (answer.status === "queued") {
+    onStatus("queued");
+    await pollOrder(session, answer.order_id, onStatus);
+  }
+  attempt.end();
+  go(href(["orders", answer.order_id], { placed: 1 }));
+}
+
+/// What an open attempt tells the buyer, and the way out of it.
+export function OpenAttempt(props: { attempt: CheckoutAttempt }) {
+  const { attempt } = props;
+  if (attempt.placedOrder)
+    return (
+      <Notice kind="info">
+        Your order is placed and being processed: pressing the button follows it, or{" "}
+        <a href={href(["orders", attempt.placedOrder])} onClick={attempt.end}>
+          see the order
+        </a>
+        .
+      </Notice>
+    );
+  if (!attempt.open) return null;
   return (
     <Notice kind="info">
       Your last attempt got no final answer. Pressing again retries that same attempt, with the same card and address, so it cannot be charged
-      twice; <a href="#/orders">your orders</a> show whether it went through.
+      twice. <a href="#/orders">Your orders</a> show whether it went through; if it did not,{" "}
+      <button type="button" class="link" onClick={attempt.end}>
+        start a new attempt
+      </button>
+      .
     </Notice>
   );
 }
@@ -116,7 +181,7 @@ export function CheckoutPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [queued, setQueued] = useState<string | null>(null);
-  const attempt = useCheckoutAttempt();
+  const attempt = useCheckoutAttempt("cart");
   if (!session) {
     go("#/account");
     return null;
@@ -126,12 +191,7 @@ export function CheckoutPage() {
     setBusy(true);
     setError(null);
     try {
-      const answer = await attempt.send(session, { payment_token: card, shipping_address: { name, line1, city, postal_code, country } });
-      if (answer.status === "queued") {
-        setQueued("queued");
-        await pollOrder(session, answer.order_id, setQueued);
-      }
-      go(href(["orders", answer.order_id], { placed: 1 }));
+      await placeAndFollow(attempt, session, { payment_token: card, shipping_address: { name, line1, city, postal_code, country } }, setQueued);
     } catch (caught) {
       setError(caught);
     } finally {
@@ -154,13 +214,13 @@ export function CheckoutPage() {
           void place(event.currentTarget);
         }}
       >
-        <AddressFields locked={attempt.unresolved} />
-        <fieldset disabled={attempt.unresolved} class="plain">
+        <AddressFields locked={attempt.open} />
+        <fieldset disabled={attempt.open} class="plain">
           <Select label="Card" name="card" value={card} options={testCards} onChange={setCard} />
         </fieldset>
-        <UnresolvedNote unresolved={attempt.unresolved} />
-        <button type="submit" disabled={busy || cart.data.items.length === 0}>
-          {attempt.unresolved ? "Retry the order" : "Place order"}
+        <OpenAttempt attempt={attempt} />
+        <button type="submit" disabled={busy || (!attempt.open && cart.data.items.length === 0)}>
+          {attempt.placedOrder ? "Follow my order" : attempt.open ? "Retry the order" : "Place order"}
         </button>
       </form>
       {queued && (
@@ -168,7 +228,7 @@ export function CheckoutPage() {
           Your order is in the queue ({queued.replace(/_/g, " ")}); this page follows it until it is settled.
         </Notice>
       )}
-      {error !== null && <Notice kind="error">{checkoutRefusal(error)}</Notice>}
+      {error !== null && !attempt.placedOrder && <Notice kind="error">{checkoutRefusal(error)}</Notice>}
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { call, type Schemas } from "../common/api";
 import { money, when } from "../common/format";
 import { go, href } from "../common/router";
 import { Failure, Loading, Notice, Select, formValues, useAction, useInterval, useLoad } from "../common/ui";
-import { AddressFields, checkoutRefusal, pollOrder, testCards, UnresolvedNote, useCheckoutAttempt } from "./checkout";
+import { AddressFields, checkoutRefusal, OpenAttempt, placeAndFollow, testCards, useCheckoutAttempt } from "./checkout";
 import { useSession } from "./session";
 
 type Ticket = Schemas["FlashSaleTicket"];
@@ -24,7 +24,7 @@ export function FlashSalePage(props: { id: string }) {
   const [quantity, setQuantity] = useState("1");
   const [buying, setBuying] = useState(false);
   const [refusal, setRefusal] = useState<unknown>(null);
-  const attempt = useCheckoutAttempt();
+  const attempt = useCheckoutAttempt(`flash.${props.id}`);
   const refresh = useCallback(() => {
     sale.reload();
     if (!ticket || !session) return;
@@ -47,14 +47,13 @@ export function FlashSalePage(props: { id: string }) {
     setBuying(true);
     setRefusal(null);
     try {
-      const answer = await attempt.send(session, {
+      const body = {
         payment_token: card,
         shipping_address: { name, line1, city, postal_code, country },
         items: [{ sku: sale.data.sku, quantity: Number(quantity) }],
         flash_sale: { id: props.id, ticket },
-      });
-      if (answer.status === "queued") await pollOrder(session, answer.order_id, () => undefined);
-      go(href(["orders", answer.order_id], { placed: 1 }));
+      };
+      await placeAndFollow(attempt, session, body, () => undefined);
     } catch (caught) {
       setRefusal(caught);
     } finally {
@@ -103,7 +102,7 @@ export function FlashSalePage(props: { id: string }) {
           <Notice kind="ok">
             It is your turn! Buy within {status.admitted_until ? <Countdown until={status.admitted_until} /> : "a few minutes"}.
           </Notice>
-          <fieldset disabled={attempt.unresolved} class="plain">
+          <fieldset disabled={attempt.open} class="plain">
           <Select
             label="Quantity"
             name="quantity"
@@ -112,17 +111,17 @@ export function FlashSalePage(props: { id: string }) {
             onChange={setQuantity}
           />
           </fieldset>
-          <AddressFields locked={attempt.unresolved} />
-          <fieldset disabled={attempt.unresolved} class="plain">
+          <AddressFields locked={attempt.open} />
+          <fieldset disabled={attempt.open} class="plain">
             <Select label="Card" name="card" value={card} options={testCards} onChange={setCard} />
           </fieldset>
-          <UnresolvedNote unresolved={attempt.unresolved} />
           <button type="submit" disabled={buying}>
-            {attempt.unresolved ? "Retry the purchase" : "Buy now"}
+            {attempt.placedOrder ? "Follow my order" : attempt.open ? "Retry the purchase" : "Buy now"}
           </button>
         </form>
       )}
-      {refusal !== null && <Notice kind="error">{checkoutRefusal(refusal)}</Notice>}
+      <OpenAttempt attempt={attempt} />
+      {refusal !== null && !attempt.placedOrder && <Notice kind="error">{checkoutRefusal(refusal)}</Notice>}
     </section>
   );
 }

@@ -9,7 +9,7 @@ import { FlashSalePage } from "./flash";
 import { HomePage } from "./home";
 import { OrderPage, OrdersPage } from "./orders";
 import { ProductPage } from "./product";
-import { SearchPage } from "./search";
+import { SearchPage, searchAgain } from "./search";
 import { SellerPage } from "./seller";
 import { signOut, useSession } from "./session";
 
@@ -34,7 +34,10 @@ function SearchBox() {
       role="search"
       onSubmit={(event) => {
         event.preventDefault();
-        go(href(["search"], { q: text.trim() }));
+        const target = href(["search"], { q: text.trim() });
+        // The same search again is no navigation: ask the page to run it anew.
+        if (location.hash === target) dispatchEvent(new Event(searchAgain));
+        else go(target);
       }}
     >
       <label for="search-text" class="visually-hidden">

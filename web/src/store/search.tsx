@@ -1,3 +1,4 @@
+import { useEffect } from "preact/hooks";
 import { call, type Schemas } from "../common/api";
 import { money } from "../common/format";
 import { go, href } from "../common/router";
@@ -5,6 +6,9 @@ import { Failure, Loading, Select, useLoad } from "../common/ui";
 import { ProductCards } from "./cards";
 
 const pageSize = 20;
+
+/// The event the search box sends when the same search is submitted again.
+export const searchAgain = "tillroll-search-again";
 
 /// One facet's values with their counts; ticking one filters by it,
 /// unticking drops the filter.
@@ -42,6 +46,10 @@ export function SearchPage(props: { query: URLSearchParams }) {
     () => call<Schemas["SearchResults"]>("GET", "/v1/search", { query: { ...filters, limit: pageSize } }),
     [props.query.toString()],
   );
+  useEffect(() => {
+    addEventListener(searchAgain, found.reload);
+    return () => removeEventListener(searchAgain, found.reload);
+  }, [found.reload]);
   const change = (changes: Record<string, string | undefined>) => {
     const next: Record<string, string | undefined> = { ...filters, offset: undefined, ...changes };
     go(href(["search"], next));
