@@ -130,3 +130,18 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
   });
   return values;
 }
+
+/// A table's column headings.
+export function TableHead(props: { columns: ComponentChildren[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column, index) => (
+          <th scope="col" key={index}>
+            {column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

@@ -2,7 +2,7 @@ import { useCallback, useState } from "preact/hooks";
 import { call, type Schemas } from "../common/api";
 import { money, when } from "../common/format";
 import { href } from "../common/router";
-import { Field, Failure, Notice, formValues, useAction, useInterval, useLoad } from "../common/ui";
+import { Field, Failure, Notice, formValues, useAction, useInterval, useLoad, TableHead } from "../common/ui";
 import { StreamLink } from "./links";
 import { useAdmin } from "./session";
 
@@ -74,18 +74,7 @@ export function FlashSalesPage() {
       <h1>Flash sales</h1>
       <table class="lines">
         <caption class="visually-hidden">Flash sales</caption>
-        <thead>
-          <tr>
-            <th scope="col">Sale</th>
-            <th scope="col">SKU</th>
-            <th scope="col">Status</th>
-            <th scope="col">Waiting</th>
-            <th scope="col">Admitted / target</th>
-            <th scope="col">Remaining</th>
-            <th scope="col">Price</th>
-            <th scope="col">Ends</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Sale", "SKU", "Status", "Waiting", "Admitted / target", "Remaining", "Price", "Ends"]} />
         <tbody>{sales.data?.map((id) => <SaleRow id={id} key={id} />)}</tbody>
       </table>
       <Failure error={sales.error} />

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { call, type Schemas } from "../common/api";
 import { when } from "../common/format";
 import { go, href } from "../common/router";
-import { Failure, Select, useInterval } from "../common/ui";
+import { Failure, Select, useInterval, TableHead } from "../common/ui";
 import { CorrelationLink, StreamLink } from "./links";
 import { useAdmin } from "./session";
 
@@ -71,15 +71,7 @@ export function LogPage(props: { query: URLSearchParams }) {
       <Failure error={error} />
       <table class="lines log">
         <caption class="visually-hidden">Events in global order</caption>
-        <thead>
-          <tr>
-            <th scope="col">Position</th>
-            <th scope="col">Recorded</th>
-            <th scope="col">Stream</th>
-            <th scope="col">Event</th>
-            <th scope="col">Correlation</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Position", "Recorded", "Stream", "Event", "Correlation"]} />
         <tbody>
           {[...lines].reverse().map((line) => (
             <tr key={line.position}>

@@ -3,7 +3,7 @@
 import { useCallback, useState } from "preact/hooks";
 import { call, type Schemas } from "../common/api";
 import { money } from "../common/format";
-import { Failure, Loading, Notice, useAction, useInterval, useLoad } from "../common/ui";
+import { Failure, Loading, Notice, useAction, useInterval, useLoad, TableHead } from "../common/ui";
 import { StreamLink } from "./links";
 import { useAdmin } from "./session";
 
@@ -116,12 +116,7 @@ export function LedgerPage() {
       <Failure error={ledger.error} />
       <table class="lines">
         <caption class="visually-hidden">Balances per account</caption>
-        <thead>
-          <tr>
-            <th scope="col">Account</th>
-            <th scope="col">Balance</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Account", "Balance"]} />
         <tbody>
           {ledger.data?.items.map((row) => (
             <tr key={`${row.account} ${row.currency}`}>
@@ -157,15 +152,7 @@ export function ReadModelsPage() {
       <Failure error={models.error} />
       <table class="lines">
         <caption class="visually-hidden">Read models and their lag</caption>
-        <thead>
-          <tr>
-            <th scope="col">Read model</th>
-            <th scope="col">Applied up to</th>
-            <th scope="col">Behind (events)</th>
-            <th scope="col">Behind (ms)</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Read model", "Applied up to", "Behind (events)", "Behind (ms)", "Status"]} />
         <tbody>
           {models.data?.items.map((model) => (
             <tr key={model.name}>
@@ -200,15 +187,7 @@ export function ClusterPage() {
       ) : (
         <table class="lines">
           <caption>Members, as {cluster.data.node_id} sees them</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Address</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Replication lag (events)</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Member", "Address", "Status", "Last seen", "Replication lag (events)"]} />
           <tbody>
             {cluster.data.members.map((member) => (
               <tr key={member.id}>

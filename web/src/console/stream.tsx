@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { call, type Schemas } from "../common/api";
 import { when } from "../common/format";
 import { go, href } from "../common/router";
-import { Failure, Loading, useLoad } from "../common/ui";
+import { Failure, Loading, useLoad, TableHead } from "../common/ui";
 import { CausationLink, CorrelationLink, Json } from "./links";
 import { useAdmin } from "./session";
 
@@ -27,14 +27,7 @@ function Diff(props: { stream: string; from: number; to: number }) {
   if (diff.data.changes.length === 0) return <p>No change between #{props.from} and #{props.to}.</p>;
   return (
     <table class="lines diff" aria-label={`Changes from sequence ${props.from} to ${props.to}`}>
-      <thead>
-        <tr>
-          <th scope="col">Change</th>
-          <th scope="col">Path</th>
-          <th scope="col">At #{diff.data.from.sequence}</th>
-          <th scope="col">At #{diff.data.to.sequence}</th>
-        </tr>
-      </thead>
+      <TableHead columns={["Change", "Path", <>At #{diff.data.from.sequence}</>, <>At #{diff.data.to.sequence}</>]} />
       <tbody>
         {diff.data.changes.map((change) => (
           <tr key={change.path} class={change.op}>
@@ -181,15 +174,7 @@ export function StreamPage(props: { stream: string; query: URLSearchParams }) {
           <h2>Events</h2>
           <table class="lines">
             <caption class="visually-hidden">The stream's events</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Event</th>
-                <th scope="col">Recorded</th>
-                <th scope="col">Correlation</th>
-                <th scope="col">Caused by</th>
-              </tr>
-            </thead>
+            <TableHead columns={["#", "Event", "Recorded", "Correlation", "Caused by"]} />
             <tbody>
               {lines.map((line) => (
                 <>

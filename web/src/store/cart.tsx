@@ -1,7 +1,7 @@
 import { call, type Schemas } from "../common/api";
 import { money } from "../common/format";
 import { href } from "../common/router";
-import { Failure, Loading, useAction, useLoad } from "../common/ui";
+import { Failure, Loading, useAction, useLoad, TableHead } from "../common/ui";
 import { useSession } from "./session";
 
 export function CartPage() {
@@ -37,17 +37,7 @@ export function CartPage() {
         <>
           <table class="lines">
             <caption class="visually-hidden">Items in your cart</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Price</th>
-                <th scope="col">Quantity</th>
-                <th scope="col">Total</th>
-                <th scope="col">
-                  <span class="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={["Item", "Price", "Quantity", "Total", <><span class="visually-hidden">Remove</span></>]} />
             <tbody>
               {items.map((line) => (
                 <tr key={line.sku}>

@@ -2,7 +2,7 @@ import { useCallback, useState } from "preact/hooks";
 import { call, type Schemas } from "../common/api";
 import { money, orderName, statusText, when } from "../common/format";
 import { href, useRoute } from "../common/router";
-import { Failure, Loading, Notice, Select, useAction, useInterval, useLoad } from "../common/ui";
+import { Failure, Loading, Notice, Select, useAction, useInterval, useLoad, TableHead } from "../common/ui";
 import { useSession } from "./session";
 
 const moving = new Set(["queued", "created", "payment_pending"]);
@@ -73,14 +73,7 @@ export function OrderPage(props: { id: string }) {
       {placed.cancel_reason && <p>Reason: {placed.cancel_reason}</p>}
       <table class="lines">
         <caption class="visually-hidden">Order lines</caption>
-        <thead>
-          <tr>
-            <th scope="col">Item</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Price</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Item", "Quantity", "Price", "Status"]} />
         <tbody>
           {placed.lines.map((line) => (
             <tr key={line.sku}>
