@@ -114,7 +114,7 @@ constexpr std::string_view serve_usage =
     "  --http-threads  threads reading and answering HTTP connections (2)\n"
     "  --scheduler-threads  threads running the entity actors (2)\n"
     "  --web-dir     the built pages served at / (storefront) and /console/\n"
-    "                (default: the build's web folder, when it exists)\n"
+    "                (default: the build's pages folder, when it exists)\n"
     "  --node-id, --members  run as member ID of the cluster listed (its\n"
     "                own entry included; the same list on every member);\n"
     "                each entity belongs to one member, by rendezvous hash.\n"
