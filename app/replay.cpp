@@ -2,6 +2,7 @@
 
 #include "actors/entity_kinds.hpp"
 #include "actors/flash_sale/flash_sale_json.hpp"
+#include "actors/product/product_state.hpp"
 #include "actors/sku/sku_json.hpp"
 #include "app/describe.hpp"
 #include "events/codec.hpp"
@@ -195,6 +196,20 @@ expected<json::object> point_of(const event_log& log,
   return out;
 }
 
+/// As point_of, but a sequence past the stream's end is named, not
+/// quietly read as the end.
+expected<json::object> exact_point_of(const event_log& log,
+                                      std::string_view stream_id,
+                                      const replay_bounds& bounds) {
+  auto point = point_of(log, stream_id, bounds);
+  if (point && bounds.to_sequence != UINT64_MAX &&
+      point->at("sequence").to_number<uint64_t>() != bounds.to_sequence)
+    return make_failure(errc::not_found,
+                        "the stream has no event " +
+                            std::to_string(bounds.to_sequence));
+  return point;
+}
+
 /// Most changes a diff lists; past it the answer says it is truncated.
 constexpr size_t diff_changes_max = 1000;
 
@@ -270,20 +285,12 @@ expected<std::string> stream_diff_json(const event_log& log,
                                        std::string_view stream_id,
                                        const replay_bounds& from,
                                        const replay_bounds& to) {
-  auto before = point_of(log, stream_id, from);
+  auto before = exact_point_of(log, stream_id, from);
   if (!before)
     return std::move(before).error();
-  auto after = point_of(log, stream_id, to);
+  auto after = exact_point_of(log, stream_id, to);
   if (!after)
     return std::move(after).error();
-  // A sequence past the end is named, not quietly read as the end.
-  for (auto* point : {&from, &to})
-    if (auto& found = point == &from ? *before : *after;
-        point->to_sequence != UINT64_MAX &&
-        found.at("sequence").to_number<uint64_t>() != point->to_sequence)
-      return make_failure(errc::not_found,
-                          "the stream has no event " +
-                              std::to_string(point->to_sequence));
   json::array changes;
   static const json::value none = json::object{};
   auto* was = before->if_contains("state");
@@ -365,21 +372,21 @@ expected<std::string> product_reviews_json(const event_log& log,
   // record, and no read model needs to keep every text.
   std::deque<json::object> newest;
   bool more = false;
-  auto stream = "product-" + std::string{product_id};
+  std::optional<failure> broken;
   auto read = log.read_stream(
-      stream, 1, before_sequence - 1, [&](const recorded_event& record) {
-        auto line = global_line(record);
-        if (!line)
+      make_stream_id(product_entity::kind, product_id), 1, before_sequence - 1,
+      [&](const recorded_event& record) {
+        auto event = decode_event<product_entity::event_type>(record);
+        if (!event) {
+          broken = std::move(event).error();
+          return false;
+        }
+        auto* review = std::get_if<review_added>(&*event);
+        if (review == nullptr)
           return true;
-        auto* event = line->if_contains("event");
-        if (event == nullptr || !event->is_object() ||
-            event->as_object().if_contains("type") == nullptr ||
-            event->as_object().at("type") != "review_added")
-          return true;
-        auto& review = event->as_object();
-        newest.push_back(json::object{{"rating", review.at("rating")},
-                                      {"text", review.at("text")},
-                                      {"at", (*line)["recorded_at"]},
+        newest.push_back(json::object{{"rating", review->rating},
+                                      {"text", review->text},
+                                      {"at", iso_time(record.recorded_at)},
                                       {"sequence", record.sequence}});
         if (newest.size() > limit) {
           newest.pop_front();
@@ -387,6 +394,8 @@ expected<std::string> product_reviews_json(const event_log& log,
         }
         return true;
       });
+  if (broken)
+    return std::move(*broken);
   if (!read)
     return std::move(read).error();
   json::array items;

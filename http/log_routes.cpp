@@ -6,8 +6,6 @@
 #include "http/api_internal.hpp"
 #include "http/shared_schemas.hpp"
 
-#include <charconv>
-
 namespace tillroll {
 
 namespace json = boost::json;
@@ -34,7 +32,7 @@ struct log_parameters {
       in_query("limit", schema::integer(1, static_cast<int64_t>(log_page_max))
                             .about("most events; 100 if left out"));
   parameter cursor = in_query(
-      "cursor", schema::text(20, 1).about(
+      "cursor", schema::integer(0).about(
                     "a global position: the page starts after it; a previous "
                     "page's next_cursor, or its last item's position"));
   parameter from_seq = in_query("from_seq", schema::integer(1));
@@ -52,24 +50,8 @@ const log_parameters& by() {
   return each;
 }
 
-expected<uint64_t> position_cursor(const query_map& query) {
-  auto text = text_parameter(query, by().cursor);
-  if (!text)
-    return std::move(text).error();
-  if (!*text)
-    return uint64_t{0};
-  uint64_t position = 0;
-  auto& digits = **text;
-  auto [end, problem] =
-      std::from_chars(digits.data(), digits.data() + digits.size(), position);
-  if (problem != std::errc{} || end != digits.data() + digits.size())
-    return make_failure(errc::invalid_argument,
-                        "cursor is a global position (digits)");
-  return position;
-}
-
 void global_log_route(const log_context& context, call_ptr request) {
-  auto after = position_cursor(request->query);
+  auto after = integer_parameter(request->query, by().cursor);
   auto kind = text_parameter(request->query, by().kind);
   auto correlation = text_parameter(request->query, by().correlation);
   auto limit = integer_parameter(request->query, by().limit);
@@ -79,12 +61,13 @@ void global_log_route(const log_context& context, call_ptr request) {
         limit ? nullptr : &limit.error()})
     if (problem != nullptr)
       return request->fail(*problem);
-  context.read_lane.run(request, [&context, request, after = *after,
+  context.read_lane.run(request, [&context, request, after = after->value_or(0),
                                   kind = kind->value_or(""),
                                   correlation = correlation->value_or(""),
                                   limit = limit->value_or(100)] {
-    auto page = context.global_events(after, static_cast<size_t>(limit), kind,
-                                      correlation);
+    auto page =
+        context.global_events(static_cast<uint64_t>(after),
+                              static_cast<size_t>(limit), kind, correlation);
     if (!page)
       return request->fail(page.error());
     request->reply(200, std::move(*page));

@@ -302,8 +302,7 @@ void read_product(const product_context& context, call_ptr request) {
   std::vector<std::pair<std::string, std::string>> headers{
       {"ETag", page->etag}, {"Cache-Control", "public, max-age=60"}};
   auto seen = request->request.header("If-None-Match");
-  if (!seen.empty() && (seen == page->etag || seen == "*" ||
-                        seen.find(page->etag) != std::string_view::npos))
+  if (!seen.empty() && if_none_match_covers(seen, page->etag))
     return request->respond(
         http_response{304, "application/json", std::move(headers), {}});
   request->reply(200, page->json, std::move(headers));

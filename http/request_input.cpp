@@ -85,6 +85,26 @@ std::string_view target_path(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
+bool if_none_match_covers(std::string_view if_none_match,
+                          std::string_view etag) {
+  while (!if_none_match.empty()) {
+    auto comma = if_none_match.find(',');
+    auto each = if_none_match.substr(0, comma);
+    while (!each.empty() && each.front() == ' ')
+      each.remove_prefix(1);
+    while (!each.empty() && each.back() == ' ')
+      each.remove_suffix(1);
+    if (each.starts_with("W/"))
+      each.remove_prefix(2);
+    if (each == "*" || each == etag)
+      return true;
+    if (comma == std::string_view::npos)
+      break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 expected<query_map> query_parameters(std::string_view target) {
   query_map out;
   auto mark = target.find('?');

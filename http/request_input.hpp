@@ -33,6 +33,11 @@ inline constexpr size_t sku_id_size_max = 128;
 /// The path of a target, without its query.
 std::string_view target_path(std::string_view target);
 
+/// Whether an If-None-Match list names `etag` (or is "*"), by weak
+/// comparison as RFC 9110 asks of If-None-Match.
+bool if_none_match_covers(std::string_view if_none_match,
+                          std::string_view etag);
+
 /// Percent-decoded query parameters; refused (400) for malformed encoding,
 /// a value that is not UTF-8 once decoded, or a name given twice (which
 /// of two prices would be meant?).

@@ -1,5 +1,7 @@
 #include "http/static_files.hpp"
 
+#include "http/request_input.hpp"
+
 #include <array>
 #include <fstream>
 #include <iterator>
@@ -35,27 +37,6 @@ std::string etag_of(std::string_view body) {
   std::array<char, 33> hex{};
   sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
   return "\"" + std::string{hex.data()} + "\"";
-}
-
-/// Whether an If-None-Match list names `etag` (or is "*"); weak
-/// comparison, as RFC 9110 asks of If-None-Match.
-bool matches(std::string_view if_none_match, std::string_view etag) {
-  while (!if_none_match.empty()) {
-    auto comma = if_none_match.find(',');
-    auto each = if_none_match.substr(0, comma);
-    while (!each.empty() && each.front() == ' ')
-      each.remove_prefix(1);
-    while (!each.empty() && each.back() == ' ')
-      each.remove_suffix(1);
-    if (each.starts_with("W/"))
-      each.remove_prefix(2);
-    if (each == "*" || each == etag)
-      return true;
-    if (comma == std::string_view::npos)
-      break;
-    if_none_match.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 /// What every page answer carries: pages are revalidated each time (the
@@ -135,7 +116,8 @@ static_files::answer(std::string_view path,
   http_response response;
   response.content_type = page.content_type;
   page_headers(response, page.etag);
-  if (!if_none_match.empty() && matches(if_none_match, page.etag)) {
+  if (!if_none_match.empty() &&
+      if_none_match_covers(if_none_match, page.etag)) {
     response.status = 304;
     return response;
   }

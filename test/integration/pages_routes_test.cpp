@@ -83,6 +83,25 @@ TEST_CASE_FIXTURE(pages_store,
   REQUIRE(reviews.status == 200);
   CHECK(reviews.json().at("items").as_array().empty());
   CHECK(reviews.json().at("next_cursor").is_null());
+  // A delivered buyer's review is listed, without the buyer's id.
+  auto delivered = paid_order("FAST-1", "k5");
+  for (auto* step : {"/ship", "/deliver"})
+    REQUIRE(api()
+                .post("/v1/orders/" + delivered + step, json::object{}, seller)
+                .status == 200);
+  REQUIRE(wait_until([&] {
+    return api()
+               .post("/v1/products/" + fast + "/reviews",
+                     json::object{{"rating", 4}, {"text", "Bright"}}, buyer)
+               .status == 201;
+  }));
+  auto listed = api().get("/v1/products/" + fast + "/reviews").json();
+  REQUIRE(listed.at("items").as_array().size() == 1);
+  auto& review = listed.at("items").at(0).as_object();
+  CHECK(review.at("rating").as_int64() == 4);
+  CHECK(text(review, "text") == "Bright");
+  CHECK_FALSE(review.contains("buyer_id"));
+  CHECK(listed.at("next_cursor").is_null());
   CHECK(api().get("/v1/products/nope/reviews").status == 404);
   CHECK(api().get("/v1/products/" + fast + "/reviews?limit=0").status == 400);
   CHECK(api().get("/v1/products/" + fast + "/reviews?cursor=x").status == 400);

@@ -25,15 +25,19 @@ export function parseMetrics(text: string): Sample[] {
   return samples;
 }
 
-const sum = (samples: Sample[], name: string, where: (labels: Record<string, string>) => boolean = () => true) =>
+/// Which series of a metric a chart takes, by their labels.
+type Where = (labels: Record<string, string>) => boolean;
+
+const sum = (samples: Sample[], name: string, where: Where = () => true) =>
   samples.filter((sample) => sample.name === name && where(sample.labels)).reduce((total, sample) => total + sample.value, 0);
 
-/// The q-quantile of a histogram's observations between two scrapes.
-function quantile(before: Sample[], after: Sample[], name: string, q: number): number | null {
+/// The q-quantile of a histogram's observations (of the series `where`
+/// keeps) between two scrapes.
+function quantile(before: Sample[], after: Sample[], name: string, q: number, where: Where = () => true): number | null {
   const buckets = (samples: Sample[]) => {
     const counts = new Map<number, number>();
     for (const sample of samples)
-      if (sample.name === `${name}_bucket`) {
+      if (sample.name === `${name}_bucket` && where(sample.labels)) {
         const le = sample.labels["le"] === "+Inf" ? Infinity : Number(sample.labels["le"]);
         counts.set(le, (counts.get(le) ?? 0) + sample.value);
       }
@@ -118,8 +122,15 @@ export function MetricsPage() {
   }, []);
   const pairs = points.slice(1).map((point, index) => [points[index]!, point] as const);
   const times = pairs.map(([, after]) => after.at);
-  const rate = (name: string, where?: (labels: Record<string, string>) => boolean) =>
+  // Per interval: a counter's rate, a histogram's p99 in ms, a gauge.
+  const rate = (name: string, where?: Where) =>
     pairs.map(([before, after]) => Math.round((sum(after.samples, name, where) - sum(before.samples, name, where)) / (after.at - before.at)));
+  const p99ms = (name: string, where?: Where) =>
+    pairs.map(([before, after]) => {
+      const q = quantile(before.samples, after.samples, name, 0.99, where);
+      return q === null ? null : q * 1000;
+    });
+  const gauge = (name: string, where?: Where) => pairs.map(([, after]) => sum(after.samples, name, where));
   const latest = points[points.length - 1]?.samples ?? [];
   const routes = [...new Set(latest.filter((sample) => sample.name === "tillroll_http_requests_total").map((sample) => `${sample.labels["method"]} ${sample.labels["route"]}`))]
     .map((route) => ({ route, count: sum(latest, "tillroll_http_requests_total", (labels) => `${labels["method"]} ${labels["route"]}` === route) }))
@@ -138,7 +149,7 @@ export function MetricsPage() {
           title="fsync p99"
           unit="ms"
           times={times}
-          series={[{ label: "p99", values: pairs.map(([a, b]) => { const q = quantile(a.samples, b.samples, "tillroll_journal_fsync_seconds", 0.99); return q === null ? null : q * 1000; }) }]}
+          series={[{ label: "p99", values: p99ms("tillroll_journal_fsync_seconds") }]}
         />
         <Chart title="Events appended per second" unit="events/s" times={times} series={[{ label: "events", values: rate("tillroll_journal_events_total") }]} />
         <Chart title="Requests per second by route" unit="req/s" times={times} series={routes.map((route) => ({ label: route, values: rate("tillroll_http_requests_total", isRoute(route)) }))} />
@@ -146,23 +157,16 @@ export function MetricsPage() {
           title="Request latency p99 by route"
           unit="ms"
           times={times}
-          series={routes.map((route) => ({
-            label: route,
-            values: pairs.map(([a, b]) => {
-              const only = (samples: Sample[]) => samples.filter((sample) => isRoute(route)(sample.labels));
-              const q = quantile(only(a.samples), only(b.samples), "tillroll_http_request_seconds", 0.99);
-              return q === null ? null : q * 1000;
-            }),
-          }))}
+          series={routes.map((route) => ({ label: route, values: p99ms("tillroll_http_request_seconds", isRoute(route)) }))}
         />
-        <Chart title="Live actors" unit="actors" times={times} series={[{ label: "live", values: pairs.map(([, b]) => sum(b.samples, "tillroll_live_entities")) }]} />
+        <Chart title="Live actors" unit="actors" times={times} series={[{ label: "live", values: gauge("tillroll_live_entities") }]} />
         <Chart
           title="Projection lag"
           unit="events"
           times={times}
           series={projections.map((name) => ({
             label: name,
-            values: pairs.map(([, b]) => sum(b.samples, "tillroll_projection_lag_events", (labels) => Object.values(labels).join(" ") === name)),
+            values: gauge("tillroll_projection_lag_events", (labels) => Object.values(labels).join(" ") === name),
           }))}
         />
       </div>
