@@ -42,9 +42,17 @@ void add_gauge(MetricFamily& family, ClientMetric metric, double value) {
 
 /// One of the journal's lock-free histograms, cumulative as Prometheus
 /// wants it (the serializer adds the +Inf bucket from the count).
+ClientMetric histogram_metric(const histogram& source, ClientMetric metric);
+
 MetricFamily histogram_family(std::string name, std::string help,
                               const histogram& source) {
-  ClientMetric metric;
+  return {std::move(name),
+          std::move(help),
+          MetricType::Histogram,
+          {histogram_metric(source, {})}};
+}
+
+ClientMetric histogram_metric(const histogram& source, ClientMetric metric) {
   auto counts = source.bucket_counts();
   uint64_t cumulative = 0;
   for (size_t index = 0; index < source.upper_bounds().size(); ++index) {
@@ -54,7 +62,7 @@ MetricFamily histogram_family(std::string name, std::string help,
   }
   metric.histogram.sample_count = source.count();
   metric.histogram.sample_sum = source.sum();
-  return {std::move(name), std::move(help), MetricType::Histogram, {metric}};
+  return metric;
 }
 
 std::vector<MetricFamily> journal_families(const journal& journal) {
@@ -87,13 +95,19 @@ std::vector<MetricFamily> projection_families(
                       "Events committed but not yet applied");
   auto seconds = gauge("tillroll_projection_lag_seconds",
                        "Age of the oldest unapplied event");
+  MetricFamily visible{"tillroll_projection_visibility_seconds",
+                       "Seconds from an event's recording to its commit in "
+                       "the read model",
+                       MetricType::Histogram,
+                       {}};
   for (auto& runner : runners) {
     auto metric = labelled("projection", runner->name());
     add_gauge(events, metric, static_cast<double>(runner->lag_events()));
     add_gauge(seconds, metric,
               std::chrono::duration<double>(runner->lag()).count());
+    visible.metric.push_back(histogram_metric(runner->visibility(), metric));
   }
-  return {std::move(events), std::move(seconds)};
+  return {std::move(events), std::move(seconds), std::move(visible)};
 }
 
 std::vector<MetricFamily> replication_families(

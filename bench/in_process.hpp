@@ -30,7 +30,8 @@ namespace tillroll::bench {
 
 class in_process_node {
 public:
-  explicit in_process_node(const std::function<void(entity_kinds&)>& add) {
+  explicit in_process_node(const std::function<void(entity_kinds&)>& add,
+                           entity_settings settings = {}) {
     log_ = std::move(*event_log::open({directory_.path()}));
     writer_ = std::make_unique<journal>(*log_, journal_options{});
     if (!writer_->start())
@@ -38,6 +39,7 @@ public:
     snapshots_ = std::make_unique<snapshot_store>(*log_);
     configure_actor_system(config_, 2);
     system_ = std::make_unique<caf::actor_system>(config_);
+    context_.settings = std::move(settings);
     context_.log = log_.get();
     context_.journal = writer_.get();
     context_.snapshots = snapshots_.get();

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "../test/support/temp_directory.hpp"
+#include "memory.hpp"
 
 using namespace tillroll;
 using clock_type = std::chrono::steady_clock;
@@ -255,5 +256,12 @@ int main(int argc, char** argv) {
   fmt::print("  ratio: {:.2f}x bare Xapian (goal >= 0.9x, p50 <= 5 ms, p99 <= "
              "25 ms)\n",
              ours.queries_per_second / peer.queries_per_second);
+  // The process holds the search model (and bare Xapian's pages) and
+  // nothing else by now: the rebuilds' runners are gone.
+  fmt::print("  index {:.0f} MiB on disk; RSS {:.0f} MiB (peak {:.0f} MiB, "
+             "seeding and rebuilds included)\n",
+             bench::mebibytes(bench::directory_bytes(index.directory())),
+             bench::mebibytes(bench::resident_bytes()),
+             bench::mebibytes(bench::peak_resident_bytes()));
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -67,8 +68,9 @@ inline std::optional<wrk_figures> run_wrk(const std::string& arguments) {
   if (std::regex_search(output, found,
                         std::regex{R"(Non-2xx or 3xx responses: (\d+))"}))
     figures.failed = std::stoull(found[1]);
-  if (std::regex_search(output, found,
-                        std::regex{R"(created (\d+) queued (\d+) in ([0-9.]+))"})) {
+  if (std::regex_search(
+          output, found,
+          std::regex{R"(created (\d+) queued (\d+) in ([0-9.]+))"})) {
     figures.created = std::stoull(found[1]);
     figures.queued = std::stoull(found[2]);
     figures.seconds = std::stod(found[3]);
@@ -155,6 +157,57 @@ inline void write_checkout_script(const std::string& path,
   for (auto& body : bodies)
     out << "'" << body << "',";
   out << "}\n" << checkout_script;
+}
+
+/// Writes a wrk script to `path` that GETs `paths` in turn.
+inline void write_browse_script(const std::string& path,
+                                const std::vector<std::string>& paths) {
+  std::ofstream out{path};
+  out << "paths = {";
+  for (auto& each : paths)
+    out << "\"" << each << "\",";
+  out << "}\nlocal counter = 0\nfunction request()\n"
+         "  counter = counter + 1\n"
+         "  return wrk.format(\"GET\", paths[(counter % #paths) + 1])\nend\n";
+}
+
+/// The `quantile` (0..1) of a Prometheus histogram's samples between two
+/// scrapes of /metrics, as the upper bound of the bucket it falls in:
+/// `series` is the bucket's name and labels up to `le`, as in
+/// `tillroll_projection_visibility_seconds_bucket{projection="catalog",`.
+/// Nothing when no sample fell between the scrapes.
+inline std::optional<double> histogram_quantile(const std::string& before,
+                                                const std::string& after,
+                                                const std::string& series,
+                                                double quantile) {
+  auto buckets = [&](const std::string& text) {
+    std::vector<std::pair<double, double>> found;
+    std::regex line{
+        std::regex_replace(series, std::regex{R"([{}.+*?()\[\]])"}, R"(\$&)") +
+        R"x(le="([^"]+)"\} ([0-9.e+]+))x"};
+    for (std::sregex_iterator at{text.begin(), text.end(), line}, end;
+         at != end; ++at) {
+      auto bound = (*at)[1].str();
+      found.emplace_back(bound == "+Inf" ? INFINITY : std::stod(bound),
+                         std::stod((*at)[2].str()));
+    }
+    return found;
+  };
+  auto first = buckets(before);
+  auto last = buckets(after);
+  if (last.empty())
+    return std::nullopt;
+  auto count_of = [&](size_t index) {
+    return last[index].second -
+           (index < first.size() ? first[index].second : 0.0);
+  };
+  auto total = count_of(last.size() - 1);
+  if (total <= 0)
+    return std::nullopt;
+  for (size_t index = 0; index < last.size(); ++index)
+    if (count_of(index) >= quantile * total)
+      return last[index].first;
+  return INFINITY;
 }
 
 /// A checkout body of one unit of `sku`, paid with the test card.

@@ -199,6 +199,15 @@ projection_runner::stage_and_write(const std::vector<recorded_event>& events,
   if (auto written = log_.write(batch, false); !written)
     return std::move(written).error();
   *from.offset = offset;
+  // Another member's events were recorded on its clock: only this
+  // member's are timed.
+  if (from.offset == &offset_) {
+    auto now = now_timestamp();
+    for (size_t index = first; index < events.size(); ++index)
+      visibility_.record(std::max(
+          0.0, std::chrono::duration<double>(now - events[index].recorded_at)
+                   .count()));
+  }
   return events.size() - first;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "events/expected.hpp"
+#include "events/histogram.hpp"
 #include "projections/projection.hpp"
 
 #include <atomic>
@@ -76,6 +77,10 @@ public:
   /// Age of the oldest unapplied event; 0 when caught up.
   std::chrono::milliseconds lag() const;
 
+  /// Seconds from an event's recording to its visibility in this model
+  /// (its batch committed), for the events of this member's log.
+  const histogram& visibility() const noexcept { return visibility_; }
+
   projection& model() { return *model_; }
   std::string_view name() const { return model_->name(); }
 
@@ -110,6 +115,8 @@ private:
   /// failed part way: nothing is applied until one succeeds).
   bool loaded_ = false;
   std::atomic<int64_t> next_event_at_us_{0};
+  histogram visibility_{
+      {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

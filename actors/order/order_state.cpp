@@ -227,9 +227,12 @@ struct decider {
   expected<events> operator()(const record_reservation& command) const {
     if (state.phase != order_phase::reserving)
       return events{};
+    // Every line held: the payment starts in the same append, recorded
+    // before anything goes to the PSP.
     if (command.short_skus.empty())
       return events{order_stock_reserved{},
-                    notify(order_status::payment_pending)};
+                    notify(order_status::payment_pending),
+                    order_payment_started{payment_id_of(state)}};
     return events{order_cancelled{command.reason, command.short_skus},
                   notify(order_status::cancelled)};
   }
@@ -282,6 +285,11 @@ struct decider {
   expected<events> operator()(const record_stock_confirmed& command) const {
     if (state.phase != order_phase::confirming)
       return events{};
+    // Sold: an order not made from a cart has no cart to clear, so its
+    // fulfillment starts in the same append.
+    if (command.lost_skus.empty() && !state.placed.from_cart)
+      return events{order_stock_confirmed{}, order_fulfillment_started{},
+                    notify(order_status::fulfillment_processing)};
     if (command.lost_skus.empty())
       return events{order_stock_confirmed{}};
     // Paid, but some holds had ended: the order cannot be filled. What

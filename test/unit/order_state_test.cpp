@@ -47,11 +47,15 @@ TEST_CASE("the saga's steps follow the order's state") {
   CHECK(order.placed.total_cents == 1000);
   CHECK(order.phase == order_phase::reserving);
   CHECK(std::holds_alternative<reserve_lines>(*next_step(order, now)));
+  // Every line held: the payment starts in the same append.
+  auto reserved = decide(order, order_command{record_reservation{}}, now);
+  REQUIRE(reserved);
+  CHECK(std::holds_alternative<order_payment_started>(reserved->back()));
   order = run(order, order_command{record_reservation{}});
   CHECK(order.status == order_status::payment_pending);
-  CHECK(std::holds_alternative<start_payment>(*next_step(order, now)));
-  order = run(order, order_command{record_payment_started{}});
+  CHECK(order.payment_id == payment_id_of(order));
   CHECK(std::holds_alternative<charge_payment>(*next_step(order, now)));
+  CHECK(decide(order, order_command{record_payment_started{}}, now)->empty());
   order =
       run(order, order_command{record_payment_outcome{outcome::pending, ""}});
   CHECK_FALSE(next_step(order, now));
@@ -73,6 +77,36 @@ TEST_CASE("the saga's steps follow the order's state") {
   CHECK(order.history.size() == 6);
 }
 
+TEST_CASE("an order of given items, not from a cart, starts its fulfillment "
+          "in the append that records its sale") {
+  auto order =
+      run(order_state{}, order_command{place_order{"buyer",
+                                                   "key",
+                                                   {{"SKU", "p", "s", 2, 500}},
+                                                   "EUR",
+                                                   "tok_visa",
+                                                   "{}",
+                                                   false}});
+  order = run(order, order_command{record_reservation{}});
+  order =
+      run(order, order_command{record_payment_outcome{outcome::captured, "r"}});
+  order = run(order, order_command{record_stock_confirmed{}});
+  CHECK(order.status == order_status::fulfillment_processing);
+  CHECK_FALSE(next_step(order, now));
+  CHECK(checkout_settled(order));
+  CHECK(decide(order, order_command{begin_fulfillment{}}, now)->empty());
+}
+
+TEST_CASE("a log written when the payment started in its own append still "
+          "goes on") {
+  // Events as an older binary appended them: reserved, then started.
+  auto order = placed();
+  apply_event(order, order_event{order_stock_reserved{}});
+  CHECK(std::holds_alternative<start_payment>(*next_step(order, now)));
+  order = run(order, order_command{record_payment_started{}});
+  CHECK(std::holds_alternative<charge_payment>(*next_step(order, now)));
+}
+
 TEST_CASE("wrong transitions are refused") {
   auto order = placed();
   CHECK(decide(order, order_command{ship_order{admin}}, now).error().code ==
@@ -86,9 +120,9 @@ TEST_CASE("wrong transitions are refused") {
   delivered = run(delivered, order_command{record_stock_confirmed{}});
   delivered = run(delivered, order_command{begin_fulfillment{}});
   delivered = run(delivered, order_command{ship_order{admin}});
-  CHECK(decide(delivered, order_command{cancel_order{buyer}}, now)
-            .error()
-            .code == errc::wrong_state);
+  CHECK(
+      decide(delivered, order_command{cancel_order{buyer}}, now).error().code ==
+      errc::wrong_state);
   CHECK(decide(order_state{}, order_command{get_order{admin}}, now)
             .error()
             .code == errc::not_found);
@@ -114,11 +148,13 @@ order_state fulfilled() {
 
 TEST_CASE("refunds are bounded by what was charged") {
   auto order = fulfilled();
-  CHECK(decide(order, order_command{refund_order{1001, "", admin}}, now).error().code ==
-        errc::invalid_argument);
+  CHECK(decide(order, order_command{refund_order{1001, "", admin}}, now)
+            .error()
+            .code == errc::invalid_argument);
   order = run(order, order_command{refund_order{400, "", admin}});
-  CHECK(decide(order, order_command{refund_order{700, "", admin}}, now).error().code ==
-        errc::invalid_argument);
+  CHECK(decide(order, order_command{refund_order{700, "", admin}}, now)
+            .error()
+            .code == errc::invalid_argument);
   CHECK(std::holds_alternative<refund_payment>(*next_step(order, now)));
   order = run(order, order_command{record_refund_done{"refund-1"}});
   CHECK(order.refunded_cents == 400);
@@ -200,10 +236,10 @@ TEST_CASE("a capture and a refund each post a balanced ledger transaction") {
   auto payment =
       run(payment_state{},
           payment_command{request_payment{"o", 1000, "EUR", "tok_visa"}});
-  auto captured = decide(payment,
-                         payment_command{record_psp_outcome{
-                             payment_outcome::captured, "ref", ""}},
-                         now);
+  auto captured = decide(
+      payment,
+      payment_command{record_psp_outcome{payment_outcome::captured, "ref", ""}},
+      now);
   REQUIRE(captured);
   REQUIRE(captured->size() == 2);
   auto& capture = std::get<ledger_transaction_recorded>((*captured)[1]);
@@ -220,8 +256,8 @@ TEST_CASE("a capture and a refund each post a balanced ledger transaction") {
   CHECK(payment.refunded_cents == 600);
   CHECK(payment.ledger_transactions == 2);
   CHECK(decide(payment,
-               payment_command{record_psp_outcome{
-                   payment_outcome::declined, "", "late"}},
+               payment_command{
+                   record_psp_outcome{payment_outcome::declined, "", "late"}},
                now)
             .error()
             .code == errc::wrong_state);
@@ -232,14 +268,14 @@ namespace {
 /// An order of buyer "buyer" with one line of seller "s" and one of "t",
 /// its fulfilment begun.
 order_state two_sellers() {
-  auto order = run(order_state{},
-                   order_command{place_order{"buyer",
-                                             "key",
-                                             {{"SKU", "p", "s", 2, 500},
-                                              {"MUG", "q", "t", 1, 300}},
-                                             "EUR",
-                                             "tok_visa",
-                                             "{}"}});
+  auto order =
+      run(order_state{}, order_command{place_order{"buyer",
+                                                   "key",
+                                                   {{"SKU", "p", "s", 2, 500},
+                                                    {"MUG", "q", "t", 1, 300}},
+                                                   "EUR",
+                                                   "tok_visa",
+                                                   "{}"}});
   order = run(order, order_command{record_reservation{}});
   order = run(order, order_command{record_payment_started{}});
   order = run(order,
