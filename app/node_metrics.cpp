@@ -40,18 +40,9 @@ void add_gauge(MetricFamily& family, ClientMetric metric, double value) {
   family.metric.push_back(std::move(metric));
 }
 
-/// One of the journal's lock-free histograms, cumulative as Prometheus
-/// wants it (the serializer adds the +Inf bucket from the count).
-ClientMetric histogram_metric(const histogram& source, ClientMetric metric);
-
-MetricFamily histogram_family(std::string name, std::string help,
-                              const histogram& source) {
-  return {std::move(name),
-          std::move(help),
-          MetricType::Histogram,
-          {histogram_metric(source, {})}};
-}
-
+/// One of the lock-free histograms (the journal's, the read models'),
+/// cumulative as Prometheus wants it (the serializer adds the +Inf bucket
+/// from the count), with `metric`'s labels.
 ClientMetric histogram_metric(const histogram& source, ClientMetric metric) {
   auto counts = source.bucket_counts();
   uint64_t cumulative = 0;
@@ -63,6 +54,14 @@ ClientMetric histogram_metric(const histogram& source, ClientMetric metric) {
   metric.histogram.sample_count = source.count();
   metric.histogram.sample_sum = source.sum();
   return metric;
+}
+
+MetricFamily histogram_family(std::string name, std::string help,
+                              const histogram& source) {
+  return {std::move(name),
+          std::move(help),
+          MetricType::Histogram,
+          {histogram_metric(source, {})}};
 }
 
 std::vector<MetricFamily> journal_families(const journal& journal) {

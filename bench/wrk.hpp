@@ -180,16 +180,19 @@ inline std::optional<double> histogram_quantile(const std::string& before,
                                                 const std::string& after,
                                                 const std::string& series,
                                                 double quantile) {
+  // Each bucket is a line `<series>le="<bound>"} <count>`.
   auto buckets = [&](const std::string& text) {
     std::vector<std::pair<double, double>> found;
-    std::regex line{
-        std::regex_replace(series, std::regex{R"([{}.+*?()\[\]])"}, R"(\$&)") +
-        R"x(le="([^"]+)"\} ([0-9.e+]+))x"};
-    for (std::sregex_iterator at{text.begin(), text.end(), line}, end;
-         at != end; ++at) {
-      auto bound = (*at)[1].str();
+    auto prefix = series + "le=\"";
+    for (auto at = text.find(prefix); at != std::string::npos;
+         at = text.find(prefix, at + 1)) {
+      auto bound_at = at + prefix.size();
+      auto quote = text.find('"', bound_at);
+      if (quote == std::string::npos || text.compare(quote, 3, "\"} ") != 0)
+        continue;
+      auto bound = text.substr(bound_at, quote - bound_at);
       found.emplace_back(bound == "+Inf" ? INFINITY : std::stod(bound),
-                         std::stod((*at)[2].str()));
+                         std::stod(text.substr(quote + 3)));
     }
     return found;
   };
