@@ -166,47 +166,36 @@ struct step_runner {
   }
 
   void operator()(const charge_payment&) {
-    // Never a charge without a live hold: a charge or status check first
-    // extends the holds, unless they are young enough to outlive the
-    // longest charge call by half their time to live (the usual first
-    // charge: the order was placed moments ago, and its holds were taken
-    // after that). Once a hold ended, the payment only asks what became
-    // of a charge already sent.
+    // Every charge and every status check first extends the holds: never
+    // a charge without a live hold. Once a hold ended, the payment only
+    // asks what became of a charge already sent.
     auto* actor = self;
     auto id = order_id();
     auto ttl = self->state.context->saga.reservation_ttl;
-    auto age = std::chrono::duration_cast<std::chrono::microseconds>(
-                   self->state.context->settings.clock().time_since_epoch()) -
-               std::chrono::microseconds{self->state.state.placed_at_us};
-    if (age + payment_step_timeout <= ttl / 2)
-      return charge(actor, true);
     call_holders(
         self,
         [id, ttl](const order_line&) {
           return sku_command{extend_reservation{id, ttl}};
         },
         [actor](std::vector<std::string> lost, errc) {
-          if (!lost.empty() && actor->state.state.payment_id.empty())
+          auto& order = actor->state.state;
+          bool live = lost.empty();
+          if (!live && order.payment_id.empty())
             return finish(actor, record_hold_lost{});
-          charge(actor, lost.empty());
-        });
-  }
-
-  /// Asks the payment for the charge (or what became of it); `live`: every
-  /// hold is known to be live.
-  static void charge(order_self* actor, bool live) {
-    auto& placed = actor->state.state.placed;
-    // Checks come well within the hold, since each extends it.
-    auto check_after = std::min<std::chrono::microseconds>(
-        payment_check_interval, actor->state.context->saga.reservation_ttl / 2);
-    ask_payment(
-        actor,
-        charge_request{request_payment{actor->state.id, placed.total_cents,
-                                       placed.currency, placed.payment_token},
-                       live},
-        [live, check_after](const psp_answer& answer) {
-          return payment_answered(answer.status, answer.reference, live,
-                                  check_after);
+          auto& placed = order.placed;
+          // Checks come well within the hold, since each extends it.
+          auto check_after = std::min<std::chrono::microseconds>(
+              payment_check_interval,
+              actor->state.context->saga.reservation_ttl / 2);
+          ask_payment(actor,
+                      charge_request{request_payment{
+                                         actor->state.id, placed.total_cents,
+                                         placed.currency, placed.payment_token},
+                                     live},
+                      [live, check_after](const psp_answer& answer) {
+                        return payment_answered(answer.status, answer.reference,
+                                                live, check_after);
+                      });
         });
   }
 
