@@ -129,6 +129,9 @@ template <class Entity> struct entity_state {
   std::optional<int64_t> written_deadline_us;
   /// The earliest wake-up already scheduled.
   std::optional<int64_t> timer_at_us;
+  /// When the last commands were decided: a wake-up ahead of the deadline
+  /// passivates the entity only if it has been quiet since.
+  timestamp decided_at{};
   /// Whether the resume index lists this entity as the last append left it.
   bool written_resume = false;
   /// A driver's step (a saga's call to other entities) is under way.
@@ -247,11 +250,18 @@ template <class Entity> void schedule_timer(entity_actor_type<Entity>* self) {
   auto deadline = next_deadline_of<Entity>(st.state);
   if (!deadline)
     return;
-  auto at_us = deadline->time_since_epoch().count();
+  // A delayed message holds on to its actor: armed for a deadline ten
+  // minutes off, an entity passivated after two would stay in memory for
+  // eight more, and a million held SKUs would never leave. So it arms at
+  // most an idle timeout ahead; woken early and idle, it passivates, and
+  // the registry's due index wakes it for the deadline.
+  auto now = st.context->settings.clock();
+  auto wake_at = std::min(*deadline, now + st.context->settings.idle_timeout);
+  auto at_us = wake_at.time_since_epoch().count();
   if (st.timer_at_us && *st.timer_at_us <= at_us)
     return;
   st.timer_at_us = at_us;
-  auto delay = *deadline - st.context->settings.clock();
+  auto delay = wake_at - now;
   // An overdue timer (e.g. found on recovery) fires at once.
   if (delay <= decltype(delay)::zero())
     self->send(self, wake_atom::value, at_us);
@@ -425,6 +435,7 @@ decide_batch(entity_actor_type<Entity>* self, std::vector<new_event>& encoded) {
   auto& st = self->state;
   auto& settings = st.context->settings;
   auto now = settings.clock();
+  st.decided_at = now;
   auto count = std::min(st.queue.size(), settings.command_batch_max);
   typename entity_state<Entity>::batch decided_batch;
   // A batch closes once it holds `batch_events_max` events, so that with
@@ -590,18 +601,43 @@ void on_persisted(entity_actor_type<Entity>* self, append_outcome& outcome) {
   drain<Entity>(self);
 }
 
+/// Nothing in flight, queued or awaited: the entity may leave memory.
+template <class Entity> bool may_passivate(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  return settled<Entity>(self) && st.queue.empty() && !st.retiring &&
+         !st.step_in_flight && st.watchers.empty();
+}
+
+/// Quiet for half an idle timeout: a busy entity woken ahead of its
+/// deadline stays, and the idle timeout passivates it once it calms.
+template <class Entity> bool quiet(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  return st.context->settings.clock() - st.decided_at >=
+         st.context->settings.idle_timeout / 2;
+}
+
+template <class Entity> void passivate(entity_actor_type<Entity>* self) {
+  auto& st = self->state;
+  // The registry reads the timer from the index once the actor is gone: a
+  // command between this and the retire may set one.
+  self->send(st.context->registry, passivate_atom::value, st.stream_id);
+}
+
 /// A timer fired: the state's own deadline (`at_us`), or a watcher's wait.
 template <class Entity>
 void on_wake(entity_actor_type<Entity>* self, int64_t at_us) {
   auto& st = self->state;
   drop_stale_watchers<Entity>(self);
-  if (st.timer_at_us == at_us)
+  bool own_timer = st.timer_at_us == at_us;
+  if (own_timer)
     st.timer_at_us.reset();
   if (auto command =
           on_deadline_of<Entity>(st.state, st.context->settings.clock()))
     enqueue<Entity>(self, std::move(*command),
                     trace_ids{trace_id_of(self->state.stream_id), "timer"},
                     caf::response_promise{});
+  else if (own_timer && quiet<Entity>(self) && may_passivate<Entity>(self))
+    passivate<Entity>(self);
   else if (settled<Entity>(self))
     schedule_timer<Entity>(self);
 }
@@ -627,14 +663,9 @@ void on_await(entity_actor_type<Entity>* self, caf::response_promise promise) {
 }
 
 template <class Entity> void on_idle(entity_actor_type<Entity>* self) {
-  auto& st = self->state;
   drop_stale_watchers<Entity>(self);
-  if (!settled<Entity>(self) || !st.queue.empty() || st.retiring ||
-      st.step_in_flight || !st.watchers.empty())
-    return;
-  // The registry reads the timer from the index once the actor is gone: a
-  // command between this and the retire may set one.
-  self->send(st.context->registry, passivate_atom::value, st.stream_id);
+  if (may_passivate<Entity>(self))
+    passivate<Entity>(self);
 }
 
 /// Every request the registry already handed over is answered with why

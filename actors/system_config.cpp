@@ -11,12 +11,13 @@ void configure_actor_system(caf::actor_system_config& config,
                             size_t scheduler_threads) {
   config.set("scheduler.max-threads", scheduler_threads);
   config.set("logger.verbosity", caf::atom("quiet"));
-  // An idle worker normally polls with 50 us naps before it sleeps on its
-  // condition variable, and a message enqueued during a nap waits for it
-  // to end. Every durable reply crosses threads (journal -> entity ->
-  // requester), so those naps added up: skipping them raised hot-SKU
-  // reservations from 45k/s to 64k/s with 32 buyers on 2 cores.
-  config.set("work-stealing.moderate-poll-attempts", 0);
+  // One shared run queue, not CAF's work stealing: a thief takes the tail
+  // of another worker's queue by walking it from the head under both of
+  // its locks, so when a burst of timers (a million SKUs passivating
+  // together) fills one queue, every steal costs its length and the node
+  // stalled for seconds. On 2 cores the shared queue matches stealing on
+  // the hot-SKU and checkout benchmarks and has no such cliff.
+  config.set("scheduler.policy", caf::atom("sharing"));
   add_error_category(config);
 }
 

@@ -78,9 +78,18 @@ void for_every_sku(bench::in_process_node& node, uint64_t total,
       (*step)();
     });
   uint64_t reported = 0;
+  uint64_t last_done = 0;
+  auto progressed = started;
+  std::chrono::steady_clock::duration longest_pause{};
   while (run->running.load() > 0) {
     std::this_thread::sleep_for(100ms);
     auto done = run->done.load();
+    auto now = std::chrono::steady_clock::now();
+    if (done != last_done) {
+      last_done = done;
+      progressed = now;
+    }
+    longest_pause = std::max(longest_pause, now - progressed);
     if (done - reported >= total / 5 || run->running.load() == 0) {
       reported = done;
       auto seconds = std::chrono::duration<double>(
@@ -90,6 +99,9 @@ void for_every_sku(bench::in_process_node& node, uint64_t total,
                  done, seconds, bench::mebibytes(bench::resident_bytes()));
     }
   }
+  // A burst of passivations once stalled every buyer for seconds.
+  fmt::print("  {:<10} longest pause without progress: {:.1f} s\n", what,
+             std::chrono::duration<double>(longest_pause).count());
   if (run->failed.load() > 0)
     fmt::print("  {} commands refused\n", run->failed.load());
 }

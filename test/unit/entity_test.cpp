@@ -2,12 +2,13 @@
 #include "events/byte_order.hpp"
 #include "events/codec.hpp"
 
+#include <caf/detail/simple_actor_clock.hpp>
+
 #include <rocksdb/write_batch.h>
 
 #include "../support/actor_harness.hpp"
-#include "../support/temp_directory.hpp"
-
 #include "../support/callers.hpp"
+#include "../support/temp_directory.hpp"
 
 using namespace tillroll;
 using tillroll::testing::buyer;
@@ -208,6 +209,30 @@ TEST_CASE("a passivated entity is woken when its timer comes due") {
   harness.advance(30s);
   CHECK(event_names(*harness.log, "sku-SLEEPY").back() ==
         "reservation_expired");
+}
+
+TEST_CASE("a passivated entity leaves no timer behind that holds it in "
+          "memory, and its far deadline still comes") {
+  test::temp_directory directory;
+  entity_settings settings;
+  settings.idle_timeout = 1s;
+  test::actor_harness harness{directory.path(), start_time, settings};
+  register_sku_with(harness, "FAR", 3);
+  REQUIRE(harness.ask<sku_entity>("FAR", reserve_stock{"order-1", 3, 10min}));
+  harness.advance(3s);
+  CHECK(harness.live() == 0);
+  // A delayed message keeps its receiver alive until it fires: one left
+  // for the passivated SKU would keep it in memory for ten minutes.
+  using clock_type = caf::detail::simple_actor_clock;
+  auto registry = caf::actor_cast<caf::strong_actor_ptr>(harness.registry);
+  size_t held = 0;
+  for (auto& [due, event] : harness.scheduler->clock().schedule())
+    if (event->subtype == clock_type::actor_msg_type &&
+        static_cast<clock_type::actor_msg&>(*event).receiver != registry)
+      ++held;
+  CHECK(held == 0);
+  harness.advance(10min);
+  CHECK(event_names(*harness.log, "sku-FAR").back() == "reservation_expired");
 }
 
 TEST_CASE("a message for an entity that is retiring goes to its successor") {
