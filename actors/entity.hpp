@@ -547,6 +547,8 @@ template <class Entity> void drain(entity_actor_type<Entity>* self) {
                      append_outcome{std::move(receipt), planned});
     };
     ++st.appends_in_flight;
+    // Blocking on the fsync delays only messages not yet sent.
+    request.may_write_alone = st.queue.empty() && self->mailbox().empty();
     st.context->journal->append(std::move(request));
   }
   on_settled_state<Entity>(self);

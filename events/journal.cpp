@@ -94,6 +94,7 @@ void journal::append(append_request request) {
     report_failure();
     return;
   }
+  bool alone = false;
   bool notify = false;
   {
     std::lock_guard guard{mutex_};
@@ -103,11 +104,47 @@ void journal::append(append_request request) {
       return refuse(errc::unavailable, "the journal is stopping", true);
     if (queue_.size() >= options_.queue_requests_max)
       return refuse(errc::overloaded, "the journal queue is full", true);
-    queue_.push_back(std::move(request));
-    // The syncer wakes the writer once it has acknowledged its group.
-    notify = !acknowledging_;
+    // Nothing queued, written or unacknowledged: no group to join, so the
+    // append is written and fsync'd on this thread, without the two
+    // hand-offs (to the writer, to the syncer) that cost more than the
+    // fsync when appends come one at a time. Only if the appender has
+    // nothing else to do meanwhile: a busy entity blocked on its own fsync
+    // decides its next batch late, and a hot SKU's 32 buyers got 18k
+    // reservations/s instead of 50k.
+    alone = request.may_write_alone && options_.mode == durability::always &&
+            queue_.empty() && batches_in_flight_ == 0 && !writing_alone_;
+    if (alone) {
+      writing_alone_ = true;
+    } else {
+      queue_.push_back(std::move(request));
+      // The syncer wakes the writer once it has acknowledged its group.
+      notify = !acknowledging_ && !writing_alone_;
+    }
   }
-  if (notify)
+  if (alone)
+    write_alone(std::move(request));
+  else if (notify)
+    wake_.notify_one();
+}
+
+void journal::write_alone(append_request request) {
+  std::vector<append_request> single;
+  single.push_back(std::move(request));
+  written_batch written;
+  write_batch(single, written, true);
+  // Answered before the writer may go on, so appends of one stream are
+  // answered in their order; no group came before it, so a failure is
+  // reported after the only answer it could follow.
+  acknowledge(written);
+  report_failure();
+  bool queued = false;
+  {
+    std::lock_guard guard{mutex_};
+    writing_alone_ = false;
+    queued = !queue_.empty();
+  }
+  alone_done_.notify_all();
+  if (queued)
     wake_.notify_one();
 }
 
@@ -148,8 +185,9 @@ std::optional<failure> journal::failed() const {
 
 void journal::stop() {
   {
-    std::lock_guard guard{mutex_};
+    std::unique_lock guard{mutex_};
     stopping_ = true;
+    alone_done_.wait(guard, [&] { return !writing_alone_; });
   }
   wake_.notify_all();
   if (writer_.joinable())
@@ -228,7 +266,8 @@ void journal::run_writer() {
       // An idle writer looks at the log now and then: after another
       // writer's failure no append may come to fail on it.
       if (!wake_.wait_for(lock, log_check_interval, [&] {
-            return stopping_ || (!queue_.empty() && !acknowledging_);
+            return stopping_ ||
+                   (!queue_.empty() && !acknowledging_ && !writing_alone_);
           })) {
         lock.unlock();
         notice_log_failure();
@@ -242,6 +281,8 @@ void journal::run_writer() {
         taken.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      if (options_.mode == durability::always)
+        ++batches_in_flight_;
     }
     written_batch written;
     write_batch(taken, written, false);
@@ -345,11 +386,16 @@ void journal::acknowledge_taken(std::vector<written_batch>& taken) {
     std::lock_guard guard{mutex_};
     acknowledging_ = true;
   }
-  for (auto& written : taken)
+  size_t writers_batches = 0;
+  for (auto& written : taken) {
+    // The empty group a failure pushes is not the writer's.
+    writers_batches += written.requests.empty() ? 0 : 1;
     acknowledge(written);
+  }
   {
     std::lock_guard guard{mutex_};
     acknowledging_ = false;
+    batches_in_flight_ -= writers_batches;
   }
   wake_.notify_one();
   taken.clear();

@@ -94,6 +94,9 @@ struct append_request {
   /// Called once, from the journal thread, after the batch is durable or
   /// has failed.
   append_callback done;
+  /// Nothing else waits on the appender: an idle journal may write and
+  /// fsync the append on the appender's thread, which then blocks.
+  bool may_write_alone = false;
 };
 
 class journal {
@@ -158,6 +161,8 @@ private:
 
   void run_writer();
   void run_syncer();
+  /// Writes and fsyncs one append on the caller's thread, then answers it.
+  void write_alone(append_request request);
   /// Waits for written batches to fsync and takes them; false once the
   /// syncer is done.
   bool take_unsynced(std::vector<written_batch>& taken);
@@ -192,6 +197,12 @@ private:
   bool stopping_ = false;
   /// The syncer is running appenders' callbacks (under mutex_).
   bool acknowledging_ = false;
+  /// Batches the writer took and the syncer has not acknowledged.
+  size_t batches_in_flight_ = 0;
+  /// An append to an idle journal is being written on its own thread; the
+  /// writer waits for it.
+  bool writing_alone_ = false;
+  std::condition_variable alone_done_;
   std::thread writer_;
   /// Set when a write or fsync failed: the log's state is unknown, so
   /// every later append fails until the node restarts and recovers.
@@ -212,7 +223,8 @@ private:
   bool writer_done_ = false;
   std::thread syncer_;
 
-  // Touched only by the writer (or under mutex_ in inline mode).
+  // Touched only by the writer, an append written alone (the writer waits
+  // for it) or, in inline mode, under mutex_.
   std::unordered_map<std::string, uint64_t> stream_heads_;
   uint64_t next_position_ = 1;
 

@@ -22,11 +22,10 @@
 #include <thread>
 #include <vector>
 
+#include "../support/callers.hpp"
 #include "../support/node_fixture.hpp"
 #include "../support/temp_directory.hpp"
 #include "../support/wait.hpp"
-
-#include "../support/callers.hpp"
 
 using namespace tillroll;
 using tillroll::testing::buyer;
@@ -97,17 +96,20 @@ void append_until_refused(journal& writer, ledger_of_appends& books,
         }
         std::promise<expected<append_receipt>> outcome;
         auto answered = outcome.get_future();
-        writer.append({stream,
-                       heads[which],
-                       std::move(events),
-                       {},
-                       [&](expected<append_receipt> receipt) {
-                         // Judged when delivered, not when the thread
-                         // gets to look.
-                         if (receipt && books.failure_reported)
-                           ++books.successes_after_failure;
-                         outcome.set_value(std::move(receipt));
-                       }});
+        append_request request{stream,
+                               heads[which],
+                               std::move(events),
+                               {},
+                               [&](expected<append_receipt> receipt) {
+                                 // Judged when delivered, not when the
+                                 // thread gets to look.
+                                 if (receipt && books.failure_reported)
+                                   ++books.successes_after_failure;
+                                 outcome.set_value(std::move(receipt));
+                               }};
+        // Half may be written alone on this thread when the journal idles.
+        request.may_write_alone = random() % 2 == 0;
+        writer.append(std::move(request));
         auto appended = answered.get();
         if (!appended)
           return;
@@ -296,7 +298,8 @@ TEST_CASE("after a failed fsync the node answers nothing from unsynced "
       "FSYNC", register_sku{"product-1", "seller-1", 1999, "USD", 10}));
   REQUIRE(test::wait_until([&] { return shop.running->ready(); }));
   faults.fail_sync_after(0, fault_target::wal);
-  auto changed = shop.ask<sku_entity>("FSYNC", adjust_stock{5, seller("seller-1"), ""});
+  auto changed =
+      shop.ask<sku_entity>("FSYNC", adjust_stock{5, seller("seller-1"), ""});
   REQUIRE_FALSE(changed);
   CHECK(changed.error().code == errc::storage_failure);
   // The five units are in RocksDB's memtable, never durable: a successor
@@ -307,7 +310,8 @@ TEST_CASE("after a failed fsync the node answers nothing from unsynced "
   else
     CHECK_MESSAGE(view.error().code == errc::storage_failure,
                   view.error().message);
-  auto again = shop.ask<sku_entity>("FSYNC", adjust_stock{1, seller("seller-1"), ""});
+  auto again =
+      shop.ask<sku_entity>("FSYNC", adjust_stock{1, seller("seller-1"), ""});
   CHECK_FALSE(again);
   CHECK_FALSE(shop.running->ready());
   CHECK(shop.running->unready_reason().find("fsync failed") !=
@@ -408,7 +412,8 @@ TEST_CASE("a bit flipped in a snapshot costs a replay, never a wrong state") {
     REQUIRE(shop.ask<sku_entity>(
         "SNAPPED", register_sku{"product-1", "seller-1", 1999, "USD", 10}));
     for (int change = 0; change < 5; ++change)
-      REQUIRE(shop.ask<sku_entity>("SNAPPED", adjust_stock{1, seller("seller-1"), ""}));
+      REQUIRE(shop.ask<sku_entity>("SNAPPED",
+                                   adjust_stock{1, seller("seller-1"), ""}));
   }
   auto log = open_log(directory.path());
   snapshot_store snapshots{*log};

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -54,6 +55,12 @@ TEST_CASE("concurrent appenders to one stream never overwrite each other") {
   auto log = open_log(directory.path());
   journal writer{*log, {}};
   REQUIRE(writer.start());
+  // Written alone when the journal is idle, or always through the writer.
+  bool alone = false;
+  SUBCASE("through the writer") {}
+  SUBCASE("alone when idle") {
+    alone = true;
+  }
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> conflicts{0};
   std::vector<std::thread> appenders;
@@ -61,8 +68,10 @@ TEST_CASE("concurrent appenders to one stream never overwrite each other") {
     appenders.emplace_back([&, index] {
       for (int round = 0; round < 40; ++round) {
         auto head = *log->stream_head("test-shared");
-        auto appended = writer.append_and_wait(
-            {"test-shared", head, {some_event(std::to_string(index))}, {}, {}});
+        append_request request{
+            "test-shared", head, {some_event(std::to_string(index))}, {}, {}};
+        request.may_write_alone = alone;
+        auto appended = writer.append_and_wait(std::move(request));
         if (appended)
           ++accepted;
         else if (appended.error().code == errc::conflict)
@@ -80,6 +89,35 @@ TEST_CASE("concurrent appenders to one stream never overwrite each other") {
                              return true;
                            }));
   CHECK(seen == accepted.load());
+}
+
+TEST_CASE("an append to an idle journal with nothing else waiting on its "
+          "appender is fsync'd and answered on the appender's thread") {
+  test::temp_directory directory;
+  auto log = open_log(directory.path());
+  journal writer{*log, {}};
+  REQUIRE(writer.start());
+  auto appended_on = [&](bool alone) {
+    std::promise<std::thread::id> answered;
+    auto answered_on = answered.get_future();
+    append_request request{"test-a",
+                           *log->stream_head("test-a"),
+                           {some_event()},
+                           {},
+                           [&](expected<append_receipt> receipt) {
+                             REQUIRE(receipt);
+                             answered.set_value(std::this_thread::get_id());
+                           }};
+    request.may_write_alone = alone;
+    writer.append(std::move(request));
+    return answered_on.get();
+  };
+  CHECK(appended_on(true) == std::this_thread::get_id());
+  CHECK(writer.stats().syncs == 1);
+  CHECK(writer.committed_position() == 1);
+  CHECK(appended_on(false) != std::this_thread::get_id());
+  CHECK(writer.stats().syncs == 2);
+  CHECK(*log->stream_head("test-a") == 2);
 }
 
 TEST_CASE("group commit: concurrent appends share fsyncs") {
