@@ -197,32 +197,23 @@ TEST_CASE("an overdue timer fires at once after a restart") {
   CHECK(harness.ask<sku_entity>("LATE", get_sku{})->available == 5);
 }
 
-TEST_CASE("a passivated entity is woken when its timer comes due") {
-  test::temp_directory directory;
-  entity_settings settings;
-  settings.idle_timeout = 1s;
-  test::actor_harness harness{directory.path(), start_time, settings};
-  register_sku_with(harness, "SLEEPY", 3);
-  REQUIRE(harness.ask<sku_entity>("SLEEPY", reserve_stock{"order-1", 3, 30s}));
-  harness.advance(2s);
-  CHECK(harness.live() == 0);
-  harness.advance(30s);
-  CHECK(event_names(*harness.log, "sku-SLEEPY").back() ==
-        "reservation_expired");
-}
-
 TEST_CASE("a passivated entity leaves no timer behind that holds it in "
-          "memory, and its far deadline still comes") {
+          "memory, and is woken when its deadline comes") {
   test::temp_directory directory;
   entity_settings settings;
   settings.idle_timeout = 1s;
   test::actor_harness harness{directory.path(), start_time, settings};
-  register_sku_with(harness, "FAR", 3);
-  REQUIRE(harness.ask<sku_entity>("FAR", reserve_stock{"order-1", 3, 10min}));
+  auto ttl = 30s;
+  SUBCASE("a near deadline") {}
+  SUBCASE("a deadline ten minutes off") {
+    ttl = 10min;
+  }
+  register_sku_with(harness, "SLEEPY", 3);
+  REQUIRE(harness.ask<sku_entity>("SLEEPY", reserve_stock{"order-1", 3, ttl}));
   harness.advance(3s);
   CHECK(harness.live() == 0);
   // A delayed message keeps its receiver alive until it fires: one left
-  // for the passivated SKU would keep it in memory for ten minutes.
+  // for the passivated SKU would keep it in memory until its deadline.
   using clock_type = caf::detail::simple_actor_clock;
   auto registry = caf::actor_cast<caf::strong_actor_ptr>(harness.registry);
   size_t held = 0;
@@ -231,8 +222,9 @@ TEST_CASE("a passivated entity leaves no timer behind that holds it in "
         static_cast<clock_type::actor_msg&>(*event).receiver != registry)
       ++held;
   CHECK(held == 0);
-  harness.advance(10min);
-  CHECK(event_names(*harness.log, "sku-FAR").back() == "reservation_expired");
+  harness.advance(ttl);
+  CHECK(event_names(*harness.log, "sku-SLEEPY").back() ==
+        "reservation_expired");
 }
 
 TEST_CASE("a message for an entity that is retiring goes to its successor") {
