@@ -77,6 +77,10 @@ inline constexpr std::chrono::seconds durable_wait_max{5};
 /// tries the recovery again.
 inline constexpr std::chrono::seconds failed_recovery_linger{1};
 
+/// The soonest a live entity wakes ahead of its deadline to see whether it
+/// may passivate.
+inline constexpr std::chrono::milliseconds early_wake_min{1000};
+
 template <class Entity> struct entity_state {
   using state_type = typename Entity::state_type;
   using command_type = typename Entity::command_type;
@@ -256,7 +260,12 @@ template <class Entity> void schedule_timer(entity_actor_type<Entity>* self) {
   // most an idle timeout ahead; woken early and idle, it passivates, and
   // the registry's due index wakes it for the deadline.
   auto now = st.context->settings.clock();
-  auto wake_at = std::min(*deadline, now + st.context->settings.idle_timeout);
+  // Not sooner than `early_wake_min`: an entity that cannot passivate (a
+  // watcher, a step in flight) would wake every millisecond under a tiny
+  // idle timeout.
+  auto wake_at =
+      std::min(*deadline, now + std::max(st.context->settings.idle_timeout,
+                                         early_wake_min));
   auto at_us = wake_at.time_since_epoch().count();
   if (st.timer_at_us && *st.timer_at_us <= at_us)
     return;

@@ -240,8 +240,16 @@ void journal::report_failure() {
 
 void journal::notice_log_failure() {
   auto io = log_.io_failure();
-  if (!io || !poison(*io))
+  if (!io)
     return;
+  {
+    std::lock_guard guard{mutex_};
+    // An append written alone may be durable and not yet answered: the
+    // failure is noticed on a later look, after its answer, as it is
+    // reported after the groups before it.
+    if (writing_alone_ || !poison(*io, true))
+      return;
+  }
   if (options_.mode != durability::always) {
     report_failure();
     return;
@@ -499,7 +507,8 @@ void journal::commit(staged_batch& staged, written_batch& written, bool sync) {
     for (auto& outcome : written.outcomes)
       if (outcome && outcome->has_value())
         outcome = result.error();
-    std::fprintf(stderr, "tillroll: write to the log failed: %s\n",
+    std::fprintf(stderr, "tillroll: %s to the log failed: %s\n",
+                 sync ? "a write with fsync" : "a write",
                  result.error().message.c_str());
     poison(result.error(), options_.write_inline);
     return;

@@ -281,6 +281,39 @@ TEST_CASE("a failed write fails its appends and stops the journal") {
   check_recovered(directory.path(), books);
 }
 
+TEST_CASE("another writer's failure during an append written alone is "
+          "reported after that append's answer, never before it") {
+  test::temp_directory directory;
+  storage_faults faults;
+  ledger_of_appends books;
+  auto log = open_log(directory.path(), faults.env());
+  journal writer{*log, reporting(books)};
+  REQUIRE(writer.start());
+  bool reported_before_answer = true;
+  append_request request{
+      "test-alone",
+      0,
+      {{1, 1, "durable", now_timestamp(), "", ""}},
+      {},
+      [&](expected<append_receipt> receipt) {
+        REQUIRE(receipt);
+        // Durable, not yet answered: a read model's write fails now, and
+        // the idle writer has time for two looks at the log.
+        faults.fail_write_after(0, fault_target::wal);
+        CHECK_FALSE(log->put(column_family::metadata, "other", "x", false));
+        std::this_thread::sleep_for(std::chrono::milliseconds{150});
+        reported_before_answer = books.failure_reported;
+      }};
+  request.may_write_alone = true;
+  writer.append(std::move(request));
+  CHECK_FALSE(reported_before_answer);
+  for (int look = 0; look < 100 && !books.failure_reported; ++look)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CHECK(books.failure_reports == 1);
+  CHECK(writer.failed());
+  CHECK(writer.committed_position() == 1);
+}
+
 // The node over the same faults: what a client and a successor see.
 
 TEST_CASE("after a failed fsync the node answers nothing from unsynced "
