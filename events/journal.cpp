@@ -94,7 +94,7 @@ void journal::append(append_request request) {
     report_failure();
     return;
   }
-  bool alone = false;
+  std::optional<append_request> alone;
   bool notify = false;
   {
     std::lock_guard guard{mutex_};
@@ -111,10 +111,10 @@ void journal::append(append_request request) {
     // nothing else to do meanwhile: a busy entity blocked on its own fsync
     // decides its next batch late, and a hot SKU's 32 buyers got 18k
     // reservations/s instead of 50k.
-    alone = request.may_write_alone && options_.mode == durability::always &&
-            queue_.empty() && batches_in_flight_ == 0 && !writing_alone_;
-    if (alone) {
+    if (request.may_write_alone && options_.mode == durability::always &&
+        queue_.empty() && batches_in_flight_ == 0 && !writing_alone_) {
       writing_alone_ = true;
+      alone.emplace(std::move(request));
     } else {
       queue_.push_back(std::move(request));
       // The syncer wakes the writer once it has acknowledged its group.
@@ -122,7 +122,7 @@ void journal::append(append_request request) {
     }
   }
   if (alone)
-    write_alone(std::move(request));
+    write_alone(std::move(*alone));
   else if (notify)
     wake_.notify_one();
 }
