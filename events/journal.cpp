@@ -82,18 +82,9 @@ void journal::append(append_request request) {
         event.causation_id.size() > trace_id_size_max)
       return refuse(errc::too_large, "event payload or trace id too large",
                     false);
-  if (options_.write_inline) {
-    std::vector<append_request> single;
-    single.push_back(std::move(request));
-    written_batch written;
-    {
-      std::lock_guard guard{mutex_};
-      write_batch(single, written, options_.mode == durability::always);
-    }
-    acknowledge(written);
-    report_failure();
-    return;
-  }
+  if (options_.write_inline)
+    return write_single(std::move(request),
+                        options_.mode == durability::always);
   std::optional<append_request> alone;
   bool notify = false;
   {
@@ -127,16 +118,28 @@ void journal::append(append_request request) {
     wake_.notify_one();
 }
 
-void journal::write_alone(append_request request) {
+void journal::write_single(append_request request, bool sync) {
   std::vector<append_request> single;
   single.push_back(std::move(request));
   written_batch written;
-  write_batch(single, written, true);
-  // Answered before the writer may go on, so appends of one stream are
-  // answered in their order; no group came before it, so a failure is
-  // reported after the only answer it could follow.
+  {
+    // Inline, every write runs under mutex_; an append written alone
+    // excludes the writer by `writing_alone_` instead.
+    std::unique_lock guard{mutex_, std::defer_lock};
+    if (options_.write_inline)
+      guard.lock();
+    write_batch(single, written, sync);
+  }
+  // No group came before it, so a failure is reported after the only
+  // answer it could follow.
   acknowledge(written);
   report_failure();
+}
+
+void journal::write_alone(append_request request) {
+  // Answered before the writer may go on, so appends of one stream are
+  // answered in their order.
+  write_single(std::move(request), true);
   bool queued = false;
   {
     std::lock_guard guard{mutex_};

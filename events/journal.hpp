@@ -91,8 +91,8 @@ struct append_request {
   uint64_t expected_sequence = 0;
   std::vector<new_event> events;
   std::vector<metadata_change> metadata_changes;
-  /// Called once, from the journal thread, after the batch is durable or
-  /// has failed.
+  /// Called once, after the batch is durable or has failed: from a journal
+  /// thread, or from the appender's own if the append was written alone.
   append_callback done;
   /// Nothing else waits on the appender: an idle journal may write and
   /// fsync the append on the appender's thread, which then blocks.
@@ -161,7 +161,11 @@ private:
 
   void run_writer();
   void run_syncer();
-  /// Writes and fsyncs one append on the caller's thread, then answers it.
+  /// Writes one append as a batch of its own on the caller's thread, then
+  /// answers it.
+  void write_single(append_request request, bool sync);
+  /// Writes and fsyncs one append on the caller's thread while the writer
+  /// waits, then answers it.
   void write_alone(append_request request);
   /// Waits for written batches to fsync and takes them; false once the
   /// syncer is done.
