@@ -3,6 +3,7 @@
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
 #include "events/flash_sale_events.hpp"
+#include "events/json_text.hpp"
 #include "events/keys.hpp"
 #include "events/order_events.hpp"
 #include "events/payment_events.hpp"
@@ -76,7 +77,7 @@ boost::json::array to_array(const std::vector<std::string>& items) {
 } // namespace
 
 std::string audit_report::to_json() const {
-  return boost::json::serialize(boost::json::object{
+  return json_text(boost::json::object{
       {"ok", ok()},
       {"events", events},
       {"skus", skus},

@@ -8,6 +8,7 @@
 #include "app/node_metrics.hpp"
 #include "app/replication.hpp"
 #include "events/event_log.hpp"
+#include "events/json_text.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/server.hpp"
@@ -74,7 +75,7 @@ std::string node::read_models_json() const {
                      {"lag_ms", runner->lag().count()},
                      {"status", lag == 0 ? "caught_up" : "catching_up"}});
   }
-  return json::serialize(json::object{{"items", std::move(items)}});
+  return json_text(json::object{{"items", std::move(items)}});
 }
 
 expected<std::string> node::cluster_json() const {
@@ -82,7 +83,7 @@ expected<std::string> node::cluster_json() const {
   json::object answer{{"node_id", options_.cluster.self},
                       {"members", json::array{}}};
   if (!cluster_link_)
-    return json::serialize(answer);
+    return json_text(answer);
   auto members = cluster_members(*system_, cluster_link_);
   if (!members)
     return std::move(members).error();
@@ -107,7 +108,7 @@ expected<std::string> node::cluster_json() const {
         entry["replication_lag_events"] = copy->lag_events();
     listed.push_back(std::move(entry));
   }
-  return json::serialize(answer);
+  return json_text(answer);
 }
 
 expected<audit_report> node::audit() const {

@@ -7,6 +7,7 @@
 #include "app/describe.hpp"
 #include "events/codec.hpp"
 #include "events/event_log.hpp"
+#include "events/json_text.hpp"
 #include "events/keys.hpp"
 #include "events/time_text.hpp"
 
@@ -149,7 +150,7 @@ expected<void> replay_lines(const event_log& log, std::string_view stream_id,
 expected<void> replay_stream(const event_log& log, std::string_view stream_id,
                              const replay_bounds& bounds, std::ostream& out) {
   return replay_lines(log, stream_id, bounds, [&](json::object line) {
-    out << json::serialize(line) << '\n';
+    out << json_text(line) << '\n';
   });
 }
 
@@ -170,7 +171,7 @@ expected<std::string> stream_events_json(const event_log& log,
       });
   if (!replayed)
     return std::move(replayed).error();
-  return json::serialize(
+  return json_text(
       json::object{{"stream", stream_id}, {"items", std::move(events)}});
 }
 
@@ -278,7 +279,7 @@ expected<std::string> stream_state_json(const event_log& log,
   if (!point)
     return std::move(point).error();
   point->emplace("stream", stream_id);
-  return json::serialize(*point);
+  return json_text(*point);
 }
 
 expected<std::string> stream_diff_json(const event_log& log,
@@ -299,11 +300,11 @@ expected<std::string> stream_diff_json(const event_log& log,
   bool truncated = changes.size() > diff_changes_max;
   if (truncated)
     changes.resize(diff_changes_max);
-  return json::serialize(json::object{{"stream", stream_id},
-                                      {"from", std::move(*before)},
-                                      {"to", std::move(*after)},
-                                      {"changes", std::move(changes)},
-                                      {"truncated", truncated}});
+  return json_text(json::object{{"stream", stream_id},
+                                {"from", std::move(*before)},
+                                {"to", std::move(*after)},
+                                {"changes", std::move(changes)},
+                                {"truncated", truncated}});
 }
 
 namespace {
@@ -359,9 +360,9 @@ expected<std::string> global_events_json(const event_log& log,
   }
   json::value next = read_to < *head ? json::value(std::to_string(read_to))
                                      : json::value(nullptr);
-  return json::serialize(json::object{{"items", std::move(items)},
-                                      {"next_cursor", std::move(next)},
-                                      {"head", *head}});
+  return json_text(json::object{{"items", std::move(items)},
+                                {"next_cursor", std::move(next)},
+                                {"head", *head}});
 }
 
 expected<std::string> product_reviews_json(const event_log& log,
@@ -405,8 +406,8 @@ expected<std::string> product_reviews_json(const event_log& log,
   if (more && !items.empty())
     next = std::to_string(
         items.back().as_object().at("sequence").to_number<uint64_t>());
-  return json::serialize(json::object{{"items", std::move(items)},
-                                      {"next_cursor", std::move(next)}});
+  return json_text(json::object{{"items", std::move(items)},
+                                {"next_cursor", std::move(next)}});
 }
 
 expected<void> dump_events(const event_log& log, uint64_t from_position,
@@ -418,7 +419,7 @@ expected<void> dump_events(const event_log& log, uint64_t from_position,
     auto line = global_line(record);
     if (!line)
       return std::move(line).error();
-    out << json::serialize(*line) << '\n';
+    out << json_text(*line) << '\n';
   }
   return {};
 }

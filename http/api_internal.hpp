@@ -6,6 +6,7 @@
 #include "actors/caf_error.hpp"
 #include "actors/caller.hpp"
 #include "actors/messages.hpp"
+#include "events/json_text.hpp"
 #include "events/time_text.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
@@ -53,7 +54,7 @@ struct call {
                           std::move(body)});
   }
   void json(unsigned status, const boost::json::value& body) {
-    reply(status, boost::json::serialize(body));
+    reply(status, json_text(body));
   }
   void fail(const failure& problem, std::string_view details = {}) {
     respond(failure_response(problem, details));

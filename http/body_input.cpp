@@ -2,6 +2,7 @@
 
 #include "actors/product/product_state.hpp"
 #include "actors/sku/sku_state.hpp"
+#include "events/json_text.hpp"
 #include "http/request_input.hpp"
 #include "http/shared_schemas.hpp"
 
@@ -203,7 +204,7 @@ expected<checkout_body> checkout_body_of(const json::object& body) {
     return std::move(fits).error();
   checkout_body out;
   out.payment_token = text_of(body, "payment_token");
-  out.shipping_address = json::serialize(body.at("shipping_address"));
+  out.shipping_address = json_text(body.at("shipping_address"));
   if (out.shipping_address.size() > shipping_address_size_max)
     return invalid("shipping_address is too large");
   if (auto* items = body.if_contains("items"); items != nullptr)

@@ -4,6 +4,7 @@
 #include "actors/order/checkout.hpp"
 
 #include "actors/order/order_actor.hpp"
+#include "events/json_text.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
 #include "http/checkout_gate.hpp"
@@ -36,9 +37,7 @@ struct checkout_context {
   /// Itself, for a callback to keep (set once made).
   mutable std::weak_ptr<const checkout_context> self;
 
-  std::shared_ptr<const checkout_context> shared() const {
-    return self.lock();
-  }
+  std::shared_ptr<const checkout_context> shared() const { return self.lock(); }
 
   void show() const {
     in_flight_gauge->Set(static_cast<double>(gate->in_flight()));
@@ -58,15 +57,14 @@ parameter checkout_key() {
 /// A cancelled checkout's error: why, with its order id.
 void answer_cancelled(const call_ptr& request, const std::string& id,
                       const order_view& order) {
-  auto details = json::serialize(json::object{{"order_id", id}});
+  auto details = json_text(json::object{{"order_id", id}});
   if (order.cancel_reason == "out_of_stock") {
     json::array skus;
     for (auto& sku : order.short_skus)
       skus.push_back(json::value(sku));
     return request->fail(
         failure{errc::out_of_stock, "some items are out of stock", false},
-        json::serialize(
-            json::object{{"order_id", id}, {"skus", std::move(skus)}}));
+        json_text(json::object{{"order_id", id}, {"skus", std::move(skus)}}));
   }
   if (order.cancel_reason == "payment_declined")
     return request->fail(
@@ -281,8 +279,7 @@ std::vector<route> checkout_routes(const route_sources& sources) {
       std::make_unique<checkout_gate>(sources.settings.checkout_in_flight_max,
                                       sources.settings.checkout_queue_max),
       &gauges.Add({{"state", "in_flight"}}), &gauges.Add({{"state", "queued"}}),
-      &refusals.Add({}),
-      sources.dependencies.metrics_registry});
+      &refusals.Add({}), sources.dependencies.metrics_registry});
   context->self = context;
   auto placed = schema::named(
       "CheckoutPlaced",

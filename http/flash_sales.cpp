@@ -2,6 +2,7 @@
 // buyers join the waiting room and are let in at a set rate (the sale's
 // decider, actors/flash_sale/, holds the rules).
 #include "actors/flash_sale/flash_sale_actor.hpp"
+#include "events/json_text.hpp"
 #include "events/time_text.hpp"
 #include "http/api_internal.hpp"
 #include "http/auth.hpp"
@@ -229,7 +230,7 @@ void create_sale_route(const sale_context& context, call_ptr request) {
                 return request->fail(sale.error());
               if (sale->status == sale_status::refused)
                 return request->fail(refusal_of(sale->refusal));
-              request->reply(201, json::serialize(sale_json(*sale)),
+              request->reply(201, json_text(sale_json(*sale)),
                              {{"Location", "/v1/flash-sales/" + id}});
             },
             route_atom::value, std::string{flash_sale_entity::kind}, id,
@@ -323,7 +324,7 @@ void read_ticket(const sale_context& context, call_ptr request) {
         if (sale->ticket->status == ticket_status::waiting)
           headers.emplace_back("Retry-After",
                                std::to_string(retry_after_s(*sale, now)));
-        request->reply(200, json::serialize(ticket_json(*sale, now)),
+        request->reply(200, json_text(ticket_json(*sale, now)),
                        std::move(headers));
       });
 }

@@ -2,6 +2,7 @@
 // parameters, body and answers are the values its handler reads and
 // checks with, and the error codes of each status come from the one table
 // in http/errors.cpp. So the description cannot drift from the server.
+#include "events/json_text.hpp"
 #include "http/api_internal.hpp"
 
 #include <map>
@@ -226,7 +227,7 @@ std::string build_openapi(const std::vector<route>& routes) {
                                "Authorization: Bearer <token> from POST "
                                "/v1/sessions; sent once"}}}}},
            {"schemas", std::move(components)}}}};
-  return json::serialize(document);
+  return json_text(document);
 }
 
 } // namespace tillroll

@@ -5,6 +5,7 @@
 #include "actors/cart/cart_state.hpp"
 #include "actors/product/product_actor.hpp"
 #include "actors/sku/sku_actor.hpp"
+#include "events/json_text.hpp"
 #include "http/api_internal.hpp"
 #include "http/body_input.hpp"
 #include "http/shared_schemas.hpp"
@@ -157,7 +158,7 @@ std::string page_of_items(const std::vector<std::string>& items,
     body += items[index];
   }
   body += "],\"next_cursor\":";
-  body += next_cursor ? json::serialize(json::value(*next_cursor)) : "null";
+  body += next_cursor ? json_text(json::value(*next_cursor)) : "null";
   body += '}';
   return body;
 }
@@ -289,7 +290,7 @@ void create_product(const product_context& context, call_ptr request) {
                         "a sku belongs to another product: " +
                             probing->taken.front(),
                         false},
-                json::serialize(json::object{{"skus", std::move(taken)}}));
+                json_text(json::object{{"skus", std::move(taken)}}));
           }
           list_now();
         });

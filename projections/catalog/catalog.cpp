@@ -1,6 +1,7 @@
 #include "projections/catalog/catalog.hpp"
 
 #include "events/checksum.hpp"
+#include "events/json_text.hpp"
 #include "projections/cursor.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -59,7 +60,7 @@ render_product(const product_record& product,
                            {"listed", !product.delisted},
                            {"listed_at_us", product.listed_at_us}};
   rendered_product rendered;
-  rendered.json = boost::json::serialize(page);
+  rendered.json = json_text(page);
   char etag[32];
   std::snprintf(etag, sizeof etag, "\"%08x%08zx\"", crc32c(rendered.json),
                 rendered.json.size());

@@ -1,6 +1,7 @@
 #include "projections/notifications/order_notifier.hpp"
 
 #include "events/codec.hpp"
+#include "events/json_text.hpp"
 #include "events/keys.hpp"
 #include "events/order_events.hpp"
 
@@ -27,7 +28,7 @@ void file_notification_sink::deliver(uint64_t position,
                            {"buyer_id", buyer_id},
                            {"status", status},
                            {"at_us", at_us}};
-  auto text = boost::json::serialize(line);
+  auto text = json_text(line);
   std::lock_guard guard{mutex_};
   if (file_ == nullptr)
     return;

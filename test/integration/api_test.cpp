@@ -3,6 +3,9 @@
 // starts its own store with a seller, a buyer and the admin signed in.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <regex>
+
 #include "../support/running_store.hpp"
 
 using namespace tillroll;
@@ -141,6 +144,11 @@ TEST_CASE_FIXTURE(api_store, "search filters, counts facets and autocompletes, "
   CHECK(results.at("total").as_int64() == 1);
   CHECK(results.at("facets").at("category").at("Tools").as_int64() == 1);
   CHECK(results.at("facets").at("price").as_array().size() == 7);
+  // Numbers as a client reads them: "rating":0.0, not Boost.JSON's 0E0.
+  CHECK_MESSAGE(std::regex_search(search.body,
+                                  std::regex{R"("rating":[0-9.]+[,}])"}),
+                search.body);
+  CHECK_MESSAGE(search.body.find("E0") == std::string::npos, search.body);
   CHECK(api.get("/v1/search?sort=upside").status == 400);
   auto complete = api.get("/v1/autocomplete?prefix=for");
   CHECK(complete.json().at("suggestions").as_array().at(0).as_string() ==

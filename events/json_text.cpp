@@ -1,0 +1,90 @@
+#include "events/json_text.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+namespace tillroll {
+
+namespace json = boost::json;
+
+namespace {
+
+void write(std::string& out, const json::value& value);
+
+void write(std::string& out, const json::object& object) {
+  out += '{';
+  bool first = true;
+  for (auto& [key, member] : object) {
+    if (!std::exchange(first, false))
+      out += ',';
+    out += json::serialize(key);
+    out += ':';
+    write(out, member);
+  }
+  out += '}';
+}
+
+void write(std::string& out, const json::array& array) {
+  out += '[';
+  bool first = true;
+  for (auto& element : array) {
+    if (!std::exchange(first, false))
+      out += ',';
+    write(out, element);
+  }
+  out += ']';
+}
+
+void write(std::string& out, const json::value& value) {
+  switch (value.kind()) {
+  case json::kind::object:
+    return write(out, value.get_object());
+  case json::kind::array:
+    return write(out, value.get_array());
+  case json::kind::double_: {
+    auto number = value.get_double();
+    // JSON has no infinity or NaN: null, which a client can read.
+    if (!std::isfinite(number)) {
+      out += "null";
+      return;
+    }
+    char text[32];
+    auto written = std::to_chars(text, text + sizeof text, number);
+    out.append(text, written.ptr);
+    // A whole number keeps its point, so it reads back as a double.
+    if (std::find_if(text, written.ptr, [](char c) {
+          return c == '.' || c == 'e';
+        }) == written.ptr)
+      out += ".0";
+    return;
+  }
+  default:
+    out += json::serialize(value);
+  }
+}
+
+} // namespace
+
+std::string json_text(const json::value& value) {
+  std::string out;
+  write(out, value);
+  return out;
+}
+
+std::string json_text(const json::object& object) {
+  std::string out;
+  write(out, object);
+  return out;
+}
+
+std::string json_text(const json::array& array) {
+  std::string out;
+  write(out, array);
+  return out;
+}
+
+} // namespace tillroll
