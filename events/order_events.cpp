@@ -19,6 +19,8 @@ void register_order_upcasters(upcaster_registry& registry) {
       [](order_refund_requested_v1 old) {
         return order_refund_requested{old.refund_id, old.amount_cents, ""};
       });
+  registry.add_step<order_stock_reserved_v1, order_stock_reserved>(
+      [](order_stock_reserved_v1) { return order_stock_reserved{}; });
 }
 
 } // namespace tillroll

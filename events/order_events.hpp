@@ -64,12 +64,24 @@ BOOST_DESCRIBE_STRUCT(order_placed, (),
                        payment_token, shipping_address, from_cart))
 
 /// Every line's stock is held for the order.
-struct order_stock_reserved {
+/// Version 1, before the event said how long the holds were made for.
+struct order_stock_reserved_v1 {
   static constexpr uint32_t type_id = 401;
   static constexpr uint16_t version = 1;
   static constexpr std::string_view name = "order_stock_reserved";
 };
-BOOST_DESCRIBE_STRUCT(order_stock_reserved, (), ())
+BOOST_DESCRIBE_STRUCT(order_stock_reserved_v1, (), ())
+
+struct order_stock_reserved {
+  static constexpr uint32_t type_id = 401;
+  static constexpr uint16_t version = 2;
+  static constexpr std::string_view name = "order_stock_reserved";
+  /// The TTL every hold was asked for. Each hold was made after the order
+  /// was placed, so it lasts at least until placement plus this; 0 (a log
+  /// of version 1) says nothing, and every charge extends the holds.
+  int64_t hold_ttl_us = 0;
+};
+BOOST_DESCRIBE_STRUCT(order_stock_reserved, (), (hold_ttl_us))
 
 struct order_cancelled {
   static constexpr uint32_t type_id = 402;
@@ -301,7 +313,8 @@ using order_event = std::variant<
     order_flash_sale_joined, order_queued, order_dequeued>;
 
 /// order_placed v1 -> v2: orders before v2 all came from the cart;
-/// order_refund_requested v1 -> v2: no idempotency key.
+/// order_refund_requested v1 -> v2: no idempotency key;
+/// order_stock_reserved v1 -> v2: the holds' TTL unknown.
 void register_order_upcasters(upcaster_registry& registry);
 
 } // namespace tillroll

@@ -132,11 +132,11 @@ struct step_runner {
         [id, ttl](const order_line& line) {
           return sku_command{reserve_stock{id, line.quantity, ttl}};
         },
-        [actor](std::vector<std::string> shorts, errc why) {
+        [actor, ttl](std::vector<std::string> shorts, errc why) {
           auto reason = why == errc::none ? std::string{"out_of_stock"}
                                           : std::string{to_string(why)};
-          finish(actor, order_command{record_reservation{std::move(shorts),
-                                                         std::move(reason)}});
+          finish(actor, order_command{record_reservation{
+                            std::move(shorts), std::move(reason), ttl}});
         },
         unsent_or_final);
   }
@@ -165,11 +165,34 @@ struct step_runner {
     finish(self, record_payment_started{});
   }
 
-  void operator()(const charge_payment&) {
-    // Every charge and every status check first extends the holds: never
-    // a charge without a live hold. Once a hold ended, the payment only
-    // asks what became of a charge already sent.
+  void operator()(const charge_payment& step) {
+    // Every charge and every status check first extends the holds, unless
+    // they are sure to outlast it: never a charge without a live hold.
+    // Once a hold ended, the payment only asks what became of a charge
+    // already sent.
     auto* actor = self;
+    auto charge = [actor](const std::vector<std::string>& lost) {
+      auto& order = actor->state.state;
+      bool live = lost.empty();
+      if (!live && order.payment_id.empty())
+        return finish(actor, record_hold_lost{});
+      auto& placed = order.placed;
+      // Checks come well within the hold, since each extends it.
+      auto check_after = std::min<std::chrono::microseconds>(
+          payment_check_interval,
+          actor->state.context->saga.reservation_ttl / 2);
+      ask_payment(
+          actor,
+          charge_request{request_payment{actor->state.id, placed.total_cents,
+                                         placed.currency, placed.payment_token},
+                         live},
+          [live, check_after](const psp_answer& answer) {
+            return payment_answered(answer.status, answer.reference, live,
+                                    check_after);
+          });
+    };
+    if (!step.extend_holds)
+      return charge({});
     auto id = order_id();
     auto ttl = self->state.context->saga.reservation_ttl;
     call_holders(
@@ -177,26 +200,7 @@ struct step_runner {
         [id, ttl](const order_line&) {
           return sku_command{extend_reservation{id, ttl}};
         },
-        [actor](std::vector<std::string> lost, errc) {
-          auto& order = actor->state.state;
-          bool live = lost.empty();
-          if (!live && order.payment_id.empty())
-            return finish(actor, record_hold_lost{});
-          auto& placed = order.placed;
-          // Checks come well within the hold, since each extends it.
-          auto check_after = std::min<std::chrono::microseconds>(
-              payment_check_interval,
-              actor->state.context->saga.reservation_ttl / 2);
-          ask_payment(actor,
-                      charge_request{request_payment{
-                                         actor->state.id, placed.total_cents,
-                                         placed.currency, placed.payment_token},
-                                     live},
-                      [live, check_after](const psp_answer& answer) {
-                        return payment_answered(answer.status, answer.reference,
-                                                live, check_after);
-                      });
-        });
+        [charge](std::vector<std::string> lost, errc) { charge(lost); });
   }
 
   void operator()(const confirm_lines&) {

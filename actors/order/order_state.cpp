@@ -230,7 +230,7 @@ struct decider {
     // Every line held: the payment starts in the same append, recorded
     // before anything goes to the PSP.
     if (command.short_skus.empty())
-      return events{order_stock_reserved{},
+      return events{order_stock_reserved{command.hold_ttl.count()},
                     notify(order_status::payment_pending),
                     order_payment_started{payment_id_of(state)}};
     return events{order_cancelled{command.reason, command.short_skus},
@@ -518,9 +518,10 @@ struct applier {
     state.queued_until_us = event.until_us;
   }
   void operator()(const order_dequeued&) { state.queued_until_us.reset(); }
-  void operator()(const order_stock_reserved&) {
+  void operator()(const order_stock_reserved& event) {
     state.status = order_status::payment_pending;
     state.phase = order_phase::reserved;
+    state.hold_ttl_us = event.hold_ttl_us;
   }
   void operator()(const order_cancelled& event) {
     // Reservation attempts may have held some lines even when others were
@@ -752,7 +753,13 @@ bool line_sold(const order_state& state, const std::string& sku) {
   return state.sold_skus.contains(sku);
 }
 
-std::optional<order_step> next_step(const order_state& state, timestamp) {
+bool holds_outlast_charge(const order_state& state, timestamp now) {
+  // A clock that went back since placement says nothing of the time gone.
+  auto gone = micros(now) - state.placed_at_us;
+  return state.hold_ttl_us > 0 && gone >= 0 && gone < state.hold_ttl_us / 2;
+}
+
+std::optional<order_step> next_step(const order_state& state, timestamp now) {
   // A queued order waits its turn.
   if (state.queued_until_us)
     return std::nullopt;
@@ -769,7 +776,7 @@ std::optional<order_step> next_step(const order_state& state, timestamp) {
     return start_payment{};
   case order_phase::charging:
     if (!state.payment_check_at_us)
-      return charge_payment{};
+      return charge_payment{!holds_outlast_charge(state, now)};
     return std::nullopt;
   case order_phase::confirming:
     return confirm_lines{};

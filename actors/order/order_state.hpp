@@ -130,6 +130,8 @@ struct order_state {
   order_flash_sale_joined flash_sale;
   /// Queued: the saga waits for its turn, at the latest until then.
   std::optional<int64_t> queued_until_us;
+  /// The TTL the holds were made for (order_stock_reserved); 0: unknown.
+  int64_t hold_ttl_us = 0;
 
   template <class Archive> void serialize(Archive& archive) {
     archive(status, phase, placed, history, cancel_reason, short_skus,
@@ -137,7 +139,7 @@ struct order_state {
             refunds_pending, refunds_requested, placed_at_us, line_status,
             sold_skus, refund_keys, refund_attempts, refund_retry_at_us,
             refund_failure, refunds_parked, flash_sale.sale_id,
-            flash_sale.ticket, queued_until_us);
+            flash_sale.ticket, queued_until_us, hold_ttl_us);
   }
 };
 
@@ -154,7 +156,7 @@ BOOST_DESCRIBE_STRUCT(order_state, (),
                        refunds_requested, placed_at_us, line_status, sold_skus,
                        refund_keys, refund_attempts, refund_retry_at_us,
                        refund_failure, refunds_parked, flash_sale,
-                       queued_until_us))
+                       queued_until_us, hold_ttl_us))
 
 /// A line a buyer asks for at checkout, before it has a price.
 struct checkout_line {
@@ -189,6 +191,8 @@ struct admit_order {};
 struct record_reservation {
   std::vector<std::string> short_skus;
   std::string reason = "out_of_stock";
+  /// The TTL the holds were asked for.
+  std::chrono::microseconds hold_ttl{0};
 };
 struct record_payment_started {};
 /// A line's hold ended before the charge: the order is cancelled unpaid.
@@ -284,7 +288,11 @@ struct restore_lines {};
 struct start_payment {};
 /// Ask the PSP what became of the charge and charge only if it knows of
 /// none (or it failed transiently): after a crash, never a second charge.
-struct charge_payment {};
+/// The holds are extended first unless they are known to outlast the
+/// charge (holds_outlast_charge).
+struct charge_payment {
+  bool extend_holds = true;
+};
 struct confirm_lines {};
 struct start_fulfillment {};
 struct refund_payment {
@@ -324,6 +332,12 @@ void apply_event(order_state& state, const order_event& event);
 /// The step the saga takes next, if any; `now` for due payment checks.
 std::optional<order_step> next_step(const order_state& state, timestamp now);
 
+/// Whether every hold is sure to live on for half its TTL from `now`: the
+/// holds were made after placement for `hold_ttl_us`, and less than half
+/// of that has gone by. A charge then needs no extension first, which
+/// saves each line's SKU an append per checkout.
+bool holds_outlast_charge(const order_state& state, timestamp now);
+
 /// Whether a checkout waiting on this order can be answered: it left the
 /// placement and payment steps.
 bool checkout_settled(const order_state& state);
@@ -332,8 +346,9 @@ struct order_entity {
   static constexpr std::string_view kind = "order";
   // 2: the state knows whether its lines came from the cart; 3: lines'
   // fulfilment, refund keys and retries; 4: the saga's phase, the placed
-  // order held whole; 5: the flash sale an order buys from, queueing.
-  static constexpr uint16_t snapshot_version = 5;
+  // order held whole; 5: the flash sale an order buys from, queueing;
+  // 6: the holds' TTL.
+  static constexpr uint16_t snapshot_version = 6;
   using state_type = order_state;
   using event_type = order_event;
   using command_type = order_command;

@@ -44,40 +44,44 @@ void record_then_answer(payment_self* self, payment_command command,
          });
 }
 
-void settle(payment_self* self, const trace_ids& trace, step_answer answer,
-            psp_answer answered) {
+/// Records the charge with what the PSP said of it, then answers the order.
+void settle(payment_self* self, const request_payment& charge,
+            const trace_ids& trace, step_answer answer, psp_answer answered) {
   record_then_answer(
       self,
-      record_psp_outcome{answered.status, answered.reference, answered.reason},
+      record_charge{charge,
+                    record_psp_outcome{answered.status, answered.reference,
+                                       answered.reason}},
       trace, std::move(answer), answered);
 }
 
-void charge_then_settle(payment_self* self, const trace_ids& trace,
-                        step_answer answer) {
-  auto& payment = self->state.state;
-  psp_charge charge{self->state.id, payment.amount_cents, payment.currency,
-                    payment.payment_token, payment.order_id};
+void charge_then_settle(payment_self* self, const request_payment& asked,
+                        const trace_ids& trace, step_answer answer) {
+  psp_charge charge{self->state.id, asked.amount_cents, asked.currency,
+                    asked.payment_token, asked.order_id};
   self->request(self->state.context->psp, saga_call_timeout, std::move(charge))
       .then(
-          [=](psp_answer& answered) { settle(self, trace, answer, answered); },
+          [=](psp_answer& answered) {
+            settle(self, asked, trace, answer, answered);
+          },
           [=](caf::error&) {
             // No answer is an answer to ask about later.
-            settle(self, trace, answer,
+            settle(self, asked, trace, answer,
                    psp_answer{payment_outcome::pending, "", ""});
           });
 }
 
 /// Status first: after a crash the charge may have gone through.
-void ask_status(payment_self* self, const trace_ids& trace, step_answer answer,
-                bool holds_live) {
+void ask_status(payment_self* self, const request_payment& asked,
+                const trace_ids& trace, step_answer answer, bool holds_live) {
   self->request(self->state.context->psp, saga_call_timeout,
                 psp_status_atom::value, self->state.id)
       .then(
           [=](psp_answer& known) {
             if (charge_after_status(known.status, holds_live))
-              return charge_then_settle(self, trace, answer);
+              return charge_then_settle(self, asked, trace, answer);
             if (holds_live || settles_without_hold(known.status))
-              return settle(self, trace, answer, known);
+              return settle(self, asked, trace, answer, known);
             // Nothing was charged: the order cancels unpaid.
             answer(known);
           },
@@ -86,16 +90,14 @@ void ask_status(payment_self* self, const trace_ids& trace, step_answer answer,
 
 void take_charge(payment_self* self, const charge_request& asked,
                  step_answer answer) {
-  trace_ids trace{asked.correlation_id, asked.causation_id};
-  // An order whose holds ended charges nothing new: no request either.
-  if (!asked.holds_live)
-    return ask_status(self, trace, answer, false);
-  record(self, asked.payment, trace,
-         [self, trace, answer](expected<payment_view> requested) {
-           if (!requested)
-             return answer(requested.error());
-           ask_status(self, trace, answer, true);
-         });
+  // A charge this payment would refuse to record is never sent.
+  auto checked = decide(self->state.state, payment_command{asked.payment},
+                        self->state.context->settings.clock());
+  if (!checked)
+    return answer(checked.error());
+  ask_status(self, asked.payment,
+             trace_ids{asked.correlation_id, asked.causation_id}, answer,
+             asked.holds_live);
 }
 
 void take_refund(payment_self* self, const refund_request& asked,

@@ -86,6 +86,20 @@ struct decider {
     return events{};
   }
 
+  expected<events> operator()(const record_charge& command) const {
+    auto requested = (*this)(command.request);
+    if (!requested)
+      return requested;
+    auto charged = state;
+    for (auto& event : *requested)
+      apply_event(charged, event);
+    auto outcome = decider{charged, now}(command.outcome);
+    if (!outcome)
+      return outcome;
+    requested->insert(requested->end(), outcome->begin(), outcome->end());
+    return requested;
+  }
+
   expected<events> operator()(const record_refund& command) const {
     if (state.status != payment_status::captured)
       return make_failure(errc::wrong_state, "only a captured payment can "

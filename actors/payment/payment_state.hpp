@@ -78,6 +78,15 @@ struct record_psp_outcome {
   std::string reason;
 };
 
+/// A charge and what the PSP answered for it, recorded in one append. The
+/// charge needs no append of its own before it is sent: the order's
+/// order_payment_started already says one may be out, and every charge
+/// step asks the PSP what it knows under the key before it charges.
+struct record_charge {
+  request_payment request;
+  record_psp_outcome outcome;
+};
+
 struct record_refund {
   std::string refund_id;
   int64_t amount_cents = 0;
@@ -112,8 +121,8 @@ struct refund_request {
 };
 
 /// How long an order waits for its payment's PSP step: longer than the
-/// step can take (the request's record, the status query, the charge and
-/// the outcome's record, 10 s each at most), so an order that gave up on
+/// step can take (the status query, the charge and the record of both,
+/// 10 s each at most), so an order that gave up on
 /// a step finds it over.
 inline constexpr std::chrono::seconds payment_step_timeout{45};
 /// PSP steps waiting behind the one a payment is taking (they run one at
@@ -122,7 +131,7 @@ inline constexpr std::chrono::seconds payment_step_timeout{45};
 inline constexpr size_t payment_steps_waiting_max = 8;
 
 using payment_command = std::variant<request_payment, record_psp_outcome,
-                                     record_refund, get_payment>;
+                                     record_charge, record_refund, get_payment>;
 
 struct payment_view {
   std::string payment_id;

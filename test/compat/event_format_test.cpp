@@ -181,7 +181,10 @@ TEST_CASE("every stored order event version still loads") {
   placed_from_cart.from_cart = true;
   check_fixture<order>(placed_v1, placed_from_cart);
   check_fixture<order>(placed, placed);
-  check_fixture<order>(order_stock_reserved{}, order_stock_reserved{});
+  // A v1 reservation did not say how long its holds were made for.
+  check_fixture<order>(order_stock_reserved_v1{}, order_stock_reserved{});
+  check_fixture<order>(order_stock_reserved{600'000'000},
+                       order_stock_reserved{600'000'000});
   check_fixture<order>(order_cancelled{"out_of_stock", {"SKU-1"}},
                        order_cancelled{"out_of_stock", {"SKU-1"}});
   check_fixture<order>(order_payment_started{"buyer-1-key-1"},

@@ -328,15 +328,15 @@ TEST_CASE_FIXTURE(api_store, "the admin reads a stream's events and past "
   REQUIRE(api.send("PUT", "/v1/cart/items/" + hammer_sku, R"({"quantity":1})",
                    buyer)
               .status == 200);
-  auto placed = api.get("/v1/admin/streams/order-" + order + "/state",
-                        admin_token);
+  auto placed =
+      api.get("/v1/admin/streams/order-" + order + "/state", admin_token);
   REQUIRE(placed.status == 200);
   auto payment = text(placed.json().at("state"), "payment_id");
   // A stream of every kind, events and state: the contract test holds
   // each to what /openapi.json says the replay renders.
-  for (auto& stream : {"sku-" + hammer_sku, "product-" + product,
-                       "cart-" + buyer_id, "user-" + buyer_id,
-                       "payment-" + payment, "order-" + order}) {
+  for (auto& stream :
+       {"sku-" + hammer_sku, "product-" + product, "cart-" + buyer_id,
+        "user-" + buyer_id, "payment-" + payment, "order-" + order}) {
     auto all = api.get("/v1/admin/streams/" + stream + "/events", admin_token);
     CHECK_MESSAGE(all.status == 200, stream, all.body);
     CHECK_MESSAGE(!all.json().at("items").as_array().empty(), stream);
@@ -368,6 +368,52 @@ TEST_CASE_FIXTURE(api_store, "the admin reads a stream's events and past "
         api.post("/v1/admin/reconcile", json::object{}, admin_token);
     return reconciled.status == 200 && reconciled.json().at("ok").as_bool();
   }));
+}
+
+namespace {
+
+/// The event types of a stream, in order, with when each was recorded.
+std::vector<std::pair<std::string, std::string>>
+stream_events(api_client& api, const std::string& stream,
+              const std::string& admin_token) {
+  auto all = api.get("/v1/admin/streams/" + stream + "/events", admin_token);
+  REQUIRE_MESSAGE(all.status == 200, all.body);
+  auto body = all.json();
+  std::vector<std::pair<std::string, std::string>> events;
+  for (auto& line : body.at("items").as_array())
+    events.emplace_back(text(line.at("event"), "type"),
+                        text(line, "recorded_at"));
+  return events;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(api_store, "a paid checkout holds and sells its SKU's "
+                             "stock without extending the fresh hold, and "
+                             "records the charge with its outcome at once") {
+  list_hammer();
+  auto order = paid_order();
+  auto placed =
+      api.get("/v1/admin/streams/order-" + order + "/state", admin_token);
+  REQUIRE(placed.status == 200);
+  auto payment = text(placed.json().at("state"), "payment_id");
+  std::vector<std::string> sku_types;
+  for (auto& [type, at] : stream_events(api, "sku-" + hammer_sku, admin_token))
+    sku_types.push_back(type);
+  CHECK(std::find(sku_types.begin(), sku_types.end(), "stock_reserved") !=
+        sku_types.end());
+  CHECK(std::find(sku_types.begin(), sku_types.end(),
+                  "reservation_confirmed") != sku_types.end());
+  CHECK(std::find(sku_types.begin(), sku_types.end(), "reservation_extended") ==
+        sku_types.end());
+  auto charged = stream_events(api, "payment-" + payment, admin_token);
+  REQUIRE(charged.size() >= 2);
+  CHECK(charged[0].first == "payment_requested");
+  CHECK(charged[1].first == "payment_captured");
+  CHECK(charged[0].second == charged[1].second);
+  auto audit = api.get("/v1/admin/audit", admin_token);
+  REQUIRE(audit.status == 200);
+  CHECK(audit.json().at("ok").as_bool());
 }
 
 TEST_CASE_FIXTURE(api_store, "a delisted product leaves browse and search") {

@@ -6,10 +6,6 @@
 #include "actors/payment/psp.hpp"
 #include "actors/sku/sku_state.hpp"
 #include "events/keys.hpp"
-#include "test/simulation/auditor.hpp"
-#include "test/simulation/payment_provider.hpp"
-#include "test/simulation/prng.hpp"
-#include "test/simulation/simulated_log.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +15,11 @@
 #include <optional>
 #include <variant>
 #include <vector>
+
+#include "test/simulation/auditor.hpp"
+#include "test/simulation/payment_provider.hpp"
+#include "test/simulation/prng.hpp"
+#include "test/simulation/simulated_log.hpp"
 
 namespace tillroll::simulation {
 
@@ -70,7 +71,9 @@ constexpr microseconds rest_horizon = 1h;
 /// Rounds in which the admin sends parked refunds again at rest.
 constexpr int unpark_rounds_max = 3;
 
-int64_t micros(timestamp at) { return at.time_since_epoch().count(); }
+int64_t micros(timestamp at) {
+  return at.time_since_epoch().count();
+}
 
 /// The operator: refunds, and parked refunds sent again.
 const caller admin{"admin", role::admin};
@@ -124,9 +127,9 @@ struct payment_step {
   std::variant<charge_request, refund_request> request;
   uint64_t call_id = 0;
 };
-using happening = std::variant<entity_call, entity_reply, psp_request,
-                               psp_reply, entity_wake, call_timeout,
-                               step_retry, stream_sync, payment_step>;
+using happening =
+    std::variant<entity_call, entity_reply, psp_request, psp_reply, entity_wake,
+                 call_timeout, step_retry, stream_sync, payment_step>;
 
 struct queued {
   /// The process incarnation that queued it: a crash ends every
@@ -212,7 +215,9 @@ private:
     }
     return found->second;
   }
-  live_entity<sku_entity>& sku(const std::string& id) { return entity(skus_, id); }
+  live_entity<sku_entity>& sku(const std::string& id) {
+    return entity(skus_, id);
+  }
   live_entity<order_entity>& order(const std::string& id) {
     return entity(orders_, id);
   }
@@ -223,7 +228,8 @@ private:
     return entity(carts_, id);
   }
   /// Calls `visit(entity)` with the live entity of a stream.
-  template <class Visit> void with_stream(const std::string& stream_id, Visit visit);
+  template <class Visit>
+  void with_stream(const std::string& stream_id, Visit visit);
 
   template <class Entity>
   void execute(live_entity<Entity>& target,
@@ -254,9 +260,10 @@ private:
   void call_all_lines(const std::string& order_id,
                       std::function<sku_command(const order_line&)> command,
                       std::function<void(std::vector<std::string>)> done);
-  void for_each_line(const std::string& order_id,
-                     std::function<sku_command(const order_line&)> command,
-                     std::function<order_command(std::vector<std::string>)> done);
+  void
+  for_each_line(const std::string& order_id,
+                std::function<sku_command(const order_line&)> command,
+                std::function<order_command(std::vector<std::string>)> done);
   void ask_payment(const std::string& order_id, payment_step step,
                    std::function<order_command(const psp_answer&)> done);
   void run_step(const std::string& order_id, const order_step& step);
@@ -265,9 +272,11 @@ private:
   using step_done = std::function<void(std::optional<psp_answer>)>;
   void at_payment(payment_step step);
   void take_payment_step(payment_step step);
-  void payment_ask_status(const std::string& payment_id, bool holds_live,
+  void payment_ask_status(const std::string& payment_id,
+                          const request_payment& asked, bool holds_live,
                           step_done done);
-  void payment_settle(const std::string& payment_id, psp_answer answer,
+  void payment_settle(const std::string& payment_id,
+                      const request_payment& asked, psp_answer answer,
                       step_done done);
 
   // --- buyers, sellers and the admin ------------------------------------
@@ -349,8 +358,8 @@ void world::execute(live_entity<Entity>& target,
   using reply_type = typename Entity::reply_type;
   auto decided = decide(target.state, command, now());
   if (options_.trace) {
-    std::string what = target.stream_id + " command #" +
-                       std::to_string(command.index()) + ":";
+    std::string what =
+        target.stream_id + " command #" + std::to_string(command.index()) + ":";
     if (!decided)
       what += " refused, " + decided.error().message;
     else
@@ -389,7 +398,8 @@ template <class Entity> void world::on_settled(live_entity<Entity>& target) {
     take_next_step(target.id);
 }
 
-template <class Entity> void world::schedule_timer(live_entity<Entity>& target) {
+template <class Entity>
+void world::schedule_timer(live_entity<Entity>& target) {
   if constexpr (requires { Entity::next_deadline(target.state); }) {
     auto deadline = Entity::next_deadline(target.state);
     if (!deadline)
@@ -493,11 +503,12 @@ void world::crash() {
     (void)stream;
     auto kind = stream_id.substr(0, stream_id.find('-'));
     auto prefix = kind.size() + 1;
-    bool ok = kind == sku_entity::kind       ? recover(skus_, stream_id, prefix)
-              : kind == order_entity::kind   ? recover(orders_, stream_id, prefix)
-              : kind == payment_entity::kind ? recover(payments_, stream_id, prefix)
-              : kind == cart_entity::kind    ? recover(carts_, stream_id, prefix)
-                                             : true;
+    bool ok = kind == sku_entity::kind     ? recover(skus_, stream_id, prefix)
+              : kind == order_entity::kind ? recover(orders_, stream_id, prefix)
+              : kind == payment_entity::kind
+                  ? recover(payments_, stream_id, prefix)
+              : kind == cart_entity::kind ? recover(carts_, stream_id, prefix)
+                                          : true;
     if (!ok)
       return;
   }
@@ -529,8 +540,9 @@ void world::send_reply(entity_reply reply) {
 }
 
 template <class Target>
-void world::call(const std::string& id, typename Target::command_type command,
-                 std::function<void(expected<typename Target::reply_type>)> done) {
+void world::call(
+    const std::string& id, typename Target::command_type command,
+    std::function<void(expected<typename Target::reply_type>)> done) {
   using reply_type = typename Target::reply_type;
   auto call_id = next_call_id_++;
   calls_[call_id].entity_done = [done](std::optional<any_reply> reply) {
@@ -593,7 +605,8 @@ void world::at_psp(psp_request request, uint64_t epoch) {
       answer = psp_.status(request.key);
       break;
     case psp_operation::refund:
-      answer = psp_.refund(request.key, request.refund_id, request.amount_cents);
+      answer =
+          psp_.refund(request.key, request.refund_id, request.amount_cents);
       break;
     }
     if (faults_ && random_.chance(8)) {
@@ -675,22 +688,22 @@ void world::call_all_lines(
   auto tally = std::make_shared<progress>();
   tally->waiting = lines.size();
   for (auto& line : lines)
-    call<sku_entity>(line.sku, command(line),
-                     [this, order_id, line, done,
-                      tally](expected<sku_view> answer) {
-                       if (!answer) {
-                         if (final_code(answer.error().code))
-                           tally->refused.push_back(line.sku);
-                         else
-                           tally->passing_failure = true;
-                       }
-                       if (--tally->waiting > 0)
-                         return;
-                       if (tally->passing_failure)
-                         retry_later(order_id);
-                       else
-                         done(std::move(tally->refused));
-                     });
+    call<sku_entity>(
+        line.sku, command(line),
+        [this, order_id, line, done, tally](expected<sku_view> answer) {
+          if (!answer) {
+            if (final_code(answer.error().code))
+              tally->refused.push_back(line.sku);
+            else
+              tally->passing_failure = true;
+          }
+          if (--tally->waiting > 0)
+            return;
+          if (tally->passing_failure)
+            retry_later(order_id);
+          else
+            done(std::move(tally->refused));
+        });
 }
 
 void world::for_each_line(
@@ -702,7 +715,6 @@ void world::for_each_line(
                    finish(order_id, done(std::move(refused)));
                  });
 }
-
 
 void world::ask_payment(const std::string& order_id, payment_step step,
                         std::function<order_command(const psp_answer&)> done) {
@@ -720,7 +732,7 @@ void world::ask_payment(const std::string& order_id, payment_step step,
   step.call_id = call_id;
   trace("order " + order_id + ": asks payment " + step.payment_id +
         (std::holds_alternative<charge_request>(step.request) ? " to charge"
-                                                               : " to refund"));
+                                                              : " to refund"));
   schedule_in(payment_step_timeout_us, call_timeout{call_id});
   if (faults_ && random_.chance(1)) {
     count("call_lost");
@@ -742,16 +754,17 @@ void world::run_step(const std::string& order_id, const order_step& step) {
                     reserve_stock{order_id, line.quantity, reservation_ttl}};
               },
               [](std::vector<std::string> shorts) {
-                return order_command{record_reservation{std::move(shorts)}};
+                return order_command{record_reservation{
+                    std::move(shorts), "out_of_stock", reservation_ttl}};
               });
         } else if constexpr (std::is_same_v<step_type, restore_lines>) {
           trace("order " + order_id + ": restore lines");
           for_each_line(
               order_id,
               [this, order_id](const order_line& line) {
-                return sku_command{restore_stock{
-                    order_id, line.quantity,
-                    line_sold(order(order_id).state, line.sku)}};
+                return sku_command{
+                    restore_stock{order_id, line.quantity,
+                                  line_sold(order(order_id).state, line.sku)}};
               },
               [](std::vector<std::string>) {
                 return order_command{record_stock_restored{}};
@@ -760,33 +773,38 @@ void world::run_step(const std::string& order_id, const order_step& step) {
           finish(order_id, record_payment_started{});
         } else if constexpr (std::is_same_v<step_type, charge_payment>) {
           trace("order " + order_id + ": charge");
+          auto charge = [this, order_id](const std::vector<std::string>& lost) {
+            auto& state = order(order_id).state;
+            bool live = lost.empty();
+            if (!live && state.payment_id.empty())
+              return finish(order_id, record_hold_lost{});
+            auto& placed = state.placed;
+            auto check_after = std::min<microseconds>(payment_check_interval,
+                                                      reservation_ttl / 2);
+            ask_payment(
+                order_id,
+                payment_step{
+                    payment_id_of(state),
+                    charge_request{request_payment{order_id, placed.total_cents,
+                                                   placed.currency,
+                                                   placed.payment_token},
+                                   live}},
+                [live, check_after](const psp_answer& answer) {
+                  return payment_answered(answer.status, answer.reference, live,
+                                          check_after);
+                });
+          };
+          if (!chosen.extend_holds) {
+            count("extension_skipped");
+            return charge({});
+          }
           call_all_lines(
               order_id,
               [order_id](const order_line&) {
-                return sku_command{extend_reservation{order_id, reservation_ttl}};
+                return sku_command{
+                    extend_reservation{order_id, reservation_ttl}};
               },
-              [this, order_id](std::vector<std::string> lost) {
-                auto& state = order(order_id).state;
-                bool live = lost.empty();
-                if (!live && state.payment_id.empty())
-                  return finish(order_id, record_hold_lost{});
-                auto& placed = state.placed;
-                auto check_after = std::min<microseconds>(
-                    payment_check_interval, reservation_ttl / 2);
-                ask_payment(
-                    order_id,
-                    payment_step{payment_id_of(state),
-                                 charge_request{request_payment{
-                                                    order_id,
-                                                    placed.total_cents,
-                                                    placed.currency,
-                                                    placed.payment_token},
-                                                live}},
-                    [live, check_after](const psp_answer& answer) {
-                      return payment_answered(answer.status, answer.reference,
-                                              live, check_after);
-                    });
-              });
+              [charge](std::vector<std::string> lost) { charge(lost); });
         } else if constexpr (std::is_same_v<step_type, confirm_lines>) {
           trace("order " + order_id + ": confirm lines");
           for_each_line(
@@ -839,8 +857,8 @@ void world::at_payment(payment_step step) {
 }
 
 void world::take_payment_step(payment_step step) {
-  auto reply = [this, call_id = step.call_id,
-                payment_id = step.payment_id](std::optional<psp_answer> answer) {
+  auto reply = [this, call_id = step.call_id, payment_id = step.payment_id](
+                   std::optional<psp_answer> answer) {
     // A step whose record failed answers with the error: the order
     // retries, as after no answer.
     if (answer)
@@ -856,16 +874,13 @@ void world::take_payment_step(payment_step step) {
   };
   auto payment_id = step.payment_id;
   if (auto* charge = std::get_if<charge_request>(&step.request)) {
-    bool live = charge->holds_live;
-    if (!live)
-      return payment_ask_status(payment_id, false, reply);
-    return call<payment_entity>(
-        payment_id, charge->payment,
-        [this, payment_id, reply](expected<payment_view> requested) {
-          if (!requested)
-            return reply(std::nullopt);
-          payment_ask_status(payment_id, true, reply);
-        });
+    // A charge the payment would refuse to record is never sent.
+    auto checked = decide(payment(payment_id).state,
+                          payment_command{charge->payment}, now());
+    if (!checked)
+      return reply(std::nullopt);
+    return payment_ask_status(payment_id, charge->payment, charge->holds_live,
+                              reply);
   }
   auto refund = std::get<refund_request>(step.request);
   psp_request request;
@@ -891,41 +906,43 @@ void world::take_payment_step(payment_step step) {
   });
 }
 
-void world::payment_ask_status(const std::string& payment_id, bool holds_live,
+void world::payment_ask_status(const std::string& payment_id,
+                               const request_payment& asked, bool holds_live,
                                step_done done) {
   psp_request request;
   request.operation = psp_operation::status;
   request.key = payment_id;
-  call_psp(request, [this, payment_id, holds_live,
+  call_psp(request, [this, payment_id, asked, holds_live,
                      done](std::optional<psp_answer> known) {
     if (!known)
       return done(std::nullopt);
     if (charge_after_status(known->status, holds_live)) {
-      auto& state = payment(payment_id).state;
       psp_request charge;
       charge.operation = psp_operation::charge;
-      charge.charge = psp_charge{payment_id, state.amount_cents, state.currency,
-                                 state.payment_token, state.order_id};
-      return call_psp(charge, [this, payment_id,
+      charge.charge = psp_charge{payment_id, asked.amount_cents, asked.currency,
+                                 asked.payment_token, asked.order_id};
+      return call_psp(charge, [this, payment_id, asked,
                                done](std::optional<psp_answer> answer) {
         // No answer is an answer to ask about later.
-        payment_settle(payment_id,
-                       answer.value_or(
-                           psp_answer{payment_outcome::pending, "", ""}),
-                       done);
+        payment_settle(
+            payment_id, asked,
+            answer.value_or(psp_answer{payment_outcome::pending, "", ""}),
+            done);
       });
     }
     if (holds_live || settles_without_hold(known->status))
-      return payment_settle(payment_id, *known, done);
+      return payment_settle(payment_id, asked, *known, done);
     done(*known);
   });
 }
 
-void world::payment_settle(const std::string& payment_id, psp_answer answer,
+void world::payment_settle(const std::string& payment_id,
+                           const request_payment& asked, psp_answer answer,
                            step_done done) {
   call<payment_entity>(
       payment_id,
-      record_psp_outcome{answer.status, answer.reference, answer.reason},
+      record_charge{asked, record_psp_outcome{answer.status, answer.reference,
+                                              answer.reason}},
       [answer, done](expected<payment_view> recorded) {
         if (!recorded)
           return done(std::nullopt);
@@ -1058,10 +1075,10 @@ void world::checkout(buyer& who, bool from_cart) {
   }
   auto key = "k" + std::to_string(++who.keys_used);
   auto token_roll = random_.below(10);
-  auto token = token_roll < 8 ? "tok_visa"
+  auto token = token_roll < 8    ? "tok_visa"
                : token_roll == 8 ? "tok_declined"
                                  : "tok_error";
-  place_order placing{who.id, key,       std::move(lines), "USD",
+  place_order placing{who.id, key,      std::move(lines), "USD",
                       token,  "1 Road", from_cart};
   auto order_id = who.id + "-" + key;
   order_ids_.push_back(order_id);
@@ -1108,9 +1125,10 @@ void world::user_command() {
       if (random_.chance(50))
         amount = random_.between(1, 3000);
       // Some refunds are retried with their key.
-      auto key = "r" + std::to_string(random_.chance(30) && refund_keys_used_ > 0
-                                          ? refund_keys_used_
-                                          : ++refund_keys_used_);
+      auto key =
+          "r" + std::to_string(random_.chance(30) && refund_keys_used_ > 0
+                                   ? refund_keys_used_
+                                   : ++refund_keys_used_);
       send(*order_id, order_command{refund_order{amount, key, admin}});
     }
   } else if (roll < 84) {
@@ -1122,19 +1140,21 @@ void world::user_command() {
     if (random_.chance(50))
       key = "c" + std::to_string(++stock_keys_used_);
     send(listed.id,
-         sku_command{adjust_stock{delta, caller{listed.seller_id, role::seller}, std::move(key)}});
+         sku_command{adjust_stock{delta, caller{listed.seller_id, role::seller},
+                                  std::move(key)}});
   } else if (roll < 90) {
     auto& listed = pick(listed_);
-    send(listed.id, sku_command{set_price{random_.between(100, 5000), "USD",
-                                          listed.product_id, listed.seller_id}});
+    send(listed.id,
+         sku_command{set_price{random_.between(100, 5000), "USD",
+                               listed.product_id, listed.seller_id}});
   } else if (roll < 95) {
     if (auto* order_id = random_order())
-      send(*order_id, order_command{
-                          ship_order{caller{pick(sellers_), role::seller}}});
+      send(*order_id,
+           order_command{ship_order{caller{pick(sellers_), role::seller}}});
   } else {
     if (auto* order_id = random_order())
-      send(*order_id, order_command{
-                          deliver_order{caller{pick(sellers_), role::seller}}});
+      send(*order_id,
+           order_command{deliver_order{caller{pick(sellers_), role::seller}}});
   }
 }
 
@@ -1190,9 +1210,9 @@ simulation_result world::run() {
         ++unpark_rounds;
         for (auto& [id, target] : orders_)
           if (!target.state.refunds_parked.empty()) {
-            schedule_in(jitter(network_latency_us_max),
-                        entity_call{id, order_command{unpark_refunds{admin}},
-                                    0});
+            schedule_in(
+                jitter(network_latency_us_max),
+                entity_call{id, order_command{unpark_refunds{admin}}, 0});
             unparked = true;
           }
       }

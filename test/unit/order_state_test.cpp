@@ -107,6 +107,30 @@ TEST_CASE("a log written when the payment started in its own append still "
   CHECK(std::holds_alternative<charge_payment>(*next_step(order, now)));
 }
 
+TEST_CASE("a charge within half the holds' TTL of placement does not extend "
+          "them; a later one, or one of a log that never said the TTL, does") {
+  auto order = run(placed(), order_command{record_reservation{{}, "", 10min}});
+  auto charge_at = [&](timestamp at) {
+    auto step = next_step(order, at);
+    REQUIRE(step);
+    REQUIRE(std::holds_alternative<charge_payment>(*step));
+    return std::get<charge_payment>(*step);
+  };
+  CHECK(order.hold_ttl_us == std::chrono::microseconds{10min}.count());
+  CHECK_FALSE(charge_at(now).extend_holds);
+  CHECK_FALSE(charge_at(now + 5min - 1us).extend_holds);
+  CHECK(charge_at(now + 5min).extend_holds);
+  // A clock that went back says nothing of how long ago the holds began.
+  CHECK(charge_at(now - 1s).extend_holds);
+  // A log of version 1: its holds' TTL is unknown.
+  auto old = placed();
+  apply_event(old, order_event{order_stock_reserved{}});
+  apply_event(old, order_event{order_payment_started{payment_id_of(old)}});
+  auto step = next_step(old, now);
+  REQUIRE(step);
+  CHECK(std::get<charge_payment>(*step).extend_holds);
+}
+
 TEST_CASE("wrong transitions are refused") {
   auto order = placed();
   CHECK(decide(order, order_command{ship_order{admin}}, now).error().code ==
@@ -230,6 +254,45 @@ TEST_CASE("the same payment key with other parameters is refused") {
                now)
             .error()
             .code == errc::invalid_argument);
+}
+
+TEST_CASE("a charge is recorded with its outcome in one decision; again, it "
+          "changes nothing; with other parameters it is refused") {
+  request_payment asked{"o", 1000, "EUR", "tok_visa"};
+  auto charged = decide(
+      payment_state{},
+      payment_command{record_charge{
+          asked, record_psp_outcome{payment_outcome::captured, "ref", ""}}},
+      now);
+  REQUIRE(charged);
+  REQUIRE(charged->size() == 3);
+  CHECK(std::holds_alternative<payment_requested>((*charged)[0]));
+  CHECK(std::holds_alternative<payment_captured>((*charged)[1]));
+  CHECK(std::holds_alternative<ledger_transaction_recorded>((*charged)[2]));
+  payment_state payment;
+  for (auto& event : *charged)
+    apply_event(payment, event);
+  CHECK(payment.status == payment_status::captured);
+  CHECK(payment.amount_cents == 1000);
+  CHECK(decide(payment,
+               payment_command{record_charge{
+                   asked,
+                   record_psp_outcome{payment_outcome::captured, "ref", ""}}},
+               now)
+            ->empty());
+  auto other = asked;
+  other.amount_cents = 1;
+  CHECK(decide(payment,
+               payment_command{record_charge{
+                   other,
+                   record_psp_outcome{payment_outcome::captured, "ref", ""}}},
+               now)
+            .error()
+            .code == errc::idempotency_conflict);
+  // A charge the PSP has no answer for leaves the payment pending.
+  auto open = run(payment_state{},
+                  payment_command{record_charge{asked, record_psp_outcome{}}});
+  CHECK(open.status == payment_status::pending);
 }
 
 TEST_CASE("a capture and a refund each post a balanced ledger transaction") {
