@@ -1,5 +1,6 @@
 #include "events/json_text.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -68,6 +69,17 @@ void write(std::string& out, const json::value& value) {
 }
 
 } // namespace
+
+bool same_json_text(std::string_view a, std::string_view b) {
+  if (a == b)
+    return true;
+  boost::system::error_code failed;
+  auto first = json::parse(a, failed);
+  if (failed)
+    return false;
+  auto second = json::parse(b, failed);
+  return !failed && first == second;
+}
 
 std::string json_text(const json::value& value) {
   std::string out;

@@ -8,11 +8,17 @@
 #include <boost/json/value.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace tillroll {
 
 std::string json_text(const boost::json::value& value);
 std::string json_text(const boost::json::object& object);
 std::string json_text(const boost::json::array& array);
+
+/// Whether two JSON texts say the same: the same bytes, or values that
+/// parse equal. Text stored before json_text wrote numbers as 5.252E1,
+/// and a retried request writes 52.52.
+bool same_json_text(std::string_view a, std::string_view b);
 
 } // namespace tillroll

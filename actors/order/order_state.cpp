@@ -1,6 +1,8 @@
 #include "actors/order/order_state.hpp"
 
+#include "actors/decide_in_turn.hpp"
 #include "events/currency.hpp"
+#include "events/json_text.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -166,7 +168,7 @@ struct decider {
       auto& placed = state.placed;
       if (placed.buyer_id == command.buyer_id &&
           placed.payment_token == command.payment_token &&
-          placed.shipping_address == command.shipping_address &&
+          same_json_text(placed.shipping_address, command.shipping_address) &&
           same_lines(placed.lines, command.lines) &&
           state.flash_sale.sale_id == command.flash_sale_id &&
           state.flash_sale.ticket == command.flash_sale_ticket)

@@ -125,10 +125,19 @@ struct decider {
       return invalid("a reservation's ttl is positive and at most an hour");
     if (auto held = state.reservations.find(command.order_id);
         held != state.reservations.end()) {
-      if (held->second.quantity == command.quantity)
+      if (held->second.quantity != command.quantity)
+        return make_failure(errc::conflict,
+                            "order already holds another quantity");
+      // A hold asked for again answers for the TTL asked, from now, as a
+      // new one would: the order counts on that (holds_outlast_charge),
+      // and a node restarted with a longer TTL asks again. One that has
+      // ended is not taken up again.
+      if (expired(held->second))
+        return hold_ended();
+      auto until = expiry(now, command.ttl);
+      if (until <= held->second.expires_at_us)
         return events{};
-      return make_failure(errc::conflict,
-                          "order already holds another quantity");
+      return events{reservation_extended{command.order_id, until}};
     }
     if (auto sold = state.confirmed_orders.find(command.order_id);
         sold != state.confirmed_orders.end()) {

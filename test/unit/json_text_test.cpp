@@ -1,7 +1,6 @@
 #include "events/json_text.hpp"
 
 #include <boost/json/parse.hpp>
-
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -37,4 +36,14 @@ TEST_CASE("JSON text writes numbers in plain decimal that reads back the "
   CHECK(json_text(json::object{}) == "{}");
   double third = 1.0 / 3.0;
   CHECK(json::parse(json_text(json::value(third))).as_double() == third);
+}
+
+TEST_CASE("two JSON texts are the same when their values are, whatever form "
+          "their numbers were written in") {
+  CHECK(same_json_text(R"({"lat":5.252E1,"floor":2E0})",
+                       R"({"lat":52.52,"floor":2.0})"));
+  CHECK(same_json_text("{}", "{}"));
+  CHECK_FALSE(same_json_text(R"({"lat":52.52})", R"({"lat":52.53})"));
+  CHECK_FALSE(same_json_text(R"({"lat":52.52})", "not json"));
+  CHECK_FALSE(same_json_text("not json", "not json either"));
 }

@@ -131,6 +131,19 @@ TEST_CASE("a charge within half the holds' TTL of placement does not extend "
   CHECK(std::get<charge_payment>(*step).extend_holds);
 }
 
+TEST_CASE("a retried checkout whose address an older binary stored with "
+          "its numbers as 5.252E1 is the same order") {
+  place_order command{
+      "buyer", "key",      {{"SKU", "p", "s", 2, 500}},
+      "EUR",   "tok_visa", R"({"name":"Ann","lat":5.252E1,"floor":2E0})"};
+  auto order = run(order_state{}, order_command{command});
+  command.shipping_address = R"({"name":"Ann","lat":52.52,"floor":2.0})";
+  CHECK(decide(order, order_command{command}, now)->empty());
+  command.shipping_address = R"({"name":"Ann","lat":52.53,"floor":2.0})";
+  CHECK(decide(order, order_command{command}, now).error().code ==
+        errc::idempotency_conflict);
+}
+
 TEST_CASE("wrong transitions are refused") {
   auto order = placed();
   CHECK(decide(order, order_command{ship_order{admin}}, now).error().code ==

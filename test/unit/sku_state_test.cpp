@@ -43,8 +43,25 @@ TEST_CASE("a reservation beyond what is available is refused as out of stock") {
 TEST_CASE("a retried reserve or confirm changes nothing twice") {
   auto state = registered(5);
   state = run(state, reserve_stock{"order-1", 2, 10min}, at_seconds(1));
-  CHECK(decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(2))
+  CHECK(decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(1))
             ->empty());
+  // Later, it holds nothing more; the hold lasts the TTL asked from then.
+  auto again = decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(2));
+  REQUIRE(again);
+  REQUIRE(again->size() == 1);
+  CHECK(std::get<reservation_extended>(again->front()).expires_at_us ==
+        std::chrono::microseconds{2s + 10min}.count());
+  state = run(state, reserve_stock{"order-1", 2, 10min}, at_seconds(2));
+  CHECK(state.reserved == 2);
+  CHECK(state.available() == 3);
+  // A node restarted with a longer TTL asks again: the hold lasts it.
+  state = run(state, reserve_stock{"order-1", 2, 60min}, at_seconds(3));
+  CHECK(state.reservations.at("order-1").expires_at_us ==
+        std::chrono::microseconds{3s + 60min}.count());
+  // One that ended is not taken up again, even before the timer reaps it.
+  CHECK(decide(state, reserve_stock{"order-1", 2, 10min}, at_seconds(3) + 60min)
+            .error()
+            .code == errc::reservation_expired);
   state = run(state, confirm_reservation{"order-1"}, at_seconds(3));
   CHECK(state.sold == 2);
   CHECK(state.reserved == 0);
@@ -150,14 +167,14 @@ TEST_CASE("a timer tick expires a bounded number of reservations") {
 
 TEST_CASE("only the sku's own product and seller change its price and stock") {
   auto state = registered(5);
-  CHECK(decide(state, set_price{1, "USD", "product-2", "seller-2"},
-               at_seconds(1))
-            .error()
-            .code == errc::forbidden);
-  CHECK(decide(state, set_price{1, "USD", "product-1", "seller-2"},
-               at_seconds(1))
-            .error()
-            .code == errc::forbidden);
+  CHECK(
+      decide(state, set_price{1, "USD", "product-2", "seller-2"}, at_seconds(1))
+          .error()
+          .code == errc::forbidden);
+  CHECK(
+      decide(state, set_price{1, "USD", "product-1", "seller-2"}, at_seconds(1))
+          .error()
+          .code == errc::forbidden);
   CHECK(decide(state, adjust_stock{100, seller("seller-2")}, at_seconds(1))
             .error()
             .code == errc::forbidden);
@@ -181,8 +198,8 @@ TEST_CASE("a withdrawn sku takes no new reservation") {
             .error()
             .code == errc::delisted);
   // What was held before the delisting may still be sold.
-  CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(2))
-            ->size() == 1);
+  CHECK(decide(state, confirm_reservation{"order-1"}, at_seconds(2))->size() ==
+        1);
 }
 
 TEST_CASE("a stock change with an idempotency key applies once, and the key "
@@ -220,8 +237,8 @@ TEST_CASE("a cancelled order's sale comes back once, also after the sku "
             .code == errc::not_found);
   state = run(state, return_sale{"order-2", 3}, at_seconds(3 * 3600));
   CHECK(state.sold == 0);
-  CHECK(decide(state, return_sale{"order-2", 3}, at_seconds(3 * 3600))
-            ->empty());
+  CHECK(
+      decide(state, return_sale{"order-2", 3}, at_seconds(3 * 3600))->empty());
 }
 
 TEST_CASE("what a hot sku remembers is bounded by its recent orders") {
@@ -252,7 +269,8 @@ TEST_CASE("restoring a cancelled order's stock releases a hold and returns a "
   CHECK(state.sold == 0);
   CHECK(state.reserved == 0);
   CHECK(decide(state, restore_stock{"sold", 2, false}, at_seconds(3))->empty());
-  CHECK(decide(state, restore_stock{"never", 1, false}, at_seconds(3))->empty());
+  CHECK(
+      decide(state, restore_stock{"never", 1, false}, at_seconds(3))->empty());
 }
 
 // Found by the simulator (seed 7321 of `make simulate`): a return is
@@ -272,8 +290,8 @@ TEST_CASE("a retried restore after a quiet hour returns a sale once") {
   state = run(state, restore_stock{"order-1", 4, true}, at_seconds(3600));
   CHECK(state.sold == 4);
   state = run(state, reserve_stock{"order-2", 1, 2min}, at_seconds(3601));
-  auto retried = decide(state, restore_stock{"order-1", 4, true},
-                        at_seconds(3602));
+  auto retried =
+      decide(state, restore_stock{"order-1", 4, true}, at_seconds(3602));
   REQUIRE(retried);
   CHECK(retried->empty());
 }
