@@ -98,22 +98,36 @@ void for_each_line(
                });
 }
 
-/// Asks the order's payment to take the PSP step and ends the step with
-/// the order's command for its answer; no answer retries the step.
+/// Asks the order's payment to take the PSP step and goes on with its
+/// answer; no answer retries the step.
 template <class Request>
-void ask_payment(order_self* self, Request request,
-                 std::function<order_command(const psp_answer&)> done) {
+void ask_payment_then(order_self* self, Request request,
+                      std::function<void(const psp_answer&)> then) {
   auto trace = saga_trace(self);
   request.correlation_id = std::move(trace.correlation_id);
   request.causation_id = std::move(trace.causation_id);
   call_entity<psp_answer>(
       self, self->state.context->registry, payment_entity::kind,
       payment_id_of(self->state.state), caf::make_message(std::move(request)),
-      payment_step_timeout, [self, done](expected<psp_answer> answer) {
+      payment_step_timeout, [self, then](expected<psp_answer> answer) {
         if (!answer)
           return retry_later(self);
-        finish(self, done(*answer));
+        then(*answer);
       });
+}
+
+/// Confirms every line's hold, then ends the step with the command `done`
+/// makes of the lines whose holds had ended.
+void confirm_then(order_self* self,
+                  std::function<order_command(std::vector<std::string>)> done) {
+  auto id = self->state.id;
+  // A line refused for good had its hold end before the payment settled:
+  // the order cannot be filled; the lines that did sell go back, line by
+  // line.
+  for_each_line(
+      self,
+      [id](const order_line&) { return sku_command{confirm_reservation{id}}; },
+      std::move(done));
 }
 
 struct step_runner {
@@ -181,14 +195,21 @@ struct step_runner {
       auto check_after = std::min<std::chrono::microseconds>(
           payment_check_interval,
           actor->state.context->saga.reservation_ttl / 2);
-      ask_payment(
+      ask_payment_then(
           actor,
           charge_request{request_payment{actor->state.id, placed.total_cents,
                                          placed.currency, placed.payment_token},
                          live},
-          [live, check_after](const psp_answer& answer) {
-            return payment_answered(answer.status, answer.reference, live,
-                                    check_after);
+          [actor, live, check_after](const psp_answer& answer) {
+            // Captured with the holds live: the lines are confirmed first
+            // and the capture recorded with the sale, one append for two.
+            if (captured_into_sale(actor->state.state, answer.status, live))
+              return confirm_then(actor, [reference = answer.reference](
+                                             std::vector<std::string> lost) {
+                return order_command{record_sale{reference, std::move(lost)}};
+              });
+            finish(actor, payment_answered(answer.status, answer.reference,
+                                           live, check_after));
           });
     };
     if (!step.extend_holds)
@@ -204,18 +225,9 @@ struct step_runner {
   }
 
   void operator()(const confirm_lines&) {
-    auto id = order_id();
-    // A line refused for good had its hold end before the payment
-    // settled: the order cannot be filled; the lines that did sell go
-    // back, line by line.
-    for_each_line(
-        self,
-        [id](const order_line&) {
-          return sku_command{confirm_reservation{id}};
-        },
-        [](std::vector<std::string> lost) {
-          return order_command{record_stock_confirmed{std::move(lost)}};
-        });
+    confirm_then(self, [](std::vector<std::string> lost) {
+      return order_command{record_stock_confirmed{std::move(lost)}};
+    });
   }
 
   void operator()(const start_fulfillment&) {
@@ -237,10 +249,12 @@ struct step_runner {
 
   void operator()(const refund_payment& step) {
     auto refund = step.refund;
-    ask_payment(self, refund_request{refund.refund_id, refund.amount_cents},
-                [refund](const psp_answer& answer) {
-                  return refund_answered(refund, answer.status, answer.reason);
-                });
+    auto* actor = self;
+    ask_payment_then(
+        self, refund_request{refund.refund_id, refund.amount_cents},
+        [actor, refund](const psp_answer& answer) {
+          finish(actor, refund_answered(refund, answer.status, answer.reason));
+        });
   }
 };
 

@@ -309,6 +309,13 @@ struct decider {
     return result;
   }
 
+  expected<events> operator()(const record_sale& command) const {
+    return decide_in_turn<decider>(
+        state, now,
+        record_payment_outcome{outcome::captured, command.psp_reference},
+        record_stock_confirmed{command.lost_skus});
+  }
+
   expected<events> operator()(const record_stock_restored&) const {
     if (state.phase != order_phase::restoring)
       return events{};
@@ -718,6 +725,12 @@ order_command payment_answered(payment_outcome answer,
       answer != payment_outcome::declined && answer != payment_outcome::pending)
     return record_hold_lost{};
   return record_payment_outcome{answer, std::move(psp_reference), check_after};
+}
+
+bool captured_into_sale(const order_state& state, payment_outcome answer,
+                        bool holds_live) {
+  return answer == payment_outcome::captured && holds_live &&
+         state.phase == order_phase::charging && !state.psp_reference;
 }
 
 order_command refund_answered(const order_refund_requested& refund,

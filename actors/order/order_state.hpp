@@ -209,6 +209,15 @@ struct record_payment_outcome {
 struct record_stock_confirmed {
   std::vector<std::string> lost_skus;
 };
+/// The charge was captured and then every line confirmed, or `lost_skus`
+/// whose holds had ended: the two in one append. The lines are confirmed
+/// before the order records the capture; after a crash between the two,
+/// the charge step asks the PSP again (which charges nothing new) and
+/// confirms again (which the SKU takes once).
+struct record_sale {
+  std::string psp_reference;
+  std::vector<std::string> lost_skus;
+};
 /// Held lines released and sold lines returned.
 struct record_stock_restored {};
 struct record_refund_done {
@@ -256,12 +265,14 @@ struct unpark_refunds {
   caller who;
 };
 
-using order_command = std::variant<
-    place_order, record_reservation, record_payment_started, record_hold_lost,
-    record_payment_outcome, record_stock_confirmed, record_stock_restored,
-    record_refund_done, record_refund_refused, retry_refund, unpark_refunds,
-    begin_fulfillment, check_payment, cancel_order, ship_order, deliver_order,
-    refund_order, get_order, admit_order>;
+using order_command =
+    std::variant<place_order, record_reservation, record_payment_started,
+                 record_hold_lost, record_payment_outcome,
+                 record_stock_confirmed, record_sale, record_stock_restored,
+                 record_refund_done, record_refund_refused, retry_refund,
+                 unpark_refunds, begin_fulfillment, check_payment, cancel_order,
+                 ship_order, deliver_order, refund_order, get_order,
+                 admit_order>;
 
 struct order_view {
   std::string order_id;
@@ -319,6 +330,13 @@ std::string payment_id_of(const order_state& state);
 order_command payment_answered(payment_outcome answer,
                                std::string psp_reference, bool holds_live,
                                std::chrono::microseconds check_after);
+
+/// Whether a charge's answer is taken into the sale: captured with the
+/// holds live while the order is still charging, the lines are confirmed
+/// before anything is recorded, and the capture and the sale are recorded
+/// together (record_sale).
+bool captured_into_sale(const order_state& state, payment_outcome answer,
+                        bool holds_live);
 
 /// The order's command for its payment's answer to a refund.
 order_command refund_answered(const order_refund_requested& refund,

@@ -1,5 +1,7 @@
 #include "actors/payment/payment_state.hpp"
 
+#include "actors/decide_in_turn.hpp"
+
 #include <cassert>
 #include <numeric>
 
@@ -87,17 +89,8 @@ struct decider {
   }
 
   expected<events> operator()(const record_charge& command) const {
-    auto requested = (*this)(command.request);
-    if (!requested)
-      return requested;
-    auto charged = state;
-    for (auto& event : *requested)
-      apply_event(charged, event);
-    auto outcome = decider{charged, now}(command.outcome);
-    if (!outcome)
-      return outcome;
-    requested->insert(requested->end(), outcome->begin(), outcome->end());
-    return requested;
+    return decide_in_turn<decider>(state, now, command.request,
+                                   command.outcome);
   }
 
   expected<events> operator()(const record_refund& command) const {

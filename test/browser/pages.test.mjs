@@ -176,7 +176,9 @@ const views = [
 const node = await startNode();
 // Answers every checkout 202 queued (it waits 1 ms for the saga): the
 // pages' polling, and a lost check of a queued order.
-const queuedNode = await startNode(["--checkout-wait-ms", "1"]);
+// A checkout here is answered 202 before it settles: it waits 1 ms, and
+// the PSP takes 50 ms, so no checkout is fast enough to be answered 201.
+const queuedNode = await startNode(["--checkout-wait-ms", "1", "--psp-latency-ms", "50"]);
 const { base } = node;
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
 let orderId = null;

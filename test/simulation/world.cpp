@@ -265,7 +265,10 @@ private:
                 std::function<sku_command(const order_line&)> command,
                 std::function<order_command(std::vector<std::string>)> done);
   void ask_payment(const std::string& order_id, payment_step step,
-                   std::function<order_command(const psp_answer&)> done);
+                   std::function<void(const psp_answer&)> then);
+  void confirm_lines_then(
+      const std::string& order_id,
+      std::function<order_command(std::vector<std::string>)> done);
   void run_step(const std::string& order_id, const order_step& step);
 
   // --- the payment's PSP step (after actors/payment/payment_actor.cpp) --
@@ -717,17 +720,17 @@ void world::for_each_line(
 }
 
 void world::ask_payment(const std::string& order_id, payment_step step,
-                        std::function<order_command(const psp_answer&)> done) {
+                        std::function<void(const psp_answer&)> then) {
   auto call_id = next_call_id_++;
   calls_[call_id].psp_done = [this, order_id,
-                              done](std::optional<psp_answer> answer) {
+                              then](std::optional<psp_answer> answer) {
     if (!answer) {
       trace("order " + order_id + ": no answer from its payment");
       return retry_later(order_id);
     }
     trace("order " + order_id + ": payment answered " +
           std::string{to_string(answer->status)});
-    finish(order_id, done(*answer));
+    then(*answer);
   };
   step.call_id = call_id;
   trace("order " + order_id + ": asks payment " + step.payment_id +
@@ -739,6 +742,18 @@ void world::ask_payment(const std::string& order_id, payment_step step,
     return;
   }
   schedule_in(jitter(network_latency_us_max), std::move(step));
+}
+
+void world::confirm_lines_then(
+    const std::string& order_id,
+    std::function<order_command(std::vector<std::string>)> done) {
+  trace("order " + order_id + ": confirm lines");
+  for_each_line(
+      order_id,
+      [order_id](const order_line&) {
+        return sku_command{confirm_reservation{order_id}};
+      },
+      std::move(done));
 }
 
 void world::run_step(const std::string& order_id, const order_step& step) {
@@ -789,9 +804,20 @@ void world::run_step(const std::string& order_id, const order_step& step) {
                                                    placed.currency,
                                                    placed.payment_token},
                                    live}},
-                [live, check_after](const psp_answer& answer) {
-                  return payment_answered(answer.status, answer.reference, live,
-                                          check_after);
+                [this, order_id, live, check_after](const psp_answer& answer) {
+                  if (captured_into_sale(order(order_id).state, answer.status,
+                                         live)) {
+                    count("capture_into_sale");
+                    return confirm_lines_then(
+                        order_id, [reference = answer.reference](
+                                      std::vector<std::string> lost) {
+                          return order_command{
+                              record_sale{reference, std::move(lost)}};
+                        });
+                  }
+                  finish(order_id,
+                         payment_answered(answer.status, answer.reference, live,
+                                          check_after));
                 });
           };
           if (!chosen.extend_holds) {
@@ -806,15 +832,9 @@ void world::run_step(const std::string& order_id, const order_step& step) {
               },
               [charge](std::vector<std::string> lost) { charge(lost); });
         } else if constexpr (std::is_same_v<step_type, confirm_lines>) {
-          trace("order " + order_id + ": confirm lines");
-          for_each_line(
-              order_id,
-              [order_id](const order_line&) {
-                return sku_command{confirm_reservation{order_id}};
-              },
-              [](std::vector<std::string> lost) {
-                return order_command{record_stock_confirmed{std::move(lost)}};
-              });
+          confirm_lines_then(order_id, [](std::vector<std::string> lost) {
+            return order_command{record_stock_confirmed{std::move(lost)}};
+          });
         } else if constexpr (std::is_same_v<step_type, start_fulfillment>) {
           auto& placed = order(order_id).state.placed;
           if (!placed.from_cart)
@@ -833,9 +853,9 @@ void world::run_step(const std::string& order_id, const order_step& step) {
                       payment_step{payment_id_of(order(order_id).state),
                                    refund_request{refund.refund_id,
                                                   refund.amount_cents}},
-                      [refund](const psp_answer& answer) {
-                        return refund_answered(refund, answer.status,
-                                               answer.reason);
+                      [this, order_id, refund](const psp_answer& answer) {
+                        finish(order_id, refund_answered(refund, answer.status,
+                                                         answer.reason));
                       });
         }
       },

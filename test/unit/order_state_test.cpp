@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace tillroll;
 using namespace std::chrono_literals;
 using outcome = payment_outcome;
@@ -129,6 +131,35 @@ TEST_CASE("a charge within half the holds' TTL of placement does not extend "
   auto step = next_step(old, now);
   REQUIRE(step);
   CHECK(std::get<charge_payment>(*step).extend_holds);
+}
+
+TEST_CASE("a capture with live holds is taken into the sale: the payment and "
+          "the sale in one decision, or a refund when a hold had ended") {
+  auto charging = run(placed(), order_command{record_reservation{}});
+  CHECK(captured_into_sale(charging, outcome::captured, true));
+  CHECK_FALSE(captured_into_sale(charging, outcome::captured, false));
+  CHECK_FALSE(captured_into_sale(charging, outcome::pending, true));
+  CHECK_FALSE(captured_into_sale(charging, outcome::declined, true));
+  auto sale = decide(charging, order_command{record_sale{"ref", {}}}, now);
+  REQUIRE(sale);
+  CHECK(std::holds_alternative<order_payment_captured>(sale->front()));
+  CHECK(std::any_of(sale->begin(), sale->end(), [](auto& event) {
+    return std::holds_alternative<order_stock_confirmed>(event);
+  }));
+  auto sold = run(charging, order_command{record_sale{"ref", {}}});
+  CHECK(sold.phase == order_phase::sold);
+  CHECK(sold.psp_reference == "ref");
+  CHECK(line_sold(sold, "SKU"));
+  CHECK_FALSE(captured_into_sale(sold, outcome::captured, true));
+  // Again: nothing more.
+  CHECK(decide(sold, order_command{record_sale{"ref", {}}}, now)->empty());
+  // A hold that had ended: paid, cancelled, the whole charge refunded.
+  auto lost = run(charging, order_command{record_sale{"ref", {"SKU"}}});
+  CHECK(lost.status == order_status::cancelled);
+  CHECK(lost.cancel_reason == "reservation_expired");
+  REQUIRE(lost.refunds_pending.size() == 1);
+  CHECK(lost.refunds_pending.front().amount_cents == 1000);
+  CHECK_FALSE(line_sold(lost, "SKU"));
 }
 
 TEST_CASE("a retried checkout whose address an older binary stored with "
