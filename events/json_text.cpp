@@ -16,6 +16,14 @@ namespace {
 
 void write(std::string& out, const json::value& value);
 
+/// Integers go through to_chars: every answer comes here, and
+/// json::serialize would allocate a string for each.
+template <class Integer> void write_integer(std::string& out, Integer number) {
+  char text[24];
+  auto written = std::to_chars(text, text + sizeof text, number);
+  out.append(text, written.ptr);
+}
+
 void write(std::string& out, const json::object& object) {
   out += '{';
   bool first = true;
@@ -46,6 +54,16 @@ void write(std::string& out, const json::value& value) {
     return write(out, value.get_object());
   case json::kind::array:
     return write(out, value.get_array());
+  case json::kind::int64:
+    return write_integer(out, value.get_int64());
+  case json::kind::uint64:
+    return write_integer(out, value.get_uint64());
+  case json::kind::bool_:
+    out += value.get_bool() ? "true" : "false";
+    return;
+  case json::kind::null:
+    out += "null";
+    return;
   case json::kind::double_: {
     auto number = value.get_double();
     // JSON has no infinity or NaN: null, which a client can read.
@@ -63,8 +81,8 @@ void write(std::string& out, const json::value& value) {
       out += ".0";
     return;
   }
-  default:
-    out += json::serialize(value);
+  case json::kind::string:
+    out += json::serialize(value.get_string());
   }
 }
 

@@ -729,8 +729,9 @@ order_command payment_answered(payment_outcome answer,
 
 bool captured_into_sale(const order_state& state, payment_outcome answer,
                         bool holds_live) {
+  // While charging, nothing is captured yet: a capture ends the phase.
   return answer == payment_outcome::captured && holds_live &&
-         state.phase == order_phase::charging && !state.psp_reference;
+         state.phase == order_phase::charging;
 }
 
 order_command refund_answered(const order_refund_requested& refund,
